@@ -1,0 +1,25 @@
+"""tinygrad_gen: a small reverse-mode autodiff engine on NumPy (and CuPy), with the generative models of a
+deep-learning course built on it: GAN, DCGAN, CycleGAN, autoencoder, VAE, BERT and GPT."""
+import numpy as _np
+
+from .tensor import (Tensor, tensor, zeros, ones, full, randn, rand, arange, eye, zeros_like, ones_like,
+                     cat, stack, where)
+from .autograd import Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled, detect_anomaly
+from .random import manual_seed
+from .gradcheck import gradcheck, gradgradcheck, GradcheckError
+
+float32 = _np.float32
+float64 = _np.float64
+int64 = _np.int64
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # nn, optim, data and io import lazily so `import tinygrad_gen` stays light
+    import importlib
+    if name in ("nn", "optim", "data", "io"):
+        return importlib.import_module(f".{name}", __name__)
+    if name in ("save", "load"):
+        return getattr(importlib.import_module(".io", __name__), name)
+    raise AttributeError(f"module 'tinygrad_gen' has no attribute {name!r}")

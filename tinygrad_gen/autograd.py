@@ -1,0 +1,356 @@
+"""Reverse-mode automatic differentiation: grad mode, ``Function`` and the backward pass.
+
+A ``Function`` computes its forward on raw arrays and its backward with Tensor ops. When the backward runs with
+grad mode off (the default), those Tensor ops record nothing and cost little; with ``create_graph=True`` they build
+a new graph, so the gradient itself can be differentiated again (second derivatives, gradient penalties).
+
+The graph is made of ``Context`` nodes. A node holds its inputs strongly and its outputs weakly, so there are no
+reference cycles: an intermediate Tensor is freed as soon as nothing downstream needs it, and ``backward`` frees the
+saved arrays of each node right after using them unless ``retain_graph=True``.
+"""
+import contextlib
+import os
+import traceback
+import weakref
+
+import numpy as np
+
+from . import backend
+from .backend import as_array
+
+_ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class _Mode:
+    grad = True       # record graphs for ops on tensors that require grad
+    anomaly = False   # remember where each op was created; fail on NaN/Inf gradients
+
+
+def is_grad_enabled():
+    return _Mode.grad
+
+
+class _GradMode(contextlib.ContextDecorator):
+    """Sets grad mode inside a ``with`` block or a decorated function, and restores it after."""
+    enabled = True
+
+    def __enter__(self):
+        self._prev = _Mode.grad
+        _Mode.grad = self.enabled
+
+    def __exit__(self, *exc):
+        _Mode.grad = self._prev
+
+
+class no_grad(_GradMode):
+    """Ops inside record no graph: ``with tg.no_grad(): ...`` or ``@tg.no_grad()``."""
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """Turn graph recording back on inside a ``no_grad`` region."""
+    enabled = True
+
+
+class set_grad_enabled(_GradMode):
+    def __init__(self, mode):
+        self.enabled = bool(mode)
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Inside this block a NaN or Inf produced by a backward rule raises ``FloatingPointError``, naming the op
+    and the line of user code that created it."""
+
+    def __enter__(self):
+        self._prev = _Mode.anomaly
+        _Mode.anomaly = True
+
+    def __exit__(self, *exc):
+        _Mode.anomaly = self._prev
+
+
+class Context:
+    """What one op application remembers for its backward; also the graph node.
+
+    ``ctx.save_for_backward(*arrays)`` in ``forward``; ``ctx.saved_tensors`` in ``backward`` gives them back as
+    Tensors: an input's own Tensor where an input array was saved, the output's Tensor where the output was saved,
+    so that a backward built with ``create_graph=True`` reaches through them.
+    """
+    __slots__ = ("fn", "inputs", "outputs", "saved", "needs_input_grad", "where", "__dict__", "__weakref__")
+
+    def __init__(self, fn, inputs):
+        self.fn = fn
+        self.inputs = inputs
+        self.outputs = None
+        self.saved = ()
+
+    def save_for_backward(self, *arrays):
+        self.saved = arrays
+
+    @property
+    def saved_tensors(self):
+        from .tensor import Tensor
+        if self.inputs is None:
+            raise RuntimeError(f"{self.fn.__name__}: saved tensors were freed by an earlier backward; "
+                               "call backward(retain_graph=True) to backward through the graph twice")
+        out = []
+        for a in self.saved:
+            out.append(self._tensor_for(a, Tensor))
+        return tuple(out)
+
+    def _tensor_for(self, a, Tensor):
+        if not isinstance(a, backend.ARRAY_TYPES):
+            return a
+        for t in self.inputs:
+            if type(t) is Tensor and t.data is a:
+                return t
+        for ref in self.outputs or ():
+            t = ref()
+            if t is not None and t.data is a:
+                return t
+        return Tensor(a)
+
+    def free(self):
+        self.inputs = None
+        self.saved = ()
+
+    def __repr__(self):
+        return f"<{self.fn.__name__} node>"
+
+
+class Function:
+    """Base class of every differentiable op, and the public way to write your own (like torch.autograd.Function).
+
+    Subclasses define two static methods::
+
+        forward(ctx, *inputs)   # inputs: arrays where Tensors were passed, other arguments as given; returns arrays
+        backward(ctx, *grads)   # grads: one Tensor per output; returns one Tensor (or None) per input
+
+    and are called as ``MyOp.apply(*inputs)``. Set ``once_differentiable = True`` on a Function whose backward works
+    on raw arrays: differentiating its gradient again then raises a clear error instead of giving a wrong zero.
+    """
+    once_differentiable = False
+
+    @staticmethod
+    def forward(ctx, *inputs):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from .tensor import Tensor
+        arrays = []
+        needs = False
+        for a in args:
+            if type(a) is Tensor:
+                arrays.append(a.data)
+                needs = needs or a.requires_grad
+            else:
+                arrays.append(a)
+        record = needs and _Mode.grad
+        ctx = Context(cls, args)
+        try:
+            out = cls.forward(ctx, *arrays, **kwargs)
+        except (ValueError, IndexError, TypeError) as e:
+            shapes = ", ".join(str(tuple(a.shape)) for a in arrays if isinstance(a, backend.ARRAY_TYPES))
+            raise type(e)(f"{cls.__name__}: {e} (input shapes: {shapes})") from e
+        if type(out) is tuple:
+            outs = tuple(_wrap(o, record, ctx, i) for i, o in enumerate(out))
+            if record:
+                ctx.outputs = tuple(weakref.ref(o) for o in outs)
+        else:
+            outs = _wrap(out, record, ctx, 0)
+            if record:
+                ctx.outputs = (weakref.ref(outs),)
+        if record:
+            ctx.needs_input_grad = tuple(type(a) is Tensor and a.requires_grad for a in args)
+            if _Mode.anomaly:
+                ctx.where = _user_frame()
+        return outs
+
+
+def _wrap(array, record, ctx, index):
+    from .tensor import Tensor
+    t = Tensor.__new__(Tensor)
+    t.data = as_array(array)
+    t.grad = None
+    if record:
+        t.requires_grad = True
+        t._ctx = ctx
+        t._index = index
+    else:
+        t.requires_grad = False
+        t._ctx = None
+        t._index = 0
+    return t
+
+
+def _user_frame():
+    """The innermost stack frame outside this package: where the user's code called the op."""
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        if not os.path.abspath(frame.filename).startswith(_ENGINE_DIR):
+            return f"{frame.filename}:{frame.lineno}: {frame.line}"
+    return "<unknown>"
+
+
+class _OnceDifferentiableBackward(Function):
+    """Stands in for the gradient of a once-differentiable op so that differentiating it again fails loudly."""
+
+    @staticmethod
+    def forward(ctx, grad, *inputs, op_name=""):
+        ctx.op_name = op_name
+        return grad
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(f"{ctx.op_name} is once-differentiable: its backward was computed by a fused kernel and "
+                           "cannot be differentiated again (double backward); use the reference backend for it")
+
+
+def _topological_order(root):
+    """Nodes reachable from ``root`` with every node before the nodes it depends on (iterative DFS, no recursion)."""
+    from .tensor import Tensor
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        if node.inputs is None:
+            raise RuntimeError(f"backward: the graph through {node.fn.__name__} was already freed by an earlier "
+                               "backward; pass retain_graph=True to the first backward to go through it twice")
+        seen.add(node)
+        stack.append((node, True))
+        for t in node.inputs:
+            if type(t) is Tensor and t._ctx is not None and t._ctx not in seen:
+                stack.append((t._ctx, False))
+    order.reverse()
+    return order
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` over the axes that broadcasting added or stretched, so it takes the input's ``shape``.
+
+    This is the one place broadcasting is undone: y = broadcast(x) has dx = sum of g over the broadcast axes.
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape) if grad.shape != shape else grad
+
+
+def backward(tensor, grad=None, retain_graph=None, create_graph=False):
+    """Backpropagate from ``tensor``: accumulate d tensor / d leaf into every leaf's ``.grad``.
+    ``retain_graph`` defaults to ``create_graph`` (as in PyTorch): a graph built for a double backward is kept."""
+    from .tensor import Tensor
+    if retain_graph is None:
+        retain_graph = create_graph
+    if not tensor.requires_grad:
+        raise RuntimeError(f"backward: tensor of shape {tensor.shape} does not require grad and has no graph")
+    if grad is None:
+        if tensor.data.size != 1:
+            raise RuntimeError(f"backward: grad can be implied only for a single-element tensor, got shape "
+                               f"{tensor.shape}; pass grad= of that shape")
+        grad = Tensor(tensor.data.dtype.type(1) * _ones_like(tensor.data))
+    else:
+        grad = grad if type(grad) is Tensor else Tensor(grad)
+        if grad.shape != tensor.shape:
+            raise RuntimeError(f"backward: grad has shape {grad.shape} but the tensor has shape {tensor.shape}")
+        grad = grad if create_graph else grad.detach()
+    root = tensor._ctx
+    if root is None:
+        _accumulate_leaf(tensor, grad, create_graph)
+        return
+    order = _topological_order(root)  # raises before any gradient is written
+    pending = {root: [None] * len(root.outputs)}
+    pending[root][tensor._index] = grad
+    prev, _Mode.grad = _Mode.grad, create_graph
+    try:
+        for node in order:
+            grads = pending.pop(node, None)
+            if grads is None:
+                continue
+            _run_node(node, grads, pending, create_graph, Tensor)
+            if not retain_graph:
+                node.free()
+    finally:
+        _Mode.grad = prev
+
+
+def _run_node(node, grads, pending, create_graph, Tensor):
+    fn = node.fn
+    if len(grads) > 1:
+        grads = [g if g is not None else Tensor(_zeros_like(ref().data)) if ref() is not None else None
+                 for g, ref in zip(grads, node.outputs)]
+    if create_graph and fn.once_differentiable:
+        with no_grad():
+            in_grads = fn.backward(node, *grads)
+    else:
+        in_grads = fn.backward(node, *grads)
+    if type(in_grads) is not tuple:
+        in_grads = (in_grads,)
+    inputs = node.inputs
+    if len(in_grads) < len(inputs) and any(type(t) is Tensor and t.requires_grad for t in inputs[len(in_grads):]):
+        raise RuntimeError(f"{fn.__name__}.backward returned {len(in_grads)} gradients for {len(inputs)} inputs")
+    for inp, g in zip(inputs, in_grads):
+        if g is None or type(inp) is not Tensor or not inp.requires_grad:
+            continue
+        if type(g) is not Tensor:
+            g = Tensor(as_array(g))
+        if g.data.dtype != inp.data.dtype:
+            g = g.astype(inp.data.dtype)
+        if g.shape != inp.shape:
+            g = unbroadcast(g, inp.shape)
+        if create_graph and fn.once_differentiable:
+            g = _OnceDifferentiableBackward.apply(g.data, *inputs, op_name=fn.__name__)
+        if _Mode.anomaly:
+            _check_finite(node, g)
+        if inp._ctx is None:
+            _accumulate_leaf(inp, g, create_graph)
+        else:
+            slot = pending.get(inp._ctx)
+            if slot is None:
+                slot = pending[inp._ctx] = [None] * len(inp._ctx.outputs)
+            prev = slot[inp._index]
+            slot[inp._index] = g if prev is None else prev + g
+
+
+def _accumulate_leaf(leaf, g, create_graph):
+    from .tensor import Tensor
+    if not create_graph:
+        data = g.data
+        if leaf.grad is not None:
+            data = leaf.grad.data + data  # a new array: never write into one another tensor may hold
+        elif 0 in data.strides and data.size > 1 or not _owns_memory(data):
+            data = data.copy()  # a broadcast or view; give the leaf its own, writable array
+        leaf.grad = Tensor(data)
+    else:
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+
+
+def _owns_memory(a):
+    return getattr(a, "base", None) is None
+
+
+def _check_finite(node, g):
+    xp = np if type(g.data) is np.ndarray else __import__("cupy")
+    if not bool(xp.isfinite(g.data).all()):
+        where = getattr(node, "where", None) or "<unknown: the op was created outside detect_anomaly>"
+        raise FloatingPointError(f"detect_anomaly: the backward of {node.fn.__name__} produced NaN or Inf; "
+                                 f"the op was created at {where}")
+
+
+def _ones_like(a):
+    return np.ones_like(a) if type(a) is np.ndarray else __import__("cupy").ones_like(a)
+
+
+def _zeros_like(a):
+    return np.zeros_like(a) if type(a) is np.ndarray else __import__("cupy").zeros_like(a)

@@ -1,0 +1,61 @@
+"""Devices and array modules: the one place that knows about NumPy versus CuPy.
+
+A Tensor's device is read off the type of its array: ``numpy.ndarray`` lives on ``"cpu"``, ``cupy.ndarray`` on
+``"cuda"``. CuPy is imported lazily, only when a CUDA array is asked for, so the engine needs only NumPy.
+"""
+import numpy as np
+
+ARRAY_TYPES = (np.ndarray,)  # grows to include cupy.ndarray once CuPy is imported
+_cupy = None
+
+
+def cupy():
+    """Import CuPy on first use, with an install hint when it is missing."""
+    global _cupy, ARRAY_TYPES
+    if _cupy is None:
+        try:
+            import cupy as cp
+        except ImportError as e:  # pragma: no cover - depends on the machine
+            raise ImportError("device='cuda' needs CuPy: pip install 'tinygrad_gen[gpu]' "
+                              "(or a cupy-cudaXXx wheel matching your CUDA)") from e
+        _cupy = cp
+        ARRAY_TYPES = (np.ndarray, cp.ndarray)
+    return _cupy
+
+
+def check_device(device):
+    """Normalise a device name; 'cuda:0' is accepted as 'cuda'."""
+    if device is None:
+        return "cpu"
+    device = str(device)
+    if device == "cpu":
+        return device
+    if device.split(":")[0] == "cuda":
+        return "cuda"
+    raise ValueError(f"unknown device {device!r}: expected 'cpu' or 'cuda'")
+
+
+def device_of(array):
+    return "cpu" if type(array) is np.ndarray else "cuda"
+
+
+def xp_of(array):
+    """The array module (numpy or cupy) that owns ``array``."""
+    return np if type(array) is np.ndarray else cupy()
+
+
+def xp_for(device):
+    return np if device == "cpu" else cupy()
+
+
+def to_device(array, device):
+    """Move an array to ``device``; a no-op when it is already there."""
+    if device == "cpu":
+        return array if type(array) is np.ndarray else array.get()
+    cp = cupy()
+    return array if type(array) is cp.ndarray else cp.asarray(array)
+
+
+def as_array(out):
+    """NumPy turns 0-d results into scalars; the engine keeps everything an ndarray."""
+    return np.asarray(out) if isinstance(out, np.generic) else out

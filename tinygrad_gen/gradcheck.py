@@ -1,0 +1,145 @@
+"""Finite-difference checks of backward rules: the exercise "write a backward, check it" of a backprop course.
+
+For every element x_i of every input that requires grad, the numerical derivative of each output is the central
+difference (f(x + eps e_i) - f(x - eps e_i)) / (2 eps); the analytical one comes from ``backward``. They must agree
+to ``|a - n| <= atol + rtol * |n|``.
+"""
+import warnings
+
+import numpy as np
+
+from .autograd import enable_grad, no_grad
+from .tensor import Tensor
+
+
+class GradcheckError(RuntimeError):
+    """A backward rule disagrees with finite differences; the message names input, element and both values."""
+
+
+def _outputs(fn, inputs):
+    out = fn(*inputs)
+    return out if isinstance(out, (tuple, list)) else (out,)
+
+
+def _host(a):
+    return a if type(a) is np.ndarray else a.get()
+
+
+def numerical_jacobian(fn, inputs, eps=1e-6):
+    """One matrix per (input, output): entry [i, j] = d out_j / d in_i by central differences."""
+    with no_grad():
+        outs = [o for o in _outputs(fn, inputs) if type(o) is Tensor]
+        jac = []
+        for t in inputs:
+            if type(t) is not Tensor or not t.requires_grad:
+                jac.append(None)
+                continue
+            flat = t.data.reshape(-1)  # a view: perturbing it perturbs the input in place
+            per_out = [np.zeros((flat.size, o.data.size)) for o in outs]
+            for i in range(flat.size):
+                orig = flat[i].item()
+                flat[i] = orig + eps
+                plus = [_host(o.data).astype(np.float64).ravel() for o in _outputs(fn, inputs) if type(o) is Tensor]
+                flat[i] = orig - eps
+                minus = [_host(o.data).astype(np.float64).ravel() for o in _outputs(fn, inputs) if type(o) is Tensor]
+                flat[i] = orig
+                for k in range(len(outs)):
+                    per_out[k][i] = (plus[k] - minus[k]) / (2 * eps)
+            jac.append(per_out)
+    return jac
+
+
+def analytical_jacobian(fn, inputs, create_graph=False):
+    """The same matrices from backward: one backward per output element with a one-hot grad."""
+    outs = [o for o in _outputs(fn, inputs) if type(o) is Tensor]
+    jac = [None if type(t) is not Tensor or not t.requires_grad else
+           [np.zeros((t.data.size, o.data.size)) for o in outs] for t in inputs]
+    for k, o in enumerate(outs):
+        if not o.requires_grad:
+            continue
+        for j in range(o.data.size):
+            for t in inputs:
+                if type(t) is Tensor:
+                    t.grad = None
+            onehot = np.zeros(o.data.size, dtype=_host(o.data).dtype)
+            onehot[j] = 1
+            o.backward(Tensor(onehot.reshape(o.shape)).to(o.device), retain_graph=True, create_graph=create_graph)
+            for i, t in enumerate(inputs):
+                if jac[i] is not None and t.grad is not None:
+                    jac[i][k][:, j] = _host(t.grad.data).astype(np.float64).ravel()
+    for t in inputs:
+        if type(t) is Tensor:
+            t.grad = None
+    return jac
+
+
+def _compare(num, ana, inputs, atol, rtol, what):
+    for i, (n_in, a_in) in enumerate(zip(num, ana)):
+        if n_in is None:
+            continue
+        for k, (n, a) in enumerate(zip(n_in, a_in)):
+            bad = np.abs(a - n) > atol + rtol * np.abs(n)
+            if bad.any():
+                flat = int(np.argmax(np.abs(a - n) * bad))
+                elem, out = np.unravel_index(flat, n.shape)
+                index = np.unravel_index(elem, inputs[i].shape) if inputs[i].ndim else ()
+                raise GradcheckError(
+                    f"{what} mismatch for input {i} (shape {inputs[i].shape}) at element {tuple(int(x) for x in index)}"
+                    f", output {k} element {int(out)}: numerical {n[elem, out]:.6g} vs analytical {a[elem, out]:.6g} "
+                    f"(atol={atol}, rtol={rtol})")
+
+
+def _check_inputs(inputs, name):
+    if not isinstance(inputs, (tuple, list)):
+        inputs = (inputs,)
+    for t in inputs:
+        if type(t) is Tensor and t.requires_grad and t.dtype != np.float64:
+            warnings.warn(f"{name}: input of dtype {t.dtype} is not float64; finite differences at eps=1e-6 "
+                          "need float64 to be meaningful", stacklevel=3)
+    if not any(type(t) is Tensor and t.requires_grad for t in inputs):
+        raise ValueError(f"{name}: no input requires grad; nothing to check")
+    return tuple(inputs)
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
+    """Compare ``fn``'s backward with central differences on every input that requires grad.
+
+    Returns True, or raises ``GradcheckError`` naming the input, the element index, the numerical and the analytical
+    value. Use float64 inputs (a warning says so otherwise)."""
+    inputs = _check_inputs(inputs, "gradcheck")
+    num = numerical_jacobian(fn, inputs, eps)
+    ana = analytical_jacobian(fn, inputs)
+    _compare(num, ana, inputs, atol, rtol, "gradient")
+    return True
+
+
+def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+    """Check second derivatives: gradcheck of the map (inputs, v) -> d(fn(inputs) . v)/d inputs built with
+    ``create_graph=True``, for a fixed random cotangent v per output."""
+    inputs = _check_inputs(inputs, "gradgradcheck")
+    with no_grad():
+        outs = [o for o in _outputs(fn, inputs) if type(o) is Tensor]
+    rng = np.random.default_rng(seed)
+    if grad_outputs is None:
+        grad_outputs = [Tensor(rng.standard_normal(o.shape).astype(o.dtype)).to(o.device) for o in outs]
+    diff = [t for t in inputs if type(t) is Tensor and t.requires_grad]
+
+    @enable_grad()
+    def first_derivatives(*xs):
+        xs_iter = iter(xs)
+        full = [next(xs_iter) if type(t) is Tensor and t.requires_grad else t for t in inputs]
+        out = [o for o in _outputs(fn, full) if type(o) is Tensor]
+        total = None
+        for o, v in zip(out, grad_outputs):
+            term = (o * v).sum()
+            total = term if total is None else total + term
+        for x in xs:
+            x.grad = None
+        total.backward(create_graph=True)
+        grads = tuple(x.grad if x.grad is not None else x * 0.0 for x in xs)
+        for x in xs:
+            x.grad = None
+        return grads
+
+    leaves = [Tensor(t.data, requires_grad=True) for t in diff]
+    return gradcheck(first_derivatives, leaves, eps, atol, rtol)

@@ -1,0 +1,351 @@
+"""Elementwise ops. Broadcasting is undone by the engine (``autograd.unbroadcast``), so these never think about
+shapes: each backward returns the gradient at the broadcast output shape.
+
+Python scalars pass straight through to NumPy, which keeps a float32 array float32 (NEP 50)."""
+import math
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import xp_of
+
+
+def _mask(cond, like):
+    """A constant 0/1 tensor of ``like``'s dtype: the derivative of a piecewise-linear op."""
+    from ..tensor import Tensor
+    return Tensor(cond.astype(like.dtype))
+
+
+class Add(Function):
+    """z = a + b.  backward: da = g, db = g."""
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function):
+    """z = a - b.  backward: da = g, db = -g."""
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """z = a * b.  backward: da = g * b, db = g * a (product rule)."""
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        da, db = ctx.needs_input_grad
+        return (g * b if da else None), (g * a if db else None)
+
+
+class Div(Function):
+    """z = a / b.  backward: da = g / b, db = -g * a / b^2 (quotient rule)."""
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        da, db = ctx.needs_input_grad
+        return (g / b if da else None), (-(g * a) / (b * b) if db else None)
+
+
+class Neg(Function):
+    """z = -a.  backward: da = -g."""
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class PowScalar(Function):
+    """z = a ** c for a constant number c.  backward: da = g * c * a ** (c - 1)."""
+    @staticmethod
+    def forward(ctx, a, c):
+        ctx.save_for_backward(a)
+        ctx.c = c
+        return a ** c
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        c = ctx.c
+        if c == 2:
+            return g * a * 2, None
+        return g * (a ** (c - 1)) * c, None
+
+
+class Pow(Function):
+    """z = a ** b with b a tensor.  backward: da = g * b * a ** (b - 1), db = g * z * log(a).
+
+    At a = 0 the term log(a) is replaced by 0 (as PyTorch does), so 0 ** b has db = 0 rather than NaN."""
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a ** b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        da, db = ctx.needs_input_grad
+        ga = g * b * a ** (b - 1) if da else None
+        gb = None
+        if db:
+            if isinstance(a, (int, float)):
+                gb = g * out * math.log(a) if a > 0 else g * 0.0
+            else:
+                safe = a.data == 0
+                gb = g * out * a.masked_fill(safe, 1.0).log()
+        return ga, gb
+
+
+class Exp(Function):
+    """z = exp(a).  backward: da = g * z (the output is its own derivative)."""
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        return g * out
+
+
+class Log(Function):
+    """z = log(a).  backward: da = g / a."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g / a
+
+
+class Sqrt(Function):
+    """z = sqrt(a).  backward: da = g / (2 z)."""
+    @staticmethod
+    def forward(ctx, a):
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        return g / (out * 2)
+
+
+class Tanh(Function):
+    """z = tanh(a).  backward: da = g * (1 - z^2)."""
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        return g * (1 - out * out)
+
+
+class Sigmoid(Function):
+    """z = 1 / (1 + exp(-a)).  backward: da = g * z * (1 - z).
+
+    Computed from e = exp(-|a|) so that neither branch overflows: z = 1/(1+e) for a >= 0, e/(1+e) otherwise."""
+    @staticmethod
+    def forward(ctx, a):
+        xp = xp_of(a)
+        e = np.exp(-np.abs(a))
+        out = xp.where(a >= 0, 1, e) / (1 + e)
+        ctx.save_for_backward(out)
+        return out.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        return g * out * (1 - out)
+
+
+class Relu(Function):
+    """z = max(a, 0).  backward: da = g where a > 0, else 0 (so relu'(0) = 0, as in PyTorch)."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.maximum(a, 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * _mask(a.data > 0, a.data)
+
+
+class LeakyRelu(Function):
+    """z = a where a > 0, slope * a otherwise.  backward: da = g where a > 0, slope * g otherwise (at 0: slope)."""
+    @staticmethod
+    def forward(ctx, a, slope):
+        ctx.save_for_backward(a)
+        ctx.slope = slope
+        return xp_of(a).where(a > 0, a, a * slope)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        pos = a.data > 0
+        return g * _mask(pos + (~pos) * ctx.slope, a.data), None
+
+
+class Abs(Function):
+    """z = |a|.  backward: da = g * sign(a), with sign(0) = 0 (PyTorch's choice at the kink)."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * _mask(np.sign(a.data), a.data)
+
+
+class Clip(Function):
+    """z = min(max(a, lo), hi).  backward: da = g where lo <= a <= hi, else 0 (bounds inclusive, as in PyTorch)."""
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        ctx.save_for_backward(a)
+        ctx.lo, ctx.hi = lo, hi
+        return np.clip(a, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        inside = np.ones(a.shape, bool) if type(a.data) is np.ndarray else xp_of(a.data).ones(a.shape, bool)
+        if ctx.lo is not None:
+            inside &= a.data >= ctx.lo
+        if ctx.hi is not None:
+            inside &= a.data <= ctx.hi
+        return g * _mask(inside, a.data), None, None
+
+
+class Softplus(Function):
+    """z = log(1 + exp(a)), computed as max(a, 0) + log1p(exp(-|a|)) so a = ±1e4 stays finite.
+    backward: da = g * sigmoid(a)."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * a.sigmoid()
+
+
+_SQRT_HALF = 0.7071067811865476
+_INV_SQRT_2PI = 0.3989422804014327
+_erf64 = np.frompyfunc(math.erf, 1, 1)
+
+
+def erf(x):
+    """The error function. float64 goes through math.erf (exact, used by gradchecks); float32 uses the
+    Abramowitz-Stegun 7.1.26 rational approximation (|error| < 1.5e-7, below float32 resolution)."""
+    if x.dtype == np.float64 and type(x) is np.ndarray:
+        return _erf64(x).astype(np.float64)
+    xp = xp_of(x)
+    s = xp.sign(x)
+    a = xp.abs(x)
+    t = 1 / (1 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return (s * (1 - poly * xp.exp(-a * a))).astype(x.dtype, copy=False)
+
+
+class Gelu(Function):
+    """z = a * Phi(a), Phi the standard normal CDF = (1 + erf(a / sqrt 2)) / 2 (PyTorch's exact GELU).
+    backward: da = g * (Phi(a) + a * phi(a)), phi(a) = exp(-a^2 / 2) / sqrt(2 pi)."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return a * (0.5 * (1 + erf(a * _SQRT_HALF)))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        cdf = (1 + (a * _SQRT_HALF).erf()) * 0.5
+        pdf = (a * a * -0.5).exp() * _INV_SQRT_2PI
+        return g * (cdf + a * pdf)
+
+
+class Erf(Function):
+    """z = erf(a).  backward: da = g * 2 / sqrt(pi) * exp(-a^2)."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return erf(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * (a * a * -1).exp() * (2 / math.sqrt(math.pi))
+
+
+class Where(Function):
+    """z = a where cond else b (cond is a constant boolean array).  backward: da = g * cond, db = g * (1 - cond)."""
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.cond = cond
+        return xp_of(cond).where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        da, db = ctx.needs_input_grad[1:]
+        c = ctx.cond
+        return None, (g * _mask(c, g.data) if da else None), (g * _mask(~c, g.data) if db else None)
+
+
+class MaskedFill(Function):
+    """z = value where mask else a.  backward: da = g where the mask is False, 0 where it is True."""
+    @staticmethod
+    def forward(ctx, a, mask, value):
+        ctx.mask = mask
+        return xp_of(a).where(mask, np.asarray(value, a.dtype) if type(a) is np.ndarray else value, a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * _mask(~ctx.mask, g.data), None, None
+
+
+class Cast(Function):
+    """z = a converted to another dtype.  backward: da = g converted back to a's dtype."""
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.dtype = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.astype(ctx.dtype), None

@@ -1,0 +1,127 @@
+"""Movement ops: they rearrange elements without arithmetic, so each backward rearranges g the opposite way."""
+import numpy as np
+
+from ..autograd import Function, unbroadcast
+from ..backend import xp_of, to_device, device_of
+
+
+class Reshape(Function):
+    """z = a viewed with a new shape.  backward: da = g reshaped to a's shape."""
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        return a.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.shape), None
+
+
+class Transpose(Function):
+    """z = a with axes permuted by ``axes``.  backward: da = g permuted by the inverse permutation."""
+    @staticmethod
+    def forward(ctx, a, axes):
+        ctx.axes = axes
+        return a.transpose(axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.transpose(*np.argsort(ctx.axes).tolist()), None
+
+
+class Expand(Function):
+    """z = a broadcast to ``shape`` (a read-only view).  backward: da = g summed over the broadcast axes."""
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        return xp_of(a).broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return unbroadcast(g, ctx.shape), None
+
+
+def _index_arrays(idx):
+    """Tensors inside an index become their arrays; lists become integer/boolean arrays."""
+    from ..tensor import Tensor
+    if type(idx) is not tuple:
+        idx = (idx,)
+    out = []
+    for i in idx:
+        if type(i) is Tensor:
+            i = i.data
+        elif isinstance(i, list):
+            i = np.asarray(i)
+        out.append(i)
+    return tuple(out)
+
+
+def _is_basic(idx):
+    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in idx)
+
+
+class GetItem(Function):
+    """z = a[idx] (ints, slices, None, Ellipsis, integer arrays, boolean masks).
+    backward: da = zeros like a with g added at idx; integer arrays with repeats add their g's (np.add.at)."""
+    @staticmethod
+    def forward(ctx, a, idx):
+        ctx.meta = (a.shape, idx)
+        return a[idx]
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, idx = ctx.meta
+        return IndexAdd.apply(g, idx, shape), None
+
+
+class IndexAdd(Function):
+    """z = zeros(shape) with g added at idx (the adjoint of indexing).  backward: dg = dz[idx]."""
+    @staticmethod
+    def forward(ctx, g, idx, shape):
+        ctx.idx = idx
+        xp = xp_of(g)
+        out = xp.zeros(shape, dtype=g.dtype)
+        if _is_basic(idx):
+            out[idx] = g
+        elif xp is np:
+            np.add.at(out, idx, g)
+        else:
+            xp.add.at(out, idx, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, dz):
+        return GetItem.apply(dz, ctx.idx), None, None
+
+
+class Cat(Function):
+    """z = the inputs joined along ``axis``.  backward: each input gets its own slice of g."""
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        ctx.sizes = [a.shape[axis] for a in arrays]
+        return xp_of(arrays[0]).concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        axis = ctx.axis % g.ndim
+        out, start = [], 0
+        for n, need in zip(ctx.sizes, ctx.needs_input_grad):
+            if need:
+                out.append(g[(slice(None),) * axis + (slice(start, start + n),)])
+            else:
+                out.append(None)
+            start += n
+        return tuple(out)
+
+
+class ToDevice(Function):
+    """z = a copied to another device.  backward: da = g copied back to a's device."""
+    @staticmethod
+    def forward(ctx, a, device):
+        ctx.device = device_of(a)
+        return to_device(a, device)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.to(ctx.device), None

@@ -1,0 +1,118 @@
+"""Reductions. Each backward brings g back to the input's shape: reshape it to the kept-dims shape, then expand."""
+import numpy as np
+
+from ..autograd import Function
+from ..backend import xp_of
+
+
+def normalize_axis(axis, ndim, op="reduce"):
+    """``None`` -> every axis; an int or tuple -> a sorted tuple of non-negative axes (checked)."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(a) % max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def kept_shape(shape, axes):
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _expand_back(g, shape, axes, keepdims):
+    """The adjoint of a reduction's shape change: reshape g to keepdims form, then broadcast to ``shape``."""
+    if not keepdims:
+        g = g.reshape(kept_shape(shape, axes))
+    return g.expand(*shape)
+
+
+class Sum(Function):
+    """z = sum of a over axes.  backward: da = g broadcast back over the summed axes (each a_i has dz/da_i = 1)."""
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        axes = normalize_axis(axis, a.ndim, "sum")
+        ctx.meta = (a.shape, axes, keepdims)
+        return a.sum(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g, *ctx.meta)
+
+
+class Mean(Function):
+    """z = sum of a over axes / n.  backward: da = g / n broadcast back over the reduced axes."""
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        axes = normalize_axis(axis, a.ndim, "mean")
+        ctx.meta = (a.shape, axes, keepdims)
+        n = 1
+        for i in axes:
+            n *= a.shape[i]
+        ctx.n = n
+        return a.mean(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g / ctx.n, *ctx.meta)
+
+
+class Max(Function):
+    """z = max of a over axes.  backward: g goes to the arg-max; ties share it equally, da = g * [a == z] / count."""
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False, reducer="max"):
+        axes = normalize_axis(axis, a.ndim, reducer)
+        if a.size == 0:
+            raise ValueError(f"{reducer}: cannot reduce an empty tensor of shape {a.shape}")
+        out = a.max(axis=axes, keepdims=True) if reducer == "max" else a.min(axis=axes, keepdims=True)
+        hit = (a == out)
+        ctx.weight = hit / hit.sum(axis=axes, keepdims=True).astype(a.dtype)
+        ctx.meta = (a.shape, axes, keepdims)
+        return out if keepdims else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+
+    @staticmethod
+    def backward(ctx, g):
+        from ..tensor import Tensor
+        return _expand_back(g, *ctx.meta) * Tensor(ctx.weight.astype(g.dtype, copy=False))
+
+
+class LogSumExp(Function):
+    """z = log sum exp(a) over axes, as m + log sum exp(a - m) with m the max (no overflow at a = 1e4).
+    backward: da = g * exp(a - z) = g * softmax(a). A slice that is all -inf gives z = -inf and da = 0."""
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        xp = xp_of(a)
+        axes = normalize_axis(axis, a.ndim, "logsumexp")
+        m = a.max(axis=axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)  # an all -inf slice must not give inf - inf = nan
+        out = np.log(np.exp(a - m).sum(axis=axes, keepdims=True)) + m
+        if not keepdims:
+            out = out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+        ctx.save_for_backward(a, out)  # the output itself, so a double backward sees z depend on a
+        ctx.meta = (a.shape, axes, keepdims)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        shape, axes, keepdims = ctx.meta
+        z = out if out.shape == kept_shape(shape, axes) else out.reshape(kept_shape(shape, axes))
+        finite = xp_of(z.data).isfinite(z.data)
+        z = z.masked_fill(~finite, 0.0)
+        p = (a - z).exp().masked_fill(~finite, 0.0)
+        return _expand_back(g, shape, axes, keepdims) * p
+
+
+class ArgMax(Function):
+    """Index of the maximum (no gradient: the output is an integer)."""
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        if axis is None:
+            return a.argmax()
+        return a.argmax(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return None

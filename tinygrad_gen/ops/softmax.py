@@ -1,0 +1,64 @@
+"""Softmax, log-softmax and masked softmax: the max-shift keeps exp from overflowing at logits of 1e4."""
+import numpy as np
+
+from ..autograd import Function
+from ..backend import xp_of
+
+
+class Softmax(Function):
+    """y = exp(x - max) / sum exp(x - max) along ``axis``.
+    backward: dx = y * (g - sum(g * y, axis)) (the Jacobian diag(y) - y y^T applied to g)."""
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        y = e / e.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return y * (g - (g * y).sum(axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """y = x - logsumexp(x, axis), with the max-shift inside logsumexp.
+    backward: dx = g - softmax(x) * sum(g, axis) (since dy_i/dx_j = [i = j] - softmax_j)."""
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        shifted = x - x.max(axis=axis, keepdims=True)
+        y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g - y.exp() * g.sum(axis=ctx.axis, keepdims=True)
+
+
+class MaskedSoftmax(Function):
+    """y = softmax of x over the kept positions (mask True = keep), 0 at masked positions.
+    backward: dx = y * (g - sum(g * y, axis)); masked positions have y = 0 so they get dx = 0.
+    A row whose mask keeps nothing gives y = 0 and dx = 0, never NaN (its sum is replaced by 1)."""
+    @staticmethod
+    def forward(ctx, x, mask, axis=-1):
+        xp = xp_of(x)
+        mask = xp.broadcast_to(mask, np.broadcast_shapes(x.shape, mask.shape)) if mask.shape != x.shape else mask
+        if mask.shape != x.shape:
+            raise ValueError(f"masked_softmax: mask of shape {mask.shape} would broadcast x of shape {x.shape}")
+        m = xp.where(mask, x, -np.inf).max(axis=axis, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        e = np.exp(xp.where(mask, x - m, -np.inf))
+        s = e.sum(axis=axis, keepdims=True)
+        y = e / xp.where(s > 0, s, 1)
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return y * (g - (g * y).sum(axis=ctx.axis, keepdims=True)), None
