@@ -1,4 +1,8 @@
-from setuptools import setup
+from setuptools import find_packages, setup
+
+# kernels/, models/ and benchmarks/ are top-level folders of the repo, installed under the tinygrad_gen namespace
+MAPPED = {"tinygrad_gen.kernels": "kernels", "tinygrad_gen.models": "models", "tinygrad_gen.benchmarks": "benchmarks"}
+ENGINE = ["tinygrad_gen"] + ["tinygrad_gen." + p for p in find_packages("tinygrad_gen")]
 
 setup(
     name="tinygrad_gen",
@@ -6,10 +10,8 @@ setup(
     description="A from-scratch reverse-mode autodiff engine on NumPy/CuPy, with the generative models of a "
                 "deep-learning course (GAN, DCGAN, CycleGAN, AE, VAE, BERT, GPT) built on it",
     python_requires=">=3.9",
-    packages=["tinygrad_gen", "tinygrad_gen.ops", "tinygrad_gen.nn", "tinygrad_gen.data",
-              "tinygrad_gen.kernels", "tinygrad_gen.models", "tinygrad_gen.benchmarks"],
-    package_dir={"tinygrad_gen.kernels": "kernels", "tinygrad_gen.models": "models",
-                 "tinygrad_gen.benchmarks": "benchmarks"},
+    packages=ENGINE + list(MAPPED),
+    package_dir=MAPPED,
     # NumPy is the only import-time need; the rest is imported lazily by the parts that use it
     # (scikit-learn ships the digits data, matplotlib draws the figures, tqdm shows progress).
     install_requires=["numpy>=1.24", "scikit-learn", "matplotlib", "tqdm"],
