@@ -73,7 +73,8 @@ def analytical_jacobian(fn, inputs, create_graph=False):
     return jac
 
 
-def _compare(num, ana, inputs, atol, rtol, what):
+def mismatch(num, ana, inputs, atol, rtol, what="gradient"):
+    """The message for the worst element where ``|a - n| > atol + rtol * |n|``, or None when all agree."""
     for i, (n_in, a_in) in enumerate(zip(num, ana)):
         if n_in is None:
             continue
@@ -83,10 +84,22 @@ def _compare(num, ana, inputs, atol, rtol, what):
                 flat = int(np.argmax(np.abs(a - n) * bad))
                 elem, out = np.unravel_index(flat, n.shape)
                 index = np.unravel_index(elem, inputs[i].shape) if inputs[i].ndim else ()
-                raise GradcheckError(
-                    f"{what} mismatch for input {i} (shape {inputs[i].shape}) at element {tuple(int(x) for x in index)}"
-                    f", output {k} element {int(out)}: numerical {n[elem, out]:.6g} vs analytical {a[elem, out]:.6g} "
-                    f"(atol={atol}, rtol={rtol})")
+                return (f"{what} mismatch for input {i} (shape {inputs[i].shape}) at element "
+                        f"{tuple(int(x) for x in index)}, output {k} element {int(out)}: numerical "
+                        f"{n[elem, out]:.6g} vs analytical {a[elem, out]:.6g} (atol={atol}, rtol={rtol})")
+    return None
+
+
+def max_errors(num, ana, atol=1e-5):
+    """The largest absolute error |a - n| and relative error |a - n| / max(|n|, atol) over all Jacobian entries."""
+    abs_err = rel_err = 0.0
+    for n_in, a_in in zip(num, ana):
+        for n, a in zip(n_in or (), a_in or ()):
+            if n.size:
+                diff = np.abs(a - n)
+                abs_err = max(abs_err, float(diff.max()))
+                rel_err = max(rel_err, float((diff / np.maximum(np.abs(n), atol)).max()))
+    return abs_err, rel_err
 
 
 def _check_inputs(inputs, name):
@@ -98,6 +111,9 @@ def _check_inputs(inputs, name):
                           "need float64 to be meaningful", stacklevel=3)
     if not any(type(t) is Tensor and t.requires_grad for t in inputs):
         raise ValueError(f"{name}: no input requires grad; nothing to check")
+    for t in inputs:
+        if type(t) is Tensor and t.requires_grad and not t.data.flags.c_contiguous:
+            t.data = t.data.copy()  # the finite differences perturb a flat view of each input in place
     return tuple(inputs)
 
 
@@ -109,7 +125,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     inputs = _check_inputs(inputs, "gradcheck")
     num = numerical_jacobian(fn, inputs, eps)
     ana = analytical_jacobian(fn, inputs)
-    _compare(num, ana, inputs, atol, rtol, "gradient")
+    message = mismatch(num, ana, inputs, atol, rtol)
+    if message:
+        raise GradcheckError(message)
     return True
 
 

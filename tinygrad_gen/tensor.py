@@ -10,7 +10,9 @@ _FLOAT_DEFAULT = np.float32
 
 
 def _dtype(dtype):
-    return None if dtype is None else np.dtype(getattr(dtype, "dtype", dtype))
+    if dtype is None:
+        return None
+    return dtype.dtype if isinstance(dtype, np.ndarray) or type(dtype) is Tensor else np.dtype(dtype)
 
 
 def _to_array(data, dtype=None, device="cpu"):
