@@ -1,0 +1,228 @@
+"""The standard layers, with PyTorch's parameter names, shapes and default initialisations, so that
+``state_dict()`` maps one to one onto the PyTorch module. The math lives in ``nn.functional``."""
+import math
+
+import numpy as np
+
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+from ..tensor import Tensor
+
+
+def _empty(*shape):
+    return Parameter(np.empty(shape, dtype=np.float32))
+
+
+def _pair(v, name, layer):
+    v = (v, v) if isinstance(v, int) else tuple(v)
+    if len(v) != 2 or not all(isinstance(i, int) and i >= 0 for i in v):
+        raise ValueError(f"{layer}: {name} must be a non-negative int or a pair of them, got {v}")
+    return v
+
+
+class Linear(Module):
+    """y = x W^T + b, W of shape (out_features, in_features); W, b ~ U(-1/sqrt(in), 1/sqrt(in)) as in PyTorch."""
+
+    def __init__(self, in_features, out_features, bias=True):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = _empty(out_features, in_features)
+        self.bias = _empty(out_features) if bias else None
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if bias:
+            init.default_bias_(self.bias, in_features)
+
+    def forward(self, x):
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Conv2d(Module):
+    """2-D convolution over NCHW images; weight (out_channels, in_channels, kh, kw), PyTorch's initialisation."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True):
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d")
+        self.stride, self.padding = stride, padding
+        self.weight = _empty(out_channels, in_channels, *self.kernel_size)
+        self.bias = _empty(out_channels) if bias else None
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if bias:
+            init.default_bias_(self.bias, init.fans(self.weight)[0])
+
+    def forward(self, x):
+        return F.conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding)
+
+    def extra_repr(self):
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}, bias={self.bias is not None}")
+
+
+class ConvTranspose2d(Module):
+    """The transpose (gradient) of a convolution: it upsamples. Weight (in_channels, out_channels, kh, kw); as in
+    PyTorch its fan_in for the initialisation is out_channels * kh * kw (dim 1 of the weight)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, bias=True):
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = _pair(kernel_size, "kernel_size", "ConvTranspose2d")
+        self.stride, self.padding, self.output_padding = stride, padding, output_padding
+        self.weight = _empty(in_channels, out_channels, *self.kernel_size)
+        self.bias = _empty(out_channels) if bias else None
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if bias:
+            init.default_bias_(self.bias, init.fans(self.weight)[0])
+
+    def forward(self, x):
+        return F.conv_transpose2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding,
+                                  output_padding=self.output_padding)
+
+    def extra_repr(self):
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}, output_padding={self.output_padding}, bias={self.bias is not None}")
+
+
+class _BatchNorm(Module):
+    """Normalise each channel with the batch's mean and variance while training, and with running averages of
+    them in eval mode; then scale by ``weight`` and shift by ``bias``. Buffers as in PyTorch: running_mean,
+    running_var (of the unbiased batch variance) and num_batches_tracked."""
+    input_dims = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.weight = Parameter(np.ones(num_features, np.float32)) if affine else None
+        self.bias = Parameter(np.zeros(num_features, np.float32)) if affine else None
+        track = track_running_stats
+        self.register_buffer("running_mean", Tensor(np.zeros(num_features, np.float32)) if track else None)
+        self.register_buffer("running_var", Tensor(np.ones(num_features, np.float32)) if track else None)
+        self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)) if track else None)
+
+    def forward(self, x):
+        name = type(self).__name__
+        if x.ndim not in self.input_dims or x.shape[1] != self.num_features:
+            raise ValueError(f"{name}: expected input of {' or '.join(map(str, self.input_dims))} dims with "
+                             f"{self.num_features} channels in dim 1, got shape {x.shape}")
+        momentum = self.momentum or 0.0
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1
+            if self.momentum is None:  # a cumulative average of all batches so far
+                momentum = 1.0 / float(self.num_batches_tracked.data)
+        # without running statistics even eval mode normalises with the batch's own
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            training=self.training or not self.track_running_stats, momentum=momentum, eps=self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """BatchNorm over (N, C) or (N, C, L) inputs."""
+    input_dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """BatchNorm over (N, C, H, W) images, one mean and variance per channel."""
+    input_dims = (4,)
+
+
+class LayerNorm(Module):
+    """Normalise over the last dims (``normalized_shape``) of each example, then scale and shift; weight 1, bias 0."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True):
+        super().__init__()
+        self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        self.weight = Parameter(np.ones(self.normalized_shape, np.float32)) if elementwise_affine else None
+        self.bias = Parameter(np.zeros(self.normalized_shape, np.float32)) if elementwise_affine and bias else None
+
+    def forward(self, x):
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class Embedding(Module):
+    """A lookup table: row i of ``weight`` (num_embeddings, embedding_dim) is the vector of token i; N(0, 1) init.
+    With ``padding_idx`` that row starts at zero and gets no gradient (as in PyTorch)."""
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None):
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(f"Embedding: padding_idx {padding_idx} is out of range for {num_embeddings} rows")
+            padding_idx %= num_embeddings
+        self.padding_idx = padding_idx
+        self.weight = _empty(num_embeddings, embedding_dim)
+        init.normal_(self.weight)
+        if padding_idx is not None:
+            self.weight.data[padding_idx] = 0
+
+    def forward(self, idx):
+        out = F.embedding(idx, self.weight)
+        if self.padding_idx is not None:
+            # zeroing the padding positions' outputs zeroes exactly the gradient that would reach the padding row
+            data = idx.data if type(idx) is Tensor else np.asarray(idx)
+            out = out * Tensor((data != self.padding_idx)[..., None].astype(out.dtype))
+        return out
+
+    def extra_repr(self):
+        pad = f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
+        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+
+
+class Dropout(Module):
+    """While training, zero each element with probability p and scale the rest by 1/(1-p); identity in eval."""
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
+        self.p = p
+
+    def forward(self, x):
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
+class ReLU(Module):
+    def forward(self, x):
+        return F.relu(x)
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope=0.01):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class GELU(Module):
+    def forward(self, x):
+        return F.gelu(x)
+
+
+class Tanh(Module):
+    def forward(self, x):
+        return F.tanh(x)
+
+
+class Sigmoid(Module):
+    def forward(self, x):
+        return F.sigmoid(x)
