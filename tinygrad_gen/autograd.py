@@ -19,6 +19,8 @@ from . import backend
 from .backend import as_array
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
+Tensor = None  # tensor.py sets this once the class exists (the two modules need each other)
+_new_tensor = object.__new__
 
 
 class _Mode:
@@ -78,9 +80,10 @@ class Context:
     """
     __slots__ = ("fn", "inputs", "outputs", "saved", "needs_input_grad", "where", "__dict__", "__weakref__")
 
-    def __init__(self, fn, inputs):
+    def __init__(self, fn, inputs, needs_input_grad):
         self.fn = fn
         self.inputs = inputs
+        self.needs_input_grad = needs_input_grad
         self.outputs = None
         self.saved = ()
 
@@ -89,16 +92,12 @@ class Context:
 
     @property
     def saved_tensors(self):
-        from .tensor import Tensor
         if self.inputs is None:
             raise RuntimeError(f"{self.fn.__name__}: saved tensors were freed by an earlier backward; "
                                "call backward(retain_graph=True) to backward through the graph twice")
-        out = []
-        for a in self.saved:
-            out.append(self._tensor_for(a, Tensor))
-        return tuple(out)
+        return tuple([self._tensor_for(a) for a in self.saved])
 
-    def _tensor_for(self, a, Tensor):
+    def _tensor_for(self, a):
         if not isinstance(a, backend.ARRAY_TYPES):
             return a
         for t in self.inputs:
@@ -141,50 +140,46 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .tensor import Tensor
-        arrays = []
-        needs = False
+        # The hot path of every op: kept flat, since on small tensors this bookkeeping costs more than the math.
+        arrays, needs = [], []
         for a in args:
             if type(a) is Tensor:
                 arrays.append(a.data)
-                needs = needs or a.requires_grad
+                needs.append(a.requires_grad)
             else:
                 arrays.append(a)
-        record = needs and _Mode.grad
-        ctx = Context(cls, args)
+                needs.append(False)
+        ctx = Context(cls, args, tuple(needs))
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as e:
             shapes = ", ".join(str(tuple(a.shape)) for a in arrays if isinstance(a, backend.ARRAY_TYPES))
             raise type(e)(f"{cls.__name__}: {e} (input shapes: {shapes})") from e
+        if not (_Mode.grad and True in needs):
+            if type(out) is tuple:
+                return tuple([_make(o, None, 0) for o in out])
+            return _make(out, None, 0)
+        if _Mode.anomaly:
+            ctx.where = _user_frame()
         if type(out) is tuple:
-            outs = tuple(_wrap(o, record, ctx, i) for i, o in enumerate(out))
-            if record:
-                ctx.outputs = tuple(weakref.ref(o) for o in outs)
-        else:
-            outs = _wrap(out, record, ctx, 0)
-            if record:
-                ctx.outputs = (weakref.ref(outs),)
-        if record:
-            ctx.needs_input_grad = tuple(type(a) is Tensor and a.requires_grad for a in args)
-            if _Mode.anomaly:
-                ctx.where = _user_frame()
-        return outs
+            outs = tuple([_make(o, ctx, i) for i, o in enumerate(out)])
+            ctx.outputs = tuple([weakref.ref(o) for o in outs])
+            return outs
+        t = _make(out, ctx, 0)
+        ctx.outputs = (weakref.ref(t),)
+        return t
 
 
-def _wrap(array, record, ctx, index):
-    from .tensor import Tensor
-    t = Tensor.__new__(Tensor)
-    t.data = as_array(array)
+def _make(array, ctx, index):
+    """A Tensor for an op's output, built without __init__'s checks (the array is known good)."""
+    if isinstance(array, np.generic):
+        array = np.asarray(array)  # NumPy turns 0-d results into scalars; the engine keeps arrays
+    t = _new_tensor(Tensor)
+    t.data = array
     t.grad = None
-    if record:
-        t.requires_grad = True
-        t._ctx = ctx
-        t._index = index
-    else:
-        t.requires_grad = False
-        t._ctx = None
-        t._index = 0
+    t._ctx = ctx
+    t._index = index
+    t.requires_grad = ctx is not None
     return t
 
 
@@ -212,7 +207,6 @@ class _OnceDifferentiableBackward(Function):
 
 def _topological_order(root):
     """Nodes reachable from ``root`` with every node before the nodes it depends on (iterative DFS, no recursion)."""
-    from .tensor import Tensor
     order, seen, stack = [], set(), [(root, False)]
     while stack:
         node, expanded = stack.pop()
@@ -250,7 +244,6 @@ def unbroadcast(grad, shape):
 def backward(tensor, grad=None, retain_graph=None, create_graph=False):
     """Backpropagate from ``tensor``: accumulate d tensor / d leaf into every leaf's ``.grad``.
     ``retain_graph`` defaults to ``create_graph`` (as in PyTorch): a graph built for a double backward is kept."""
-    from .tensor import Tensor
     if retain_graph is None:
         retain_graph = create_graph
     if not tensor.requires_grad:
@@ -259,15 +252,16 @@ def backward(tensor, grad=None, retain_graph=None, create_graph=False):
         if tensor.data.size != 1:
             raise RuntimeError(f"backward: grad can be implied only for a single-element tensor, got shape "
                                f"{tensor.shape}; pass grad= of that shape")
-        grad = Tensor(tensor.data.dtype.type(1) * _ones_like(tensor.data))
+        grad = _make(_ones_like(tensor.data), None, 0)
     else:
         grad = grad if type(grad) is Tensor else Tensor(grad)
         if grad.shape != tensor.shape:
             raise RuntimeError(f"backward: grad has shape {grad.shape} but the tensor has shape {tensor.shape}")
         grad = grad if create_graph else grad.detach()
+    given = {id(grad.data)}  # arrays a leaf may not own: the caller's grad, and those already given to a leaf
     root = tensor._ctx
     if root is None:
-        _accumulate_leaf(tensor, grad, create_graph)
+        _accumulate_leaf(tensor, grad, create_graph, given)
         return
     order = _topological_order(root)  # raises before any gradient is written
     pending = {root: [None] * len(root.outputs)}
@@ -278,14 +272,14 @@ def backward(tensor, grad=None, retain_graph=None, create_graph=False):
             grads = pending.pop(node, None)
             if grads is None:
                 continue
-            _run_node(node, grads, pending, create_graph, Tensor)
+            _run_node(node, grads, pending, create_graph, given)
             if not retain_graph:
                 node.free()
     finally:
         _Mode.grad = prev
 
 
-def _run_node(node, grads, pending, create_graph, Tensor):
+def _run_node(node, grads, pending, create_graph, given):
     fn = node.fn
     if len(grads) > 1:
         grads = [g if g is not None else Tensor(_zeros_like(ref().data)) if ref() is not None else None
@@ -300,21 +294,24 @@ def _run_node(node, grads, pending, create_graph, Tensor):
     inputs = node.inputs
     if len(in_grads) < len(inputs) and any(type(t) is Tensor and t.requires_grad for t in inputs[len(in_grads):]):
         raise RuntimeError(f"{fn.__name__}.backward returned {len(in_grads)} gradients for {len(inputs)} inputs")
-    for inp, g in zip(inputs, in_grads):
+    for i, (inp, g) in enumerate(zip(inputs, in_grads)):
         if g is None or type(inp) is not Tensor or not inp.requires_grad:
             continue
         if type(g) is not Tensor:
             g = Tensor(as_array(g))
         if g.data.dtype != inp.data.dtype:
             g = g.astype(inp.data.dtype)
-        if g.shape != inp.shape:
+        if g.data.shape != inp.data.shape:
+            if not _broadcasts_to(inp.data.shape, g.data.shape):
+                raise RuntimeError(f"{fn.__name__}.backward returned a gradient of shape {g.shape} for input {i} "
+                                   f"of shape {inp.shape}")
             g = unbroadcast(g, inp.shape)
         if create_graph and fn.once_differentiable:
             g = _OnceDifferentiableBackward.apply(g.data, *inputs, op_name=fn.__name__)
         if _Mode.anomaly:
             _check_finite(node, g)
         if inp._ctx is None:
-            _accumulate_leaf(inp, g, create_graph)
+            _accumulate_leaf(inp, g, create_graph, given)
         else:
             slot = pending.get(inp._ctx)
             if slot is None:
@@ -323,21 +320,24 @@ def _run_node(node, grads, pending, create_graph, Tensor):
             slot[inp._index] = g if prev is None else prev + g
 
 
-def _accumulate_leaf(leaf, g, create_graph):
-    from .tensor import Tensor
+def _broadcasts_to(shape, grad_shape):
+    """Whether an input of ``shape`` could have been broadcast to ``grad_shape``."""
+    lead = len(grad_shape) - len(shape)
+    return lead >= 0 and all(n == 1 or n == m for n, m in zip(shape, grad_shape[lead:]))
+
+
+def _accumulate_leaf(leaf, g, create_graph, given):
+    """leaf.grad += g. Each leaf's .grad gets an array of its own (optimizers update grads in place)."""
     if not create_graph:
         data = g.data
         if leaf.grad is not None:
-            data = leaf.grad.data + data  # a new array: never write into one another tensor may hold
-        elif 0 in data.strides and data.size > 1 or not _owns_memory(data):
-            data = data.copy()  # a broadcast or view; give the leaf its own, writable array
-        leaf.grad = Tensor(data)
+            data = leaf.grad.data + data
+        elif data.base is not None or id(data) in given:
+            data = data.copy()  # a view (maybe a read-only broadcast) or an array someone else holds
+        given.add(id(data))
+        leaf.grad = _make(data, None, 0)
     else:
         leaf.grad = g if leaf.grad is None else leaf.grad + g
-
-
-def _owns_memory(a):
-    return getattr(a, "base", None) is None
 
 
 def _check_finite(node, g):

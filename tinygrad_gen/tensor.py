@@ -168,7 +168,11 @@ class Tensor:
     # ----- arithmetic -----
     def _lift(self, other):
         """Make ``other`` an operand: Tensors pass, Python numbers stay numbers (NumPy keeps our dtype), arrays wrap."""
-        if type(other) is Tensor or isinstance(other, (int, float, bool)):
+        if type(other) is Tensor or type(other) is float or type(other) is int:
+            return other
+        if isinstance(other, np.generic) and other.dtype.kind in "biuf":
+            return other.item()  # a NumPy scalar acts as a Python number: it never upcasts a float32 tensor
+        if isinstance(other, (int, float)):
             return other
         return Tensor(_to_array(other, self.dtype if np.asarray(other).dtype.kind == "f" else None, self.device))
 
@@ -356,7 +360,7 @@ class Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         if not axes:
-            axes = tuple(range(self.ndim))[::-1]
+            return _mv.Transpose.apply(self, None)  # reverse the axes
         if len(axes) != self.ndim or sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation for shape {self.shape}")
         return _mv.Transpose.apply(self, tuple(a % self.ndim for a in axes))
@@ -365,7 +369,7 @@ class Tensor:
 
     @property
     def T(self):
-        return self.transpose()
+        return _mv.Transpose.apply(self, None)
 
     def swapaxes(self, a, b):
         axes = list(range(self.ndim))
@@ -508,4 +512,5 @@ def where(cond, a, b):
     return _ew.Where.apply(cond, a, b)
 
 
+autograd.Tensor = Tensor
 from .ops import elementwise as _ew, reduce as _red, movement as _mv, matmul as _mm, softmax as _sm  # noqa: E402

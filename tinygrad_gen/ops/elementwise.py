@@ -7,12 +7,12 @@ import math
 import numpy as np
 
 from ..autograd import Function
+from ..tensor import Tensor
 from ..backend import xp_of
 
 
 def _mask(cond, like):
     """A constant 0/1 tensor of ``like``'s dtype: the derivative of a piecewise-linear op."""
-    from ..tensor import Tensor
     return Tensor(cond.astype(like.dtype))
 
 

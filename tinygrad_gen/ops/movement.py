@@ -1,8 +1,14 @@
 """Movement ops: they rearrange elements without arithmetic, so each backward rearranges g the opposite way."""
+import math
+
 import numpy as np
 
 from ..autograd import Function, unbroadcast
+from ..tensor import Tensor
 from ..backend import xp_of, to_device, device_of
+
+
+_SMALL = 1024  # elements: below this, Expand copies instead of building a broadcast view
 
 
 class Reshape(Function):
@@ -18,7 +24,8 @@ class Reshape(Function):
 
 
 class Transpose(Function):
-    """z = a with axes permuted by ``axes``.  backward: da = g permuted by the inverse permutation."""
+    """z = a with axes permuted by ``axes`` (None: reversed).  backward: da = g permuted by the inverse permutation
+    (reversal is its own inverse)."""
     @staticmethod
     def forward(ctx, a, axes):
         ctx.axes = axes
@@ -26,7 +33,8 @@ class Transpose(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g.transpose(*np.argsort(ctx.axes).tolist()), None
+        inverse = None if ctx.axes is None else tuple(np.argsort(ctx.axes).tolist())
+        return Transpose.apply(g, inverse), None
 
 
 class Expand(Function):
@@ -34,7 +42,12 @@ class Expand(Function):
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
-        return xp_of(a).broadcast_to(a, shape)
+        xp = xp_of(a)
+        if math.prod(shape) <= _SMALL:  # broadcast_to's setup costs more than copying a few numbers
+            out = xp.empty(shape, a.dtype)
+            out[...] = a
+            return out
+        return xp.broadcast_to(a, shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -43,7 +56,6 @@ class Expand(Function):
 
 def _index_arrays(idx):
     """Tensors inside an index become their arrays; lists become integer/boolean arrays."""
-    from ..tensor import Tensor
     if type(idx) is not tuple:
         idx = (idx,)
     out = []

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd import Function
+from ..tensor import Tensor
 from ..backend import xp_of
 
 
@@ -24,7 +25,7 @@ def kept_shape(shape, axes):
 
 def _expand_back(g, shape, axes, keepdims):
     """The adjoint of a reduction's shape change: reshape g to keepdims form, then broadcast to ``shape``."""
-    if not keepdims:
+    if not keepdims and g.ndim:  # a 0-d g (everything reduced) broadcasts as it is
         g = g.reshape(kept_shape(shape, axes))
     return g.expand(*shape)
 
@@ -35,7 +36,7 @@ class Sum(Function):
     def forward(ctx, a, axis=None, keepdims=False):
         axes = normalize_axis(axis, a.ndim, "sum")
         ctx.meta = (a.shape, axes, keepdims)
-        return a.sum(axis=axes, keepdims=keepdims)
+        return a.sum(axis=None if axis is None else axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, g):
@@ -52,7 +53,7 @@ class Mean(Function):
         for i in axes:
             n *= a.shape[i]
         ctx.n = n
-        return a.mean(axis=axes, keepdims=keepdims)
+        return a.sum(axis=axes, keepdims=keepdims) / n  # ndarray.mean is several times slower on small arrays
 
     @staticmethod
     def backward(ctx, g):
@@ -74,7 +75,6 @@ class Max(Function):
 
     @staticmethod
     def backward(ctx, g):
-        from ..tensor import Tensor
         return _expand_back(g, *ctx.meta) * Tensor(ctx.weight.astype(g.dtype, copy=False))
 
 

@@ -1,0 +1,201 @@
+"""Per-op overhead and an MLP training step, tinygrad_gen against PyTorch CPU in the same run.
+
+    tgg bench overhead [--reps 15] [--threads N] [--json FILE]
+
+On tiny tensors an op's cost is almost all Python bookkeeping (building the Tensor and the graph node, the backward
+loop), which is what this measures. Each case is timed as ``reps`` rounds; every round times ours then PyTorch's
+(interleaved, so both see the same machine load), each over enough calls to take a few milliseconds. The table shows
+the median time per call and the ratio ours / PyTorch (below 1.0: we are faster). Both libraries use the same
+number of threads (NumPy's BLAS through threadpoolctl when it is installed, PyTorch through set_num_threads).
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+
+import tinygrad_gen as tg
+
+
+def _timer(fn, calls):
+    def run():
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        return (time.perf_counter() - start) / calls
+    return run
+
+
+def _calibrate(fn, target=0.004):
+    """How many calls take about ``target`` seconds (at least one)."""
+    fn()
+    calls = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        if time.perf_counter() - start > target or calls >= 1 << 16:
+            return calls
+        calls *= 2
+
+
+def compare(ours, theirs, reps):
+    """Median seconds per call of each, measured in interleaved rounds."""
+    calls = max(_calibrate(ours), _calibrate(theirs))
+    run_ours, run_theirs = _timer(ours, calls), _timer(theirs, calls)
+    a, b = [], []
+    for _ in range(reps):
+        a.append(run_ours())
+        b.append(run_theirs())
+    return statistics.median(a), statistics.median(b)
+
+
+# ----- per-op cases: (name, shape, ours(x, y), torch(x, y)) -----
+OPS = [
+    ("add", lambda x, y: x + y),
+    ("mul", lambda x, y: x * y),
+    ("mul_scalar", lambda x, y: x * 2.0),
+    ("div", lambda x, y: x / y),
+    ("exp", lambda x, y: x.exp()),
+    ("tanh", lambda x, y: x.tanh()),
+    ("relu", lambda x, y: x.relu()),
+    ("sum", lambda x, y: x.sum()),
+    ("matmul", lambda x, y: x @ y),
+    ("reshape", lambda x, y: x.reshape(-1)),
+    ("transpose", lambda x, y: x.T),
+    ("getitem", lambda x, y: x[1:]),
+]
+
+
+def op_cases(torch, shape=(4, 4)):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(shape).astype(np.float32), rng.standard_normal(shape).astype(np.float32)
+    ours = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+    theirs = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    cases = []
+    for name, op in OPS:
+        def fwd(op=op, xs=ours):
+            return op(*xs)
+
+        def fwd_t(op=op, xs=theirs):
+            return op(*xs)
+
+        def fwd_bwd(op=op, xs=ours):
+            op(*xs).sum().backward()
+            xs[0].grad = xs[1].grad = None
+
+        def fwd_bwd_t(op=op, xs=theirs):
+            op(*xs).sum().backward()
+            xs[0].grad = xs[1].grad = None
+        cases.append((f"{name} forward", fwd, fwd_t))
+        cases.append((f"{name} forward+backward", fwd_bwd, fwd_bwd_t))
+    return cases
+
+
+def mlp_case(torch, batch=128, sizes=(784, 512, 512, 10), lr=0.01):
+    """One SGD step of a 784-512-512-10 ReLU MLP with cross-entropy, both written with their public APIs."""
+    try:
+        from tinygrad_gen.nn import functional as F
+    except ImportError:  # before nn.functional exists the same model is written with Tensor methods
+        F = None
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, sizes[0])).astype(np.float32)
+    y = rng.integers(0, sizes[-1], batch)
+    weights = [(rng.standard_normal((n_out, n_in)) / np.sqrt(n_in)).astype(np.float32)
+               for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    biases = [np.zeros(n, np.float32) for n in sizes[1:]]
+
+    ours = [tg.tensor(p, requires_grad=True) for pair in zip(weights, biases) for p in pair]
+    xo, yo = tg.tensor(x), tg.tensor(y)
+    has_f = F is not None and all(hasattr(F, n) for n in ("linear", "relu", "cross_entropy"))
+
+    def step():
+        h = xo
+        for i in range(0, len(ours), 2):
+            w, b = ours[i], ours[i + 1]
+            h = F.linear(h, w, b) if has_f else h @ w.T + b
+            if i + 2 < len(ours):
+                h = F.relu(h) if has_f else h.relu()
+        if has_f:
+            loss = F.cross_entropy(h, yo)
+        else:
+            loss = -h.log_softmax(axis=-1)[np.arange(batch), yo.data].mean()
+        loss.backward()
+        for p in ours:
+            p.data -= lr * p.grad.data
+            p.grad = None
+
+    theirs = [torch.tensor(p, requires_grad=True) for pair in zip(weights, biases) for p in pair]
+    xt, yt = torch.tensor(x), torch.tensor(y)
+    tF = torch.nn.functional
+
+    def step_t():
+        h = xt
+        for i in range(0, len(theirs), 2):
+            h = tF.linear(h, theirs[i], theirs[i + 1])
+            if i + 2 < len(theirs):
+                h = tF.relu(h)
+        loss = tF.cross_entropy(h, yt)
+        loss.backward()
+        with torch.no_grad():
+            for p in theirs:
+                p -= lr * p.grad
+                p.grad = None
+
+    label = "MLP 784-512-512-10 SGD step, batch 128" + ("" if has_f else " (x @ w.T + b, log_softmax)")
+    return label, step, step_t
+
+
+def set_threads(torch, n):
+    torch.set_num_threads(n)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return None
+    return threadpool_limits(limits=n)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="tgg bench overhead", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reps", type=int, default=15, help="interleaved rounds per case (median reported)")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for both libraries")
+    parser.add_argument("--only", choices=["ops", "mlp"], help="run only the per-op or only the MLP cases")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    args = parser.parse_args(argv)
+    try:
+        import torch
+    except ImportError:
+        raise SystemExit("bench overhead compares with PyTorch: pip install 'tinygrad_gen[dev]'")
+    limits = set_threads(torch, args.threads)  # noqa: F841 - keeps NumPy's BLAS limited while we run
+
+    cases = []
+    if args.only != "mlp":
+        cases += op_cases(torch)
+    if args.only != "ops":
+        cases.append(mlp_case(torch))
+    rows = []
+    print(f"{'case':<44} {'ours (us)':>10} {'torch (us)':>10} {'ratio':>6}")
+    for name, ours, theirs in cases:
+        reps = args.reps if "MLP" not in name else max(3, args.reps // 3)
+        a, b = compare(ours, theirs, reps)
+        rows.append({"case": name, "ours_us": a * 1e6, "torch_us": b * 1e6, "ratio": a / b})
+        print(f"{name:<44} {a * 1e6:10.1f} {b * 1e6:10.1f} {a / b:6.2f}", flush=True)
+    op_ratios = [r["ratio"] for r in rows if "MLP" not in r["case"]]
+    if op_ratios:
+        print(f"{'geometric mean of per-op ratios':<44} {'':>10} {'':>10} "
+              f"{float(np.exp(np.mean(np.log(op_ratios)))):6.2f}")
+    if args.json:
+        meta = {"command": "tgg bench overhead " + " ".join(argv or []), "threads": args.threads,
+                "machine": platform.platform(), "processor": platform.processor() or platform.machine(),
+                "python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__,
+                "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+        with open(args.json, "w") as f:
+            json.dump({"meta": meta, "results": rows}, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
