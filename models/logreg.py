@@ -1,0 +1,117 @@
+"""Logistic (softmax) regression on the 8x8 digits: the smallest model that exercises all of ``tgg train``.
+
+    p(y = k | x) = softmax(W x + b)_k,     loss = -mean log p(y_i | x_i)     (cross-entropy)
+
+Trained by mini-batch SGD with momentum; one ``metrics.csv`` row and one checkpoint per epoch (and every
+``--checkpoint-every`` steps), so ``--resume`` can be tried on it in seconds.
+"""
+import numpy as np
+
+import tinygrad_gen as tg
+from tinygrad_gen import data, nn, optim
+from tinygrad_gen.run import load_checkpoint, load_config
+
+
+def add_arguments(parser):
+    parser.add_argument("--lr", type=float, default=0.1)
+    parser.add_argument("--momentum", type=float, default=0.9)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--checkpoint-every", type=int, default=0, help="also checkpoint every N steps (0: per epoch)")
+    parser.add_argument("--data", default=None, help="a folder of MNIST IDX files (default: scikit-learn's digits)")
+    parser.set_defaults(epochs=10)
+
+
+def load_data(path):
+    return data.digits() if path is None else data.mnist(path)
+
+
+def cross_entropy(logits, y):
+    """-mean log softmax(logits)[i, y_i], written out: the loss of softmax regression."""
+    return -logits.log_softmax(axis=1)[np.arange(len(y)), y].mean()
+
+
+def evaluate(model, x, y, device):
+    """(loss, accuracy) on a whole split, without building a graph."""
+    with tg.no_grad():
+        logits = model(tg.tensor(x, device=device))
+        loss = cross_entropy(logits, y).item()
+        acc = float((logits.argmax(axis=1).numpy() == y).mean())
+    return loss, acc
+
+
+def train(args, run):
+    x_train, y_train, x_test, y_test = load_data(args.data)
+    model = nn.Linear(x_train.shape[1], 10).to(run.device)
+    opt = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
+    loader = data.DataLoader(x_train, y_train, batch_size=args.batch_size, seed=args.seed)
+    total = args.steps if args.steps is not None else args.epochs * len(loader)
+    parts = dict(modules={"model": model}, optimizers={"sgd": opt}, loaders={"train": loader})
+
+    state = run.restore(**parts) or {"step": 0, "loss_sum": 0.0, "batches": 0}
+    step, loss_sum, batches = state["step"], state["loss_sum"], state["batches"]
+    bar = run.progress(total, desc="logreg", initial=step)
+    stream = loader.batches()
+    while step < total:
+        xb, yb = next(stream)
+        loss = cross_entropy(model(tg.tensor(xb, device=run.device)), yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step, loss_sum, batches = step + 1, loss_sum + loss.item(), batches + 1
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss.item():.4f}")
+        epoch_done = step % len(loader) == 0
+        if epoch_done:
+            test_loss, test_acc = evaluate(model, x_test, y_test, run.device)
+            run.log(step=step, epoch=step // len(loader), train_loss=loss_sum / batches, test_loss=test_loss,
+                    test_acc=test_acc)
+            loss_sum, batches = 0.0, 0
+        if epoch_done or step == total or (args.checkpoint_every and step % args.checkpoint_every == 0):
+            run.save_checkpoint(**parts, extra={"step": step, "loss_sum": loss_sum, "batches": batches})
+
+    train_loss, train_acc = evaluate(model, x_train, y_train, run.device)
+    test_loss, test_acc = evaluate(model, x_test, y_test, run.device)
+    run.savefig(weights_figure(model), "weights.png")
+    run.finish({"train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss, "test_acc": test_acc,
+                "steps": step})
+    return model
+
+
+def weights_figure(model):
+    """Each class's weight vector drawn as an image: the template the class's score matches the input against."""
+    import matplotlib.pyplot as plt
+    w = model.weight.numpy()
+    side = int(round(np.sqrt(w.shape[1])))
+    fig, axes = plt.subplots(1, 10, figsize=(10, 1.4))
+    for k, ax in enumerate(axes):
+        ax.imshow(w[k].reshape(side, side), cmap="RdBu_r", vmin=-abs(w).max(), vmax=abs(w).max())
+        ax.set_title(str(k))
+        ax.axis("off")
+    return fig
+
+
+def sample(args):
+    """``tgg sample logreg``: a discriminative model has nothing to sample, so this shows its predictions on the
+    first ``--n`` test digits (``predictions.png``) and prints the test accuracy."""
+    import matplotlib.pyplot as plt
+    config = load_config(args.ckpt)
+    _, _, x_test, y_test = load_data(config.data)
+    model = nn.Linear(x_test.shape[1], 10)
+    load_checkpoint(args.ckpt, modules={"model": model})
+    _, acc = evaluate(model, x_test, y_test, "cpu")
+    n = min(args.n, len(x_test))
+    with tg.no_grad():
+        pred = model(tg.tensor(x_test[:n])).argmax(axis=1).numpy()
+    side = int(round(np.sqrt(x_test.shape[1])))
+    cols = 8
+    fig, axes = plt.subplots((n + cols - 1) // cols, cols, figsize=(cols, 1.1 * ((n + cols - 1) // cols)),
+                             squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(x_test[i].reshape(side, side), cmap="gray_r")
+            ax.set_title(f"{pred[i]}", color="k" if pred[i] == y_test[i] else "r", fontsize=9)
+    fig.savefig(f"{args.out}/predictions.png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    print(f"test accuracy {acc:.4f}; predictions of {n} test digits in {args.out}/predictions.png")
+    return acc

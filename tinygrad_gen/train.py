@@ -1,0 +1,89 @@
+"""``tgg train MODEL [--epochs N | --steps N] [--seed S] [--device cpu|cuda] [--out DIR] [--resume] [model options]``.
+
+Each model is a module with ``add_arguments(parser)`` (its own options; it may ``parser.set_defaults(epochs=...)``)
+and ``train(args, run)`` (its loop, writing through a :class:`tinygrad_gen.run.Run`).
+"""
+import argparse
+import importlib
+import importlib.util
+import sys
+
+import numpy as np
+
+REGISTRY = {
+    "logreg": "tinygrad_gen.models.logreg",
+    "ae": "tinygrad_gen.models.autoencoder",
+    "vae": "tinygrad_gen.models.vae",
+    "gan1d": "tinygrad_gen.models.gan1d",
+    "gan2d": "tinygrad_gen.models.gan2d",
+    "dcgan": "tinygrad_gen.models.dcgan",
+    "cyclegan": "tinygrad_gen.models.cyclegan",
+    "gpt": "tinygrad_gen.models.gpt",
+    "bert": "tinygrad_gen.models.bert",
+}
+
+
+def load_model(name, needs=("add_arguments", "train")):
+    """The module of a registered model; a clear ValueError for unknown or not yet available models."""
+    if name not in REGISTRY:
+        raise ValueError(f"unknown model {name!r}; choose one of: {', '.join(REGISTRY)}")
+    module_name = REGISTRY[name]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name != module_name:  # the model exists but something it imports does not: show that
+            raise
+        raise ValueError(f"model {name!r} is not available yet (no module {module_name})") from None
+    missing = [f for f in needs if not hasattr(module, f)]
+    if missing:
+        raise ValueError(f"model {name!r} ({module_name}) does not define {', '.join(missing)}")
+    return module
+
+
+def _usage():
+    return "usage: tgg train MODEL [--epochs N | --steps N] [--seed S] [--device cpu|cuda] [--out DIR] [--resume] " \
+           f"[model options]\nmodels: {', '.join(REGISTRY)}\n(tgg train MODEL --help lists a model's options)"
+
+
+def build_parser(name, module):
+    """The parser of ``tgg train name``: the common options, then the model's own."""
+    parser = argparse.ArgumentParser(prog=f"tgg train {name}", description=(module.__doc__ or "").split("\n")[0])
+    common = parser.add_argument_group("common")
+    common.add_argument("--epochs", type=int, default=None, help="passes over the training data")
+    common.add_argument("--steps", type=int, default=None, help="optimizer steps (models trained by steps)")
+    common.add_argument("--seed", type=int, default=0, help="seeds tg.manual_seed and numpy (default 0)")
+    common.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    common.add_argument("--out", default=None, help=f"output folder (default runs/{name})")
+    common.add_argument("--resume", action="store_true", help="continue from the checkpoint in the output folder")
+    module.add_arguments(parser)
+    return parser
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0].startswith("-"):
+        print(_usage(), file=sys.stdout if argv[:1] in (["-h"], ["--help"]) else sys.stderr)
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
+    name = argv[0]
+    try:
+        module = load_model(name)
+    except ValueError as e:
+        print(f"tgg train: {e}", file=sys.stderr)
+        return 2
+    args = build_parser(name, module).parse_args(argv[1:])
+    args.model = name
+    if args.out is None:
+        args.out = f"runs/{name}"
+
+    from . import random as tg_random
+    from .run import Run, use_agg
+    use_agg()
+    tg_random.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    run = Run(args, model=name)
+    module.train(args, run)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
