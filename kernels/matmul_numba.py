@@ -107,9 +107,11 @@ def matmul(a, b, tiles=DEFAULT_TILES):
     xp = _xp(a)
     M, K, N = a.shape[-2], a.shape[-1], b.shape[-1]
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    if K == 0 or M == 0 or N == 0:
+        return xp.zeros(batch + (M, N), np.float32)
     if not batch or b.ndim == 2 or all(s == 1 for s in b.shape[:-2]):
         # (..., M, K) @ (K, N): one big GEMM over the stacked rows of A
-        a3 = contiguous(xp.broadcast_to(a, batch + (M, K)), xp).reshape(1, -1, K)
+        a3 = contiguous(xp.broadcast_to(a, batch + (M, K)), xp).reshape(1, int(np.prod(batch)) * M, K)
         b3 = contiguous(b.reshape(1, K, N), xp)
         nb = 1
     else:
@@ -120,12 +122,7 @@ def matmul(a, b, tiles=DEFAULT_TILES):
         a3, b3 = contiguous(a3, xp), contiguous(b3, xp)
     rows = a3.shape[1]
     out = xp.empty((nb, rows, N), dtype=np.float32)
-    if out.size:
-        kernel, threads = make_kernel(*tiles)
-        BM, BN = tiles[0], tiles[1]
-        grid = ((N + BN - 1) // BN, (rows + BM - 1) // BM, nb)
-        if K == 0:
-            out[...] = 0
-        else:
-            kernel[grid, threads](a3, b3, out)
+    kernel, threads = make_kernel(*tiles)
+    BM, BN = tiles[0], tiles[1]
+    kernel[((N + BN - 1) // BN, (rows + BM - 1) // BM, nb), threads](a3, b3, out)
     return out.reshape(batch + (M, N))
