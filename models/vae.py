@@ -1,0 +1,217 @@
+"""Variational autoencoder (Kingma and Welling 2014) on the embedded 8x8 digits.
+
+    tgg train vae [--latent 8] [--epochs 300]
+
+The lecture's picture, top to bottom:
+
+* **Encoder** (the inference network) x -> (mu, log sigma^2) of q(z|x) = N(mu, diag sigma^2). This is *amortization*:
+  one forward pass predicts the approximate posterior of any x, instead of fitting q by gradient ascent per image.
+* **Reparameterization trick**: z = mu + sigma * eps with eps ~ N(0, I), so the sample is a differentiable function of
+  (mu, sigma) and one pass of ordinary backprop updates encoder and decoder together (``F.reparameterize``).
+* **Decoder** (the generative network) z -> Bernoulli logits of the 64 pixels in [0, 1]: p(x|z).
+* **ELBO** = E_q[log p(x|z)] - KL(q(z|x) || N(0, I)) <= log p(x): the reconstruction term (binary cross-entropy
+  summed over pixels) minus the KL term (closed form, ``F.gaussian_kl``). Training minimises -ELBO averaged over
+  the batch, with Adam (lr 1e-3, batch 100).
+
+Evaluation on the test digits, in nats per image: the ELBO, and the importance-weighted bound of Burda et al. (2016),
+log p(x) >= E[log (1/K) sum_k p(x, z_k) / q(z_k|x)] with K = 500 samples z_k ~ q(z|x), which tightens towards
+log p(x) as K grows. Figures: samples from the prior, reconstructions, a latent interpolation strip, loss curves, and
+with ``--latent 2`` the latent map of the test set and the decoded latent plane.
+"""
+import time
+from pathlib import Path
+
+import numpy as np
+
+import tinygrad_gen as tg
+import tinygrad_gen.nn.functional as F
+from tinygrad_gen import nn, optim
+from tinygrad_gen.data import digits
+
+from .digit_figures import grid_figure, latent_map_figure
+
+class VAE(nn.Module):
+    """Encoder 64-256-256 -> (mu, logvar) of size Z; decoder Z-256-256-64 -> Bernoulli logits; ReLU in between."""
+
+    def __init__(self, latent=8, hidden=256, pixels=64):
+        super().__init__()
+        self.latent = latent
+        self.encoder = nn.Sequential(nn.Linear(pixels, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU())
+        self.to_mu = nn.Linear(hidden, latent)
+        self.to_logvar = nn.Linear(hidden, latent)
+        self.decoder = nn.Sequential(nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                     nn.Linear(hidden, pixels))
+
+    def encode(self, x):
+        """q(z|x): the mean and the log-variance of a diagonal Gaussian (log keeps sigma > 0)."""
+        h = self.encoder(x)
+        return self.to_mu(h), self.to_logvar(h)
+
+    def decode(self, z):
+        """p(x|z): one Bernoulli logit per pixel."""
+        return self.decoder(z)
+
+    def forward(self, x):
+        """-ELBO averaged over the batch, with its reconstruction and KL parts (one sample z per image)."""
+        mu, logvar = self.encode(x)
+        z = F.reparameterize(mu, logvar)
+        reconstruction = F.binary_cross_entropy_with_logits(self.decode(z), x, reduction="sum") / x.shape[0]
+        kl = F.gaussian_kl(mu, logvar, reduction="mean")
+        return reconstruction + kl, reconstruction, kl
+
+
+def log_bernoulli(x, logits):
+    """log p(x|z) summed over pixels: x log s + (1 - x) log(1 - s) = x * l - softplus(l), with s = sigmoid(l)."""
+    return (x * logits - F.softplus(logits)).sum(axis=-1)
+
+
+def importance_terms(model, x, k, chunk=20000):
+    """For K samples z_k ~ q(z|x) per image: log p(x|z_k) and log p(z_k) - log q(z_k|x), two (n, K) arrays.
+    Their sum is the log importance weight log w_k = log p(x, z_k) / q(z_k|x). No graph is recorded.
+
+    log q(z|x) is written with eps = (z - mu) / sigma, so it is exact even where sigma is tiny."""
+    with tg.no_grad():
+        x = x if isinstance(x, tg.Tensor) else tg.tensor(x)
+        mu, logvar = model.encode(x)
+        n, z_dim = mu.shape
+        log_px_z = np.empty((n, k), dtype=np.float64)
+        log_prior_ratio = np.empty((n, k), dtype=np.float64)
+        per = max(1, chunk // k)  # images per decoder pass, so one pass holds about `chunk` rows
+        for i in range(0, n, per):
+            m, lv, xi = mu[i:i + per], logvar[i:i + per], x[i:i + per]
+            rows = m.shape[0]
+            eps = tg.randn(rows, k, z_dim, device=x.device)
+            z = m.unsqueeze(1) + (lv * 0.5).exp().unsqueeze(1) * eps
+            logits = model.decode(z.reshape(rows * k, z_dim)).reshape(rows, k, -1)
+            log_px_z[i:i + rows] = log_bernoulli(xi.unsqueeze(1), logits).numpy()
+            log_pz = -0.5 * (z * z).sum(axis=-1)
+            log_qz = -0.5 * (eps * eps).sum(axis=-1) - 0.5 * lv.sum(axis=-1, keepdims=True)
+            log_prior_ratio[i:i + rows] = (log_pz - log_qz).numpy()  # the (2 pi)^(-Z/2) factors cancel
+    return log_px_z, log_prior_ratio
+
+
+def iwae_bound(log_w):
+    """The importance-weighted bound per image: log (1/K) sum_k w_k, by a max-shifted log-sum-exp."""
+    m = log_w.max(axis=1, keepdims=True)
+    return m[:, 0] + np.log(np.exp(log_w - m).mean(axis=1))
+
+
+def evaluate(model, x, k=500):
+    """Test (ELBO, IWAE) in nats per image, averaged over the images. The ELBO averages log p(x|z_k) over the same
+    K samples and subtracts the closed-form KL, so its Monte-Carlo noise is small."""
+    log_px_z, log_prior_ratio = importance_terms(model, x, k)
+    with tg.no_grad():
+        mu, logvar = model.encode(x if isinstance(x, tg.Tensor) else tg.tensor(x))
+        kl = F.gaussian_kl(mu, logvar, reduction="none").numpy().astype(np.float64)
+    elbo = log_px_z.mean(axis=1) - kl
+    return float(elbo.mean()), float(iwae_bound(log_px_z + log_prior_ratio).mean())
+
+
+def add_arguments(parser):
+    parser.add_argument("--latent", type=int, default=8, help="size Z of the latent code (2 draws latent maps)")
+    parser.add_argument("--hidden", type=int, default=256, help="width of the encoder and decoder hidden layers")
+    parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--iwae-k", type=int, default=500, help="importance samples K for the test log p(x)")
+    parser.add_argument("--checkpoint-every", type=int, default=50, help="epochs between checkpoints")
+    parser.set_defaults(epochs=300)
+
+
+def train(args, run):
+    tg.manual_seed(args.seed)
+    x_train, _, x_test, y_test = digits()
+    model = VAE(args.latent, args.hidden).to(run.device)
+    opt = optim.Adam(model.parameters(), lr=args.lr)
+    state = run.restore(modules={"vae": model}, optimizers={"adam": opt}) or {"epoch": 0, "train_seconds": 0.0}
+    test = tg.tensor(x_test, device=run.device)
+    n, batch = len(x_train), args.batch_size
+    bar = run.progress(args.epochs, desc="vae", initial=state["epoch"])
+    for epoch in range(state["epoch"], args.epochs):
+        model.train()
+        start = time.perf_counter()
+        # a fresh permutation per epoch from (seed, epoch): a resumed run shuffles exactly as an unbroken one
+        order = np.random.default_rng([args.seed, epoch]).permutation(n)
+        total = reconstruction = kl = 0.0
+        for i in range(0, n, batch):
+            x = tg.tensor(x_train[order[i:i + batch]], device=run.device)
+            loss, rec, kl_term = model(x)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            rows = x.shape[0]
+            total += loss.item() * rows
+            reconstruction += rec.item() * rows
+            kl += kl_term.item() * rows
+        state["train_seconds"] += time.perf_counter() - start
+        model.eval()
+        with tg.no_grad():
+            test_loss = model(test)[0].item()
+        state["epoch"] = epoch + 1
+        run.log(step=epoch + 1, train_loss=total / n, reconstruction=reconstruction / n, kl=kl / n,
+                test_loss=test_loss)
+        bar.update(1)
+        bar.set_postfix(loss=f"{total / n:.2f}", test=f"{test_loss:.2f}")
+        if state["epoch"] % args.checkpoint_every == 0 or state["epoch"] == args.epochs:
+            run.save_checkpoint(modules={"vae": model}, optimizers={"adam": opt}, extra=state)
+    model.eval()
+    test_elbo, test_iwae = evaluate(model, test, k=args.iwae_k)
+    draw_figures(model, run, x_test, y_test)
+    run.plot_curves("loss.png", keys=["train_loss", "test_loss"])
+    run.finish({"test_elbo": test_elbo, "test_iwae": test_iwae, "train_seconds": state["train_seconds"],
+                "epochs": state["epoch"], "latent": args.latent, "iwae_k": args.iwae_k})
+
+
+def sample(args):
+    """``tgg sample vae --ckpt DIR [--n N]``: decode N codes from the prior into ``samples_prior.png``."""
+    from tinygrad_gen.run import load_checkpoint, load_config
+    config = load_config(args.ckpt)
+    model = VAE(config.latent, config.hidden)
+    load_checkpoint(args.ckpt, modules={"vae": model})
+    model.eval()
+    z = np.random.default_rng(args.seed).standard_normal((args.n, model.latent)).astype(np.float32)
+    path = Path(args.out) / "samples_prior.png"
+    fig = grid_figure(bernoulli_means(model, z), cols=min(args.n, 10), title="samples from the prior, z ~ N(0, I)")
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    print(f"tgg sample: wrote {path}")
+
+
+def bernoulli_means(model, z):
+    """The decoder's pixel probabilities sigmoid(logits) for codes z (a NumPy array), as a NumPy array."""
+    with tg.no_grad():
+        return model.decode(tg.tensor(z)).sigmoid().numpy()
+
+
+def draw_figures(model, run, x_test, y_test):
+    """Prior samples, reconstructions, interpolation strips; with a 2-D latent also the latent map and plane."""
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((100, model.latent)).astype(np.float32)
+    run.savefig(grid_figure(bernoulli_means(model, z), cols=10, title="samples from the prior, z ~ N(0, I)"),
+                "samples.png")
+    with tg.no_grad():
+        mu = model.encode(tg.tensor(x_test))[0].numpy()
+    shown = np.arange(20)
+    recon = bernoulli_means(model, mu[shown])
+    rows = np.concatenate([x_test[shown[:10]], recon[:10], x_test[shown[10:]], recon[10:]])
+    run.savefig(grid_figure(rows, cols=10, title="test digits and their reconstructions (decoder at z = mu)",
+                            row_labels=["input", "recon.", "input", "recon."]), "reconstructions.png")
+    # interpolation: straight lines in latent space between the codes of two test digits of different classes
+    pairs = [(_first(y_test, a), _first(y_test, b)) for a, b in [(0, 6), (1, 7), (3, 8), (4, 9)]]
+    t = np.linspace(0, 1, 10, dtype=np.float32)[:, None]
+    strips = []
+    for a, b in pairs:
+        path = bernoulli_means(model, (1 - t) * mu[a] + t * mu[b])
+        strips.append(np.concatenate([x_test[a:a + 1], path, x_test[b:b + 1]]))
+    run.savefig(grid_figure(np.concatenate(strips), cols=12,
+                            title="latent interpolation between two test digits (inputs at both ends)"),
+                "interpolation.png")
+    if model.latent == 2:
+        run.savefig(latent_map_figure(mu, y_test, "test digits at their posterior means mu(x)"), "latent_map.png")
+        side = np.linspace(-2.5, 2.5, 15, dtype=np.float32)
+        plane = np.array([[u, v] for v in side[::-1] for u in side], dtype=np.float32)
+        run.savefig(grid_figure(bernoulli_means(model, plane), cols=15,
+                                title="decoded latent plane, z1 and z2 from -2.5 to 2.5"), "latent_plane.png")
+
+
+def _first(labels, digit):
+    """Index of the first test image of a class."""
+    return int(np.flatnonzero(labels == digit)[0])
