@@ -10,10 +10,10 @@ A model's ``train(args, run)`` owns its loop; the run only writes things down::
     run.finish({"test_acc": ...})
 
 Files in ``run.out``: ``config.json`` (the arguments), ``metrics.csv`` (one row per ``log``), ``metrics.json`` (the
-final figures), ``checkpoint.safetensors`` (every module's state as tensors ``NAME.KEY`` — so
-``{k[len("model."):]: v for k, v in tg.load(path).items() if k.startswith("model.")}`` is the state dict of the
-module saved as "model" — and optimizer arrays as ``optim/NAME/INDEX/SLOT``; the JSON-able rest — optimizer hyperparameters and step counts, RNG states of the engine, NumPy and the loaders, the
-model's ``extra`` — as JSON in the file's metadata), and PNG figures.
+final figures), PNG figures, and ``checkpoint.safetensors``: each module's state as tensors ``NAME.KEY`` (so the
+tensors starting with ``"model."`` are the state dict of the module saved as "model"), optimizer arrays as
+``optim/NAME/INDEX/SLOT``, and the JSON-able rest — optimizer hyperparameters and step counts, the RNG states of the
+engine, NumPy and the loaders, the model's ``extra`` — as JSON in the file's safetensors metadata.
 
 Resuming is exact: the checkpoint holds every random state the loop draws from, and the metrics rows logged after
 it are dropped, so an interrupted and resumed run ends bit for bit where an uninterrupted one ends (on the CPU).
@@ -213,6 +213,7 @@ class Run:
             for stale in ("metrics.csv", "metrics.json"):
                 (self.out / stale).unlink(missing_ok=True)
         self.history = []
+        self._columns = None  # metrics.csv's header, once written
         self._bars = []
         self._figures = set()
         config = {"model": self.model, **{k: _plain(v) for k, v in vars(args).items()}}
@@ -223,8 +224,7 @@ class Run:
         """A tqdm bar (``bar.update(n)``, ``bar.set_postfix(loss=...)``); silent when stderr is not a terminal.
         ``finish`` closes it."""
         from tqdm.auto import tqdm
-        bar = tqdm(total=total, initial=initial, desc=desc or self.model, dynamic_ncols=True,
-                   disable=None if sys.stderr.isatty() else True)
+        bar = tqdm(total=total, initial=initial, desc=desc or self.model, dynamic_ncols=True, disable=None)
         self._bars.append(bar)
         return bar
 
@@ -233,16 +233,27 @@ class Run:
         """Append ``{step, **scalars}`` to the history and to ``metrics.csv`` (Tensors and arrays become numbers)."""
         row = {"step": _plain(step), **{k: _plain(v) for k, v in scalars.items()}}
         self.history.append(row)
-        self._write_csv()
+        if self._columns is not None and set(row) <= set(self._columns):
+            with open(self.out / "metrics.csv", "a", newline="", encoding="utf-8") as f:
+                self._writer(f).writerow(self._csv_row(row))
+        else:  # a new column: write the whole table again under the wider header
+            self._write_csv()
         return row
 
+    def _writer(self, f):
+        return csv.DictWriter(f, fieldnames=self._columns, lineterminator="\n")
+
+    @staticmethod
+    def _csv_row(row):
+        return {k: repr(v) if isinstance(v, float) else v for k, v in row.items()}  # repr: floats read back exactly
+
     def _write_csv(self):
-        columns = list(dict.fromkeys(k for row in self.history for k in row))
+        self._columns = list(dict.fromkeys(k for row in self.history for k in row))
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+        writer = self._writer(buf)
         writer.writeheader()
         for row in self.history:
-            writer.writerow({k: repr(v) if isinstance(v, float) else v for k, v in row.items()})
+            writer.writerow(self._csv_row(row))
         _write_atomic(self.out / "metrics.csv", buf.getvalue())
 
     def _read_csv(self, rows):
@@ -278,7 +289,10 @@ class Run:
         tensors, meta = read_checkpoint(self.checkpoint_path, self.device)
         _apply(self.checkpoint_path, tensors, meta, modules, optimizers, loaders, schedulers, restore_rng=True)
         self.history = self._read_csv(meta["log_rows"])
-        self._write_csv()
+        if self.history:
+            self._write_csv()
+        else:
+            (self.out / "metrics.csv").unlink(missing_ok=True)
         print(f"tgg train: resumed from {self.checkpoint_path}", file=sys.stderr)
         return meta["extra"]
 

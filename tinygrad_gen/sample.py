@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import random as tg_random
+from .run import use_agg
 from .train import REGISTRY, load_model
 
 
@@ -38,6 +40,7 @@ def main(argv=None):
               file=sys.stdout if help_ else sys.stderr)
         return 0 if help_ else 2
     name = argv[0]
+    use_agg()  # before the model module can import pyplot: figures are files, no display needed
     try:
         module = load_model(name, needs=("sample",))
     except ValueError as e:
@@ -51,9 +54,6 @@ def main(argv=None):
     args.out = args.out or args.ckpt
     Path(args.out).mkdir(parents=True, exist_ok=True)
 
-    from . import random as tg_random
-    from .run import use_agg
-    use_agg()
     tg_random.manual_seed(args.seed)
     np.random.seed(args.seed)
     module.sample(args)

@@ -5,10 +5,12 @@ and ``train(args, run)`` (its loop, writing through a :class:`tinygrad_gen.run.R
 """
 import argparse
 import importlib
-import importlib.util
 import sys
 
 import numpy as np
+
+from . import random as tg_random
+from .run import Run, use_agg
 
 REGISTRY = {
     "logreg": "tinygrad_gen.models.logreg",
@@ -65,6 +67,7 @@ def main(argv=None):
         print(_usage(), file=sys.stdout if argv[:1] in (["-h"], ["--help"]) else sys.stderr)
         return 0 if argv[:1] in (["-h"], ["--help"]) else 2
     name = argv[0]
+    use_agg()  # before the model module can import pyplot: figures are files, no display needed
     try:
         module = load_model(name)
     except ValueError as e:
@@ -75,9 +78,6 @@ def main(argv=None):
     if args.out is None:
         args.out = f"runs/{name}"
 
-    from . import random as tg_random
-    from .run import Run, use_agg
-    use_agg()
     tg_random.manual_seed(args.seed)
     np.random.seed(args.seed)
     run = Run(args, model=name)
