@@ -1,0 +1,206 @@
+"""The lecture's 1-dimensional GAN: a generator network maps a code z ~ N(0, 1) to x, a discriminator tells its
+samples from a 1-D Gaussian mixture, and the two are trained alternately.
+
+    tgg train gan1d [--g-loss minimax|ns] [--d-warmup K]
+
+Writes the classic strip (data density, generated density, D(x), at several points of training: ``gan1d.png``),
+per-step losses and the generator's gradient norm (``metrics.csv``, ``curves.png``), and the saturation experiment:
+the discriminator is first trained alone until it wins (D(G(z)) ~ 0), then the generator is trained from that same
+state once with the minimax cost and once with the non-saturating cost (``saturation.png``, ``metrics.json``).
+"""
+import numpy as np
+
+import tinygrad_gen as tg
+from tinygrad_gen import nn, optim
+from tinygrad_gen.data import mixture_1d
+from tinygrad_gen.random import generator
+
+from .gan_losses import GENERATOR_LOSSES, discriminator_loss
+
+BATCH = 128
+GRID = np.linspace(-5, 5, 101)
+
+
+class Generator(nn.Module):
+    """G: z ~ N(0, 1) -> x, a small MLP."""
+
+    def __init__(self, hidden=32):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(1, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden),
+                                 nn.LeakyReLU(0.2), nn.Linear(hidden, 1))
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class Discriminator(nn.Module):
+    """D: x -> logit of "x came from the data" (D(x) = sigmoid of it)."""
+
+    def __init__(self, hidden=64):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(1, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden),
+                                 nn.LeakyReLU(0.2), nn.Linear(hidden, 1))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def add_arguments(parser):
+    parser.add_argument("--g-loss", choices=sorted(GENERATOR_LOSSES), default="ns",
+                        help="generator cost: minimax E[log(1 - D(G(z)))] or non-saturating E[-log D(G(z))]")
+    parser.add_argument("--d-warmup", type=int, default=0, help="train D alone this many steps first (D wins early)")
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--saturation-warmup", type=int, default=300,
+                        help="D-only steps before the minimax-vs-ns comparison")
+    parser.add_argument("--saturation-steps", type=int, default=300, help="G steps per loss in the comparison")
+    parser.add_argument("--saturation-lr", type=float, default=0.05, help="G's SGD learning rate in the comparison")
+    parser.add_argument("--log-every", type=int, default=5, help="steps between rows of metrics.csv")
+    parser.set_defaults(steps=1500)
+
+
+def build(lr):
+    G, D = Generator(), Discriminator()
+    adam = dict(lr=lr, betas=(0.5, 0.999))
+    return G, D, optim.Adam(G.parameters(), **adam), optim.Adam(D.parameters(), **adam)
+
+
+def grad_norm(module):
+    return float(np.sqrt(sum(float((p.grad.numpy().astype(np.float64) ** 2).sum())
+                             for p in module.parameters() if p.grad is not None)))
+
+
+def d_step(G, D, opt_d, data):
+    """Update the discriminator: one step down J_D on a real and a generated batch (G held fixed)."""
+    x = tg.tensor(data.sample(BATCH, generator()))
+    with tg.no_grad():
+        fake = G(tg.tensor(generator().standard_normal((BATCH, 1)).astype(np.float32)))
+    loss = discriminator_loss(D(x), D(fake))
+    opt_d.zero_grad()
+    loss.backward()
+    opt_d.step()
+    return loss.item()
+
+
+def g_step(G, D, opt_g, g_loss):
+    """Update the generator: one step down J_G through the (fixed) discriminator; returns the cost, |dJ_G/dtheta_G|
+    and the mean D(G(z)) of the batch."""
+    logits = D(G(tg.tensor(generator().standard_normal((BATCH, 1)).astype(np.float32))))
+    loss = GENERATOR_LOSSES[g_loss](logits)
+    opt_g.zero_grad()
+    loss.backward()
+    norm = grad_norm(G)
+    opt_g.step()
+    D.zero_grad()  # J_G's backward also reached D's parameters; D's own step starts clean
+    return loss.item(), norm, float(tg.tensor(logits.detach().numpy()).sigmoid().numpy().mean())
+
+
+def snapshot(G, D, step, n=20000):
+    """Generated density (histogram over GRID) and D(x) on GRID, for the strip figure."""
+    with tg.no_grad():
+        x = G(tg.tensor(np.random.default_rng(step).standard_normal((n, 1)).astype(np.float32))).numpy()[:, 0]
+        d = D(tg.tensor(GRID[:, None].astype(np.float32))).sigmoid().numpy()[:, 0]
+    hist, _ = np.histogram(x, bins=len(GRID) - 1, range=(GRID[0], GRID[-1]), density=True)
+    return {"step": step, "hist": hist.tolist(), "d": d.tolist()}
+
+
+def strip_figure(snapshots, data):
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(snapshots), figsize=(3.2 * len(snapshots), 2.8), sharey=True)
+    centers = (GRID[1:] + GRID[:-1]) / 2
+    for ax, s in zip(np.atleast_1d(axes), snapshots):
+        ax.plot(GRID, data.pdf(GRID), "k:", label="data density")
+        ax.plot(centers, s["hist"], "g-", label="generated density")
+        ax.plot(GRID, s["d"], "b--", label="D(x)")
+        ax.set(title=f"step {s['step']}", ylim=(0, 1.05))
+        ax.set_xlabel("x")
+    np.atleast_1d(axes)[0].legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def saturation_experiment(args):
+    """D wins first; then from that same state train G with each cost and record |dJ_G/dtheta_G| per step."""
+    data, out = mixture_1d(), {}
+    for g_loss in ("minimax", "ns"):
+        tg.manual_seed(args.seed + 1)
+        G, D, _, opt_d = build(args.lr)
+        # plain gradient descent for G, as on the slides: Adam divides each step by the gradient's recent size,
+        # which would hide a vanishing gradient (its steps stay full-size however small the gradient gets)
+        opt_g = optim.SGD(G.parameters(), lr=args.saturation_lr)
+        for _ in range(args.saturation_warmup):
+            d_step(G, D, opt_d, data)
+        rows = {"g_loss": [], "g_grad_norm": [], "d_fake": [], "d_loss": []}
+        for _ in range(args.saturation_steps):
+            gl, norm, d_fake = g_step(G, D, opt_g, g_loss)
+            rows["d_loss"].append(d_step(G, D, opt_d, data))
+            for k, v in zip(("g_loss", "g_grad_norm", "d_fake"), (gl, norm, d_fake)):
+                rows[k].append(v)
+        out[g_loss] = rows
+    return out
+
+
+def saturation_figure(result):
+    import matplotlib.pyplot as plt
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
+    for g_loss, style in (("minimax", "r-"), ("ns", "g-")):
+        a.semilogy(result[g_loss]["g_grad_norm"], style, label=g_loss)
+        b.plot(result[g_loss]["d_fake"], style, label=g_loss)
+    a.set(title="generator gradient norm (D won first)", xlabel="G step")
+    b.set(title="mean D(G(z))", xlabel="G step", ylim=(0, 1))
+    a.legend()
+    fig.tight_layout()
+    return fig
+
+
+def train(args, run):
+    data = mixture_1d()
+    tg.manual_seed(args.seed)
+    G, D, opt_g, opt_d = build(args.lr)
+    state = run.restore(modules={"G": G, "D": D}, optimizers={"G": opt_g, "D": opt_d}) or {}
+    step, snaps = state.get("step", 0), state.get("snapshots", [])
+    if step == 0:
+        for _ in range(args.d_warmup):
+            d_step(G, D, opt_d, data)
+    marks = sorted({int(round(f * args.steps)) for f in (0, 0.05, 0.2, 0.5, 1.0)})
+    bar = run.progress(args.steps - step, desc="gan1d")
+    d_loss = norm = None
+    while step < args.steps:
+        if step in marks and all(s["step"] != step for s in snaps):
+            snaps.append(snapshot(G, D, step))
+        d_loss = d_step(G, D, opt_d, data)
+        g_loss, norm, d_fake = g_step(G, D, opt_g, args.g_loss)
+        step += 1
+        if step % args.log_every == 0:
+            run.log(step=step, d_loss=d_loss, g_loss=g_loss, g_grad_norm=norm, d_fake=d_fake)
+        bar.update(1)
+        if step % 500 == 0 or step == args.steps:
+            run.save_checkpoint(modules={"G": G, "D": D}, optimizers={"G": opt_g, "D": opt_d},
+                                extra={"step": step, "snapshots": snaps})
+    if all(s["step"] != step for s in snaps):
+        snaps.append(snapshot(G, D, step))
+    run.savefig(strip_figure(snaps, data), "gan1d.png")
+    run.plot_curves("curves.png", keys=["d_loss", "g_loss", "g_grad_norm"])
+
+    sat = saturation_experiment(args)
+    run.savefig(saturation_figure(sat), "saturation.png")
+    early = min(10, args.saturation_steps)
+    with tg.no_grad():
+        x = G(tg.tensor(np.random.default_rng(0).standard_normal((20000, 1)).astype(np.float32))).numpy()[:, 0]
+    np.save(run.out / "samples.npy", x)
+    summary = {g: {"g_grad_norm_first": r["g_grad_norm"][0],
+                   "g_grad_norm_first10_mean": float(np.mean(r["g_grad_norm"][:early])),
+                   "g_grad_norm_last10_mean": float(np.mean(r["g_grad_norm"][-early:])),
+                   "d_fake_first": r["d_fake"][0], "d_fake_last10_mean": float(np.mean(r["d_fake"][-early:]))}
+               for g, r in sat.items()}
+    hist, _ = np.histogram(x, bins=len(GRID) - 1, range=(GRID[0], GRID[-1]), density=True)
+    centers = (GRID[1:] + GRID[:-1]) / 2
+    run.finish({
+        "g_loss": args.g_loss, "steps": args.steps,
+        "final_d_loss": d_loss, "final_g_grad_norm": norm,
+        "generated_mean": float(x.mean()), "generated_std": float(x.std()),
+        "density_l1": float(np.abs(hist - data.pdf(centers)).sum() * (GRID[1] - GRID[0])),
+        "saturation": summary,
+        "saturation_ratio_ns_over_minimax": summary["ns"]["g_grad_norm_first10_mean"]
+        / max(summary["minimax"]["g_grad_norm_first10_mean"], 1e-30),
+        "saturation_per_step": sat,
+    })
