@@ -64,7 +64,7 @@ class OpCase:
 def _pattern(shape, period=3):
     """A fixed boolean pattern of ``shape`` (True at every ``period``-th element): masks that do not depend on
     the values, so finite differences never flip them."""
-    return np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape) % period == 0
+    return np.asarray(np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape) % period == 0)
 
 
 def _matmul(a, b):

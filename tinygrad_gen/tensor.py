@@ -174,7 +174,10 @@ class Tensor:
             return other.item()  # a NumPy scalar acts as a Python number: it never upcasts a float32 tensor
         if isinstance(other, (int, float)):
             return other
-        return Tensor(_to_array(other, self.dtype if np.asarray(other).dtype.kind == "f" else None, self.device))
+        arr = other if isinstance(other, backend.ARRAY_TYPES) else np.asarray(other)
+        # plain data takes a float tensor's dtype (as a Python number would), so it never upcasts float32
+        dtype = self.dtype if self.dtype.kind == "f" else None
+        return Tensor(_to_array(arr, dtype, self.device))
 
     def __add__(self, other):
         return _ew.Add.apply(self, self._lift(other))
@@ -218,6 +221,9 @@ class Tensor:
         a, b = self, other
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+        if a.shape[-1] != b.shape[-2 if b.ndim > 1 else -1]:
+            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align: {a.shape[-1]} columns against "
+                             f"{b.shape[-2 if b.ndim > 1 else -1]} rows")
         if a.ndim >= 2 and b.ndim >= 2:
             return _mm.Matmul.apply(a, b)
         # 1-D operands: lift to a row / column, multiply, drop the added axis (NumPy's rule)

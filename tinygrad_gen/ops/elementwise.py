@@ -275,7 +275,7 @@ def erf(x):
     """The error function. float64 goes through math.erf (exact, used by gradchecks); float32 uses the
     Abramowitz-Stegun 7.1.26 rational approximation (|error| < 1.5e-7, below float32 resolution)."""
     if x.dtype == np.float64 and type(x) is np.ndarray:
-        return _erf64(x).astype(np.float64)
+        return np.asarray(_erf64(x), dtype=np.float64)  # frompyfunc gives a bare float for 0-d input
     xp = xp_of(x)
     s = xp.sign(x)
     a = xp.abs(x)
