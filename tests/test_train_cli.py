@@ -108,3 +108,9 @@ def test_tgg_sample_logreg_writes_predictions(tmp_path, capsys):
     assert sample.main(["logreg", "--ckpt", str(tmp_path / "o"), "--n", "8"]) == 0
     assert (tmp_path / "o" / "predictions.png").is_file()
     assert "test accuracy" in capsys.readouterr().out
+
+
+def test_unknown_device_is_a_clear_error_before_any_file(tmp_path, capsys):
+    assert train.main(["logreg", "--device", "tpu", "--out", str(tmp_path / "o")]) == 2
+    assert "unknown device 'tpu'" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -80,7 +80,11 @@ def main(argv=None):
 
     tg_random.manual_seed(args.seed)
     np.random.seed(args.seed)
-    run = Run(args, model=name)
+    try:
+        run = Run(args, model=name)
+    except (ImportError, ValueError) as e:  # an unknown device, or CUDA without CuPy
+        print(f"tgg train: {e}", file=sys.stderr)
+        return 2
     module.train(args, run)
     return 0
 
