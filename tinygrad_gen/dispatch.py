@@ -41,6 +41,7 @@ def attention_backend(array, backend=None, mask=None):
     if choice == "numba":
         mask = mask.data if hasattr(mask, "requires_grad") else mask  # a Tensor's array
         if (type(array) is np.ndarray or array.dtype != np.float32 or array.shape[-1] > MAX_KERNEL_HEAD_DIM
-                or (mask is not None and mask.ndim >= 2 and mask.shape[-2] != 1)):
-            return "reference"  # the kernels: float32 CUDA arrays, d <= 128, one mask value per key
+                or (mask is not None and (getattr(mask, "dtype", None) != np.bool_
+                                          or (mask.ndim >= 2 and mask.shape[-2] != 1)))):
+            return "reference"  # the kernels: float32 CUDA arrays, d <= 128, a boolean mask with one value per key
     return choice

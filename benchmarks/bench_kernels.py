@@ -1,0 +1,279 @@
+"""``tgg bench matmul|attention``: our Numba CUDA kernels against cuBLAS (CuPy, TF32 off) and PyTorch's
+scaled_dot_product_attention (float32), measured in the same run, interleaved.
+
+Each row: median time of timed runs after warm-up (CUDA events), TFLOP/s, % of the peer, peak device memory
+allocated during one call, and the kernel's error against a float64 reference (max |err| / max |ref|).
+Attention FLOPs: 4 B H N^2 d forward (halved when causal), x2.5 for backward (so fwd+bwd = 3.5x forward).
+
+    tgg bench matmul [--sizes 1024 2048 4096] [--repeats 10] [--json FILE]
+    tgg bench attention [--quick] [--json FILE]
+    python -m tinygrad_gen.benchmarks.bench_kernels summary MATMUL.json ATTENTION.json   (the short table)
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+
+os.environ.setdefault("CUPY_TF32", "0")  # full float32 cuBLAS: the fair peer for a float32 kernel
+
+
+def _cupy():
+    import cupy
+    return cupy
+
+
+class PeakMemory:
+    """Peak bytes allocated from CuPy's pool (and torch's allocator) while inside ``with``."""
+
+    def __init__(self):
+        cp = _cupy()
+        self.peak = 0
+        outer = self
+
+        class Hook(cp.cuda.MemoryHook):
+            name = "tgg_peak"
+
+            def __init__(self):
+                self.used = 0
+
+            def malloc_postprocess(self, device_id, size, mem_size, mem_ptr, pmem_id):
+                self.used += mem_size
+                outer.peak = max(outer.peak, self.used)
+
+            def free_postprocess(self, device_id, mem_size, mem_ptr, pmem_id):
+                self.used -= mem_size
+
+        self.hook = Hook()
+
+    def __enter__(self):
+        self.hook.__enter__()
+        try:
+            import torch
+            torch.cuda.reset_peak_memory_stats()
+            self.torch_base = torch.cuda.memory_allocated()
+        except Exception:
+            self.torch_base = None
+        return self
+
+    def __exit__(self, *exc):
+        self.hook.__exit__(*exc)
+        if self.torch_base is not None:
+            import torch
+            self.peak = max(self.peak, torch.cuda.max_memory_allocated() - self.torch_base)
+
+
+def peak_memory(fn):
+    try:
+        with PeakMemory() as pm:
+            fn()
+            _cupy().cuda.Device().synchronize()
+        return pm.peak
+    except Exception:  # a CuPy without memory hooks: report nothing rather than a wrong number
+        return None
+
+
+def time_interleaved(fns, repeats, warmup=2):
+    """Median milliseconds of each fn, timed with CUDA events; the fns take turns so drift hits all alike."""
+    cp = _cupy()
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    cp.cuda.Device().synchronize()
+    times = [[] for _ in fns]
+    start, end = cp.cuda.Event(), cp.cuda.Event()
+    for _ in range(repeats):
+        for t, fn in zip(times, fns):
+            start.record()
+            fn()
+            end.record()
+            end.synchronize()
+            t.append(cp.cuda.get_elapsed_time(start, end))
+    return [statistics.median(t) for t in times]
+
+
+def rel_err(got, ref):
+    cp = _cupy()
+    got = cp.asarray(got, dtype=cp.float64)
+    return float(cp.abs(got - ref).max() / max(float(cp.abs(ref).max()), 1e-30))
+
+
+def device_name():
+    cp = _cupy()
+    props = cp.cuda.runtime.getDeviceProperties(cp.cuda.Device().id)
+    return props["name"].decode() if isinstance(props["name"], bytes) else str(props["name"])
+
+
+# ---------------------------------------------------------------- matmul
+def bench_matmul(shapes, repeats):
+    cp = _cupy()
+    from tinygrad_gen.kernels import matmul_numba
+    rows = []
+    for shape in shapes:
+        *batch, m, k, n = shape
+        rng = cp.random.default_rng(0)
+        a = rng.standard_normal((*batch, m, k), dtype=cp.float32)
+        b = rng.standard_normal((k, n), dtype=cp.float32)
+        ref = cp.matmul(a.astype(cp.float64), b.astype(cp.float64))
+        ours, cublas = (lambda: matmul_numba.matmul(a, b)), (lambda: cp.matmul(a, b))
+        t_ours, t_cublas = time_interleaved([ours, cublas], repeats)
+        flops = 2.0 * math.prod(batch) * m * n * k
+        rows.append({
+            "shape": "x".join(map(str, shape)), "numba_ms": t_ours, "cublas_ms": t_cublas,
+            "numba_tflops": flops / t_ours / 1e9, "cublas_tflops": flops / t_cublas / 1e9,
+            "pct_of_cublas": 100.0 * t_cublas / t_ours,
+            "numba_err": rel_err(ours(), ref), "cublas_err": rel_err(cublas(), ref),
+            "numba_peak_mib": _mib(peak_memory(ours)), "cublas_peak_mib": _mib(peak_memory(cublas)),
+        })
+        del ref
+        _print_row(rows[-1], ("shape", "numba_ms", "numba_tflops", "numba_err", "cublas_ms", "cublas_tflops",
+                              "cublas_err", "pct_of_cublas", "numba_peak_mib"))
+    return rows
+
+
+# ---------------------------------------------------------------- attention
+def _reference_head(q, k, v, g, causal, scale):
+    """float64 attention of one (batch, head) with the full N x N matrices: out, dq, dk, dv."""
+    cp = _cupy()
+    q, k, v, g = (x.astype(cp.float64) for x in (q, k, v, g))
+    s = q @ k.T * scale
+    if causal:
+        s = cp.where(cp.tri(*s.shape, dtype=bool), s, -cp.inf)
+    p = cp.exp(s - s.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    del s
+    out = p @ v
+    dp = g @ v.T
+    ds = p * (dp - (dp * p).sum(-1, keepdims=True))
+    del dp
+    return out, ds @ k * scale, ds.T @ q * scale, p.T @ g
+
+
+def bench_attention(configs, repeats):
+    cp = _cupy()
+    import torch
+    import torch.nn.functional as TF
+    from tinygrad_gen.kernels import attention_numba
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    rows = []
+    for B, H, N, d, causal in configs:
+        gen = torch.Generator(device="cuda").manual_seed(0)
+        q, k, v, g = (torch.randn(B, H, N, d, device="cuda", generator=gen) for _ in range(4))
+        scale = 1.0 / math.sqrt(d)
+        # the same memory seen by CuPy (for our kernels) as (B*H, N, d)
+        cq, ck, cv, cg = (cp.asarray(x.detach()).reshape(B * H, N, d) for x in (q, k, v, g))
+        qr, kr, vr = (x.detach().clone().requires_grad_() for x in (q, k, v))
+
+        def ours_fwd():
+            return attention_numba.forward(cq, ck, cv, None, causal, scale)
+
+        def ours_fwd_bwd():
+            out, lse = attention_numba.forward(cq, ck, cv, None, causal, scale)
+            return (out,) + attention_numba.backward(cq, ck, cv, out, lse, cg, None, causal, scale)
+
+        def sdpa_fwd():
+            with torch.no_grad():
+                return TF.scaled_dot_product_attention(q, k, v, is_causal=causal)
+
+        def sdpa_fwd_bwd():
+            qr.grad = kr.grad = vr.grad = None
+            out = TF.scaled_dot_product_attention(qr, kr, vr, is_causal=causal)
+            out.backward(g)
+            return out, qr.grad, kr.grad, vr.grad
+
+        t_of, t_sf, t_ofb, t_sfb = time_interleaved([ours_fwd, sdpa_fwd, ours_fwd_bwd, sdpa_fwd_bwd], repeats)
+        flops = 4.0 * B * H * N * N * d / (2 if causal else 1)
+        ref = _reference_head(cq[0], ck[0], cv[0], cg[0], causal, scale)  # batch 0, head 0: O(N^2) in float64
+        ours = ours_fwd_bwd()
+        theirs = [cp.asarray(x.detach()).reshape(B * H, N, d) for x in sdpa_fwd_bwd()]
+        row = {
+            "config": f"B{B} H{H} N{N} d{d}{' causal' if causal else ''}",
+            "numba_fwd_ms": t_of, "sdpa_fwd_ms": t_sf, "numba_fwdbwd_ms": t_ofb, "sdpa_fwdbwd_ms": t_sfb,
+            "numba_fwd_tflops": flops / t_of / 1e9, "sdpa_fwd_tflops": flops / t_sf / 1e9,
+            "numba_fwdbwd_tflops": 3.5 * flops / t_ofb / 1e9, "sdpa_fwdbwd_tflops": 3.5 * flops / t_sfb / 1e9,
+            "fwd_x_sdpa": t_sf / t_of, "fwdbwd_x_sdpa": t_sfb / t_ofb,
+            "numba_err": max(rel_err(o[0], r) for o, r in zip(ours, ref)),
+            "sdpa_err": max(rel_err(o[0], r) for o, r in zip(theirs, ref)),
+            "numba_peak_mib": _mib(peak_memory(ours_fwd_bwd)), "sdpa_peak_mib": _mib(peak_memory(sdpa_fwd_bwd)),
+        }
+        del ref, ours, theirs
+        rows.append(row)
+        _print_row(row, ("config", "numba_fwd_ms", "sdpa_fwd_ms", "numba_fwdbwd_ms", "sdpa_fwdbwd_ms",
+                         "numba_fwdbwd_tflops", "sdpa_fwdbwd_tflops", "fwdbwd_x_sdpa", "numba_err", "sdpa_err",
+                         "numba_peak_mib", "sdpa_peak_mib"))
+    return rows
+
+
+# ---------------------------------------------------------------- output
+def _mib(nbytes):
+    return None if nbytes is None else nbytes / 2 ** 20
+
+
+def _fmt(v):
+    if isinstance(v, float):
+        return f"{v:.2e}" if (abs(v) < 1e-2 and v != 0) else f"{v:.2f}"
+    return "n/a" if v is None else str(v)
+
+
+def _print_row(row, keys):
+    print("  ".join(f"{key}={_fmt(row[key])}" for key in keys), flush=True)
+
+
+def summary(paths):
+    """The short table gpu_check.sh prints last."""
+    lines = []
+    for path in paths:
+        with open(path) as f:
+            result = json.load(f)
+        lines.append(f"# {result['benchmark']} on {result['device']}")
+        if result["benchmark"] == "matmul":
+            lines.append(f"{'shape':>16} {'numba TF/s':>10} {'cuBLAS TF/s':>11} {'% cuBLAS':>8} {'numba err':>9}")
+            for r in result["rows"]:
+                lines.append(f"{r['shape']:>16} {r['numba_tflops']:10.2f} {r['cublas_tflops']:11.2f} "
+                             f"{r['pct_of_cublas']:8.1f} {r['numba_err']:9.1e}")
+        else:
+            lines.append(f"{'config':>24} {'fwd x SDPA':>10} {'fwd+bwd ms':>10} {'SDPA ms':>8} {'x SDPA':>6} "
+                         f"{'TF/s':>6} {'err':>7} {'MiB':>7} {'SDPA MiB':>8}")
+            for r in result["rows"]:
+                lines.append(f"{r['config']:>24} {r['fwd_x_sdpa']:10.2f} {r['numba_fwdbwd_ms']:10.1f} "
+                             f"{r['sdpa_fwdbwd_ms']:8.1f} {r['fwdbwd_x_sdpa']:6.2f} {r['numba_fwdbwd_tflops']:6.2f} "
+                             f"{r['numba_err']:7.1e} {_fmt(r['numba_peak_mib']):>7} {_fmt(r['sdpa_peak_mib']):>8}")
+    print("\n".join(lines))
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["summary"]:
+        return summary(argv[1:])
+    p = argparse.ArgumentParser(prog="tgg bench", description=__doc__.split("\n")[0])
+    p.add_argument("which", choices=["matmul", "attention"])
+    p.add_argument("--device", default="cuda", choices=["cuda"], help="the kernels are CUDA kernels")
+    p.add_argument("--repeats", type=int, default=10, help="timed runs per kernel (after 2 warm-up runs)")
+    p.add_argument("--sizes", type=int, nargs="*", default=[1024, 2048, 4096], help="square matmul sizes")
+    p.add_argument("--quick", action="store_true", help="attention: skip N = 16384")
+    p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    args = p.parse_args(argv)
+    try:
+        _cupy().cuda.runtime.getDeviceCount()
+    except Exception as e:
+        print(f"tgg bench {args.which}: needs a CUDA GPU with CuPy ({type(e).__name__}: {e})")
+        return 1
+    if args.which == "matmul":
+        shapes = [(s, s, s) for s in args.sizes] + [(1000, 3001, 777), (8, 512, 768, 768)]
+        rows = bench_matmul(shapes, args.repeats)
+    else:
+        configs = [(4, 8, 1024, 64, False), (4, 8, 4096, 64, False), (4, 8, 4096, 64, True), (2, 8, 2048, 128, False)]
+        if not args.quick:
+            configs.append((4, 8, 16384, 64, True))
+        rows = bench_attention(configs, max(3, args.repeats // 2))
+    result = {"benchmark": args.which, "device": device_name(), "rows": rows}
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

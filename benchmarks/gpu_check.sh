@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# One script for a lent GPU machine (CuPy, numba-cuda, PyTorch, pytest, hypothesis already there; no registry):
+# installs nothing, runs the CUDA tests and both kernel benchmarks, and prints a short table last.
+#   bash benchmarks/gpu_check.sh [OUTDIR]        (JSON and logs go to OUTDIR, default ./gpu_check_out)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+OUT="${1:-$ROOT/gpu_check_out}"
+mkdir -p "$OUT"
+
+# tinygrad_gen.kernels/.models/.benchmarks are top-level folders mapped into the package by setup.py; without
+# installing, a throw-away folder of symlinks gives the same import names.
+SHIM="$(mktemp -d)"
+mkdir "$SHIM/tinygrad_gen"
+for f in "$ROOT"/tinygrad_gen/*; do ln -s "$f" "$SHIM/tinygrad_gen/"; done
+for d in kernels models benchmarks; do ln -s "$ROOT/$d" "$SHIM/tinygrad_gen/$d"; done
+export PYTHONPATH="$SHIM${PYTHONPATH:+:$PYTHONPATH}"
+export CUPY_TF32=0
+export NUMBA_CUDA_ARRAY_INTERFACE_SYNC=0  # CuPy, Numba and torch all use the default stream here
+
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
+python -c "import numba, cupy, torch; from numba import cuda; print('numba', numba.__version__, 'cupy', cupy.__version__, 'torch', torch.__version__, 'numba.cuda from', cuda.__name__, cuda.__file__)"
+
+echo "== CUDA tests"
+timeout 150 python -m pytest -q --no-header -p no:cacheprovider tests/test_cuda.py -o addopts="" \
+    --maxfail=50 2>&1 | tail -40 | tee "$OUT/tests.txt"
+TESTS="$(tail -1 "$OUT/tests.txt")"
+
+echo "== tgg bench matmul"
+timeout 100 python -m tinygrad_gen.benchmarks.bench_kernels matmul --json "$OUT/matmul.json" 2>&1 | tee "$OUT/matmul.txt"
+echo "== tgg bench attention"
+timeout 170 python -m tinygrad_gen.benchmarks.bench_kernels attention --json "$OUT/attention.json" 2>&1 \
+    | tee "$OUT/attention.txt"
+
+echo
+echo "== summary ($(date -u +%Y-%m-%d), $(head -1 "$OUT/gpu.txt" | cut -d, -f1))"
+echo "tests/test_cuda.py: $TESTS"
+python -m tinygrad_gen.benchmarks.bench_kernels summary $(ls "$OUT"/matmul.json "$OUT"/attention.json 2>/dev/null)
+rm -rf "$SHIM"
