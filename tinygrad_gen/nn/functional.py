@@ -264,7 +264,7 @@ def scaled_dot_product_attention(q, k, v, mask=None, causal=False, scale=None):
         raise ValueError(f"scaled_dot_product_attention: q {q.shape}, k {k.shape}, v {v.shape} do not fit "
                          "(expected q (..., Lq, d), k (..., Lk, d), v (..., Lk, dv))")
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
-    if dispatch.attention_backend(q.data) == "numba":
+    if dispatch.attention_backend(q.data, mask=mask) == "numba" and v.shape[-1] == q.shape[-1]:
         from ..ops.attention_kernel import flash_attention
         return flash_attention(q, k, v, mask, causal, scale)
     keep, bias = None, None
