@@ -102,8 +102,9 @@ def _shapes(inputs):
     return ", ".join(str(tuple(x.shape)) for x in inputs if isinstance(x, tg.Tensor) and x.requires_grad)
 
 
-def run(checks, out=sys.stdout):
+def run(checks, out=None):
     """Check each (name, fn, inputs), print the table and the failures; return the number of failures."""
+    out = out or sys.stdout
     width = max(len("op"), *(len(name) for name, _, _ in checks))
     shape_width = max(len("inputs"), *(len(_shapes(inputs)) for _, _, inputs in checks))
     print(f"{'op':<{width}}  {'inputs':<{shape_width}}  {'max abs err':>11}  {'max rel err':>11}  pass", file=out)

@@ -305,9 +305,11 @@ class Tensor:
 
     def masked_fill(self, mask, value):
         mask = mask.data if type(mask) is Tensor else mask
+        if not isinstance(mask, backend.ARRAY_TYPES):
+            mask = np.asarray(mask)  # lists, and the NumPy bool scalars that comparisons of 0-d arrays give
         if mask.dtype != bool:
             raise TypeError(f"masked_fill: mask must be boolean, got dtype {mask.dtype}")
-        return _ew.MaskedFill.apply(self, mask, value)
+        return _ew.MaskedFill.apply(self, mask if self.device == "cpu" else to_device(mask, "cuda"), value)
 
     # ----- reductions -----
     def sum(self, axis=None, keepdims=False):
@@ -513,6 +515,8 @@ def where(cond, a, b):
     if cond.dtype != bool:
         raise TypeError(f"where: cond must be boolean, got dtype {cond.dtype}")
     like = a if type(a) is Tensor else b if type(b) is Tensor else None
+    if like is not None and like.device != "cpu":
+        cond = to_device(cond, like.device)  # a NumPy mask is a constant: it goes to the data's device
     a = a if type(a) is Tensor or isinstance(a, (int, float)) else _as_tensor(a, like)
     b = b if type(b) is Tensor or isinstance(b, (int, float)) else _as_tensor(b, like)
     return _ew.Where.apply(cond, a, b)

@@ -1,0 +1,141 @@
+"""Bad input gets a clear error naming the op and the shapes or values, raised before any state changes."""
+import numpy as np
+import pytest
+
+import tinygrad_gen as tg
+from tinygrad_gen import Function
+
+
+def test_backward_on_a_non_scalar_without_grad_names_the_shape_and_writes_nothing():
+    x = tg.randn(3, 4, requires_grad=True)
+    y = x * 2
+    with pytest.raises(RuntimeError, match=r"backward.*\(3, 4\)"):
+        y.backward()
+    assert x.grad is None
+    y.backward(tg.ones(3, 4))  # the graph is intact: the error changed nothing
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((3, 4), 2.0))
+
+
+def test_backward_with_a_grad_of_the_wrong_shape_names_both_shapes():
+    x = tg.randn(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"\(2,\).*\(3,\)"):
+        (x * 2).backward(tg.ones(2))
+    assert x.grad is None
+
+
+def test_a_second_backward_through_a_freed_graph_says_retain_graph_and_keeps_the_grads():
+    x = tg.randn(3, requires_grad=True)
+    y = (x.exp() * 2).sum()
+    y.backward()
+    first = x.grad.numpy().copy()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), first)
+
+
+def test_a_freed_graph_error_names_the_op():
+    x = tg.randn(3, requires_grad=True)
+    y = x.exp().sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="Sum"):
+        y.backward()
+
+
+def test_backward_of_a_tensor_without_grad_says_so():
+    with pytest.raises(RuntimeError, match=r"shape \(2,\) does not require grad"):
+        tg.ones(2).backward(tg.ones(2))
+
+
+@pytest.mark.parametrize("make", [lambda: tg.tensor([1, 2], requires_grad=True),
+                                  lambda: tg.arange(3, requires_grad=True),
+                                  lambda: tg.tensor([True]).requires_grad_(),
+                                  lambda: tg.zeros(2, dtype=tg.int64, requires_grad=True)])
+def test_integer_tensors_cannot_require_grad(make):
+    with pytest.raises(TypeError, match="floating-point.*(int64|bool)"):
+        make()
+
+
+def test_requires_grad_cannot_be_turned_off_on_a_non_leaf():
+    y = tg.randn(2, requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="non-leaf"):
+        y.requires_grad_(False)
+    assert y.requires_grad
+
+
+@pytest.mark.parametrize("op, pattern", [
+    (lambda: tg.randn(3, 4) + tg.randn(5, 2), r"Add.*\(3, ?4\).*\(5, ?2\)"),
+    (lambda: tg.randn(3, 4) * tg.randn(4, 3), r"Mul.*\(3, ?4\).*\(4, ?3\)"),
+    (lambda: tg.randn(3, 4) @ tg.randn(5, 2), r"matmul.*\(3, 4\).*\(5, 2\)"),
+    (lambda: tg.randn(4) @ tg.randn(3), r"matmul.*\(4,\).*\(3,\)"),
+    (lambda: tg.randn(3, 4).reshape(5), r"Reshape.*12.*\(5,\)"),
+    (lambda: tg.cat([tg.randn(2, 3), tg.randn(2, 4)]), r"Cat.*\(2, 3\), \(2, 4\)"),
+    (lambda: tg.stack([tg.randn(2, 3), tg.randn(3, 2)]), r"stack.*\(2, 3\).*\(3, 2\)"),
+    (lambda: tg.randn(3).sum(axis=2), r"sum.*axis 2"),
+    (lambda: tg.randn(2, 3).transpose(0, 0), r"transpose.*\(0, 0\).*\(2, 3\)"),
+    (lambda: tg.randn(2, 3).squeeze(0), r"squeeze.*axis 0.*size 2"),
+    (lambda: tg.randn(2, 3).var(axis=1, ddof=3), r"var.*ddof=3"),
+    (lambda: tg.randn(2, 3).expand(3), r"expand.*\(2, 3\)"),
+    (lambda: tg.randn(2, 3).expand(4, 3), r"Expand.*\(2, 3\)"),
+    (lambda: tg.randn(2, 3)[3], r"GetItem.*index 3.*\(2, 3\)"),
+])
+def test_shape_errors_name_the_op_and_the_shapes(op, pattern):
+    with pytest.raises((ValueError, IndexError)) as info:
+        op()
+    assert info.match(pattern)
+
+
+def test_non_boolean_masks_are_rejected_with_their_dtype():
+    with pytest.raises(TypeError, match="masked_fill.*int64"):
+        tg.randn(3).masked_fill(np.array([1, 0, 1]), 0.0)
+    with pytest.raises(TypeError, match="where.*float32"):
+        tg.where(tg.randn(3), tg.randn(3), tg.randn(3))
+
+
+def test_item_and_bool_of_a_many_element_tensor_explain_why():
+    with pytest.raises(ValueError, match=r"item.*\(2,\)"):
+        tg.ones(2).item()
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(tg.ones(2))
+
+
+def test_an_unknown_device_is_named():
+    with pytest.raises(ValueError, match="'tpu'"):
+        tg.zeros(2, device="tpu")
+
+
+def test_a_backward_returning_too_few_gradients_names_the_function():
+    class Bad(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+    a, b = tg.randn(2, requires_grad=True), tg.randn(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="Bad.backward returned 1 gradients for 2 inputs"):
+        Bad.apply(a, b).sum().backward()
+
+
+def test_a_backward_returning_a_wrongly_shaped_gradient_names_the_function_and_shapes():
+    class BadShape(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.sum(axis=0)
+    a = tg.randn(3, 4, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"BadShape.backward.*shape \(4,\).*input 0 of shape \(3, 4\)"):
+        BadShape.apply(a).sum().backward()
+    assert a.grad is None
+
+
+def test_an_error_inside_forward_names_the_function_and_input_shapes():
+    class Fails(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a @ b
+    with pytest.raises(ValueError, match=r"Fails.*\(2, 3\), \(2, 3\)"):
+        Fails.apply(tg.randn(2, 3), tg.randn(2, 3))
