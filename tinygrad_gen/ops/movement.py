@@ -77,6 +77,8 @@ class GetItem(Function):
     backward: da = zeros like a with g added at idx; integer arrays with repeats add their g's (np.add.at)."""
     @staticmethod
     def forward(ctx, a, idx):
+        if type(a) is not np.ndarray:  # NumPy index arrays are constants: they go to the data's device
+            idx = tuple(to_device(i, "cuda") if type(i) is np.ndarray else i for i in idx)
         ctx.meta = (a.shape, idx)
         return a[idx]
 
