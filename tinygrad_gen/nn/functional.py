@@ -42,6 +42,17 @@ def _array(x, like):
     return to_device(a, like.device) if not isinstance(a, np.ndarray) or like.device != "cpu" else a
 
 
+def _broadcastable(*shapes):
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        return None
+
+
+def _broadcasts_to(shape, target):
+    return _broadcastable(shape, target) == tuple(target)
+
+
 def _reduce(loss, reduction, op):
     if reduction == "mean":
         return loss.mean()
@@ -91,6 +102,8 @@ def masked_softmax(x, mask, axis=-1):
     mask = _array(mask, x)
     if mask.dtype != bool:
         raise TypeError(f"masked_softmax: mask must be boolean (True = keep), got dtype {mask.dtype}")
+    if mask.shape != x.shape and not _broadcasts_to(mask.shape, x.shape):
+        raise ValueError(f"masked_softmax: mask of shape {mask.shape} does not broadcast to x of shape {x.shape}")
     return _sm.MaskedSoftmax.apply(x, mask, axis)
 
 
@@ -273,12 +286,10 @@ def scaled_dot_product_attention(q, k, v, mask=None, causal=False, scale=None):
             keep = _array(mask, q)
         else:
             bias = _t(mask, q)
-        shape = keep.shape if keep is not None else bias.shape
-        try:
-            np.broadcast_shapes(shape, q.shape[:-1] + (k.shape[-2],))
-        except ValueError:
+        shape, scores = (keep if keep is not None else bias).shape, q.shape[:-1] + (k.shape[-2],)
+        if not _broadcasts_to(shape, scores):
             raise ValueError(f"scaled_dot_product_attention: mask of shape {shape} does not broadcast to the "
-                             f"scores' shape {q.shape[:-1] + (k.shape[-2],)}") from None
+                             f"scores' shape {scores}")
     if causal:
         tri = causal_keep(xp_of(q.data), q.shape[-2], k.shape[-2])
         keep = tri if keep is None else keep & tri
@@ -374,11 +385,9 @@ def reparameterize(mu, logvar, eps=None):
         eps = Tensor(to_device(generator().standard_normal(shape).astype(mu.dtype), mu.device))
     else:
         eps = _t(eps, mu)
-    try:
-        np.broadcast_shapes(mu.shape, logvar.shape, eps.shape)
-    except ValueError:
+    if _broadcastable(mu.shape, logvar.shape, eps.shape) is None:
         raise ValueError(f"reparameterize: mu {mu.shape}, logvar {logvar.shape} and eps {eps.shape} do not "
-                         "broadcast together") from None
+                         "broadcast together")
     return Reparameterize.apply(mu, logvar, eps)
 
 
