@@ -1,0 +1,310 @@
+"""BERT: a Transformer encoder pre-trained with masked language modelling and next-sentence prediction, then
+fine-tuned: "pretrain once, finetune many times".
+
+Bidirectional self-attention (every token sees both its left and right context; only [PAD] is masked out) is why
+plain left-to-right language modelling cannot train it: a word would see itself. Instead:
+- masked LM: 15 % of the tokens are corrupted (80 % [MASK], 10 % random, 10 % kept) and predicted from the context;
+- next-sentence prediction: the [CLS] vector says whether B really follows A.
+Inputs are ``[CLS] A [SEP] B [SEP]`` with token + position + segment embeddings (see ``bert_data``).
+
+Fine-tuning on a sentence-level task puts a linear head on the [CLS] vector and trains everything; we compare that
+with the same network trained from scratch on the same labelled sentences.
+
+    tgg train bert        # pre-training, fine-tuning vs scratch, metrics.json, loss.png, attention.png
+"""
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+import tinygrad_gen as tg
+from tinygrad_gen import nn, optim
+import tinygrad_gen.nn.functional as F
+
+from .bert_data import IGNORE, PretrainingData, pack_pair
+from .gpt import configure_optimizer, lr_schedule
+from .transformer import Transformer, padding_mask
+
+
+@dataclass
+class BERTConfig:
+    vocab_size: int
+    max_len: int = 64
+    layers: int = 4
+    width: int = 128
+    heads: int = 4
+    dropout: float = 0.1
+
+
+class BERT(nn.Module):
+    """Embeddings (token + position + segment) -> encoder blocks -> LayerNorm; a tied masked-LM head and an NSP
+    head on [CLS]."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        self.transformer = Transformer(config.vocab_size, config.max_len, config.width, config.layers,
+                                       config.heads, config.dropout, segments=2)
+        self.nsp_head = nn.Linear(config.width, 2)
+
+    def forward(self, ids, segments, keep):
+        """Hidden states (B, T, C); ``keep`` (B, T) is True on real tokens, so no query attends to [PAD]."""
+        return self.transformer(_tensor(ids, self), _tensor(segments, self), mask=padding_mask(keep))
+
+    def pretraining_loss(self, batch):
+        """(masked-LM loss, NSP loss, masked-LM logits at the predicted positions, NSP logits). The vocabulary
+        head runs only at the ~15 % predicted positions, as in BERT."""
+        h = self(batch["ids"], batch["segments"], batch["keep"])
+        rows, cols = np.nonzero(batch["mlm_labels"] != IGNORE)
+        mlm_logits = self.transformer.logits(h[rows, cols])
+        mlm_loss = F.cross_entropy(mlm_logits, _tensor(batch["mlm_labels"][rows, cols], self))
+        nsp_logits = self.nsp_head(h[:, 0])
+        nsp_loss = F.cross_entropy(nsp_logits, _tensor(batch["nsp_labels"], self))
+        return mlm_loss, nsp_loss, mlm_logits, nsp_logits
+
+
+class SentenceClassifier(nn.Module):
+    """Fine-tuning for a single-sentence task: ``[CLS] sentence [SEP]`` through BERT, a linear head on [CLS]."""
+
+    def __init__(self, bert, classes):
+        super().__init__()
+        self.bert = bert
+        self.head = nn.Linear(bert.config.width, classes)
+
+    def forward(self, ids, segments, keep):
+        return self.head(self.bert(ids, segments, keep)[:, 0])
+
+
+def _tensor(a, model):
+    if isinstance(a, tg.Tensor):
+        return a
+    return tg.tensor(a, device=next(iter(model.parameters())).device)
+
+
+def attention_weights(bert, ids, segments, keep, layer=0):
+    """The attention probabilities (B, heads, T, T) of one layer on one input: that layer's queries and keys
+    (its packed in_proj weights applied to the LayerNormed input), softmax(q k^T / sqrt(d)) with the padding mask."""
+    tr = bert.transformer
+    with tg.no_grad():
+        x = tr.tok_emb(_tensor(ids, bert)) + tr.pos_emb.weight[:ids.shape[1]] + tr.seg_emb(_tensor(segments, bert))
+        mask = padding_mask(keep)
+        for block in tr.blocks[:layer]:
+            x = block(x, mask=mask)
+        attn = tr.blocks[layer].attn
+        h, E, H = tr.blocks[layer].ln1(x), attn.embed_dim, attn.num_heads
+        B, T, _ = h.shape
+        w, b = attn.in_proj_weight, attn.in_proj_bias
+        q, k = (F.linear(h, w[i * E:(i + 1) * E], b[i * E:(i + 1) * E]).reshape(B, T, H, E // H).transpose(0, 2, 1, 3)
+                for i in (0, 1))
+        scores = (q @ k.swapaxes(-1, -2)) * (1.0 / np.sqrt(E // H))
+        return F.masked_softmax(scores, np.broadcast_to(mask, scores.shape)).numpy()
+
+
+# ----- evaluation -----
+
+@tg.no_grad()
+def evaluate_pretraining(model, batches):
+    """Masked-LM accuracy over all predicted positions and NSP accuracy over all pairs of the fixed batches."""
+    was_training = model.training
+    model.eval()
+    mlm_hits = mlm_n = nsp_hits = nsp_n = 0
+    for batch in batches:
+        _, _, mlm_logits, nsp_logits = model.pretraining_loss(batch)
+        targets = batch["mlm_labels"][batch["mlm_labels"] != IGNORE]
+        mlm_hits += int((mlm_logits.numpy().argmax(-1) == targets).sum())
+        mlm_n += len(targets)
+        nsp_hits += int((nsp_logits.numpy().argmax(-1) == batch["nsp_labels"]).sum())
+        nsp_n += len(batch["nsp_labels"])
+    model.train(was_training)
+    return mlm_hits / mlm_n, nsp_hits / nsp_n
+
+
+def unigram_baseline(train_batches_labels, eval_batches):
+    """Accuracy of always guessing the word most often masked in training: what the masked LM must beat."""
+    counts = np.bincount(np.concatenate([l[l != IGNORE] for l in train_batches_labels]))
+    guess = counts.argmax()
+    targets = np.concatenate([b["mlm_labels"][b["mlm_labels"] != IGNORE] for b in eval_batches])
+    return float((targets == guess).mean())
+
+
+# ----- the fine-tuning task -----
+
+def topic_task(documents, vocab, max_len, test_every=4):
+    """Which of two topics does a sentence come from? The two documents with the most sentences give the two
+    classes; every ``test_every``-th sentence of each is held out for testing.
+    Returns ((ids, segments, keep, labels) for training, the same for testing)."""
+    a, b = sorted(documents, key=len)[-2:]
+    rows = {"train": [], "test": []}
+    for label, doc in enumerate((a, b)):
+        for i, sentence in enumerate(doc):
+            ids, segments, keep = pack_pair(vocab.encode(sentence), [], vocab, max_len + 1)
+            # single sentence: [CLS] A [SEP] (pack_pair's second [SEP] ends an empty B; drop it)
+            ids, segments, keep = _single(ids, keep, vocab, max_len)
+            rows["test" if i % test_every == 0 else "train"].append((ids, segments, keep, label))
+    return tuple(tuple(np.stack(col) for col in zip(*rows[k])) for k in ("train", "test"))
+
+
+def _single(ids, keep, vocab, max_len):
+    n = int(keep.sum()) - 1           # drop the trailing [SEP] of the empty B
+    ids = np.concatenate([ids[:n], np.full(max_len + 1 - n, vocab.pad_id)])[:max_len]
+    n = min(n, max_len)
+    if ids[n - 1] != vocab.sep_id:    # truncated: end it with [SEP]
+        ids[n - 1] = vocab.sep_id
+    return ids, np.zeros(max_len, np.int64), np.arange(max_len) < n
+
+
+def finetune(classifier, train_set, test_set, steps, lr, batch_size, seed, warmup=20):
+    """Train all of the classifier's weights with cross-entropy on the labelled sentences; returns test accuracy
+    and the loss history."""
+    ids, segments, keep, labels = train_set
+    optimizer = configure_optimizer(classifier, lr, weight_decay=0.01)
+    scheduler = lr_schedule(optimizer, warmup, steps)
+    rng = np.random.default_rng(seed)
+    losses = []
+    classifier.train()
+    for step in range(steps):
+        pick = rng.integers(len(labels), size=batch_size)
+        logits = classifier(ids[pick], segments[pick], keep[pick])
+        loss = F.cross_entropy(logits, _tensor(labels[pick], classifier))
+        optimizer.zero_grad()
+        loss.backward()
+        optim.clip_grad_norm_(classifier.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        losses.append(loss.item())
+    classifier.eval()
+    t_ids, t_seg, t_keep, t_labels = test_set
+    with tg.no_grad():
+        pred = np.concatenate([classifier(t_ids[i:i + 64], t_seg[i:i + 64], t_keep[i:i + 64]).numpy().argmax(-1)
+                               for i in range(0, len(t_labels), 64)])
+    return float((pred == t_labels).mean()), losses
+
+
+# ----- tgg train bert -----
+
+def add_arguments(parser):
+    g = parser.add_argument_group("bert")
+    g.add_argument("--text", default=None, help="a UTF-8 text file to train on (default: pydoc_data)")
+    g.add_argument("--layers", type=int, default=4)
+    g.add_argument("--width", type=int, default=128)
+    g.add_argument("--heads", type=int, default=4)
+    g.add_argument("--max-len", type=int, default=64)
+    g.add_argument("--dropout", type=float, default=0.1)
+    g.add_argument("--min-count", type=int, default=2, help="words seen fewer times become [UNK]")
+    g.add_argument("--batch-size", type=int, default=32)
+    g.add_argument("--lr", type=float, default=1e-3)
+    g.add_argument("--warmup", type=int, default=100)
+    g.add_argument("--mask-rate", type=float, default=0.15)
+    g.add_argument("--max-predictions", type=int, default=10, help="cap on masked-LM predictions per sequence")
+    g.add_argument("--eval-every", type=int, default=250)
+    g.add_argument("--eval-batches", type=int, default=20)
+    g.add_argument("--checkpoint-every", type=int, default=250)
+    g.add_argument("--finetune-steps", type=int, default=300)
+    g.add_argument("--finetune-lr", type=float, default=3e-4)
+    parser.set_defaults(steps=1000)
+
+
+def train(args, run):
+    train_text, val_text = tg.data.text_corpus(args.text)
+    vocab = tg.data.WordVocab(train_text, min_count=args.min_count)
+    train_docs = tg.data.sentence_documents(train_text)
+    data = PretrainingData(train_docs, vocab, args.max_len, args.mask_rate, args.max_predictions)
+    held_out = PretrainingData(tg.data.sentence_documents(val_text), vocab, args.max_len, args.mask_rate,
+                               args.max_predictions)
+    eval_rng = np.random.default_rng(1234)   # a fixed held-out set, the same for every run
+    eval_batches = [held_out.batch(args.batch_size, eval_rng) for _ in range(args.eval_batches)]
+
+    tg.manual_seed(args.seed)
+    config = BERTConfig(len(vocab), args.max_len, args.layers, args.width, args.heads, args.dropout)
+    model = BERT(config).to(run.device)
+    optimizer = configure_optimizer(model, args.lr)
+    scheduler = lr_schedule(optimizer, args.warmup, args.steps)
+    parts = {"modules": {"model": model}, "optimizers": {"optimizer": optimizer}, "schedulers": {"lr": scheduler}}
+    rng = np.random.default_rng(args.seed)
+    step, elapsed = 0, 0.0
+    state = run.restore(**parts)
+    if state is not None:
+        step, elapsed = state["step"], state["elapsed"]
+        rng.bit_generator.state = state["batch_rng"]
+    bar = run.progress(args.steps, desc="bert")
+    bar.update(step)
+    while step < args.steps:
+        lr = optimizer.param_groups[0]["lr"]
+        t0 = time.perf_counter()
+        batch = data.batch(args.batch_size, rng)
+        mlm_loss, nsp_loss, _, _ = model.pretraining_loss(batch)
+        loss = mlm_loss + nsp_loss
+        optimizer.zero_grad()
+        loss.backward()
+        optim.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        elapsed += time.perf_counter() - t0
+        step += 1
+        bar.update(1)
+        bar.set_postfix(mlm=f"{mlm_loss.item():.3f}", nsp=f"{nsp_loss.item():.3f}")
+        row = {"mlm_loss": mlm_loss.item(), "nsp_loss": nsp_loss.item(), "lr": lr}
+        if step % args.eval_every == 0 or step == args.steps:
+            row["mlm_acc"], row["nsp_acc"] = evaluate_pretraining(model, eval_batches)
+        if step % 10 == 0 or "mlm_acc" in row:
+            run.log(step=step, **row)
+        if step % args.checkpoint_every == 0 or step == args.steps:
+            run.save_checkpoint(**parts, extra={"step": step, "elapsed": elapsed, "batch_rng": rng.bit_generator.state})
+    mlm_acc, nsp_acc = evaluate_pretraining(model, eval_batches)
+    # the baseline guesses the word most often masked in a sample of training batches
+    sample_rng = np.random.default_rng(4321)
+    baseline = unigram_baseline([data.batch(args.batch_size, sample_rng)["mlm_labels"] for _ in range(50)],
+                                eval_batches)
+    run.plot_curves("loss.png", keys=["mlm_loss", "nsp_loss"])
+    plot_attention(run, model, vocab, eval_batches[0])
+
+    # fine-tuning vs the same network from scratch, on the same labelled sentences
+    train_set, test_set = topic_task(tg.data.sentence_documents(train_text + val_text), vocab, args.max_len)
+    finetune_acc, ft_losses = finetune(SentenceClassifier(model, 2).to(run.device), train_set, test_set,
+                                       args.finetune_steps, args.finetune_lr, args.batch_size, args.seed)
+    tg.manual_seed(args.seed)
+    scratch = SentenceClassifier(BERT(config), 2).to(run.device)
+    scratch_acc, sc_losses = finetune(scratch, train_set, test_set, args.finetune_steps, args.finetune_lr,
+                                      args.batch_size, args.seed)
+    plot_finetuning(run, ft_losses, sc_losses)
+    run.finish({"mlm_acc": mlm_acc, "mlm_unigram_baseline": baseline, "nsp_acc": nsp_acc,
+                "finetune_acc": finetune_acc, "scratch_acc": scratch_acc,
+                "ms_per_step": 1000 * elapsed / max(1, args.steps), "vocab_size": len(vocab),
+                "finetune_train_sentences": int(len(train_set[3])), "finetune_test_sentences": int(len(test_set[3]))})
+    return model
+
+
+def plot_attention(run, model, vocab, batch, layer=0, head=0):
+    """The attention map of one head on the first held-out pair (rows: queries, columns: keys)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    model.eval()
+    n = int(batch["keep"][0].sum())
+    ids, segments, keep = batch["ids"][:1, :n], batch["segments"][:1, :n], batch["keep"][:1, :n]
+    w = attention_weights(model, ids, segments, keep, layer)[0, head]
+    model.train()
+    words = vocab.decode(ids[0], skip_pad=False).split(" ")
+    fig, ax = plt.subplots(figsize=(0.25 * n + 2, 0.25 * n + 1.5))
+    ax.imshow(w, cmap="viridis")
+    ax.set_xticks(range(n), words, rotation=90, fontsize=7)
+    ax.set_yticks(range(n), words, fontsize=7)
+    ax.set_title(f"BERT attention, layer {layer}, head {head}")
+    fig.tight_layout()
+    run.savefig(fig, "attention.png")
+    plt.close(fig)
+
+
+def plot_finetuning(run, finetuned, scratch):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(finetuned, label="fine-tuned from pre-trained BERT")
+    ax.plot(scratch, label="same network from scratch")
+    ax.set_xlabel("step")
+    ax.set_ylabel("training cross-entropy")
+    ax.legend()
+    fig.tight_layout()
+    run.savefig(fig, "finetune_loss.png")
+    plt.close(fig)

@@ -1,0 +1,95 @@
+"""BERT's pre-training inputs: sentence pairs for next-sentence prediction and the masked-LM corruption.
+
+    [CLS] the man went to [MASK] store [SEP] he bought a gallon [MASK] milk [SEP]     label IsNext
+    segment  0   0   0   0    0      0     0    1    1   1    1      1     1    1
+
+Half the time B is the sentence that really follows A in its document (IsNext), otherwise a random sentence from
+another document (NotNext). Then 15 % of the non-special tokens (at least one, at most ``max_predictions`` per
+sequence) are chosen uniformly for prediction; of those 80 % become [MASK], 10 % a random word, 10 % stay as they
+are, because [MASK] never appears at fine-tuning time. [CLS], [SEP] and [PAD] are never chosen.
+"""
+import numpy as np
+
+IGNORE = -100  # label of the positions the masked LM does not predict (F.cross_entropy's ignore_index)
+
+
+def truncate_pair(a, b, max_tokens):
+    """Shorten the longer of the two token lists from its end until both fit in ``max_tokens`` together."""
+    a, b = list(a), list(b)
+    while len(a) + len(b) > max_tokens:
+        (a if len(a) > len(b) else b).pop()
+    return a, b
+
+
+def pack_pair(a, b, vocab, max_len):
+    """``[CLS] A [SEP] B [SEP]`` padded to ``max_len``: (token ids, segment ids, keep) where keep is True on real
+    tokens (the attention mask). A and B are truncated to fit."""
+    a, b = truncate_pair(a, b, max_len - 3)
+    ids = [vocab.cls_id, *a, vocab.sep_id, *b, vocab.sep_id]
+    segments = [0] * (len(a) + 2) + [1] * (len(b) + 1)
+    n = len(ids)
+    pad = max_len - n
+    return (np.array(ids + [vocab.pad_id] * pad, np.int64), np.array(segments + [0] * pad, np.int64),
+            np.arange(max_len) < n)
+
+
+class PretrainingData:
+    """Sentence pairs with NSP labels and masked-LM corruption, drawn from documents given as lists of sentences.
+
+    ``batch(size, rng)`` -> dict of arrays: ``ids`` (B, T) corrupted input, ``segments`` (B, T), ``keep`` (B, T)
+    True on real tokens, ``mlm_labels`` (B, T) original ids at predicted positions else IGNORE, ``nsp_labels`` (B,)
+    1 = IsNext, 0 = NotNext."""
+
+    def __init__(self, documents, vocab, max_len=64, rate=0.15, max_predictions=10):
+        if max_len < 5:
+            raise ValueError(f"PretrainingData: max_len {max_len} leaves no room for [CLS] A [SEP] B [SEP]")
+        self.docs = [[vocab.encode(s) for s in doc] for doc in documents if len(doc) >= 2]
+        if len(self.docs) < 2:
+            raise ValueError(f"PretrainingData: need at least two documents of two or more sentences, "
+                             f"got {len(self.docs)}")
+        self.pairs = [(d, i) for d, doc in enumerate(self.docs) for i in range(len(doc) - 1)]
+        self.vocab, self.max_len, self.rate, self.max_predictions = vocab, max_len, rate, max_predictions
+        self.first_word = len(("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"))
+
+    def sentence_pair(self, rng):
+        """(A, B, is_next): A a sentence with a successor; B that successor half of the time, else a random
+        sentence of another document."""
+        d, i = self.pairs[rng.integers(len(self.pairs))]
+        if rng.random() < 0.5:
+            return self.docs[d][i], self.docs[d][i + 1], 1
+        other = (d + 1 + rng.integers(len(self.docs) - 1)) % len(self.docs)   # any document but d
+        doc = self.docs[other]
+        return self.docs[d][i], doc[rng.integers(len(doc))], 0
+
+    def example(self, rng):
+        a, b, is_next = self.sentence_pair(rng)
+        ids, segments, keep = pack_pair(a, b, self.vocab, self.max_len)
+        special = (ids == self.vocab.cls_id) | (ids == self.vocab.sep_id) | ~keep
+        ids, labels = corrupt(ids, special, self.vocab, self.first_word, rng, self.rate, self.max_predictions)
+        return ids, segments, keep, labels, is_next
+
+    def batch(self, size, rng):
+        ids, segments, keep, labels, nsp = zip(*(self.example(rng) for _ in range(size)))
+        return {"ids": np.stack(ids), "segments": np.stack(segments), "keep": np.stack(keep),
+                "mlm_labels": np.stack(labels), "nsp_labels": np.array(nsp, np.int64)}
+
+
+def corrupt(ids, special, vocab, first_word, rng, rate=0.15, max_predictions=10):
+    """The masked-LM corruption of one sequence. ``special`` is True at [CLS], [SEP] and [PAD], which are never
+    chosen. 15 % of the other positions (rounded, at least one, at most ``max_predictions``) are chosen uniformly;
+    each chosen token becomes [MASK] with probability 0.8, a random ordinary word (ids ``first_word`` and up) with
+    probability 0.1, and stays itself with probability 0.1.
+    Returns (corrupted ids, labels): labels hold the original id at the chosen positions and IGNORE elsewhere."""
+    candidates = np.flatnonzero(~special)
+    labels = np.full_like(ids, IGNORE)
+    if len(candidates) == 0:
+        return ids.copy(), labels
+    n = min(max_predictions, max(1, int(round(rate * len(candidates)))))
+    chosen = rng.choice(candidates, size=n, replace=False)
+    labels[chosen] = ids[chosen]
+    out = ids.copy()
+    u = rng.random(n)
+    out[chosen[u < 0.8]] = vocab.mask_id
+    randomised = chosen[(u >= 0.8) & (u < 0.9)]
+    out[randomised] = rng.integers(first_word, len(vocab), size=len(randomised))
+    return out, labels

@@ -1,0 +1,227 @@
+"""A character-level GPT: a Transformer decoder trained as a left-to-right language model, p(x_t | x_<t).
+
+Causal attention (position t attends to positions <= t only) lets one forward pass predict every next character of
+a window at once. Trained with the GPT-3 recipe of the lecture: AdamW (0.9, 0.95) with weight decay 0.1 on matrices
+only, gradient clipping at 1.0, a linear learning-rate warm-up, then cosine decay to a tenth of the peak.
+
+    tgg train gpt                       # 4 layers, 128 wide, 4 heads, context 64, batch 32, 2000 steps
+    tgg sample gpt --ckpt runs/gpt --prompt "The " --temperature 0.8 --top-k 20
+"""
+import math
+import pathlib
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+import tinygrad_gen as tg
+from tinygrad_gen import nn, optim
+import tinygrad_gen.nn.functional as F
+
+from .transformer import Transformer
+
+
+@dataclass
+class GPTConfig:
+    vocab_size: int = 128
+    context: int = 64
+    layers: int = 4
+    width: int = 128
+    heads: int = 4
+    dropout: float = 0.0
+
+
+class GPT(nn.Module):
+    """Token + position embeddings -> blocks with causal self-attention -> LayerNorm -> tied output head."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        self.transformer = Transformer(config.vocab_size, config.context, config.width, config.layers,
+                                       config.heads, config.dropout)
+
+    def forward(self, idx, targets=None):
+        """idx: (B, T) character ids. Returns the logits (B, T, V) and, given targets (B, T), the mean
+        next-character cross-entropy in nats."""
+        logits = self.transformer.logits(self.transformer(idx, causal=True))
+        if targets is None:
+            return logits, None
+        B, T, V = logits.shape
+        return logits, F.cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T))
+
+    @tg.no_grad()
+    def generate(self, idx, new_tokens, temperature=1.0, top_k=None, rng=None):
+        """Autoregressive sampling: feed the last ``context`` ids, divide the last logits by the temperature, keep
+        the top-k, sample from the softmax, append, repeat. temperature -> 0 approaches greedy decoding."""
+        if temperature <= 0:
+            raise ValueError(f"generate: temperature must be > 0, got {temperature}")
+        rng = rng or tg.random.generator()
+        idx = np.array(idx, dtype=np.int64).reshape(1, -1) if np.ndim(idx) < 2 else np.array(idx, dtype=np.int64)
+        for _ in range(new_tokens):
+            logits, _ = self(tg.tensor(idx[:, -self.config.context:], device=_device(self)))
+            logits = logits.numpy()[:, -1, :].astype(np.float64) / temperature
+            if top_k is not None and top_k < logits.shape[-1]:
+                kth = np.sort(logits, axis=-1)[:, -top_k][:, None]
+                logits = np.where(logits < kth, -np.inf, logits)
+            p = np.exp(logits - logits.max(axis=-1, keepdims=True))
+            p /= p.sum(axis=-1, keepdims=True)
+            nxt = np.array([[rng.choice(p.shape[-1], p=row)] for row in p])
+            idx = np.concatenate([idx, nxt], axis=1)
+        return idx
+
+
+# ----- the training recipe -----
+
+def configure_optimizer(model, lr, weight_decay=0.1, betas=(0.9, 0.95)):
+    """AdamW with decoupled weight decay on the matrices (linear and embedding weights) only; biases and
+    LayerNorm gains are not decayed, since shrinking them toward 0 does not regularise anything useful."""
+    params = list(model.parameters())
+    decay = [p for p in params if p.ndim >= 2]
+    no_decay = [p for p in params if p.ndim < 2]
+    return optim.AdamW([{"params": decay, "weight_decay": weight_decay},
+                        {"params": no_decay, "weight_decay": 0.0}], lr=lr, betas=betas)
+
+
+def lr_schedule(optimizer, warmup, total, min_ratio=0.1):
+    """The GPT-3 schedule: linear warm-up to the peak rate over ``warmup`` steps, then a half cosine down to
+    ``min_ratio`` of it at step ``total``: lr(t) = peak (t + 1) / warmup for t < warmup, else
+    peak (min_ratio + (1 - min_ratio) (1 + cos(pi (t - warmup) / (total - warmup))) / 2).
+    A run shorter than the warm-up warms up over the whole run."""
+    return optim.lr_scheduler.WarmupCosineLR(optimizer, min(warmup, total), total, min_ratio)
+
+
+def random_batch(data, batch, context, rng):
+    """``batch`` windows at random offsets: inputs x = data[i : i+T], targets y = data[i+1 : i+T+1]."""
+    starts = rng.integers(0, len(data) - context - 1, size=batch)
+    return windows(data, starts, context)
+
+
+def windows(data, starts, context):
+    offsets = np.asarray(starts)[:, None] + np.arange(context)
+    return data[offsets], data[offsets + 1]
+
+
+def val_starts(n_val, batches=50, batch=32, context=64):
+    """The fixed held-out evaluation set: batches x batch windows at evenly spaced offsets over the held-out text,
+    the same for every run and seed."""
+    starts = np.linspace(0, n_val - context - 1, batches * batch).astype(np.int64)
+    return starts.reshape(batches, batch)
+
+
+@tg.no_grad()
+def evaluate(model, data, starts, context):
+    """Mean over the fixed held-out batches of the mean next-character cross-entropy (nats/char)."""
+    was_training = model.training
+    model.eval()
+    losses = []
+    for batch_starts in starts:
+        x, y = windows(data, batch_starts, context)
+        _, loss = model(tg.tensor(x, device=_device(model)), tg.tensor(y, device=_device(model)))
+        losses.append(loss.item())
+    model.train(was_training)
+    return float(np.mean(losses))
+
+
+def _device(model):
+    return next(iter(model.parameters())).device
+
+
+def encode_corpus(path=None):
+    """(vocab, train ids, held-out ids): the embedded text (or a user's file) with its last 10 % held out, and a
+    character vocabulary built from the whole of it."""
+    from tinygrad_gen import data
+    train_text, val_text = data.text_corpus(path)
+    vocab = data.CharVocab(train_text + val_text)
+    return vocab, vocab.encode(train_text), vocab.encode(val_text)
+
+
+# ----- tgg train gpt / tgg sample gpt -----
+
+def add_arguments(parser):
+    g = parser.add_argument_group("gpt")
+    g.add_argument("--text", default=None, help="a UTF-8 text file to train on (default: pydoc_data)")
+    g.add_argument("--layers", type=int, default=4)
+    g.add_argument("--width", type=int, default=128)
+    g.add_argument("--heads", type=int, default=4)
+    g.add_argument("--context", type=int, default=64)
+    g.add_argument("--dropout", type=float, default=0.0)
+    g.add_argument("--batch-size", type=int, default=32)
+    g.add_argument("--lr", type=float, default=1e-3, help="peak learning rate")
+    g.add_argument("--warmup", type=int, default=100)
+    g.add_argument("--min-lr-ratio", type=float, default=0.1)
+    g.add_argument("--weight-decay", type=float, default=0.1)
+    g.add_argument("--grad-clip", type=float, default=1.0)
+    g.add_argument("--eval-every", type=int, default=250)
+    g.add_argument("--eval-batches", type=int, default=50)
+    g.add_argument("--checkpoint-every", type=int, default=250)
+    parser.set_defaults(steps=2000)
+
+
+def build_model(args, vocab_size):
+    return GPT(GPTConfig(vocab_size, args.context, args.layers, args.width, args.heads, args.dropout))
+
+
+def train(args, run):
+    vocab, train_ids, val_ids = encode_corpus(args.text)
+    tg.manual_seed(args.seed)
+    model = build_model(args, len(vocab)).to(run.device)
+    optimizer = configure_optimizer(model, args.lr, args.weight_decay)
+    scheduler = lr_schedule(optimizer, args.warmup, args.steps, args.min_lr_ratio)
+    rng = np.random.default_rng(args.seed)
+    starts = val_starts(len(val_ids), args.eval_batches, args.batch_size, args.context)
+    parts = {"modules": {"model": model}, "optimizers": {"optimizer": optimizer},
+             "schedulers": {"lr": scheduler}}
+    state = run.restore(**parts)
+    step, elapsed = 0, 0.0
+    if state is not None:
+        step, elapsed = state["step"], state["elapsed"]
+        rng.bit_generator.state = state["batch_rng"]
+    bar = run.progress(args.steps, desc="gpt")
+    bar.update(step)
+    while step < args.steps:
+        lr = optimizer.param_groups[0]["lr"]
+        t0 = time.perf_counter()
+        x, y = random_batch(train_ids, args.batch_size, args.context, rng)
+        _, loss = model(tg.tensor(x, device=run.device), tg.tensor(y, device=run.device))
+        optimizer.zero_grad()
+        loss.backward()
+        optim.clip_grad_norm_(model.parameters(), args.grad_clip)
+        optimizer.step()
+        scheduler.step()
+        loss = loss.item()
+        elapsed += time.perf_counter() - t0
+        step += 1
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss:.3f}")
+        row = {"train_loss": loss, "lr": lr}
+        if step % args.eval_every == 0 or step == args.steps:
+            row["val_loss"] = evaluate(model, val_ids, starts, args.context)
+        if step % 10 == 0 or "val_loss" in row:
+            run.log(step=step, **row)
+        if step % args.checkpoint_every == 0 or step == args.steps:
+            run.save_checkpoint(**parts, extra={"step": step, "elapsed": elapsed, "batch_rng": rng.bit_generator.state})
+    val_loss = evaluate(model, val_ids, starts, args.context)
+    run.plot_curves("loss.png", keys=["train_loss", "val_loss"])
+    prompt = vocab.decode(val_ids[:args.context // 2].tolist())
+    text = vocab.decode(model.generate(vocab.encode(prompt), 200, temperature=0.8, top_k=20)[0].tolist())
+    (run.out / "sample.txt").write_text(text, encoding="utf-8")
+    run.finish({"val_loss": val_loss, "ms_per_step": 1000 * elapsed / max(1, args.steps),
+                "steps": args.steps, "parameters": int(sum(p.size for p in model.parameters()))})
+    return model
+
+
+def sample(args):
+    """``tgg sample gpt``: continue ``--prompt`` by ``--length`` characters from a trained run (its config.json and
+    checkpoint), with ``--temperature`` and ``--top-k``; prints the text and writes it to ``OUT/sample.txt``."""
+    from tinygrad_gen.run import load_checkpoint, load_config
+    config = load_config(args.ckpt)
+    vocab, _, _ = encode_corpus(config.text)
+    model = build_model(config, len(vocab)).to(args.device)
+    load_checkpoint(args.ckpt, modules={"model": model}, device=args.device)
+    model.eval()
+    prompt = args.prompt if args.prompt else "\n"
+    ids = model.generate(vocab.encode(prompt), args.length, args.temperature, args.top_k)[0]
+    text = vocab.decode(ids)
+    print(text)
+    pathlib.Path(args.out, "sample.txt").write_text(text, encoding="utf-8")
+    return text
