@@ -276,6 +276,9 @@ def erf(x):
     Abramowitz-Stegun 7.1.26 rational approximation (|error| < 1.5e-7, below float32 resolution)."""
     if x.dtype == np.float64 and type(x) is np.ndarray:
         return np.asarray(_erf64(x), dtype=np.float64)  # frompyfunc gives a bare float for 0-d input
+    if type(x) is not np.ndarray:
+        from cupyx.scipy.special import erf as cuda_erf  # CUDA's own erf: exact in float32 and float64
+        return cuda_erf(x)
     xp = xp_of(x)
     s = xp.sign(x)
     a = xp.abs(x)
