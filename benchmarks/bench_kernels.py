@@ -106,7 +106,14 @@ def device_name():
 
 
 # ---------------------------------------------------------------- matmul
-def bench_matmul(shapes, repeats):
+def _save(which, rows, path):
+    """Write what has been measured so far (a later size that fails or times out keeps the earlier rows)."""
+    if path:
+        with open(path, "w") as f:
+            json.dump({"benchmark": which, "device": device_name(), "rows": rows}, f, indent=1)
+
+
+def bench_matmul(shapes, repeats, json_path=None):
     cp = _cupy()
     from tinygrad_gen.kernels import matmul_numba
     rows = []
@@ -129,6 +136,7 @@ def bench_matmul(shapes, repeats):
         del ref
         _print_row(rows[-1], ("shape", "numba_ms", "numba_tflops", "numba_err", "cublas_ms", "cublas_tflops",
                               "cublas_err", "pct_of_cublas", "numba_peak_mib"))
+        _save("matmul", rows, json_path)
     return rows
 
 
@@ -150,7 +158,7 @@ def _reference_head(q, k, v, g, causal, scale):
     return out, ds @ k * scale, ds.T @ q * scale, p.T @ g
 
 
-def bench_attention(configs, repeats):
+def bench_attention(configs, repeats, json_path=None):
     cp = _cupy()
     import torch
     import torch.nn.functional as TF
@@ -203,6 +211,7 @@ def bench_attention(configs, repeats):
         _print_row(row, ("config", "numba_fwd_ms", "sdpa_fwd_ms", "numba_fwdbwd_ms", "sdpa_fwdbwd_ms",
                          "numba_fwdbwd_tflops", "sdpa_fwdbwd_tflops", "fwdbwd_x_sdpa", "numba_err", "sdpa_err",
                          "numba_peak_mib", "sdpa_peak_mib"))
+        _save("attention", rows, json_path)
     return rows
 
 
@@ -262,17 +271,13 @@ def main(argv=None):
         return 1
     if args.which == "matmul":
         shapes = [(s, s, s) for s in args.sizes] + [(1000, 3001, 777), (8, 512, 768, 768)]
-        rows = bench_matmul(shapes, args.repeats)
+        rows = bench_matmul(shapes, args.repeats, args.json)
     else:
         configs = [(4, 8, 1024, 64, False), (4, 8, 4096, 64, False), (4, 8, 4096, 64, True), (2, 8, 2048, 128, False)]
         if not args.quick:
             configs.append((4, 8, 16384, 64, True))
-        rows = bench_attention(configs, max(3, args.repeats // 2))
-    result = {"benchmark": args.which, "device": device_name(), "rows": rows}
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=1)
-    return 0
+        rows = bench_attention(configs, max(3, args.repeats // 2), args.json)
+    return 0 if rows else 1
 
 
 if __name__ == "__main__":

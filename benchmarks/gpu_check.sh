@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 OUT="${1:-$ROOT/gpu_check_out}"
-mkdir -p "$OUT"
+mkdir -p "$OUT" && OUT="$(cd "$OUT" && pwd)"
 
 # tinygrad_gen.kernels/.models/.benchmarks are top-level folders mapped into the package by setup.py; without
 # installing, a throw-away folder of symlinks gives the same import names.
@@ -15,6 +15,7 @@ mkdir "$SHIM/tinygrad_gen"
 for f in "$ROOT"/tinygrad_gen/*; do ln -s "$f" "$SHIM/tinygrad_gen/"; done
 for d in kernels models benchmarks; do ln -s "$ROOT/$d" "$SHIM/tinygrad_gen/$d"; done
 export PYTHONPATH="$SHIM${PYTHONPATH:+:$PYTHONPATH}"
+cd "$SHIM"  # the current folder comes first on sys.path: there tinygrad_gen is the shim
 export CUPY_TF32=0
 export NUMBA_CUDA_ARRAY_INTERFACE_SYNC=0  # CuPy, Numba and torch all use the default stream here
 
@@ -22,8 +23,9 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | 
 python -c "import numba, cupy, torch; from numba import cuda; print('numba', numba.__version__, 'cupy', cupy.__version__, 'torch', torch.__version__, 'numba.cuda from', cuda.__name__, cuda.__file__)"
 
 echo "== CUDA tests"
-timeout 150 python -m pytest -q --no-header -p no:cacheprovider tests/test_cuda.py -o addopts="" \
-    --maxfail=50 2>&1 | tail -40 | tee "$OUT/tests.txt"
+timeout 150 python -m pytest -q --no-header -p no:cacheprovider -c "$ROOT/pytest.ini" --rootdir "$ROOT" \
+    -o addopts="" --tb=short -rf "$ROOT/tests/test_cuda.py" > "$OUT/tests.txt" 2>&1
+tail -30 "$OUT/tests.txt"
 TESTS="$(tail -1 "$OUT/tests.txt")"
 
 echo "== tgg bench matmul"

@@ -3,7 +3,8 @@
 The kernel is the register-blocked SGEMM of the lecture's "how fast can a matmul go" slides:
   * a block of 16 x 16 threads owns a BM x BN = 128 x 128 tile of C;
   * the K axis is walked in slices of BK: each slice of A (BM x BK) and of B (BK x BN) is staged in shared memory once,
-    then read BM*BN*BK / 256 times from there instead of from global memory;
+    then read BM*BN*BK / 256 times from there instead of from global memory; the next slice is already being
+    fetched into registers while the current one is multiplied (prefetching hides global-memory latency);
   * each thread keeps a TM x TN = 8 x 8 block of C in registers and, per k, loads TM values of A and TN of B into
     registers and does TM*TN fused multiply-adds: 16 shared loads feed 64 FMAs.
 A thread's outputs are strided by 16 (rows ty + 16 i, columns tx + 16 j), so a warp reads consecutive shared words
@@ -53,18 +54,35 @@ def make_kernel(BM, BN, BK, TM, TN):
             for j in range(TN):
                 acc[i, j] = zero
 
+        # the next slice is fetched from global memory into registers (pa, pb) while this one is multiplied
+        pa = cuda.local.array(A_LOADS, float32)
+        pb = cuda.local.array(B_LOADS, float32)
+        for r in range(A_LOADS):  # consecutive threads read consecutive k of a row of A
+            idx = tid + r * NT
+            gm, gk = row0 + idx // BK, idx % BK
+            pa[r] = A[ia, gm, gk] if gm < M and gk < K else zero
+        for r in range(B_LOADS):  # consecutive threads read consecutive columns of B
+            idx = tid + r * NT
+            gk, gn = idx // BN, col0 + idx % BN
+            pb[r] = B[ib, gk, gn] if gk < K and gn < N else zero
+
         for k0 in range(0, K, BK):
-            for r in range(A_LOADS):  # consecutive threads read consecutive k of a row of A
+            for r in range(A_LOADS):
                 idx = tid + r * NT
-                m, kk = idx // BK, idx % BK
-                gm, gk = row0 + m, k0 + kk
-                As[kk, m] = A[ia, gm, gk] if gm < M and gk < K else zero
-            for r in range(B_LOADS):  # consecutive threads read consecutive columns of B
+                As[idx % BK, idx // BK] = pa[r]
+            for r in range(B_LOADS):
                 idx = tid + r * NT
-                kk, n = idx // BN, idx % BN
-                gk, gn = k0 + kk, col0 + n
-                Bs[kk, n] = B[ib, gk, gn] if gk < K and gn < N else zero
+                Bs[idx // BN, idx % BN] = pb[r]
             cuda.syncthreads()
+            k1 = k0 + BK
+            for r in range(A_LOADS):
+                idx = tid + r * NT
+                gm, gk = row0 + idx // BK, k1 + idx % BK
+                pa[r] = A[ia, gm, gk] if gm < M and gk < K else zero
+            for r in range(B_LOADS):
+                idx = tid + r * NT
+                gk, gn = k1 + idx // BN, col0 + idx % BN
+                pb[r] = B[ib, gk, gn] if gk < K and gn < N else zero
             for kk in range(BK):
                 for i in range(TM):
                     ra[i] = As[kk, ty + i * TY]
