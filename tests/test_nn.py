@@ -188,6 +188,16 @@ def test_multihead_attention_without_bias_matches_torch():
     np.testing.assert_allclose(ours(tg.tensor(x)).numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
 
 
+def test_multihead_attention_dropout_acts_only_in_training():
+    m = nn.MultiHeadAttention(8, 2, dropout=0.5)
+    plain = nn.MultiHeadAttention(8, 2)
+    plain.load_state_dict(m.state_dict())
+    x = tg.randn(2, 4, 8)
+    assert not np.allclose(m(x).numpy(), plain(x).numpy())
+    m.eval()
+    np.testing.assert_allclose(m(x).numpy(), plain(x).numpy(), rtol=1e-6, atol=1e-7)
+
+
 def test_multihead_attention_rejects_embed_dim_not_divisible_by_heads():
     with pytest.raises(ValueError, match="embed_dim 10.*num_heads 3"):
         nn.MultiHeadAttention(10, 3)

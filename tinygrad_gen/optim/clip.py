@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 
 
@@ -20,8 +21,9 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         norms = [float(abs(g).max()) if g.size else 0.0 for g in grads]
         total = np.float32(max(norms))
     elif norm_type == 2.0:
-        norms = np.array([float((g.astype(np.float32, copy=False).ravel() ** 2).sum()) for g in grads], np.float32)
-        total = np.sqrt(norms.sum(dtype=np.float32))
+        xp = backend.xp_of(grads[0])
+        squares = np.array([float(xp.vdot(g, g)) for g in grads], np.float32)  # BLAS dot: no temporaries
+        total = np.sqrt(squares.sum(dtype=np.float32))
     else:
         raise ValueError(f"clip_grad_norm_: norm_type must be 2 or inf, got {norm_type}")
     if error_if_nonfinite and not np.isfinite(total):
