@@ -1,4 +1,5 @@
 """nn: Module bookkeeping, and every layer against its PyTorch twin (same state dict -> same outputs and gradients)."""
+import copy
 import math
 
 import numpy as np
@@ -332,6 +333,19 @@ def test_to_cpu_moves_in_place_and_keeps_parameter_identity():
     assert all(a is b for a, b in zip(before, net.parameters()))
     with pytest.raises(ValueError, match="unknown device"):
         net.to("tpu")
+
+
+def test_deepcopy_gives_independent_parameters_that_are_still_parameters():
+    net = Net()
+    twin = copy.deepcopy(net)
+    pairs = list(zip(net.parameters(), twin.parameters()))
+    assert len(pairs) == 9 and all(isinstance(b, nn.Parameter) and a is not b for a, b in pairs)
+    twin.heads[0].weight.data[...] = 0
+    assert np.any(net.heads[0].weight.numpy() != 0)
+    x = tg.randn(4, 3)
+    net.heads[0].weight.data[...] = 0
+    net.eval(), twin.eval()
+    np.testing.assert_array_equal(net(x)[1].numpy(), twin(x)[1].numpy())
 
 
 def test_repr_reads_like_torch():

@@ -5,6 +5,7 @@ A module registers what is assigned to it, in assignment order: ``self.weight = 
 not trained). That order fixes ``parameters()`` (what an optimizer sees) and the keys of ``state_dict()``, which use
 PyTorch's dotted names ("blocks.0.attn.in_proj_weight"), so a state dict maps one to one onto the PyTorch module.
 """
+import copy
 import weakref
 from collections import OrderedDict, namedtuple
 
@@ -289,6 +290,17 @@ class Module:
 
     def num_parameters(self):
         return sum(p.size for p in self.parameters())
+
+    def __deepcopy__(self, memo):
+        """An independent copy (e.g. a target network or an EMA of weights) whose parameters are Parameters too."""
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        for k, v in self.__dict__.items():
+            new.__dict__[k] = copy.deepcopy(v, memo)
+        for p in new._parameters.values():
+            if p is not None:
+                _PARAMETERS[id(p)] = p
+        return new
 
     # ----- printing -----
     def extra_repr(self):
