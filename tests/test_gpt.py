@@ -1,0 +1,157 @@
+"""The character-level GPT: the GPT-3 training recipe, the held-out loss, sampling, and `tgg train/sample gpt`."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+import tinygrad_gen as tg
+from tinygrad_gen import optim, train as tgg_train, sample as tgg_sample
+from tinygrad_gen.models.gpt import (GPT, GPTConfig, configure_optimizer, evaluate, lr_schedule, val_starts,
+                                     windows)
+
+TINY = ["--layers", "1", "--width", "16", "--heads", "2", "--context", "8", "--batch-size", "4"]
+
+
+def _tiny_gpt(vocab=11, context=8):
+    tg.manual_seed(0)
+    return GPT(GPTConfig(vocab_size=vocab, context=context, layers=1, width=16, heads=2))
+
+
+def _expected_lr(t, peak=6e-4, warmup=100, total=2000, floor=0.1):
+    if t < warmup:
+        return peak * (t + 1) / warmup
+    return peak * floor + peak * (1 - floor) * 0.5 * (1 + math.cos(math.pi * (t - warmup) / (total - warmup)))
+
+
+def test_learning_rate_warms_up_linearly_then_decays_by_cosine_to_a_tenth_point_by_point():
+    model = _tiny_gpt()
+    opt = configure_optimizer(model, lr=6e-4)
+    sched = lr_schedule(opt, warmup=100, total=2000)
+    seen = []
+    for t in range(2000):
+        seen.append([g["lr"] for g in opt.param_groups])
+        sched.step()
+    seen = np.array(seen)
+    expected = np.array([_expected_lr(t) for t in range(2000)])
+    np.testing.assert_allclose(seen[:, 0], expected, rtol=1e-12)
+    np.testing.assert_allclose(seen[:, 1], expected, rtol=1e-12)   # both parameter groups
+    assert seen[99, 0] == pytest.approx(6e-4) and seen[-1, 0] == pytest.approx(6e-5, rel=1e-5)
+
+
+def test_weight_decay_applies_to_matrices_only():
+    model = _tiny_gpt()
+    opt = configure_optimizer(model, lr=1e-3, weight_decay=0.1)
+    decayed, plain = opt.param_groups
+    assert decayed["weight_decay"] == 0.1 and plain["weight_decay"] == 0.0
+    assert all(p.ndim >= 2 for p in decayed["params"]) and all(p.ndim < 2 for p in plain["params"])
+    assert len(decayed["params"]) + len(plain["params"]) == len(list(model.parameters()))
+    assert isinstance(opt, optim.AdamW) and tuple(decayed["betas"]) == (0.9, 0.95)
+
+
+def test_held_out_batches_are_fixed_evenly_spaced_and_in_range():
+    starts = val_starts(5000, batches=50, batch=32, context=64)
+    assert starts.shape == (50, 32)
+    assert starts.min() == 0 and starts.max() == 5000 - 64 - 1
+    assert np.all(np.diff(starts.ravel()) >= 0)
+    np.testing.assert_array_equal(starts, val_starts(5000, batches=50, batch=32, context=64))
+
+
+def test_val_loss_is_the_mean_over_batches_of_the_mean_next_character_cross_entropy():
+    model = _tiny_gpt(vocab=11)
+    data = np.random.default_rng(0).integers(0, 11, size=300)
+    starts = val_starts(len(data), batches=3, batch=4, context=8)
+    expected = []
+    for batch in starts:
+        x = np.stack([data[i:i + 8] for i in batch])
+        y = np.stack([data[i + 1:i + 9] for i in batch])
+        with tg.no_grad():
+            logits = model(tg.tensor(x))[0].numpy().astype(np.float64)
+        lse = np.log(np.exp(logits - logits.max(-1, keepdims=True)).sum(-1)) + logits.max(-1)
+        picked = np.take_along_axis(logits, y[..., None], -1)[..., 0]
+        expected.append((lse - picked).mean())
+    assert evaluate(model, data, starts, 8) == pytest.approx(np.mean(expected), rel=1e-5)
+
+
+def test_windows_pair_each_input_with_the_next_character():
+    data = np.arange(100)
+    x, y = windows(data, np.array([3, 50]), 5)
+    np.testing.assert_array_equal(x, [[3, 4, 5, 6, 7], [50, 51, 52, 53, 54]])
+    np.testing.assert_array_equal(y, x + 1)
+
+
+def test_top_k_of_one_is_greedy_decoding():
+    model = _tiny_gpt()
+    out = model.generate([1, 2, 3], 6, temperature=0.7, top_k=1)[0]
+    seq = [1, 2, 3]
+    for _ in range(6):
+        with tg.no_grad():
+            logits = model(tg.tensor(np.array([seq[-8:]])))[0].numpy()
+        seq.append(int(logits[0, -1].argmax()))
+    np.testing.assert_array_equal(out, seq)
+
+
+def test_top_k_sampling_only_draws_among_the_k_most_likely():
+    model = _tiny_gpt()
+    prompt = np.array([4, 5])
+    with tg.no_grad():
+        logits = model(tg.tensor(prompt[None]))[0].numpy()[0, -1]
+    top3 = set(np.argsort(logits)[-3:].tolist())
+    draws = {int(model.generate(prompt, 1, temperature=5.0, top_k=3)[0, -1]) for _ in range(60)}
+    assert draws <= top3 and len(draws) > 1
+
+
+def test_generation_with_nonpositive_temperature_is_rejected():
+    with pytest.raises(ValueError, match="temperature"):
+        _tiny_gpt().generate([1], 3, temperature=0.0)
+
+
+def test_train_gpt_writes_metrics_checkpoint_and_logs_the_schedule(tmp_path):
+    out = tmp_path / "gpt"
+    assert tgg_train.main(["gpt", "--steps", "20", "--warmup", "5", "--eval-every", "10", "--eval-batches", "2",
+                           "--lr", "1e-3", "--out", str(out), *TINY]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert {"val_loss", "ms_per_step"} <= set(metrics)
+    assert 0 < metrics["val_loss"] < math.log(200) and metrics["ms_per_step"] > 0
+    rows = [r.split(",") for r in (out / "metrics.csv").read_text().splitlines()]
+    header, rows = rows[0], rows[1:]
+    for row in rows:   # the rate used by step s (logged after it) is the schedule at t = s - 1
+        step, lr = int(row[header.index("step")]), float(row[header.index("lr")])
+        assert lr == pytest.approx(_expected_lr(step - 1, 1e-3, 5, 20))
+    assert (out / "checkpoint.safetensors").is_file() and (out / "loss.png").is_file()
+
+
+def test_resumed_gpt_run_ends_where_an_uninterrupted_one_ends(tmp_path, monkeypatch):
+    args = ["--steps", "6", "--warmup", "2", "--eval-every", "2", "--eval-batches", "1", "--checkpoint-every", "3",
+            "--dropout", "0.1", *TINY]
+    tgg_train.main(["gpt", "--out", str(tmp_path / "a"), *args])
+
+    from tinygrad_gen.run import Run
+    save = Run.save_checkpoint
+
+    def save_then_crash(self, *a, **k):
+        save(self, *a, **k)
+        raise KeyboardInterrupt   # interrupted right after the step-3 checkpoint
+    monkeypatch.setattr(Run, "save_checkpoint", save_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        tgg_train.main(["gpt", "--out", str(tmp_path / "b"), *args])
+    monkeypatch.setattr(Run, "save_checkpoint", save)
+    tgg_train.main(["gpt", "--out", str(tmp_path / "b"), "--resume", *args])
+
+    a = tg.load(str(tmp_path / "a" / "checkpoint.safetensors"))
+    b = tg.load(str(tmp_path / "b" / "checkpoint.safetensors"))
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(a[k].numpy(), b[k].numpy())
+    assert (tmp_path / "a" / "metrics.csv").read_text() == (tmp_path / "b" / "metrics.csv").read_text()
+    ja, jb = (json.loads((tmp_path / d / "metrics.json").read_text()) for d in "ab")
+    assert ja["val_loss"] == jb["val_loss"]
+
+
+def test_sample_gpt_continues_the_prompt(tmp_path, capsys):
+    out = tmp_path / "gpt"
+    tgg_train.main(["gpt", "--steps", "3", "--warmup", "1", "--eval-batches", "1", "--out", str(out), *TINY])
+    assert tgg_sample.main(["gpt", "--ckpt", str(out), "--prompt", "The ", "--temperature", "0.8", "--top-k", "5",
+                            "--length", "12"]) == 0
+    text = (out / "sample.txt").read_text()
+    assert text.startswith("The ") and len(text) == 4 + 12
