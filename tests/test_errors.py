@@ -139,3 +139,10 @@ def test_an_error_inside_forward_names_the_function_and_input_shapes():
             return a @ b
     with pytest.raises(ValueError, match=r"Fails.*\(2, 3\), \(2, 3\)"):
         Fails.apply(tg.randn(2, 3), tg.randn(2, 3))
+
+
+def test_setitem_into_a_tensor_that_requires_grad_is_refused():
+    x = tg.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"setitem.*\(3,\)"):
+        x[0] = 1.0
+    np.testing.assert_array_equal(x.numpy(), np.zeros(3))

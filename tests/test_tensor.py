@@ -240,3 +240,10 @@ def test_matmul_of_every_rank_matches_numpy(a_shape, b_shape):
     out = tg.tensor(a, dtype=tg.float64) @ tg.tensor(b, dtype=tg.float64)
     np.testing.assert_allclose(out.numpy(), a @ b)
     np.testing.assert_allclose((a @ tg.tensor(b, dtype=tg.float64)).numpy(), a @ b)
+
+
+def test_setitem_writes_into_a_tensor_outside_the_graph():
+    t = tg.zeros(2, 3)
+    t[0, 1:] = 5.0
+    t[tg.tensor([1])] = tg.ones(1, 3)
+    np.testing.assert_array_equal(t.numpy(), [[0, 5, 5], [1, 1, 1]])

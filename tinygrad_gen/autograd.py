@@ -32,43 +32,49 @@ def is_grad_enabled():
     return _Mode.grad
 
 
-class _GradMode(contextlib.ContextDecorator):
-    """Sets grad mode inside a ``with`` block or a decorated function, and restores it after."""
-    enabled = True
+class _ModeSwitch(contextlib.ContextDecorator):
+    """Sets one switch of ``_Mode`` inside a ``with`` block or a decorated function, and restores it after.
+    Saved values are stacked, so one instance may be entered again while active (a decorated recursive function);
+    the decorator also works without parentheses (``@tg.no_grad``)."""
+    switch, value = "grad", True
+
+    def __new__(cls, *args):
+        if len(args) == 1 and callable(args[0]) and cls is not set_grad_enabled:
+            return cls()(args[0])  # bare @tg.no_grad on a function
+        return super().__new__(cls)
+
+    def __init__(self):
+        self._saved = []
 
     def __enter__(self):
-        self._prev = _Mode.grad
-        _Mode.grad = self.enabled
+        self._saved.append(getattr(_Mode, self.switch))
+        setattr(_Mode, self.switch, self.value)
 
     def __exit__(self, *exc):
-        _Mode.grad = self._prev
+        setattr(_Mode, self.switch, self._saved.pop())
 
 
-class no_grad(_GradMode):
+class no_grad(_ModeSwitch):
     """Ops inside record no graph: ``with tg.no_grad(): ...`` or ``@tg.no_grad()``."""
-    enabled = False
+    value = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_ModeSwitch):
     """Turn graph recording back on inside a ``no_grad`` region."""
-    enabled = True
+    value = True
 
 
-class set_grad_enabled(_GradMode):
+class set_grad_enabled(_ModeSwitch):
+    """Grad mode on or off by a flag: ``with tg.set_grad_enabled(training): ...``."""
     def __init__(self, mode):
-        self.enabled = bool(mode)
+        super().__init__()
+        self.value = bool(mode)
 
 
-class detect_anomaly(contextlib.ContextDecorator):
+class detect_anomaly(_ModeSwitch):
     """Inside this block a NaN or Inf produced by a backward rule raises ``FloatingPointError``, naming the op
-    and the line of user code that created it."""
-
-    def __enter__(self):
-        self._prev = _Mode.anomaly
-        _Mode.anomaly = True
-
-    def __exit__(self, *exc):
-        _Mode.anomaly = self._prev
+    and the line of user code that created it (each op remembers its creator's line, which is slow)."""
+    switch, value = "anomaly", True
 
 
 class Context:
@@ -164,6 +170,7 @@ class Function:
         if type(out) is tuple:
             outs = tuple([_make(o, ctx, i) for i, o in enumerate(out)])
             ctx.outputs = tuple([weakref.ref(o) for o in outs])
+            ctx.output_meta = tuple([(o.data.shape, o.data.dtype) for o in outs])  # for zero grads of unused ones
             return outs
         t = _make(out, ctx, 0)
         ctx.outputs = (weakref.ref(t),)
@@ -281,9 +288,10 @@ def backward(tensor, grad=None, retain_graph=None, create_graph=False):
 
 def _run_node(node, grads, pending, create_graph, given):
     fn = node.fn
-    if len(grads) > 1:
-        grads = [g if g is not None else Tensor(_zeros_like(ref().data)) if ref() is not None else None
-                 for g, ref in zip(grads, node.outputs)]
+    if len(grads) > 1 and any(g is None for g in grads):  # an output that nothing used gets a zero gradient
+        xp = backend.xp_of(next(g for g in grads if g is not None).data)
+        grads = [g if g is not None else _make(xp.zeros(shape, dtype), None, 0)
+                 for g, (shape, dtype) in zip(grads, node.output_meta)]
     if create_graph and fn.once_differentiable:
         with no_grad():
             in_grads = fn.backward(node, *grads)
@@ -350,7 +358,3 @@ def _check_finite(node, g):
 
 def _ones_like(a):
     return np.ones_like(a) if type(a) is np.ndarray else __import__("cupy").ones_like(a)
-
-
-def _zeros_like(a):
-    return np.zeros_like(a) if type(a) is np.ndarray else __import__("cupy").zeros_like(a)

@@ -425,6 +425,14 @@ class Tensor:
     def __getitem__(self, idx):
         return _mv.GetItem.apply(self, _mv._index_arrays(idx))
 
+    def __setitem__(self, idx, value):
+        """In-place assignment, for tensors outside any graph: one that requires grad may have been saved by a
+        backward rule, which would then silently use the new values."""
+        if self.requires_grad:
+            raise RuntimeError(f"setitem: cannot assign into a tensor that requires grad (shape {self.shape}); "
+                               "build a new one with where / masked_fill / cat, or assign under .detach()")
+        self.data[_mv._index_arrays(idx)] = value.data if type(value) is Tensor else value
+
 
 def tensor(data, requires_grad=False, dtype=None, device="cpu"):
     """Make a Tensor from data (lists, numbers, arrays): float data becomes float32 unless ``dtype`` is given."""
