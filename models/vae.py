@@ -30,6 +30,7 @@ from tinygrad_gen.data import digits
 
 from .digit_figures import grid_figure, latent_map_figure
 
+
 class VAE(nn.Module):
     """Encoder 64-256-256 -> (mu, logvar) of size Z; decoder Z-256-256-64 -> Bernoulli logits; ReLU in between."""
 
@@ -71,7 +72,7 @@ def importance_terms(model, x, k, chunk=20000):
 
     log q(z|x) is written with eps = (z - mu) / sigma, so it is exact even where sigma is tiny."""
     with tg.no_grad():
-        x = x if isinstance(x, tg.Tensor) else tg.tensor(x)
+        x = _on_model_device(model, x)
         mu, logvar = model.encode(x)
         n, z_dim = mu.shape
         log_px_z = np.empty((n, k), dtype=np.float64)
@@ -90,6 +91,12 @@ def importance_terms(model, x, k, chunk=20000):
     return log_px_z, log_prior_ratio
 
 
+def _on_model_device(model, x):
+    """x (an array or a Tensor) as a Tensor on the device of the model's parameters."""
+    device = next(iter(model.parameters())).device
+    return (x if isinstance(x, tg.Tensor) else tg.tensor(x)).to(device)
+
+
 def iwae_bound(log_w):
     """The importance-weighted bound per image: log (1/K) sum_k w_k, by a max-shifted log-sum-exp."""
     m = log_w.max(axis=1, keepdims=True)
@@ -101,7 +108,7 @@ def evaluate(model, x, k=500):
     K samples and subtracts the closed-form KL, so its Monte-Carlo noise is small."""
     log_px_z, log_prior_ratio = importance_terms(model, x, k)
     with tg.no_grad():
-        mu, logvar = model.encode(x if isinstance(x, tg.Tensor) else tg.tensor(x))
+        mu, logvar = model.encode(_on_model_device(model, x))
         kl = F.gaussian_kl(mu, logvar, reduction="none").numpy().astype(np.float64)
     elbo = log_px_z.mean(axis=1) - kl
     return float(elbo.mean()), float(iwae_bound(log_px_z + log_prior_ratio).mean())
@@ -172,13 +179,14 @@ def sample(args):
     path = Path(args.out) / "samples_prior.png"
     fig = grid_figure(bernoulli_means(model, z), cols=min(args.n, 10), title="samples from the prior, z ~ N(0, I)")
     fig.savefig(path, dpi=110, bbox_inches="tight")
+    fig.clf()
     print(f"tgg sample: wrote {path}")
 
 
 def bernoulli_means(model, z):
     """The decoder's pixel probabilities sigmoid(logits) for codes z (a NumPy array), as a NumPy array."""
     with tg.no_grad():
-        return model.decode(tg.tensor(z)).sigmoid().numpy()
+        return model.decode(_on_model_device(model, z)).sigmoid().numpy()
 
 
 def draw_figures(model, run, x_test, y_test):
@@ -188,7 +196,7 @@ def draw_figures(model, run, x_test, y_test):
     run.savefig(grid_figure(bernoulli_means(model, z), cols=10, title="samples from the prior, z ~ N(0, I)"),
                 "samples.png")
     with tg.no_grad():
-        mu = model.encode(tg.tensor(x_test))[0].numpy()
+        mu = model.encode(_on_model_device(model, x_test))[0].numpy()
     shown = np.arange(20)
     recon = bernoulli_means(model, mu[shown])
     rows = np.concatenate([x_test[shown[:10]], recon[:10], x_test[shown[10:]], recon[10:]])
