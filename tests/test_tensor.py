@@ -247,3 +247,10 @@ def test_setitem_writes_into_a_tensor_outside_the_graph():
     t[0, 1:] = 5.0
     t[tg.tensor([1])] = tg.ones(1, 3)
     np.testing.assert_array_equal(t.numpy(), [[0, 5, 5], [1, 1, 1]])
+
+
+def test_casting_to_an_integer_dtype_gives_a_constant():
+    x = tg.tensor([1.7, -2.2], requires_grad=True)
+    n = x.astype(np.int64)
+    assert n.dtype == np.int64 and not n.requires_grad
+    np.testing.assert_array_equal(n.numpy(), [1, -2])

@@ -150,7 +150,10 @@ class Tensor:
 
     def astype(self, dtype):
         dtype = _dtype(dtype)
-        return self if dtype == self.dtype else _ew.Cast.apply(self, dtype)
+        if dtype == self.dtype:
+            return self
+        # gradients flow only between floating-point dtypes; an integer result is a constant, as in PyTorch
+        return _ew.Cast.apply(self if dtype.kind in "fc" else self.detach(), dtype)
 
     def float(self):
         return self.astype(np.float32)

@@ -196,13 +196,13 @@ class Relu(Function):
     """z = max(a, 0).  backward: da = g where a > 0, else 0 (so relu'(0) = 0, as in PyTorch)."""
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.maximum(a, 0)
+        out = np.maximum(a, 0)
+        ctx.out = out
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g * _mask(a.data > 0, a.data)
+        return g * Tensor(np.sign(ctx.out))  # z >= 0, so sign(z) is the 0/1 mask [a > 0] in a's dtype
 
 
 class LeakyRelu(Function):
