@@ -1,11 +1,16 @@
 """Every core op's backward rule against float64 central differences, on shapes hypothesis draws (broadcasting
 included), and its second derivatives (gradgradcheck) on the table's shapes."""
+import importlib
+import inspect
+import pkgutil
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_gen as tg
+import tinygrad_gen.ops
 from tinygrad_gen.op_cases import CORE
 
 BY_NAME = {c.name: c for c in CORE}
@@ -56,3 +61,16 @@ def test_the_broadcast_strategy_really_broadcasts():
         seen.append(shapes)
     collect()
     assert any(a != b for a, b in seen)
+
+
+def test_every_op_documents_its_forward_and_backward():
+    """The docstring of each Function in tinygrad_gen.ops states the math of both passes."""
+    undocumented = []
+    for info in pkgutil.iter_modules(tinygrad_gen.ops.__path__):
+        module = importlib.import_module(f"tinygrad_gen.ops.{info.name}")
+        for name, cls in vars(module).items():
+            if inspect.isclass(cls) and issubclass(cls, tg.Function) and cls.__module__ == module.__name__:
+                doc = cls.__doc__ or ""
+                if "backward" not in doc or "=" not in doc:
+                    undocumented.append(f"{info.name}.{name}")
+    assert undocumented == []

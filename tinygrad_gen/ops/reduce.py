@@ -107,7 +107,7 @@ class LogSumExp(Function):
 
 
 class ArgMax(Function):
-    """Index of the maximum (no gradient: the output is an integer)."""
+    """z = index of the maximum.  backward: none (the output is an integer, piecewise constant in a)."""
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         if axis is None:
