@@ -337,10 +337,12 @@ def cross_entropy(logits, target, ignore_index=-100, reduction="mean"):
         axis = 1 if logits.ndim >= 2 else 0
         return _reduce(-(target * logits.log_softmax(axis=axis)).sum(axis=axis), reduction, "cross_entropy")
     t = _class_target("cross_entropy", logits, target, ignore_index)
-    if logits.ndim == 1:
-        return _reduce(CrossEntropy.apply(logits.unsqueeze(0), t.reshape(1), ignore_index)[0], reduction,
-                       "cross_entropy")
-    loss = CrossEntropy.apply(logits, t, ignore_index)
+    if logits.ndim != 2:  # (C,) or (N, C, d1, ...): the fused op takes rows of logits, so put classes last
+        c = logits.shape[0 if logits.ndim == 1 else 1]
+        rows = logits.transpose(0, *range(2, logits.ndim), 1) if logits.ndim > 2 else logits
+        loss = CrossEntropy.apply(rows.reshape(-1, c), t.reshape(-1), ignore_index).reshape(t.shape)
+    else:
+        loss = CrossEntropy.apply(logits, t, ignore_index)
     if reduction == "mean":
         return loss.sum() / int((t != ignore_index).sum())
     return _reduce(loss, reduction, "cross_entropy")
@@ -359,7 +361,7 @@ def nll_loss(logp, target, ignore_index=-100, reduction="mean"):
     picked = flat[rows, xp_of(t).where(keep, t, 0).reshape(-1)]
     loss = -(picked * Tensor(keep.reshape(-1).astype(logp.dtype))).reshape(out_shape)
     if reduction == "mean":
-        return loss.sum() / int(keep.sum())
+        return loss.sum() / Tensor(keep.sum().astype(loss.dtype))  # stays on the device: no sync
     return _reduce(loss, reduction, "nll_loss")
 
 

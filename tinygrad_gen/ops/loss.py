@@ -6,37 +6,52 @@ from ..autograd import Function, is_grad_enabled
 from ..backend import xp_of
 
 
+def softmax_shift(x):
+    """A per-row constant c that makes exp(x - c) safe: the row max in general, but one global max when the spread
+    of x is under 60. exp(-60) ~ 1e-26 is still a normal float32, so no row's sum underflows, and in NumPy a full
+    reduction is ~50x faster than a row-wise max over short rows. Returns c broadcastable against x (R, C)."""
+    hi = x.max()
+    if hi - x.min() < 60:
+        return hi
+    return x.max(axis=1, keepdims=True)
+
+
 class CrossEntropy(Function):
-    """loss[n, ...] = logsumexp(x[n, :, ...]) - x[n, t, ...] over the class axis 1, 0 where t == ignore_index.
-    The max-shift inside logsumexp keeps exp from overflowing at x = 1e4.
-    backward: dx = g * (softmax(x) - onehot(t)) on kept positions, 0 on ignored ones
+    """loss[r] = logsumexp(x[r, :]) - x[r, t[r]] for logits x (R, C), 0 where t == ignore_index.
+    logsumexp is computed as c + log sum exp(x - c) with the shift c of ``softmax_shift``: stable at x = +-1e4.
+    backward: dx[r, :] = g[r] * (softmax(x[r]) - onehot(t[r])) on kept rows, 0 on ignored ones
               (d logsumexp / dx_c = softmax_c, d x_t / dx_c = [c = t])."""
     @staticmethod
     def forward(ctx, x, target, ignore_index):
         xp = xp_of(x)
         keep = target != ignore_index
-        t = xp.where(keep, target, 0)[:, None]                       # a safe class index at ignored positions
-        m = x.max(axis=1, keepdims=True)
-        e = np.exp(x - m)
-        s = e.sum(axis=1, keepdims=True)
-        picked = xp.take_along_axis(x, t, axis=1)
-        loss = (np.log(s) + m - picked)[:, 0] * keep
-        ctx.save_for_backward(x, e / s)
+        t = xp.where(keep, target, 0)                                  # a safe class index at ignored rows
+        c = softmax_shift(x)
+        e = x - c
+        np.exp(e, out=e)
+        s = e @ xp.ones(x.shape[1], dtype=x.dtype)                     # row sums by BLAS: faster than e.sum(1)
+        picked = xp.take_along_axis(x, t[:, None], axis=1)[:, 0]
+        loss = (np.log(s) + (c[:, 0] if c.ndim else c) - picked) * keep
+        ctx.save_for_backward(x, e, s)
         ctx.meta = (t, keep)
         return loss.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         from ..tensor import Tensor
-        x, p = ctx.saved_tensors
+        x, e, s = ctx.saved_tensors
         t, keep = ctx.meta
-        if is_grad_enabled():
-            p = x.softmax(axis=1)                                     # a function of x for a double backward
         xp = xp_of(x.data)
+        w = g.data * keep
+        if not is_grad_enabled():
+            # the same formula on arrays, in two passes: softmax * w, then -w at each row's target
+            dx = e.data * (w / s.data)[:, None]
+            dx[xp.arange(len(t)), t] -= w
+            return Tensor(dx), None, None
+        # building a graph for a double backward: softmax(x) must be a function of x
         onehot = xp.zeros(x.shape, dtype=x.dtype)
-        xp.put_along_axis(onehot, t, 1, axis=1)
-        w = g * Tensor(keep.astype(x.dtype))
-        return (p - Tensor(onehot)) * w.unsqueeze(1), None, None
+        onehot[xp.arange(len(t)), t] = 1
+        return (x.softmax(axis=1) - Tensor(onehot)) * (g * Tensor(keep.astype(x.dtype))).unsqueeze(1), None, None
 
 
 class BCEWithLogits(Function):
