@@ -61,7 +61,7 @@ def _forward_kernel(D, causal):
             q[c] = Q[bh, i, c] * scale if active else ZERO
             o[c] = ZERO
         m, l = NEG_INF, ZERO
-        kend = min(Lk, i0 + BR) if causal else Lk  # later keys are masked for every row of this block
+        kend = Lk if not causal or i0 + BR > Lk else i0 + BR  # later keys are masked for every row of this block
         for j0 in range(0, kend, BC):
             for idx in range(t, BC * D, BR):
                 jj = idx // D
@@ -81,7 +81,8 @@ def _forward_kernel(D, causal):
                     for c in range(D):
                         s += q[c] * Ks[jj, c]
                 Ss[jj, t] = s
-                m_new = max(m_new, s)
+                if s > m_new:
+                    m_new = s
             if m_new > NEG_INF:  # the running max is shifted so exp never overflows
                 alpha = math.exp(m - m_new)  # exp(-inf) = 0 on the first tile that has a key
                 l *= alpha
@@ -128,7 +129,7 @@ def _dq_kernel(D, causal):
             dq[c] = ZERO
         lse = LSE[bh, i] if active else NEG_INF
         di = Di[bh, i] if active else ZERO
-        kend = min(Lk, i0 + BR) if causal else Lk
+        kend = Lk if not causal or i0 + BR > Lk else i0 + BR
         for j0 in range(0, kend, BC):
             for idx in range(t, BC * D, BR):
                 jj = idx // D

@@ -31,7 +31,7 @@ def make_kernel(BM, BN, BK, TM, TN):
     if BM % TM or BN % TN or (BM * BK) % NT or (BK * BN) % NT:
         raise ValueError(f"matmul_numba: tiles {(BM, BN, BK, TM, TN)} do not divide evenly among {NT} threads")
     A_LOADS, B_LOADS = BM * BK // NT, BK * BN // NT
-    PAD = 4
+    A_COLS = BM + 4  # 4 words of padding: the transposing store into As hits 32 different banks
     zero = float32(0)
 
     @cuda.jit(fastmath=True)
@@ -45,7 +45,7 @@ def make_kernel(BM, BN, BK, TM, TN):
         tid = ty * TX + tx
         row0, col0 = cuda.blockIdx.y * BM, cuda.blockIdx.x * BN
 
-        As = cuda.shared.array((BK, BM + PAD), float32)  # transposed: As[k, m]
+        As = cuda.shared.array((BK, A_COLS), float32)  # transposed: As[k, m]
         Bs = cuda.shared.array((BK, BN), float32)
         acc = cuda.local.array((TM, TN), float32)
         ra = cuda.local.array(TM, float32)
