@@ -1,9 +1,9 @@
 """Per-op overhead and an MLP training step, tinygrad_gen against PyTorch CPU in the same run.
 
-    tgg bench overhead [--reps 15] [--threads N] [--json FILE]
+    tgg bench overhead [--reps 21] [--threads N] [--only ops|mlp] [--json FILE]
 
 On tiny tensors an op's cost is almost all Python bookkeeping (building the Tensor and the graph node, the backward
-loop), which is what this measures. Each case is timed as ``reps`` rounds; every round times ours then PyTorch's
+loop), which is what this measures. Each case is timed as ``reps`` rounds; every round times ours and PyTorch's
 (interleaved, so both see the same machine load), each over enough calls to take a few milliseconds. The table shows
 the median time per call and the ratio ours / PyTorch (below 1.0: we are faster). Both libraries use the same
 number of threads (NumPy's BLAS through threadpoolctl when it is installed, PyTorch through set_num_threads).
@@ -28,7 +28,7 @@ def _timer(fn, calls):
     return run
 
 
-def _calibrate(fn, target=0.004):
+def _calibrate(fn, target=0.002):
     """How many calls take about ``target`` seconds (at least one)."""
     fn()
     calls = 1
@@ -46,9 +46,12 @@ def compare(ours, theirs, reps):
     calls = max(_calibrate(ours), _calibrate(theirs))
     run_ours, run_theirs = _timer(ours, calls), _timer(theirs, calls)
     a, b = [], []
-    for _ in range(reps):
+    for i in range(reps):  # alternate who goes first, so neither always runs on a warmer cache
+        if i % 2:
+            b.append(run_theirs())
         a.append(run_ours())
-        b.append(run_theirs())
+        if not i % 2:
+            b.append(run_theirs())
     return statistics.median(a), statistics.median(b)
 
 
@@ -159,7 +162,7 @@ def set_threads(torch, n):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="tgg bench overhead", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reps", type=int, default=15, help="interleaved rounds per case (median reported)")
+    parser.add_argument("--reps", type=int, default=21, help="interleaved rounds per case (median reported)")
     parser.add_argument("--threads", type=int, default=1,
                         help="threads for both libraries (default 1: on a shared machine more threads measure the load)")
     parser.add_argument("--only", choices=["ops", "mlp"], help="run only the per-op or only the MLP cases")

@@ -73,7 +73,12 @@ def analytical_jacobian(fn, inputs, create_graph=False):
     return jac
 
 
-def mismatch(num, ana, inputs, atol, rtol, what="gradient"):
+def output_shapes(fn, inputs):
+    with no_grad():
+        return [o.shape for o in _outputs(fn, inputs) if type(o) is Tensor]
+
+
+def mismatch(num, ana, inputs, atol, rtol, what="gradient", out_shapes=None):
     """The message for the worst element where ``|a - n| > atol + rtol * |n|``, or None when all agree."""
     for i, (n_in, a_in) in enumerate(zip(num, ana)):
         if n_in is None:
@@ -84,8 +89,11 @@ def mismatch(num, ana, inputs, atol, rtol, what="gradient"):
                 flat = int(np.argmax(np.abs(a - n) * bad))
                 elem, out = np.unravel_index(flat, n.shape)
                 index = np.unravel_index(elem, inputs[i].shape) if inputs[i].ndim else ()
+                where = int(out)
+                if out_shapes:
+                    where = tuple(int(x) for x in np.unravel_index(out, out_shapes[k])) if out_shapes[k] else ()
                 return (f"{what} mismatch for input {i} (shape {inputs[i].shape}) at element "
-                        f"{tuple(int(x) for x in index)}, output {k} element {int(out)}: numerical "
+                        f"{tuple(int(x) for x in index)}, output {k} element {where}: numerical "
                         f"{n[elem, out]:.6g} vs analytical {a[elem, out]:.6g} (atol={atol}, rtol={rtol})")
     return None
 
@@ -125,7 +133,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     inputs = _check_inputs(inputs, "gradcheck")
     num = numerical_jacobian(fn, inputs, eps)
     ana = analytical_jacobian(fn, inputs)
-    message = mismatch(num, ana, inputs, atol, rtol)
+    message = mismatch(num, ana, inputs, atol, rtol, out_shapes=output_shapes(fn, inputs))
     if message:
         raise GradcheckError(message)
     return True

@@ -38,7 +38,7 @@ import warnings
 import numpy as np
 
 import tinygrad_gen as tg
-from tinygrad_gen.gradcheck import analytical_jacobian, max_errors, mismatch, numerical_jacobian
+from tinygrad_gen.gradcheck import analytical_jacobian, max_errors, mismatch, numerical_jacobian, output_shapes
 
 
 def check(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
@@ -48,7 +48,7 @@ def check(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
         num = numerical_jacobian(fn, inputs, eps)
         ana = analytical_jacobian(fn, inputs)
     abs_err, rel_err = max_errors(num, ana, atol)
-    return abs_err, rel_err, mismatch(num, ana, inputs, atol, rtol)
+    return abs_err, rel_err, mismatch(num, ana, inputs, atol, rtol, out_shapes=output_shapes(fn, inputs))
 
 
 def builtin_checks(names=None, seed=0):
