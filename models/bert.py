@@ -256,7 +256,8 @@ def train(args, run):
     baseline = unigram_baseline([data.batch(args.batch_size, sample_rng)["mlm_labels"] for _ in range(50)],
                                 eval_batches)
     run.plot_curves("loss.png", keys=["mlm_loss", "nsp_loss"])
-    plot_attention(run, model, vocab, eval_batches[0])
+    first = held_out.docs[0]   # the first two sentences of the first held-out document
+    plot_attention(run, model, vocab, first[0], first[1])
 
     # fine-tuning vs the same network from scratch, on the same labelled sentences
     train_set, test_set = topic_task(tg.data.sentence_documents(train_text + val_text), vocab, args.max_len)
@@ -274,30 +275,29 @@ def train(args, run):
     return model
 
 
-def plot_attention(run, model, vocab, batch, layer=0, head=0):
-    """The attention map of one head on the first held-out pair (rows: queries, columns: keys)."""
-    import matplotlib
-    matplotlib.use("Agg")
+def plot_attention(run, model, vocab, a, b, layer=0, head=0):
+    """The attention map of one head on one uncorrupted pair ``[CLS] a [SEP] b [SEP]`` (rows: queries, columns:
+    keys; each row sums to 1)."""
     import matplotlib.pyplot as plt
+    ids, segments, keep = pack_pair(a, b, vocab, model.config.max_len)
+    n = int(keep.sum())
     model.eval()
-    n = int(batch["keep"][0].sum())
-    ids, segments, keep = batch["ids"][:1, :n], batch["segments"][:1, :n], batch["keep"][:1, :n]
-    w = attention_weights(model, ids, segments, keep, layer)[0, head]
+    w = attention_weights(model, ids[None, :n], segments[None, :n], keep[None, :n], layer)[0, head]
     model.train()
-    words = vocab.decode(ids[0], skip_pad=False).split(" ")
-    fig, ax = plt.subplots(figsize=(0.25 * n + 2, 0.25 * n + 1.5))
-    ax.imshow(w, cmap="viridis")
+    words = [vocab.itos[i] for i in ids[:n]]
+    fig, ax = plt.subplots(figsize=(0.22 * n + 2.5, 0.22 * n + 1.5))
+    im = ax.imshow(w, cmap="viridis", vmin=0)
     ax.set_xticks(range(n), words, rotation=90, fontsize=7)
     ax.set_yticks(range(n), words, fontsize=7)
+    ax.set_xlabel("key (attended to)")
+    ax.set_ylabel("query")
     ax.set_title(f"BERT attention, layer {layer}, head {head}")
+    fig.colorbar(im, ax=ax, shrink=0.8)
     fig.tight_layout()
     run.savefig(fig, "attention.png")
-    plt.close(fig)
 
 
 def plot_finetuning(run, finetuned, scratch):
-    import matplotlib
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(finetuned, label="fine-tuned from pre-trained BERT")
@@ -307,4 +307,3 @@ def plot_finetuning(run, finetuned, scratch):
     ax.legend()
     fig.tight_layout()
     run.savefig(fig, "finetune_loss.png")
-    plt.close(fig)

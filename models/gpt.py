@@ -7,7 +7,6 @@ only, gradient clipping at 1.0, a linear learning-rate warm-up, then cosine deca
     tgg train gpt                       # 4 layers, 128 wide, 4 heads, context 64, batch 32, 2000 steps
     tgg sample gpt --ckpt runs/gpt --prompt "The " --temperature 0.8 --top-k 20
 """
-import math
 import pathlib
 import time
 from dataclasses import dataclass
