@@ -135,6 +135,14 @@ def test_batchnorm_rejects_wrong_channel_count_naming_shape():
         nn.BatchNorm2d(3)(tg.zeros(2, 4, 3, 3))
 
 
+def test_batchnorm_rejecting_a_batch_of_one_changes_no_statistics():
+    bn = nn.BatchNorm1d(3)
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        bn(tg.ones(1, 3))
+    assert int(bn.num_batches_tracked.item()) == 0
+    np.testing.assert_array_equal(bn.running_mean.numpy(), np.zeros(3))
+
+
 # ----- multi-head attention -----
 def mha_pair(E=8, H=2, bias=True):
     ours = nn.MultiHeadAttention(E, H, bias=bias)

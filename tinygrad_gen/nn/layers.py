@@ -108,14 +108,16 @@ class _BatchNorm(Module):
         if x.ndim not in self.input_dims or x.shape[1] != self.num_features:
             raise ValueError(f"{name}: expected input of {' or '.join(map(str, self.input_dims))} dims with "
                              f"{self.num_features} channels in dim 1, got shape {x.shape}")
+        counting = self.training and self.track_running_stats
         momentum = self.momentum or 0.0
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
-            if self.momentum is None:  # a cumulative average of all batches so far
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+        if counting and self.momentum is None:  # a cumulative average of all batches so far
+            momentum = 1.0 / (int(self.num_batches_tracked.item()) + 1)
         # without running statistics even eval mode normalises with the batch's own
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            training=self.training or not self.track_running_stats, momentum=momentum, eps=self.eps)
+        y = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                         training=self.training or not self.track_running_stats, momentum=momentum, eps=self.eps)
+        if counting:  # only once the batch was accepted
+            self.num_batches_tracked.data += 1
+        return y
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
