@@ -302,6 +302,12 @@ def test_max_and_min_share_the_gradient_among_ties(op):
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6)
 
 
+def test_power_zero_has_zero_gradient_even_at_zero():
+    x = tg.tensor([0.0, 2.0], requires_grad=True)
+    (x ** 0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+
+
 def test_clip_passes_the_gradient_at_its_bounds():
     x = tg.tensor([-1.0, -0.5, 0.0, 0.5, 1.0], requires_grad=True)
     x.clip(-0.5, 0.5).sum().backward()

@@ -373,7 +373,8 @@ class Tensor:
         if not axes:
             return _mv.Transpose.apply(self, None)  # reverse the axes
         if len(axes) != self.ndim or sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation for shape {self.shape}")
+            raise ValueError(f"transpose: axes {axes} are not a permutation for shape {self.shape} (NumPy-style: "
+                             "name every axis; swapaxes(a, b) swaps two)")
         return _mv.Transpose.apply(self, tuple(a % self.ndim for a in axes))
 
     permute = transpose

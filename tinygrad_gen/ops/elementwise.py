@@ -89,6 +89,8 @@ class PowScalar(Function):
     def backward(ctx, g):
         a, = ctx.saved_tensors
         c = ctx.c
+        if c == 0:  # a ** 0 = 1 is constant; c * a ** (c - 1) would give 0 * inf = nan at a = 0
+            return g * 0.0, None
         if c == 2:
             return g * a * 2, None
         return g * (a ** (c - 1)) * c, None
