@@ -225,6 +225,8 @@ def _check(q, k, v, key_mask):
     if q.ndim != 3 or k.shape != v.shape or k.ndim != 3 or q.shape[0] != k.shape[0] or q.shape[2] != k.shape[2]:
         raise ValueError(f"attention_numba: expected q (BH, Lq, D), k and v (BH, Lk, D), got {q.shape}, {k.shape}, "
                          f"{v.shape}")
+    if q.shape[0] > 65535:
+        raise ValueError(f"attention_numba: batch x heads = {q.shape[0]} exceeds CUDA's grid limit of 65535")
     if q.shape[2] > MAX_HEAD_DIM:
         raise ValueError(f"attention_numba: head dim {q.shape[2]} > {MAX_HEAD_DIM} does not fit 48 KB shared memory")
     if any(a.dtype != np.float32 for a in (q, k, v)):

@@ -21,6 +21,7 @@ from numba import cuda, float32
 
 # the tile shape tuned for big matrices; tests also build a tiny one so the simulator stays fast
 DEFAULT_TILES = (128, 128, 8, 8, 8)  # BM, BN, BK, TM, TN
+MAX_GRID_Z = 65535  # CUDA's limit on gridDim.z: larger batches are launched in chunks
 
 
 @functools.lru_cache(maxsize=None)
@@ -142,5 +143,8 @@ def matmul(a, b, tiles=DEFAULT_TILES):
     out = xp.empty((nb, rows, N), dtype=np.float32)
     kernel, threads = make_kernel(*tiles)
     BM, BN = tiles[0], tiles[1]
-    kernel[((N + BN - 1) // BN, (rows + BM - 1) // BM, nb), threads](a3, b3, out)
+    for b0 in range(0, nb, MAX_GRID_Z):  # the grid's z axis (one block layer per batch entry) is capped by CUDA
+        b1 = min(nb, b0 + MAX_GRID_Z)
+        kernel[((N + BN - 1) // BN, (rows + BM - 1) // BM, b1 - b0), threads](
+            a3 if a3.shape[0] == 1 else a3[b0:b1], b3 if b3.shape[0] == 1 else b3[b0:b1], out[b0:b1])
     return out.reshape(batch + (M, N))

@@ -93,6 +93,12 @@ def test_head_dim_over_128_is_refused():
         attention_numba.forward(rand(1, 4, 129), rand(1, 4, 129), rand(1, 4, 129))
 
 
+def test_more_than_65535_batch_heads_are_refused():
+    q = np.zeros((65536, 1, 2), np.float32)
+    with pytest.raises(ValueError, match="65535"):
+        attention_numba.forward(q, q, q)
+
+
 def test_mismatched_shapes_are_refused():
     with pytest.raises(ValueError, match="attention_numba"):
         attention_numba.forward(rand(1, 4, 8), rand(1, 5, 8), rand(1, 6, 8))

@@ -47,6 +47,14 @@ def test_stacked_rows_times_a_matrix_is_one_gemm():
     assert_close(matmul_numba.matmul(a, b, SMALL), a, b)
 
 
+def test_batches_beyond_the_grid_limit_are_launched_in_chunks(monkeypatch):
+    monkeypatch.setattr(matmul_numba, "MAX_GRID_Z", 2)
+    a, b = rand(5, 3, 4), rand(5, 4, 6)
+    assert_close(matmul_numba.matmul(a, b, SMALL), a, b)
+    a1 = rand(1, 3, 4)
+    assert_close(matmul_numba.matmul(a1, b, SMALL), a1, b)
+
+
 def test_backward_products_on_transposed_views():
     a, b, g = rand(2, 9, 6), rand(2, 6, 11), rand(2, 9, 11)
     assert_close(matmul_numba.matmul(g, b.swapaxes(-1, -2), SMALL), g, b.swapaxes(-1, -2))   # da = g b^T
