@@ -2,52 +2,62 @@
 
 Three array maps do all the work, and each op's backward is made of the other two:
 
-    conv(x, w)          y[n,o,p,q]  = sum_{c,i,j} w[o,c,i,j] x[n,c,p*s+i-pad,q*s+j-pad]       (im2col, then W @ cols)
-    conv_input_grad(g, w)  = the adjoint of x -> conv(x, w): W^T @ g, then col2im           (= transposed conv)
-    conv_weight_grad(x, g) = the adjoint of w -> conv(x, w): g @ cols^T
+    conv(x, w)          y[n,o,p,q]  = sum_{c,i,j} w[o,c,i,j] x[n,c,p*s+i-pad,q*s+j-pad]       (im2col, then cols @ W^T)
+    conv_input_grad(g, w)  = the adjoint of x -> conv(x, w): g @ W, then col2im             (= transposed conv)
+    conv_weight_grad(x, g) = the adjoint of w -> conv(x, w): g^T @ cols
 
-so conv_transpose2d's forward is conv2d's input gradient and its input gradient is conv2d's forward. Every backward
+so conv_transpose2d's forward is conv2d's input gradient and its input gradient is conv2d's forward. The cols
+matrix is laid out channels-last, (N*Ho*Wo, kh*kw*C), so its copies run over C contiguous channels at a time. Every backward
 is written with these differentiable ops, hence second derivatives (e.g. a GAN's R1 gradient penalty) just work.
 """
 from .. import dispatch
 from ..autograd import Function
 from ..backend import xp_of
-from .windows import col2im, pad, windows
+from .windows import col2im_nhwc, nhwc_padded, windows_nhwc
 
 
 def _cols(x, kernel, stride, padding, out_hw):
-    """im2col as a (C*kh*kw, N*Ho*Wo) matrix: the one copy that turns convolution into a matmul."""
-    n, c = x.shape[:2]
-    win = windows(pad(x, *padding), kernel, stride, out_hw)              # (N, C, kh, kw, Ho, Wo) view
-    return win.transpose(1, 2, 3, 0, 4, 5).reshape(c * kernel[0] * kernel[1], n * out_hw[0] * out_hw[1])
+    """im2col as an (N*Ho*Wo, kh*kw*C) matrix, channels last: the one copy that turns convolution into a matmul."""
+    win = windows_nhwc(nhwc_padded(x, *padding), kernel, stride, out_hw)      # (N, Ho, Wo, kh, kw, C) view
+    return win.reshape(x.shape[0] * out_hw[0] * out_hw[1], -1)
+
+
+def _w_rows(w):
+    """(O, C, kh, kw) -> (O, kh*kw*C), columns in the cols' order."""
+    return w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1)
+
+
+def _g_rows(g):
+    """(N, O, Ho, Wo) -> (N*Ho*Wo, O), rows in the cols' order."""
+    return g.transpose(0, 2, 3, 1).reshape(-1, g.shape[1])
+
+
+def _nchw(rows, n, hw):
+    """(N*H*W, C) rows -> a contiguous (N, C, H, W) array."""
+    return xp_of(rows).ascontiguousarray(rows.reshape(n, hw[0], hw[1], -1).transpose(0, 3, 1, 2))
 
 
 def conv_forward(x, w, stride, padding, out_hw):
-    """y = conv(x, w) on arrays: (N, C, H, W) * (O, C, kh, kw) -> (N, O, Ho, Wo)."""
-    n, o = x.shape[0], w.shape[0]
-    y = dispatch.matmul(w.reshape(o, -1), _cols(x, w.shape[2:], stride, padding, out_hw))   # (O, N*Ho*Wo)
-    return xp_of(y).ascontiguousarray(y.reshape(o, n, *out_hw).transpose(1, 0, 2, 3))
+    """y = conv(x, w) on arrays: (N, C, H, W) * (O, C, kh, kw) -> (N, O, Ho, Wo), as cols @ W^T."""
+    cols = _cols(x, w.shape[2:], stride, padding, out_hw)
+    return _nchw(dispatch.matmul(cols, _w_rows(w).T), x.shape[0], out_hw)
 
 
 def conv_input_grad(g, w, stride, padding, in_hw):
-    """dx = W^T @ g scattered back by col2im: (N, O, Ho, Wo), (O, C, kh, kw) -> (N, C, H, W)."""
+    """dx = col2im(g @ W): (N, O, Ho, Wo), (O, C, kh, kw) -> (N, C, H, W)."""
     n, o, ho, wo = g.shape
     c, kh, kw = w.shape[1:]
     (ph, pw), (h, wd) = padding, in_hw
-    g2 = g.transpose(1, 0, 2, 3).reshape(o, n * ho * wo)
-    cols = dispatch.matmul(w.reshape(o, -1).T, g2).reshape(c, kh, kw, n, ho, wo).transpose(3, 0, 1, 2, 4, 5)
-    out = col2im(cols, (n, c, h + 2 * ph, wd + 2 * pw), stride)
-    if ph or pw:
-        out = xp_of(out).ascontiguousarray(out[:, :, ph:ph + h, pw:pw + wd])
-    return out
+    cols = dispatch.matmul(_g_rows(g), _w_rows(w)).reshape(n, ho, wo, kh, kw, c)
+    out = col2im_nhwc(cols, (n, h + 2 * ph, wd + 2 * pw, c), stride)[:, ph:ph + h, pw:pw + wd]
+    return xp_of(out).ascontiguousarray(out.transpose(0, 3, 1, 2))
 
 
 def conv_weight_grad(x, g, stride, padding, kernel):
-    """dw = g @ cols^T: (N, C, H, W), (N, O, Ho, Wo) -> (O, C, kh, kw)."""
-    n, o, ho, wo = g.shape
-    g2 = g.transpose(1, 0, 2, 3).reshape(o, n * ho * wo)
-    dw = dispatch.matmul(g2, _cols(x, kernel, stride, padding, (ho, wo)).T)
-    return dw.reshape(o, x.shape[1], *kernel)
+    """dw = g^T @ cols: (N, C, H, W), (N, O, Ho, Wo) -> (O, C, kh, kw)."""
+    o, c = g.shape[1], x.shape[1]
+    dw = dispatch.matmul(_g_rows(g).T, _cols(x, kernel, stride, padding, g.shape[2:]))
+    return xp_of(dw).ascontiguousarray(dw.reshape(o, kernel[0], kernel[1], c).transpose(0, 3, 1, 2))
 
 
 def _add_bias(y, b):

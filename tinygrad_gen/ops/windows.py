@@ -1,8 +1,10 @@
-"""Sliding windows over the two spatial axes of an NCHW array: the array-level core of convolution and pooling.
+"""Sliding windows over the two spatial axes of an image batch: the array-level core of convolution and pooling.
 
 ``windows`` is im2col without a copy: a strided view whose entry [n, c, i, j, p, q] is the input pixel under kernel
 offset (i, j) at output position (p, q). ``col2im`` is its adjoint: it adds each offset's slab back onto the pixels it
-was read from, looping over the kh * kw offsets only (never over pixels). Only here do NumPy and CuPy differ.
+was read from, looping over the kh * kw offsets only (never over pixels). Pooling works on NCHW; convolution uses the
+channels-last (NHWC) versions, whose innermost runs are C channels long rather than a few pixels, so the copies and
+adds stay fast on small images with many channels. Only here do NumPy and CuPy differ.
 """
 import numpy as np
 
@@ -52,6 +54,33 @@ def col2im(cols, shape, stride):
     for i in range(kh):
         for j in range(kw):
             out[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw] += cols[:, :, i, j]
+    return out
+
+
+def nhwc_padded(x, ph, pw):
+    """An NCHW array as a zero-padded channels-last copy (N, H + 2ph, W + 2pw, C): one pass does both."""
+    n, c, h, w = x.shape
+    out = xp_of(x).zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
+    out[:, ph:ph + h, pw:pw + w, :] = x.transpose(0, 2, 3, 1)
+    return out
+
+
+def windows_nhwc(x, kernel, stride, out_hw):
+    """View of shape (N, Ho, Wo, kh, kw, C) of a channels-last x: [n, p, q, i, j, c] = x[n, p * sh + i, q * sw + j, c]."""
+    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_hw
+    s0, s1, s2, s3 = x.strides
+    return as_strided(x, (x.shape[0], ho, wo, kh, kw, x.shape[3]), (s0, s1 * sh, s2 * sw, s1, s2, s3))
+
+
+def col2im_nhwc(cols, shape, stride):
+    """The adjoint of ``windows_nhwc``: cols (N, Ho, Wo, kh, kw, C) summed onto (N, H, W, C) zeros."""
+    xp = xp_of(cols)
+    ho, wo, kh, kw = cols.shape[1:5]
+    sh, sw = stride
+    out = xp.zeros(shape, dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw] += cols[:, :, :, i, j]
     return out
 
 
