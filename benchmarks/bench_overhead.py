@@ -164,7 +164,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="tgg bench overhead", description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=21, help="interleaved rounds per case (median reported)")
     parser.add_argument("--threads", type=int, default=1,
-                        help="threads for both libraries (default 1: on a shared machine more threads measure the load)")
+                        help="threads for both libraries (default 1: on a shared machine, more measure the load)")
     parser.add_argument("--only", choices=["ops", "mlp"], help="run only the per-op or only the MLP cases")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args(argv)

@@ -165,6 +165,14 @@ def test_no_grad_works_as_a_bare_decorator_and_in_recursion():
     assert tg.is_grad_enabled()
 
 
+def test_a_tensor_subclass_is_differentiated_like_a_tensor():
+    class Weight(Tensor):
+        pass
+    w = Weight(np.array([1.0, 2.0]), requires_grad=True)
+    (w * w).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 4.0])
+
+
 def test_ops_on_tensors_without_grad_record_no_graph():
     a, b = tg.randn(3), tg.randn(3)
     assert (a * b).is_leaf and not (a * b).requires_grad

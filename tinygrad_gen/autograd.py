@@ -107,7 +107,7 @@ class Context:
         if not isinstance(a, backend.ARRAY_TYPES):
             return a
         for t in self.inputs:
-            if type(t) is Tensor and t.data is a:
+            if isinstance(t, Tensor) and t.data is a:
                 return t
         for ref in self.outputs or ():
             t = ref()
@@ -149,7 +149,7 @@ class Function:
         # The hot path of every op: kept flat, since on small tensors this bookkeeping costs more than the math.
         arrays, needs = [], []
         for a in args:
-            if type(a) is Tensor:
+            if isinstance(a, Tensor):
                 arrays.append(a.data)
                 needs.append(a.requires_grad)
             else:
@@ -228,7 +228,7 @@ def _topological_order(root):
         seen.add(node)
         stack.append((node, True))
         for t in node.inputs:
-            if type(t) is Tensor and t._ctx is not None and t._ctx not in seen:
+            if isinstance(t, Tensor) and t._ctx is not None and t._ctx not in seen:
                 stack.append((t._ctx, False))
     order.reverse()
     return order
@@ -261,7 +261,7 @@ def backward(tensor, grad=None, retain_graph=None, create_graph=False):
                                f"{tensor.shape}; pass grad= of that shape")
         grad = _make(_ones_like(tensor.data), None, 0)
     else:
-        grad = grad if type(grad) is Tensor else Tensor(grad)
+        grad = grad if isinstance(grad, Tensor) else Tensor(grad)
         if grad.shape != tensor.shape:
             raise RuntimeError(f"backward: grad has shape {grad.shape} but the tensor has shape {tensor.shape}")
         grad = grad if create_graph else grad.detach()
@@ -300,12 +300,12 @@ def _run_node(node, grads, pending, create_graph, given):
     if type(in_grads) is not tuple:
         in_grads = (in_grads,)
     inputs = node.inputs
-    if len(in_grads) < len(inputs) and any(type(t) is Tensor and t.requires_grad for t in inputs[len(in_grads):]):
+    if len(in_grads) < len(inputs) and any(isinstance(t, Tensor) and t.requires_grad for t in inputs[len(in_grads):]):
         raise RuntimeError(f"{fn.__name__}.backward returned {len(in_grads)} gradients for {len(inputs)} inputs")
     for i, (inp, g) in enumerate(zip(inputs, in_grads)):
-        if g is None or type(inp) is not Tensor or not inp.requires_grad:
+        if g is None or not isinstance(inp, Tensor) or not inp.requires_grad:
             continue
-        if type(g) is not Tensor:
+        if not isinstance(g, Tensor):
             g = Tensor(as_array(g))
         if g.data.dtype != inp.data.dtype:
             g = g.astype(inp.data.dtype)

@@ -25,13 +25,17 @@ def _host(a):
     return a if type(a) is np.ndarray else a.get()
 
 
+def _flat_outputs(fn, inputs):
+    return [_host(o.data).astype(np.float64).ravel() for o in _outputs(fn, inputs) if isinstance(o, Tensor)]
+
+
 def numerical_jacobian(fn, inputs, eps=1e-6):
     """One matrix per (input, output): entry [i, j] = d out_j / d in_i by central differences."""
     with no_grad():
-        outs = [o for o in _outputs(fn, inputs) if type(o) is Tensor]
+        outs = [o for o in _outputs(fn, inputs) if isinstance(o, Tensor)]
         jac = []
         for t in inputs:
-            if type(t) is not Tensor or not t.requires_grad:
+            if not isinstance(t, Tensor) or not t.requires_grad:
                 jac.append(None)
                 continue
             flat = t.data.reshape(-1)  # a view: perturbing it perturbs the input in place
@@ -39,9 +43,9 @@ def numerical_jacobian(fn, inputs, eps=1e-6):
             for i in range(flat.size):
                 orig = flat[i].item()
                 flat[i] = orig + eps
-                plus = [_host(o.data).astype(np.float64).ravel() for o in _outputs(fn, inputs) if type(o) is Tensor]
+                plus = _flat_outputs(fn, inputs)
                 flat[i] = orig - eps
-                minus = [_host(o.data).astype(np.float64).ravel() for o in _outputs(fn, inputs) if type(o) is Tensor]
+                minus = _flat_outputs(fn, inputs)
                 flat[i] = orig
                 for k in range(len(outs)):
                     per_out[k][i] = (plus[k] - minus[k]) / (2 * eps)
@@ -51,15 +55,15 @@ def numerical_jacobian(fn, inputs, eps=1e-6):
 
 def analytical_jacobian(fn, inputs, create_graph=False):
     """The same matrices from backward: one backward per output element with a one-hot grad."""
-    outs = [o for o in _outputs(fn, inputs) if type(o) is Tensor]
-    jac = [None if type(t) is not Tensor or not t.requires_grad else
+    outs = [o for o in _outputs(fn, inputs) if isinstance(o, Tensor)]
+    jac = [None if not isinstance(t, Tensor) or not t.requires_grad else
            [np.zeros((t.data.size, o.data.size)) for o in outs] for t in inputs]
     for k, o in enumerate(outs):
         if not o.requires_grad:
             continue
         for j in range(o.data.size):
             for t in inputs:
-                if type(t) is Tensor:
+                if isinstance(t, Tensor):
                     t.grad = None
             onehot = np.zeros(o.data.size, dtype=_host(o.data).dtype)
             onehot[j] = 1
@@ -68,14 +72,14 @@ def analytical_jacobian(fn, inputs, create_graph=False):
                 if jac[i] is not None and t.grad is not None:
                     jac[i][k][:, j] = _host(t.grad.data).astype(np.float64).ravel()
     for t in inputs:
-        if type(t) is Tensor:
+        if isinstance(t, Tensor):
             t.grad = None
     return jac
 
 
 def output_shapes(fn, inputs):
     with no_grad():
-        return [o.shape for o in _outputs(fn, inputs) if type(o) is Tensor]
+        return [o.shape for o in _outputs(fn, inputs) if isinstance(o, Tensor)]
 
 
 def mismatch(num, ana, inputs, atol, rtol, what="gradient", out_shapes=None):
@@ -114,13 +118,13 @@ def _check_inputs(inputs, name):
     if not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
     for t in inputs:
-        if type(t) is Tensor and t.requires_grad and t.dtype != np.float64:
+        if isinstance(t, Tensor) and t.requires_grad and t.dtype != np.float64:
             warnings.warn(f"{name}: input of dtype {t.dtype} is not float64; finite differences at eps=1e-6 "
                           "need float64 to be meaningful", stacklevel=3)
-    if not any(type(t) is Tensor and t.requires_grad for t in inputs):
+    if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
         raise ValueError(f"{name}: no input requires grad; nothing to check")
     for t in inputs:
-        if type(t) is Tensor and t.requires_grad and not t.data.flags.c_contiguous:
+        if isinstance(t, Tensor) and t.requires_grad and not t.data.flags.c_contiguous:
             t.data = t.data.copy()  # the finite differences perturb a flat view of each input in place
     return tuple(inputs)
 
@@ -144,17 +148,17 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     ``create_graph=True``, for a fixed random cotangent v per output."""
     inputs = _check_inputs(inputs, "gradgradcheck")
     with no_grad():
-        outs = [o for o in _outputs(fn, inputs) if type(o) is Tensor]
+        outs = [o for o in _outputs(fn, inputs) if isinstance(o, Tensor)]
     rng = np.random.default_rng(seed)
     if grad_outputs is None:
         grad_outputs = [Tensor(rng.standard_normal(o.shape).astype(o.dtype)).to(o.device) for o in outs]
-    diff = [t for t in inputs if type(t) is Tensor and t.requires_grad]
+    diff = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
 
     @enable_grad()
     def first_derivatives(*xs):
         xs_iter = iter(xs)
-        full = [next(xs_iter) if type(t) is Tensor and t.requires_grad else t for t in inputs]
-        out = [o for o in _outputs(fn, full) if type(o) is Tensor]
+        full = [next(xs_iter) if isinstance(t, Tensor) and t.requires_grad else t for t in inputs]
+        out = [o for o in _outputs(fn, full) if isinstance(o, Tensor)]
         total = None
         for o, v in zip(out, grad_outputs):
             term = (o * v).sum()

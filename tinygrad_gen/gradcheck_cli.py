@@ -85,7 +85,8 @@ def file_checks(path, names=None, seed=0):
     rng = np.random.default_rng(seed)
     checks = []
     for name, cls in list(vars(module).items()):  # in the order the file defines them
-        if not inspect.isclass(cls) or not issubclass(cls, tg.Function) or cls.__module__ != module.__name__ or (names and name not in names):
+        defined_here = inspect.isclass(cls) and issubclass(cls, tg.Function) and cls.__module__ == module.__name__
+        if not defined_here or (names and name not in names):
             continue
         if hasattr(cls, "example_inputs"):
             inputs = [_as_input(x) for x in cls.example_inputs()]

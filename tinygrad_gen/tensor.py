@@ -12,13 +12,13 @@ _FLOAT_DEFAULT = np.float32
 def _dtype(dtype):
     if dtype is None:
         return None
-    return dtype.dtype if isinstance(dtype, np.ndarray) or type(dtype) is Tensor else np.dtype(dtype)
+    return dtype.dtype if isinstance(dtype, np.ndarray) or isinstance(dtype, Tensor) else np.dtype(dtype)
 
 
 def _to_array(data, dtype=None, device="cpu"):
     """Turn user data into an array: float data becomes float32 unless ``dtype`` says otherwise."""
     dtype = _dtype(dtype)
-    if type(data) is Tensor:
+    if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, backend.ARRAY_TYPES):
         arr = data
@@ -39,7 +39,7 @@ class Tensor:
     __array_ufunc__ = None  # numpy_array + tensor defers to Tensor.__radd__ instead of looping elementwise
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
-        if type(data) is Tensor:
+        if isinstance(data, Tensor):
             data = data.data
         if not isinstance(data, backend.ARRAY_TYPES) or dtype is not None:
             data = _to_array(data, dtype, check_device(device) if device else "cpu")
@@ -171,7 +171,7 @@ class Tensor:
     # ----- arithmetic -----
     def _lift(self, other):
         """Make ``other`` an operand: Tensors pass, Python numbers stay numbers (NumPy keeps our dtype), arrays wrap."""
-        if type(other) is Tensor or type(other) is float or type(other) is int:
+        if isinstance(other, Tensor) or type(other) is float or type(other) is int:
             return other
         if isinstance(other, np.generic) and other.dtype.kind in "biuf":
             return other.item()  # a NumPy scalar acts as a Python number: it never upcasts a float32 tensor
@@ -219,7 +219,7 @@ class Tensor:
 
     def __matmul__(self, other):
         other = self._lift(other)
-        if type(other) is not Tensor:
+        if not isinstance(other, Tensor):
             raise TypeError(f"matmul: cannot multiply a tensor of shape {self.shape} by a scalar with @")
         a, b = self, other
         if a.ndim == 0 or b.ndim == 0:
@@ -244,7 +244,7 @@ class Tensor:
 
     # comparisons give constant boolean tensors
     def _cmp(self, other, op):
-        o = other.data if type(other) is Tensor else other
+        o = other.data if isinstance(other, Tensor) else other
         return Tensor(op(self.data, o))
 
     def __lt__(self, other):
@@ -307,7 +307,7 @@ class Tensor:
     clamp = clip
 
     def masked_fill(self, mask, value):
-        mask = mask.data if type(mask) is Tensor else mask
+        mask = mask.data if isinstance(mask, Tensor) else mask
         if not isinstance(mask, backend.ARRAY_TYPES):
             mask = np.asarray(mask)  # lists, and the NumPy bool scalars that comparisons of 0-d arrays give
         if mask.dtype != bool:
@@ -435,7 +435,7 @@ class Tensor:
         if self.requires_grad:
             raise RuntimeError(f"setitem: cannot assign into a tensor that requires grad (shape {self.shape}); "
                                "build a new one with where / masked_fill / cat, or assign under .detach()")
-        self.data[_mv._index_arrays(idx)] = value.data if type(value) is Tensor else value
+        self.data[_mv._index_arrays(idx)] = value.data if isinstance(value, Tensor) else value
 
 
 def tensor(data, requires_grad=False, dtype=None, device="cpu"):
@@ -496,7 +496,7 @@ def ones_like(t, dtype=None):
 
 
 def _as_tensor(x, like=None):
-    if type(x) is Tensor:
+    if isinstance(x, Tensor):
         return x
     dtype = like.dtype if like is not None and np.asarray(x).dtype.kind == "f" else None
     return Tensor(_to_array(x, dtype, like.device if like is not None else "cpu"))
@@ -523,14 +523,14 @@ def stack(tensors, axis=0):
 
 def where(cond, a, b):
     """Elementwise choice: a where cond is True, else b (gradients flow to the chosen side)."""
-    cond = cond.data if type(cond) is Tensor else np.asarray(cond)
+    cond = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
     if cond.dtype != bool:
         raise TypeError(f"where: cond must be boolean, got dtype {cond.dtype}")
-    like = a if type(a) is Tensor else b if type(b) is Tensor else None
+    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
     if like is not None and like.device != "cpu":
         cond = to_device(cond, like.device)  # a NumPy mask is a constant: it goes to the data's device
-    a = a if type(a) is Tensor or isinstance(a, (int, float)) else _as_tensor(a, like)
-    b = b if type(b) is Tensor or isinstance(b, (int, float)) else _as_tensor(b, like)
+    a = a if isinstance(a, Tensor) or isinstance(a, (int, float)) else _as_tensor(a, like)
+    b = b if isinstance(b, Tensor) or isinstance(b, (int, float)) else _as_tensor(b, like)
     return _ew.Where.apply(cond, a, b)
 
 

@@ -60,7 +60,7 @@ def _index_arrays(idx):
         idx = (idx,)
     out = []
     for i in idx:
-        if type(i) is Tensor:
+        if isinstance(i, Tensor):
             i = i.data
         elif isinstance(i, list):
             i = np.asarray(i)
