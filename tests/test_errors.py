@@ -146,3 +146,12 @@ def test_setitem_into_a_tensor_that_requires_grad_is_refused():
     with pytest.raises(RuntimeError, match=r"setitem.*\(3,\)"):
         x[0] = 1.0
     np.testing.assert_array_equal(x.numpy(), np.zeros(3))
+
+
+def test_a_tensor_passed_by_keyword_to_apply_is_refused():
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, x, factor=None):
+            return x * factor
+    with pytest.raises(TypeError, match="Scale.apply: pass Tensors positionally"):
+        Scale.apply(tg.randn(2), factor=tg.randn(2, requires_grad=True))

@@ -155,12 +155,13 @@ class Function:
             else:
                 arrays.append(a)
                 needs.append(False)
+        if kwargs and any(isinstance(v, Tensor) for v in kwargs.values()):
+            raise TypeError(f"{cls.__name__}.apply: pass Tensors positionally (keyword arguments get no gradient)")
         ctx = Context(cls, args, tuple(needs))
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as e:
-            shapes = ", ".join(str(tuple(a.shape)) for a in arrays if isinstance(a, backend.ARRAY_TYPES))
-            raise type(e)(f"{cls.__name__}: {e} (input shapes: {shapes})") from e
+            raise _named(e, cls.__name__, arrays) from e
         if not (_Mode.grad and True in needs):
             if type(out) is tuple:
                 return tuple([_make(o, None, 0) for o in out])
@@ -175,6 +176,16 @@ class Function:
         t = _make(out, ctx, 0)
         ctx.outputs = (weakref.ref(t),)
         return t
+
+
+def _named(error, op, arrays):
+    """The same error with the op's name and its input shapes added (errors users see name both)."""
+    shapes = ", ".join(str(tuple(a.shape)) for a in arrays if isinstance(a, backend.ARRAY_TYPES))
+    message = str(error) if str(error).lower().startswith(op.lower()) else f"{op}: {error}"
+    try:
+        return type(error)(f"{message} (input shapes: {shapes})")
+    except Exception:  # an exception type whose constructor wants more than a message
+        return error
 
 
 def _make(array, ctx, index):
