@@ -101,8 +101,8 @@ def init_weights(model, layers, std=0.02):
         # LayerNorm weights keep their initial 1
 
 
-def padding_mask(lengths_or_keep):
+def padding_mask(keep):
     """A boolean key mask of shape (B, 1, 1, T) from a (B, T) array that is True on real tokens: every query may
     attend to the real tokens of its own sequence and never to [PAD]."""
-    keep = np.asarray(lengths_or_keep, dtype=bool)
+    keep = np.asarray(keep, dtype=bool)
     return keep[:, None, None, :]
