@@ -35,6 +35,8 @@ def test_float_data_becomes_float32_and_other_data_keeps_its_kind():
 @pytest.mark.parametrize("make", [lambda x: x * 2.5, lambda x: 2.5 * x, lambda x: x / 3, lambda x: 1 - x,
                                   lambda x: x ** 2, lambda x: x + np.float64(1.5), lambda x: np.float64(2) * x,
                                   lambda x: x + np.ones(3), lambda x: 2.0 ** x, lambda x: x.clip(-0.5, 0.5),
+                                  lambda x: x ** np.float64(2), lambda x: x.clip(np.float64(-1), np.float64(1)),
+                                  lambda x: tg.where(x > 0, x, np.float64(0)),
                                   lambda x: x.masked_fill(np.array([True, False, True]), 1e30)])
 def test_python_and_numpy_scalars_never_upcast_float32(make):
     x = tg.randn(3, requires_grad=True)

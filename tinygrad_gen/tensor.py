@@ -12,7 +12,12 @@ _FLOAT_DEFAULT = np.float32
 def _dtype(dtype):
     if dtype is None:
         return None
-    return dtype.dtype if isinstance(dtype, np.ndarray) or isinstance(dtype, Tensor) else np.dtype(dtype)
+    return dtype.dtype if isinstance(dtype, (np.ndarray, Tensor)) else np.dtype(dtype)
+
+
+def _number(v):
+    """NumPy scalars become Python numbers, which never upcast a float32 array (NEP 50); the rest pass through."""
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def _to_array(data, dtype=None, device="cpu"):
@@ -207,9 +212,10 @@ class Tensor:
         return _ew.Div.apply(self._lift(other), self)
 
     def __pow__(self, other):
-        if isinstance(other, (int, float)):
-            return _ew.PowScalar.apply(self, other)
-        return _ew.Pow.apply(self, self._lift(other))
+        other = self._lift(other)
+        if isinstance(other, Tensor):
+            return _ew.Pow.apply(self, other)
+        return _ew.PowScalar.apply(self, other)
 
     def __rpow__(self, other):
         return _ew.Pow.apply(self._lift(other), self)
@@ -302,7 +308,7 @@ class Tensor:
     def clip(self, lo=None, hi=None):
         if lo is None and hi is None:
             raise ValueError("clip: at least one of lo, hi must be given")
-        return _ew.Clip.apply(self, lo, hi)
+        return _ew.Clip.apply(self, _number(lo), _number(hi))
 
     clamp = clip
 
@@ -529,8 +535,8 @@ def where(cond, a, b):
     like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
     if like is not None and like.device != "cpu":
         cond = to_device(cond, like.device)  # a NumPy mask is a constant: it goes to the data's device
-    a = a if isinstance(a, Tensor) or isinstance(a, (int, float)) else _as_tensor(a, like)
-    b = b if isinstance(b, Tensor) or isinstance(b, (int, float)) else _as_tensor(b, like)
+    a = _number(a) if isinstance(a, (Tensor, int, float)) else _as_tensor(a, like)
+    b = _number(b) if isinstance(b, (Tensor, int, float)) else _as_tensor(b, like)
     return _ew.Where.apply(cond, a, b)
 
 
