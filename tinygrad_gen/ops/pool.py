@@ -40,9 +40,8 @@ class MaxPoolScatter(Function):
     @staticmethod
     def forward(ctx, g, geom, idx, shape):
         kernel, stride, out_hw = geom
-        xp = xp_of(g)
-        rows = xp.zeros(g.shape + (kernel[0] * kernel[1],), dtype=g.dtype)
-        xp.put_along_axis(rows, idx, g[..., None], axis=-1)
+        hit = xp_of(g).arange(kernel[0] * kernel[1]) == idx         # one-hot of each window's arg-max
+        rows = hit * g[..., None]
         cols = rows.reshape(g.shape + tuple(kernel)).transpose(0, 1, 4, 5, 2, 3)
         ctx.meta = (geom, idx)
         return col2im(cols, shape, stride)
