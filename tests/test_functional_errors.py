@@ -146,3 +146,8 @@ def test_gaussian_kl_shape_mismatch_names_op_and_shapes():
 def test_reparameterize_eps_that_does_not_broadcast_is_an_error():
     with pytest.raises(ValueError, match="reparameterize"):
         F.reparameterize(tg.randn(2, 3), tg.randn(2, 3), eps=tg.randn(4))
+
+
+def test_reparameterize_mu_and_logvar_that_do_not_broadcast_is_an_error():
+    with pytest.raises(ValueError, match=r"reparameterize: mu \(2, 3\), logvar \(4,\)"):
+        F.reparameterize(tg.randn(2, 3), tg.randn(4))

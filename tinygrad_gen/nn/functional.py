@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .. import dispatch
+from .. import backend, dispatch
 from ..backend import to_device, xp_of
 from ..ops import elementwise as _ew, softmax as _sm
 from ..ops.attention import causal_keep, reference_attention
@@ -32,14 +32,15 @@ def _t(x, like=None):
     """Tensors pass; arrays and lists become constant Tensors (float data takes ``like``'s dtype and device)."""
     if type(x) is Tensor or x is None:
         return x
-    dtype = like.dtype if like is not None and np.asarray(x).dtype.kind == "f" else None
+    kind = x.dtype.kind if isinstance(x, backend.ARRAY_TYPES) else np.asarray(x).dtype.kind
+    dtype = like.dtype if like is not None and kind == "f" else None
     return Tensor(_to_array(x, dtype, like.device if like is not None else "cpu"))
 
 
 def _array(x, like):
     """A constant (mask, index) as an array on ``like``'s device."""
-    a = x.data if type(x) is Tensor else x if isinstance(x, np.ndarray) else np.asarray(x)
-    return to_device(a, like.device) if not isinstance(a, np.ndarray) or like.device != "cpu" else a
+    a = x.data if type(x) is Tensor else x if isinstance(x, backend.ARRAY_TYPES) else np.asarray(x)
+    return to_device(a, like.device)
 
 
 def _broadcastable(*shapes):
@@ -120,9 +121,11 @@ def linear(x, w, b=None):
     return Linear.apply(x, w, b)
 
 
-def _conv_checks(op, x, w, b, stride, padding, in_ch, out_ch):
+def _conv_checks(op, x, w, b, stride, padding, transpose):
+    """Shapes of x, w, b and the stride/padding pairs of a convolution; w is (out, in, ..) or, transposed, (in, out, ..)."""
     if x.ndim != 4 or w.ndim != 4:
         raise ValueError(f"{op}: expected x (N, C, H, W) and a 4-D weight, got x {x.shape} and weight {w.shape}")
+    in_ch, out_ch = (w.shape[0], w.shape[1]) if transpose else (w.shape[1], w.shape[0])
     if x.shape[1] != in_ch:
         raise ValueError(f"{op}: x has {x.shape[1]} channels (shape {x.shape}) but the weight of shape {w.shape} "
                          f"expects {in_ch}")
@@ -138,8 +141,7 @@ def _conv_checks(op, x, w, b, stride, padding, in_ch, out_ch):
 def conv2d(x, w, b=None, stride=1, padding=0):
     """2-D cross-correlation of NCHW ``x`` with ``w`` of shape (out, in, kh, kw), by im2col and one matmul."""
     x, w, b = _t(x), _t(w), _t(b)
-    stride, padding = _conv_checks("conv2d", x, w, b, stride, padding, w.shape[1] if w.ndim == 4 else None,
-                                   w.shape[0] if w.ndim == 4 else None)
+    stride, padding = _conv_checks("conv2d", x, w, b, stride, padding, transpose=False)
     out_hw = tuple(out_size(x.shape[2 + i], w.shape[2 + i], stride[i], padding[i], "conv2d") for i in range(2))
     return Conv2d.apply(x, w, b, stride, padding, out_hw)
 
@@ -148,8 +150,7 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0):
     """The adjoint of conv2d in its input (w of shape (in, out, kh, kw)): it upsamples by ``stride``.
     Output size (H - 1) * stride - 2 * padding + kh + output_padding, as in PyTorch."""
     x, w, b = _t(x), _t(w), _t(b)
-    stride, padding = _conv_checks("conv_transpose2d", x, w, b, stride, padding, w.shape[0] if w.ndim == 4 else None,
-                                   w.shape[1] if w.ndim == 4 else None)
+    stride, padding = _conv_checks("conv_transpose2d", x, w, b, stride, padding, transpose=True)
     extra = pair(output_padding, "output_padding", "conv_transpose2d")
     if extra[0] >= stride[0] or extra[1] >= stride[1]:
         raise ValueError(f"conv_transpose2d: output_padding {extra} must be smaller than stride {stride}")
@@ -344,7 +345,7 @@ def cross_entropy(logits, target, ignore_index=-100, reduction="mean"):
     else:
         loss = CrossEntropy.apply(logits, t, ignore_index)
     if reduction == "mean":
-        return loss.sum() / int((t != ignore_index).sum())
+        return loss.sum() / Tensor((t != ignore_index).sum().astype(loss.dtype))  # stays on the device: no sync
     return _reduce(loss, reduction, "cross_entropy")
 
 
@@ -382,14 +383,13 @@ def reparameterize(mu, logvar, eps=None):
     """z = mu + exp(logvar / 2) * eps with eps ~ N(0, I) from the engine's generator (``tg.manual_seed``) unless
     given; gradients flow to mu and logvar (dmu = g, dlogvar = g * eps * exp(logvar / 2) / 2)."""
     mu, logvar = _t(mu), _t(logvar)
+    eps = _t(eps, mu)
+    shape = _broadcastable(mu.shape, logvar.shape, *(() if eps is None else (eps.shape,)))
+    if shape is None:
+        raise ValueError(f"reparameterize: mu {mu.shape}, logvar {logvar.shape} and eps "
+                         f"{None if eps is None else eps.shape} do not broadcast together")
     if eps is None:
-        shape = np.broadcast_shapes(mu.shape, logvar.shape)
         eps = Tensor(to_device(generator().standard_normal(shape).astype(mu.dtype), mu.device))
-    else:
-        eps = _t(eps, mu)
-    if _broadcastable(mu.shape, logvar.shape, eps.shape) is None:
-        raise ValueError(f"reparameterize: mu {mu.shape}, logvar {logvar.shape} and eps {eps.shape} do not "
-                         "broadcast together")
     return Reparameterize.apply(mu, logvar, eps)
 
 
