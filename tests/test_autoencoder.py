@@ -15,8 +15,8 @@ def test_pca_reconstruction_matches_scikit_learn(k):
     x_train, _, x_test, _ = digits()
     ours = PCA(x_train.astype(np.float64), k)
     reference = SklearnPCA(n_components=k, svd_solver="full").fit(x_train.astype(np.float64))
-    np.testing.assert_allclose(ours.decode(ours.encode(x_test)), reference.inverse_transform(reference.transform(x_test)),
-                               atol=1e-8)
+    expected = reference.inverse_transform(reference.transform(x_test))
+    np.testing.assert_allclose(ours.decode(ours.encode(x_test)), expected, atol=1e-8)
 
 
 def test_pca_training_error_is_the_discarded_variance():
