@@ -1,0 +1,180 @@
+"""CycleGAN (Zhu et al. 2017) between two unpaired domains made from the digits.
+
+    tgg train cyclegan [--epochs N]
+
+Domain A: digits.  Domain B: digits under a fixed map the model is never told, map(x) = 1 - x^T (inverted intensity,
+transposed).  A and B come from disjoint halves of the training set, so no pair is ever seen.  As in the lecture:
+two generators G: A -> B and F: B -> A; discriminators D_B and D_A make G(a) and F(b) indistinguishable from real
+images of their domain (least-squares GAN cost); the generators are cycle-consistent, F(G(a)) ~ a and G(F(b)) ~ b
+(L1, weight 10), plus the identity cost G(b) ~ b, F(a) ~ a (weight 0.5 x 10); each D sees an image pool of 50.
+
+Because the true map is known we can measure what unpaired training found: the paired L1 error of G(a) against
+map(a) on the test split, the cycle L1 |F(G(a)) - a|, and a digit classifier's accuracy on map^-1(G(a)).
+Figure ``translations.png``: rows A, G(A), F(G(A)).
+"""
+import numpy as np
+
+import tinygrad_gen as tg
+from tinygrad_gen import nn, optim
+from tinygrad_gen.data import digits
+from tinygrad_gen.random import generator
+
+from . import digit_classifier
+from .gan_losses import lsgan_discriminator_loss, lsgan_generator_loss
+from .image_pool import ImagePool
+
+
+def secret_map(x):
+    """A -> B: invert the intensity and transpose the 8x8 image ((N, 64) in [0, 1])."""
+    return (1.0 - np.asarray(x).reshape(-1, 8, 8).transpose(0, 2, 1)).reshape(-1, 64)
+
+
+def secret_map_inverse(y):
+    """B -> A: transposing and inverting commute, and each undoes itself."""
+    return secret_map(y)
+
+
+class Translator(nn.Module):
+    """An 8x8 image-to-image generator: conv encoder to 2x2, a fully connected bottleneck (every output pixel may
+    depend on every input pixel, which a transpose needs), transposed-conv decoder back to 8x8, tanh output."""
+
+    def __init__(self, width=32):
+        super().__init__()
+        self.width = width
+        self.encode = nn.Sequential(nn.Conv2d(1, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+                                    nn.Conv2d(width, 2 * width, 4, stride=2, padding=1), nn.LeakyReLU(0.2))
+        self.bottleneck = nn.Sequential(nn.Linear(8 * width, 8 * width), nn.ReLU())
+        self.decode = nn.Sequential(nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1), nn.ReLU(),
+                                    nn.ConvTranspose2d(width, 1, 4, stride=2, padding=1), nn.Tanh())
+
+    def forward(self, x):
+        h = self.bottleneck(self.encode(x).reshape(x.shape[0], 8 * self.width))
+        return self.decode(h.reshape(x.shape[0], 2 * self.width, 2, 2))
+
+
+class PatchDiscriminator(nn.Module):
+    """8x8 image -> a 2x2 map of real/fake scores (a small PatchGAN; least-squares targets 1 and 0)."""
+
+    def __init__(self, width=32):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(1, width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+                                 nn.Conv2d(width, 2 * width, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+                                 nn.Conv2d(2 * width, 1, 3, stride=1, padding=1))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def add_arguments(parser):
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--cycle-weight", type=float, default=10.0)
+    parser.add_argument("--identity-weight", type=float, default=0.5, help="times the cycle weight")
+    parser.add_argument("--pool", type=int, default=50)
+    parser.set_defaults(epochs=20)
+
+
+def to_images(x):
+    return (2.0 * np.asarray(x, np.float32) - 1.0).reshape(-1, 1, 8, 8)
+
+
+def to_pixels(images):
+    return np.clip((np.asarray(images) + 1.0) / 2.0, 0.0, 1.0).reshape(len(images), 64).astype(np.float32)
+
+
+def translate(net, x, batch=500):
+    """Apply a generator to digits (N, 64) in [0, 1], in inference mode; returns (N, 64) in [0, 1]."""
+    with tg.no_grad():
+        return np.concatenate([to_pixels(net(tg.tensor(to_images(x[i:i + batch]))).numpy())
+                               for i in range(0, len(x), batch)])
+
+
+def l1(a, b):
+    return (a - b).abs().mean()
+
+
+def evaluate(G, F_, classifier, x_test, y_test):
+    """Paired L1 |G(a) - map(a)|, cycle L1 |F(G(a)) - a| (pixels in [0, 1]) and accuracy on map^-1(G(a))."""
+    g_a = translate(G, x_test)
+    f_g_a = translate(F_, g_a)
+    return g_a, f_g_a, {
+        "paired_l1": float(np.abs(g_a - secret_map(x_test)).mean()),
+        "cycle_l1": float(np.abs(f_g_a - x_test).mean()),
+        "classifier_acc_on_inverse_map": digit_classifier.accuracy(classifier, secret_map_inverse(g_a), y_test),
+        "paired_l1_identity_baseline": float(np.abs(x_test - secret_map(x_test)).mean()),
+    }
+
+
+def figure(a, g_a, f_g_a):
+    import matplotlib.pyplot as plt
+    n = len(a)
+    fig, axes = plt.subplots(3, n, figsize=(0.8 * n, 2.7))
+    for row, (imgs, name) in enumerate(((a, "A"), (g_a, "G(A)"), (f_g_a, "F(G(A))"))):
+        for c in range(n):
+            axes[row, c].imshow(imgs[c].reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
+            axes[row, c].axis("off")
+        axes[row, 0].set_title(name, fontsize=8, loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def train(args, run):
+    x_train, y_train, x_test, y_test = data = digits()
+    classifier = digit_classifier.load_or_train(run.out, data)
+    half = len(x_train) // 2
+    domain_a, domain_b = to_images(x_train[:half]), to_images(secret_map(x_train[half:]))  # disjoint halves
+
+    tg.manual_seed(args.seed)
+    G, F_, D_A, D_B = Translator(), Translator(), PatchDiscriminator(), PatchDiscriminator()
+    adam = dict(lr=args.lr, betas=(0.5, 0.999))
+    opt_g = optim.Adam(list(G.parameters()) + list(F_.parameters()), **adam)
+    opt_d = optim.Adam(list(D_A.parameters()) + list(D_B.parameters()), **adam)
+    pool_a, pool_b = ImagePool(args.pool), ImagePool(args.pool)
+    modules, optimizers = {"G": G, "F": F_, "D_A": D_A, "D_B": D_B}, {"G": opt_g, "D": opt_d}
+    state = run.restore(modules=modules, optimizers=optimizers) or {}
+    epoch = state.get("epoch", 0)
+    if state:
+        pool_a.load_state(np.asarray(state["pool_a"], np.float32))
+        pool_b.load_state(np.asarray(state["pool_b"], np.float32))
+    lam, lam_id = args.cycle_weight, args.identity_weight * args.cycle_weight
+    steps_per_epoch = half // args.batch
+    bar = run.progress((args.epochs - epoch) * steps_per_epoch, desc="cyclegan")
+    while epoch < args.epochs:
+        order_a, order_b = generator().permutation(half), generator().permutation(len(domain_b))
+        sums = np.zeros(4)
+        for i in range(steps_per_epoch):
+            sl = slice(i * args.batch, (i + 1) * args.batch)
+            a, b = tg.tensor(domain_a[order_a[sl]]), tg.tensor(domain_b[order_b[sl]])
+            # generators: fool both discriminators, come back around the cycle, leave the target domain alone
+            fake_b, fake_a = G(a), F_(b)
+            gan = lsgan_generator_loss(D_B(fake_b)) + lsgan_generator_loss(D_A(fake_a))
+            cycle = l1(F_(fake_b), a) + l1(G(fake_a), b)
+            identity = l1(G(b), b) + l1(F_(a), a)
+            g_loss = gan + lam * cycle + lam_id * identity
+            opt_g.zero_grad()
+            g_loss.backward()
+            opt_g.step()
+            # discriminators: real vs a history of generated images
+            d_loss = (lsgan_discriminator_loss(D_A(a), D_A(pool_a.query(fake_a)))
+                      + lsgan_discriminator_loss(D_B(b), D_B(pool_b.query(fake_b))))
+            opt_d.zero_grad()
+            d_loss.backward()
+            opt_d.step()
+            sums += [gan.item(), cycle.item(), identity.item(), d_loss.item()]
+            bar.update(1)
+        epoch += 1
+        sums /= steps_per_epoch
+        paired = float(np.abs(translate(G, x_test) - secret_map(x_test)).mean())
+        run.log(step=epoch, **dict(zip(("g_gan", "cycle", "identity", "d_loss"), sums.tolist())), paired_l1=paired)
+        bar.set_postfix(cycle=round(sums[1], 3), paired_l1=round(paired, 3))
+        run.save_checkpoint(modules=modules, optimizers=optimizers,
+                            extra={"epoch": epoch, "pool_a": pool_a.state().tolist(),
+                                   "pool_b": pool_b.state().tolist()})
+    run.plot_curves("curves.png", keys=["g_gan", "cycle", "identity", "d_loss", "paired_l1"])
+
+    g_a, f_g_a, metrics = evaluate(G, F_, classifier, x_test, y_test)
+    np.save(run.out / "test_G_A.npy", g_a)
+    np.save(run.out / "test_F_G_A.npy", f_g_a)
+    run.savefig(figure(x_test[:12], g_a[:12], f_g_a[:12]), "translations.png")
+    run.finish({**metrics, "classifier_acc": digit_classifier.accuracy(classifier, x_test, y_test),
+                "epochs": args.epochs, "cycle_weight": lam, "identity_weight": lam_id, "pool": args.pool})
