@@ -5,8 +5,9 @@
 On tiny tensors an op's cost is almost all Python bookkeeping (building the Tensor and the graph node, the backward
 loop), which is what this measures. Each case is timed as ``reps`` rounds; every round times ours and PyTorch's
 (interleaved, so both see the same machine load), each over enough calls to take a few milliseconds. The table shows
-the median time per call and the ratio ours / PyTorch (below 1.0: we are faster). Both libraries use the same
-number of threads (NumPy's BLAS through threadpoolctl when it is installed, PyTorch through set_num_threads).
+the median time per call and the ratio ours / PyTorch (below 1.0: we are faster). Times are this process's CPU time
+by default (``--clock wall`` for elapsed time), so other programs on a shared machine distort them less. Both
+libraries use the same number of threads (NumPy's BLAS through threadpoolctl, PyTorch through set_num_threads).
 """
 import argparse
 import json
@@ -19,32 +20,35 @@ import numpy as np
 import tinygrad_gen as tg
 
 
-def _timer(fn, calls):
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+
+
+def _timer(fn, calls, clock):
     def run():
-        start = time.perf_counter()
+        start = clock()
         for _ in range(calls):
             fn()
-        return (time.perf_counter() - start) / calls
+        return (clock() - start) / calls
     return run
 
 
-def _calibrate(fn, target=0.002):
+def _calibrate(fn, clock, target=0.002):
     """How many calls take about ``target`` seconds (at least one)."""
     fn()
     calls = 1
     while True:
-        start = time.perf_counter()
+        start = clock()
         for _ in range(calls):
             fn()
-        if time.perf_counter() - start > target or calls >= 1 << 16:
+        if clock() - start > target or calls >= 1 << 16:
             return calls
         calls *= 2
 
 
-def compare(ours, theirs, reps):
+def compare(ours, theirs, reps, clock=time.process_time):
     """Median seconds per call of each, measured in interleaved rounds."""
-    calls = max(_calibrate(ours), _calibrate(theirs))
-    run_ours, run_theirs = _timer(ours, calls), _timer(theirs, calls)
+    calls = max(_calibrate(ours, clock), _calibrate(theirs, clock))
+    run_ours, run_theirs = _timer(ours, calls, clock), _timer(theirs, calls, clock)
     a, b = [], []
     for i in range(reps):  # alternate who goes first, so neither always runs on a warmer cache
         if i % 2:
@@ -166,6 +170,8 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1,
                         help="threads for both libraries (default 1: on a shared machine, more measure the load)")
     parser.add_argument("--only", choices=["ops", "mlp"], help="run only the per-op or only the MLP cases")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
+                        help="cpu: this process's CPU time (steady on a shared machine); wall: elapsed time")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args(argv)
     try:
@@ -183,7 +189,7 @@ def main(argv=None):
     print(f"{'case':<44} {'ours (us)':>10} {'torch (us)':>10} {'ratio':>6}")
     for name, ours, theirs in cases:
         reps = args.reps if "MLP" not in name else max(3, args.reps // 3)
-        a, b = compare(ours, theirs, reps)
+        a, b = compare(ours, theirs, reps, CLOCKS[args.clock])
         rows.append({"case": name, "ours_us": a * 1e6, "torch_us": b * 1e6, "ratio": a / b})
         print(f"{name:<44} {a * 1e6:10.1f} {b * 1e6:10.1f} {a / b:6.2f}", flush=True)
     op_ratios = [r["ratio"] for r in rows if "MLP" not in r["case"]]
@@ -191,7 +197,7 @@ def main(argv=None):
         print(f"{'geometric mean of per-op ratios':<44} {'':>10} {'':>10} "
               f"{float(np.exp(np.mean(np.log(op_ratios)))):6.2f}")
     if args.json:
-        meta = {"command": "tgg bench overhead " + " ".join(argv or []), "threads": args.threads,
+        meta = {"command": "tgg bench overhead " + " ".join(argv or []), "threads": args.threads, "clock": args.clock,
                 "machine": platform.platform(), "processor": platform.processor() or platform.machine(),
                 "python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__,
                 "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}

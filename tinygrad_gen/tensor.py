@@ -224,6 +224,9 @@ class Tensor:
         return _ew.Neg.apply(self)
 
     def __matmul__(self, other):
+        if isinstance(other, Tensor) and self.data.ndim >= 2 and other.data.ndim >= 2 \
+                and self.data.shape[-1] == other.data.shape[-2]:
+            return _mm.Matmul.apply(self, other)  # the common case, checked first
         other = self._lift(other)
         if not isinstance(other, Tensor):
             raise TypeError(f"matmul: cannot multiply a tensor of shape {self.shape} by a scalar with @")
@@ -322,7 +325,7 @@ class Tensor:
 
     # ----- reductions -----
     def sum(self, axis=None, keepdims=False):
-        return _red.Sum.apply(self, axis, keepdims)
+        return _red.Sum.apply(self, axis, keepdims) if axis is not None or keepdims else _red.Sum.apply(self)
 
     def mean(self, axis=None, keepdims=False):
         return _red.Mean.apply(self, axis, keepdims)

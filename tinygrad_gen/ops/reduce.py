@@ -20,7 +20,8 @@ def normalize_axis(axis, ndim, op="reduce"):
 
 
 def kept_shape(shape, axes):
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+    """The shape a reduction over ``axes`` (None: all) leaves with keepdims=True."""
+    return tuple(1 if axes is None or i in axes else n for i, n in enumerate(shape))
 
 
 def _expand_back(g, shape, axes, keepdims):
@@ -34,9 +35,9 @@ class Sum(Function):
     """z = sum of a over axes.  backward: da = g broadcast back over the summed axes (each a_i has dz/da_i = 1)."""
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
-        axes = normalize_axis(axis, a.ndim, "sum")
+        axes = None if axis is None else normalize_axis(axis, a.ndim, "sum")  # None: all (the common case)
         ctx.meta = (a.shape, axes, keepdims)
-        return a.sum(axis=None if axis is None else axes, keepdims=keepdims)
+        return a.sum(axis=axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, g):
