@@ -270,7 +270,8 @@ def backward(tensor, grad=None, retain_graph=None, create_graph=False):
         if tensor.data.size != 1:
             raise RuntimeError(f"backward: grad can be implied only for a single-element tensor, got shape "
                                f"{tensor.shape}; pass grad= of that shape")
-        grad = _make(_ones_like(tensor.data), None, 0)
+        data = tensor.data
+        grad = _make(backend.xp_of(data).array(1, data.dtype).reshape(data.shape), None, 0)  # d out / d out
     else:
         grad = grad if isinstance(grad, Tensor) else Tensor(grad)
         if grad.shape != tensor.shape:
@@ -365,7 +366,3 @@ def _check_finite(node, g):
         where = getattr(node, "where", None) or "<unknown: the op was created outside detect_anomaly>"
         raise FloatingPointError(f"detect_anomaly: the backward of {node.fn.__name__} produced NaN or Inf; "
                                  f"the op was created at {where}")
-
-
-def _ones_like(a):
-    return np.ones_like(a) if type(a) is np.ndarray else __import__("cupy").ones_like(a)
