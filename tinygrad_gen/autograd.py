@@ -162,20 +162,34 @@ class Function:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as e:
             raise _named(e, cls.__name__, arrays) from e
-        if not (_Mode.grad and True in needs):
-            if type(out) is tuple:
-                return tuple([_make(o, None, 0) for o in out])
-            return _make(out, None, 0)
-        if _Mode.anomaly:
+        record = _Mode.grad and True in needs
+        if record and _Mode.anomaly:
             ctx.where = _user_frame()
         if type(out) is tuple:
-            outs = tuple([_make(o, ctx, i) for i, o in enumerate(out)])
-            ctx.outputs = tuple([weakref.ref(o) for o in outs])
-            ctx.output_meta = tuple([(o.data.shape, o.data.dtype) for o in outs])  # for zero grads of unused ones
-            return outs
-        t = _make(out, ctx, 0)
-        ctx.outputs = (weakref.ref(t),)
+            return _several_outputs(ctx, out, record)
+        if type(out) is not np.ndarray and isinstance(out, np.generic):
+            out = np.asarray(out)  # NumPy turns 0-d results into scalars; the engine keeps arrays
+        t = _new_tensor(Tensor)  # the output, built without __init__'s checks (the array is known good)
+        t.data = out
+        t.grad = None
+        t._index = 0
+        if record:  # the output points at its node; the node holds it only weakly (no reference cycle)
+            t._ctx = ctx
+            t.requires_grad = True
+            ctx.outputs = (weakref.ref(t),)
+        else:
+            t._ctx = None
+            t.requires_grad = False
         return t
+
+
+def _several_outputs(ctx, out, record):
+    if not record:
+        return tuple([_make(o, None, 0) for o in out])
+    outs = tuple([_make(o, ctx, i) for i, o in enumerate(out)])
+    ctx.outputs = tuple([weakref.ref(o) for o in outs])
+    ctx.output_meta = tuple([(o.data.shape, o.data.dtype) for o in outs])  # for zero grads of unused ones
+    return outs
 
 
 def _named(error, op, arrays):
@@ -190,7 +204,7 @@ def _named(error, op, arrays):
 
 def _make(array, ctx, index):
     """A Tensor for an op's output, built without __init__'s checks (the array is known good)."""
-    if isinstance(array, np.generic):
+    if type(array) is not np.ndarray and isinstance(array, np.generic):
         array = np.asarray(array)  # NumPy turns 0-d results into scalars; the engine keeps arrays
     t = _new_tensor(Tensor)
     t.data = array
