@@ -128,8 +128,9 @@ def run(checks, out=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="tgg gradcheck", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="tgg gradcheck", formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     description="Check backward rules against central finite differences.",
+                                     epilog=__doc__.split("\n\n", 1)[1])
     parser.add_argument("file", nargs="?", help="a Python file whose Function subclasses are checked")
     parser.add_argument("--op", action="append", help="check only this op (or Function class); repeatable")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
