@@ -4,6 +4,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from tinygrad_gen import gradcheck_cli
 from tinygrad_gen.op_cases import all_cases
 
@@ -88,3 +90,15 @@ def test_tgg_command_exits_with_status_1_on_the_wrong_backward(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 1
     assert "numerical" in result.stdout and "analytical" in result.stdout
+
+
+def test_an_unknown_op_name_is_refused_with_the_known_ones():
+    with pytest.raises(SystemExit, match="unknown op no_such_op; known: .*matmul"):
+        gradcheck_cli.main(["--op", "no_such_op"])
+
+
+def test_a_file_without_functions_is_refused(tmp_path):
+    path = tmp_path / "empty.py"
+    path.write_text("x = 1\n")
+    with pytest.raises(SystemExit, match="defines no subclass of tinygrad_gen.Function"):
+        gradcheck_cli.main([str(path)])
