@@ -153,6 +153,7 @@ def add_arguments(parser):
     g.add_argument("--eval-every", type=int, default=250)
     g.add_argument("--eval-batches", type=int, default=50)
     g.add_argument("--checkpoint-every", type=int, default=250)
+    g.add_argument("--sample-length", type=int, default=200, help="characters of sample.txt written at the end")
     parser.set_defaults(steps=2000)
 
 
@@ -202,7 +203,8 @@ def train(args, run):
     val_loss = evaluate(model, val_ids, starts, args.context)
     run.plot_curves("loss.png", keys=["train_loss", "val_loss"])
     prompt = vocab.decode(val_ids[:args.context // 2].tolist())
-    text = vocab.decode(model.generate(vocab.encode(prompt), 200, temperature=0.8, top_k=20)[0].tolist())
+    ids = model.generate(vocab.encode(prompt), args.sample_length, temperature=0.8, top_k=20)[0]
+    text = vocab.decode(ids)
     (run.out / "sample.txt").write_text(text, encoding="utf-8")
     run.finish({"val_loss": val_loss, "ms_per_step": 1000 * elapsed / max(1, args.steps),
                 "steps": args.steps, "parameters": int(sum(p.size for p in model.parameters()))})

@@ -10,7 +10,8 @@ from tinygrad_gen import optim, train as tgg_train, sample as tgg_sample
 from tinygrad_gen.models.gpt import (GPT, GPTConfig, configure_optimizer, evaluate, lr_schedule, random_batch,
                                      val_starts, windows)
 
-TINY = ["--layers", "1", "--width", "16", "--heads", "2", "--context", "8", "--batch-size", "4"]
+TINY = ["--layers", "1", "--width", "16", "--heads", "2", "--context", "8", "--batch-size", "4",
+        "--sample-length", "8"]
 
 
 def _tiny_gpt(vocab=11, context=8):
