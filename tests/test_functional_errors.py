@@ -151,3 +151,8 @@ def test_reparameterize_eps_that_does_not_broadcast_is_an_error():
 def test_reparameterize_mu_and_logvar_that_do_not_broadcast_is_an_error():
     with pytest.raises(ValueError, match=r"reparameterize: mu \(2, 3\), logvar \(4,\)"):
         F.reparameterize(tg.randn(2, 3), tg.randn(4))
+
+
+def test_cross_entropy_with_unknown_reduction_is_an_error():
+    with pytest.raises(ValueError, match="cross_entropy: reduction must be"):
+        F.cross_entropy(tg.randn(2, 3), np.array([0, 1]), reduction="avg")

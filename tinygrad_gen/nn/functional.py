@@ -54,14 +54,14 @@ def _broadcasts_to(shape, target):
     return _broadcastable(shape, target) == tuple(target)
 
 
+def _check_reduction(reduction, op):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
 def _reduce(loss, reduction, op):
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    _check_reduction(reduction, op)
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
 
 
 # ----- activations (the Functions live in ops/elementwise.py and ops/softmax.py) -----
@@ -338,15 +338,14 @@ def cross_entropy(logits, target, ignore_index=-100, reduction="mean"):
         axis = 1 if logits.ndim >= 2 else 0
         return _reduce(-(target * logits.log_softmax(axis=axis)).sum(axis=axis), reduction, "cross_entropy")
     t = _class_target("cross_entropy", logits, target, ignore_index)
-    if logits.ndim != 2:  # (C,) or (N, C, d1, ...): the fused op takes rows of logits, so put classes last
-        c = logits.shape[0 if logits.ndim == 1 else 1]
-        rows = logits.transpose(0, *range(2, logits.ndim), 1) if logits.ndim > 2 else logits
-        loss = CrossEntropy.apply(rows.reshape(-1, c), t.reshape(-1), ignore_index).reshape(t.shape)
-    else:
-        loss = CrossEntropy.apply(logits, t, ignore_index)
-    if reduction == "mean":
-        return loss.sum() / Tensor((t != ignore_index).sum().astype(loss.dtype))  # stays on the device: no sync
-    return _reduce(loss, reduction, "cross_entropy")
+    _check_reduction(reduction, "cross_entropy")
+    if logits.ndim == 2:
+        return CrossEntropy.apply(logits, t, ignore_index, reduction)
+    # (C,) or (N, C, d1, ...): the fused op takes rows of logits, so put the classes last
+    c = logits.shape[0 if logits.ndim == 1 else 1]
+    rows = logits.transpose(0, *range(2, logits.ndim), 1) if logits.ndim > 2 else logits
+    loss = CrossEntropy.apply(rows.reshape(-1, c), t.reshape(-1), ignore_index, reduction)
+    return loss.reshape(t.shape) if reduction == "none" else loss
 
 
 def nll_loss(logp, target, ignore_index=-100, reduction="mean"):

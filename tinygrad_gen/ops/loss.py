@@ -1,5 +1,4 @@
-"""Fused losses on logits, stable at logits of +-1e4: softmax cross-entropy and binary cross-entropy with logits.
-Both return the per-element loss; the caller reduces it ("mean", "sum" or "none")."""
+"""Fused losses on logits, stable at logits of +-1e4: softmax cross-entropy and binary cross-entropy with logits."""
 import numpy as np
 
 from ..autograd import Function, is_grad_enabled
@@ -17,12 +16,13 @@ def softmax_shift(x):
 
 
 class CrossEntropy(Function):
-    """loss[r] = logsumexp(x[r, :]) - x[r, t[r]] for logits x (R, C), 0 where t == ignore_index.
+    """loss[r] = logsumexp(x[r, :]) - x[r, t[r]] for logits x (R, C), 0 where t == ignore_index, then reduced:
+    "none" keeps the rows, "sum" adds them, "mean" divides the sum by the number of kept rows n.
     logsumexp is computed as c + log sum exp(x - c) with the shift c of ``softmax_shift``: stable at x = +-1e4.
-    backward: dx[r, :] = g[r] * (softmax(x[r]) - onehot(t[r])) on kept rows, 0 on ignored ones
-              (d logsumexp / dx_c = softmax_c, d x_t / dx_c = [c = t])."""
+    backward: dx[r, :] = g_r * (softmax(x[r]) - onehot(t[r])) with g_r = g[r] ("none"), g ("sum") or g / n ("mean")
+              on kept rows and 0 on ignored ones (d logsumexp / dx_c = softmax_c, d x_t / dx_c = [c = t])."""
     @staticmethod
-    def forward(ctx, x, target, ignore_index):
+    def forward(ctx, x, target, ignore_index, reduction):
         xp = xp_of(x)
         keep = target != ignore_index
         t = xp.where(keep, target, 0)                                  # a safe class index at ignored rows
@@ -31,27 +31,31 @@ class CrossEntropy(Function):
         np.exp(e, out=e)
         s = e @ xp.ones(x.shape[1], dtype=x.dtype)                     # row sums by BLAS: faster than e.sum(1)
         picked = xp.take_along_axis(x, t[:, None], axis=1)[:, 0]
-        loss = (np.log(s) + (c[:, 0] if c.ndim else c) - picked) * keep
+        loss = ((np.log(s) + (c[:, 0] if c.ndim else c) - picked) * keep).astype(x.dtype, copy=False)
+        weight = keep.astype(x.dtype)                                  # d loss_out / d loss[r]
+        if reduction == "mean":
+            weight /= keep.sum()                                       # n stays on the device: no host sync
         ctx.save_for_backward(x, e, s)
-        ctx.meta = (t, keep)
-        return loss.astype(x.dtype, copy=False)
+        ctx.meta = (t, weight)
+        return loss if reduction == "none" else loss @ weight if reduction == "mean" else loss.sum()
 
     @staticmethod
     def backward(ctx, g):
         from ..tensor import Tensor
         x, e, s = ctx.saved_tensors
-        t, keep = ctx.meta
+        t, weight = ctx.meta
         xp = xp_of(x.data)
-        w = g.data * keep
+        rows = xp.arange(len(t))
         if not is_grad_enabled():
-            # the same formula on arrays, in two passes: softmax * w, then -w at each row's target
+            # the same formula on arrays, in two passes: softmax * g_r, then -g_r at each row's target
+            w = g.data * weight
             dx = e.data * (w / s.data)[:, None]
-            dx[xp.arange(len(t)), t] -= w
-            return Tensor(dx), None, None
+            dx[rows, t] -= w
+            return Tensor(dx), None, None, None
         # building a graph for a double backward: softmax(x) must be a function of x
         onehot = xp.zeros(x.shape, dtype=x.dtype)
-        onehot[xp.arange(len(t)), t] = 1
-        return (x.softmax(axis=1) - Tensor(onehot)) * (g * Tensor(keep.astype(x.dtype))).unsqueeze(1), None, None
+        onehot[rows, t] = 1
+        return (x.softmax(axis=1) - Tensor(onehot)) * (g * Tensor(weight)).unsqueeze(1), None, None, None
 
 
 class BCEWithLogits(Function):
