@@ -226,6 +226,7 @@ def train(args, run):
     if state is not None:
         step, elapsed = state["step"], state["elapsed"]
         rng.bit_generator.state = state["batch_rng"]
+    accuracies = None
     bar = run.progress(args.steps, desc="bert")
     bar.update(step)
     while step < args.steps:
@@ -245,12 +246,12 @@ def train(args, run):
         bar.set_postfix(mlm=f"{mlm_loss.item():.3f}", nsp=f"{nsp_loss.item():.3f}")
         row = {"mlm_loss": mlm_loss.item(), "nsp_loss": nsp_loss.item(), "lr": lr}
         if step % args.eval_every == 0 or step == args.steps:
-            row["mlm_acc"], row["nsp_acc"] = evaluate_pretraining(model, eval_batches)
+            row["mlm_acc"], row["nsp_acc"] = accuracies = evaluate_pretraining(model, eval_batches)
         if step % 10 == 0 or "mlm_acc" in row:
             run.log(step=step, **row)
         if step % args.checkpoint_every == 0 or step == args.steps:
             run.save_checkpoint(**parts, extra={"step": step, "elapsed": elapsed, "batch_rng": rng.bit_generator.state})
-    mlm_acc, nsp_acc = evaluate_pretraining(model, eval_batches)
+    mlm_acc, nsp_acc = accuracies or evaluate_pretraining(model, eval_batches)   # or: resumed after the end
     # the baseline guesses the word most often masked in a sample of training batches
     sample_rng = np.random.default_rng(4321)
     baseline = unigram_baseline([data.batch(args.batch_size, sample_rng)["mlm_labels"] for _ in range(50)],

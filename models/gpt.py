@@ -176,6 +176,7 @@ def train(args, run):
     if state is not None:
         step, elapsed = state["step"], state["elapsed"]
         rng.bit_generator.state = state["batch_rng"]
+    val_loss = None
     bar = run.progress(args.steps, desc="gpt")
     bar.update(step)
     while step < args.steps:
@@ -195,12 +196,13 @@ def train(args, run):
         bar.set_postfix(loss=f"{loss:.3f}")
         row = {"train_loss": loss, "lr": lr}
         if step % args.eval_every == 0 or step == args.steps:
-            row["val_loss"] = evaluate(model, val_ids, starts, args.context)
+            row["val_loss"] = val_loss = evaluate(model, val_ids, starts, args.context)
         if step % 10 == 0 or "val_loss" in row:
             run.log(step=step, **row)
         if step % args.checkpoint_every == 0 or step == args.steps:
             run.save_checkpoint(**parts, extra={"step": step, "elapsed": elapsed, "batch_rng": rng.bit_generator.state})
-    val_loss = evaluate(model, val_ids, starts, args.context)
+    if val_loss is None:   # resumed after the last step
+        val_loss = evaluate(model, val_ids, starts, args.context)
     run.plot_curves("loss.png", keys=["train_loss", "val_loss"])
     prompt = vocab.decode(val_ids[:args.context // 2].tolist())
     ids = model.generate(vocab.encode(prompt), args.sample_length, temperature=0.8, top_k=20)[0]
