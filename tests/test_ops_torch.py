@@ -37,6 +37,7 @@ TORCH = {
     "abs": torch.abs,
     "clip": lambda a: a.clamp(-0.5, 0.5),
     "erf": torch.erf,
+    "normal_cdf": torch.special.ndtr,
     "masked_fill": lambda a: a.masked_fill(torch.from_numpy(_pattern(tuple(a.shape))), -1.0),
     "where": lambda a, b: torch.where(torch.from_numpy(_pattern(tuple(_bshape(a, b)))), a, b),
     "sum": lambda a: a.sum(),

@@ -276,6 +276,8 @@ _erf64 = np.frompyfunc(math.erf, 1, 1)
 def erf(x):
     """The error function. float64 goes through math.erf (exact, used by gradchecks); float32 uses the
     Abramowitz-Stegun 7.1.26 rational approximation (|error| < 1.5e-7, below float32 resolution)."""
+    if isinstance(x, np.generic):
+        x = np.asarray(x)  # arithmetic on a 0-d array gives a NumPy scalar
     if x.dtype == np.float64 and type(x) is np.ndarray:
         return np.asarray(_erf64(x), dtype=np.float64)  # frompyfunc gives a bare float for 0-d input
     if type(x) is not np.ndarray:
@@ -289,20 +291,38 @@ def erf(x):
     return (s * (1 - poly * xp.exp(-a * a))).astype(x.dtype, copy=False)
 
 
-class Gelu(Function):
-    """z = a * Phi(a), Phi the standard normal CDF = (1 + erf(a / sqrt 2)) / 2 (PyTorch's exact GELU).
-    backward: da = g * (Phi(a) + a * phi(a)), phi(a) = exp(-a^2 / 2) / sqrt(2 pi)."""
+class NormalCdf(Function):
+    """z = Phi(a) = (1 + erf(a / sqrt 2)) / 2, the standard normal CDF.  backward: da = g * phi(a), with the density
+    phi(a) = exp(-a^2 / 2) / sqrt(2 pi).  ``cached`` hands in Phi(a) when the caller has already computed it."""
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx, a, cached=None):
         ctx.save_for_backward(a)
-        return a * (0.5 * (1 + erf(a * _SQRT_HALF)))
+        return cached if cached is not None else 0.5 * (1 + erf(a * _SQRT_HALF))
 
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        cdf = (1 + (a * _SQRT_HALF).erf()) * 0.5
-        pdf = (a * a * -0.5).exp() * _INV_SQRT_2PI
-        return g * (cdf + a * pdf)
+        return g * _normal_pdf(a)
+
+
+def _normal_pdf(a):
+    return (a * a * -0.5).exp() * _INV_SQRT_2PI
+
+
+class Gelu(Function):
+    """z = a * Phi(a), Phi the standard normal CDF = (1 + erf(a / sqrt 2)) / 2 (PyTorch's exact GELU).
+    backward: da = g * (Phi(a) + a * phi(a)), phi(a) = exp(-a^2 / 2) / sqrt(2 pi) (product rule, Phi' = phi)."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        ctx.cdf = 0.5 * (1 + erf(a * _SQRT_HALF))  # reused by backward: erf is the costly part
+        return a * ctx.cdf
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        cdf = NormalCdf.apply(a, cached=ctx.cdf)  # Phi(a) as a function of a, so a double backward sees phi
+        return g * (cdf + a * _normal_pdf(a))
 
 
 class Erf(Function):
