@@ -40,8 +40,8 @@ def device_of(array):
 
 
 def xp_of(array):
-    """The array module (numpy or cupy) that owns ``array``."""
-    return np if type(array) is np.ndarray else cupy()
+    """The array module (numpy or cupy) that owns ``array`` (NumPy scalars, which 0-d arithmetic gives, are NumPy's)."""
+    return np if type(array) is np.ndarray or isinstance(array, np.generic) else cupy()
 
 
 def xp_for(device):
