@@ -271,6 +271,7 @@ def train(args, run):
     plot_finetuning(run, ft_losses, sc_losses)
     run.finish({"mlm_acc": mlm_acc, "mlm_unigram_baseline": baseline, "nsp_acc": nsp_acc,
                 "finetune_acc": finetune_acc, "scratch_acc": scratch_acc,
+                "finetune_majority_baseline": float(max(test_set[3].mean(), 1 - test_set[3].mean())),
                 "ms_per_step": 1000 * elapsed / max(1, args.steps), "vocab_size": len(vocab),
                 "finetune_train_sentences": int(len(train_set[3])), "finetune_test_sentences": int(len(test_set[3]))})
     return model
