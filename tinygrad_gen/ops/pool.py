@@ -3,30 +3,47 @@
 Pooling is linear in the pixels it picks (max: one per window, fixed by the forward; average: all, weighted 1/K), so
 each backward is a scatter whose own backward is the matching gather: double backward comes for free.
 """
+import numpy as np
+
 from ..autograd import Function
 from ..backend import xp_of
 from .windows import col2im, windows
 
 
-def _flat_windows(x, kernel, stride, out_hw):
-    """(N, C, Ho, Wo, kh*kw): each output position's window as one row (a copy)."""
-    n, c = x.shape[:2]
-    win = windows(x, kernel, stride, out_hw).transpose(0, 1, 4, 5, 2, 3)
-    return win.reshape(n, c, out_hw[0], out_hw[1], kernel[0] * kernel[1])
+def _offsets(kernel):
+    """The kernel offsets (i, j) in row-major order: offset number k is (k // kw, k % kw)."""
+    return [(i, j) for i in range(kernel[0]) for j in range(kernel[1])]
+
+
+def _slab(a, offset, stride, out_hw):
+    """The pixels of ``a`` (N, C, H, W) under kernel offset (i, j) of every window: a strided (N, C, Ho, Wo) view."""
+    (i, j), (sh, sw), (ho, wo) = offset, stride, out_hw
+    return a[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw]
 
 
 class MaxPool2d(Function):
-    """y[n,c,p,q] = max over the window at (p, q); ``idx`` (the arg-max inside each window, the first of ties as in
-    PyTorch) is found here unless given.
+    """y[n,c,p,q] = max over the window at (p, q); ``idx`` (the offset number of each window's arg-max, the first of
+    ties as in PyTorch) is found here unless given.
     backward: the window's arg-max pixel gets g[n,c,p,q], the others 0 (added up where windows overlap)."""
     @staticmethod
     def forward(ctx, x, geom, idx=None):
         kernel, stride, out_hw = geom
-        rows = _flat_windows(x, kernel, stride, out_hw)
-        if idx is None:
-            idx = rows.argmax(axis=-1)[..., None]
+        xp = xp_of(x)
+        offsets = _offsets(kernel)
+        if idx is None:  # a running max over the kh*kw offsets: K passes over output-sized slabs, no window copy
+            y = _slab(x, offsets[0], stride, out_hw).copy()
+            idx = xp.zeros(y.shape, dtype=np.int32)
+            for k, offset in enumerate(offsets[1:], 1):
+                slab = _slab(x, offset, stride, out_hw)
+                better = slab > y  # strict: a tie keeps the earlier offset
+                xp.copyto(y, slab, where=better)
+                xp.copyto(idx, k, where=better)
+        else:  # the gather at given arg-max offsets (max pooling's double backward)
+            y = xp.zeros(idx.shape, dtype=x.dtype)
+            for k, offset in enumerate(offsets):
+                xp.copyto(y, _slab(x, offset, stride, out_hw), where=idx == k)
         ctx.meta = (geom, idx, x.shape)
-        return xp_of(x).take_along_axis(rows, idx, axis=-1)[..., 0]
+        return y
 
     @staticmethod
     def backward(ctx, g):
@@ -40,11 +57,12 @@ class MaxPoolScatter(Function):
     @staticmethod
     def forward(ctx, g, geom, idx, shape):
         kernel, stride, out_hw = geom
-        hit = xp_of(g).arange(kernel[0] * kernel[1]) == idx         # one-hot of each window's arg-max
-        rows = hit * g[..., None]
-        cols = rows.reshape(g.shape + tuple(kernel)).transpose(0, 1, 4, 5, 2, 3)
+        xp = xp_of(g)
+        out = xp.zeros(shape, dtype=g.dtype)
+        for k, offset in enumerate(_offsets(kernel)):
+            _slab(out, offset, stride, out_hw)[...] += xp.where(idx == k, g, 0)
         ctx.meta = (geom, idx)
-        return col2im(cols, shape, stride)
+        return out
 
     @staticmethod
     def backward(ctx, h):
