@@ -168,3 +168,15 @@ def train(args, run):
                 "fdd_noise": frechet_feature_distance(
                     digit_classifier.predict(classifier, np.random.default_rng(1).random((N_EVAL, 64)))[1],
                     digit_classifier.predict(classifier, x_test)[1])})
+
+
+def sample(args):
+    """tgg sample dcgan --ckpt DIR [--n N]: a grid of N digits from the trained generator (``samples.png``)."""
+    from tinygrad_gen.run import load_checkpoint, load_config
+    config = load_config(args.ckpt)
+    G = Generator(config.z_dim)
+    load_checkpoint(args.ckpt, modules={"G": G})
+    images = generate(G, args.n, config.z_dim, seed=args.seed)
+    fig = grid_figure(images, f"{args.n} samples, seed {args.seed}")
+    fig.savefig(f"{args.out}/samples.png", dpi=110, bbox_inches="tight")
+    np.save(f"{args.out}/samples_n{args.n}.npy", images)

@@ -206,3 +206,16 @@ def train(args, run):
         / max(summary["minimax"]["g_grad_norm_first10_mean"], 1e-30),
         "saturation_per_step": sat,
     })
+
+
+def sample(args):
+    """tgg sample gan1d --ckpt DIR [--n N]: N draws of G(z) and the strip panel of the trained G and D."""
+    from tinygrad_gen.run import load_checkpoint
+    G, D = Generator(), Discriminator()
+    load_checkpoint(args.ckpt, modules={"G": G, "D": D})
+    snap = snapshot(G, D, step=args.seed, n=max(args.n, 2))
+    snap["step"] = "trained"
+    strip_figure([snap], mixture_1d()).savefig(f"{args.out}/samples.png", dpi=110, bbox_inches="tight")
+    with tg.no_grad():
+        z = np.random.default_rng(args.seed).standard_normal((args.n, 1)).astype(np.float32)
+        np.save(f"{args.out}/samples_n{args.n}.npy", G(tg.tensor(z)).numpy()[:, 0])
