@@ -37,7 +37,3 @@ def assert_matches_torch(fn, torch_fn, arrays, dtype=np.float64, seed=0, grads=T
     for i, (a, b) in enumerate(zip(ours, theirs)):
         assert a.grad is not None, f"input {i} got no gradient"
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), **tol, err_msg=f"gradient of input {i}")
-
-
-def randn(rng, *shape):
-    return rng.standard_normal(shape)

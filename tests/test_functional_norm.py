@@ -53,8 +53,8 @@ def test_layer_norm_matches_torch(case, dtype):
 def batch_norm_cases(draw):
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
     c = draw(st.integers(1, 3))
-    shape = draw(st.sampled_from([(draw(st.integers(2, 4)), c), (2, c, draw(st.integers(1, 3)), draw(st.integers(1, 3))),
-                                  (1, c, 2, 2), (3, c, 2)]))
+    n, h, w = draw(st.integers(2, 4)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    shape = draw(st.sampled_from([(n, c), (2, c, h, w), (1, c, 2, 2), (3, c, 2)]))
     return rng.standard_normal(shape), rng.standard_normal(c), rng.standard_normal(c)
 
 

@@ -122,7 +122,8 @@ def linear(x, w, b=None):
 
 
 def _conv_checks(op, x, w, b, stride, padding, transpose):
-    """Shapes of x, w, b and the stride/padding pairs of a convolution; w is (out, in, ..) or, transposed, (in, out, ..)."""
+    """Check x, w, b of a convolution (w is (out, in, ..), or (in, out, ..) when transposed); returns the
+    stride and padding as pairs."""
     if x.ndim != 4 or w.ndim != 4:
         raise ValueError(f"{op}: expected x (N, C, H, W) and a 4-D weight, got x {x.shape} and weight {w.shape}")
     in_ch, out_ch = (w.shape[0], w.shape[1]) if transpose else (w.shape[1], w.shape[0])

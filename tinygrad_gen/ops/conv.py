@@ -7,8 +7,9 @@ Three array maps do all the work, and each op's backward is made of the other tw
     conv_weight_grad(x, g) = the adjoint of w -> conv(x, w): g^T @ cols
 
 so conv_transpose2d's forward is conv2d's input gradient and its input gradient is conv2d's forward. The cols
-matrix is laid out channels-last, (N*Ho*Wo, kh*kw*C), so its copies run over C contiguous channels at a time. Every backward
-is written with these differentiable ops, hence second derivatives (e.g. a GAN's R1 gradient penalty) just work.
+matrix is laid out channels-last, (N*Ho*Wo, kh*kw*C), so its copies run over C contiguous channels at a time.
+Every backward is written with these differentiable ops, hence second derivatives (e.g. a GAN's R1 gradient
+penalty) just work.
 """
 from .. import dispatch
 from ..autograd import Function
@@ -69,7 +70,8 @@ def _add_bias(y, b):
 class Conv2d(Function):
     """y = conv(x, w) + b[o].
     backward: dx = conv_transpose(g, w) (each x pixel gets w-weighted g from every window it sits in),
-              dw = sum over n, p, q of g[n,o,p,q] * x-window[n,c,i,j,p,q] (i.e. g @ cols^T), db = sum of g over n, p, q."""
+              dw[o,c,i,j] = sum over n, p, q of g[n,o,p,q] * x[n,c,p*s+i-pad,q*s+j-pad] (i.e. g^T @ cols),
+              db = sum of g over n, p, q."""
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, out_hw):
         ctx.save_for_backward(x, w)

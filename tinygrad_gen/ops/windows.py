@@ -66,7 +66,7 @@ def nhwc_padded(x, ph, pw):
 
 
 def windows_nhwc(x, kernel, stride, out_hw):
-    """View of shape (N, Ho, Wo, kh, kw, C) of a channels-last x: [n, p, q, i, j, c] = x[n, p * sh + i, q * sw + j, c]."""
+    """View (N, Ho, Wo, kh, kw, C) of a channels-last x: [n, p, q, i, j, c] = x[n, p * sh + i, q * sw + j, c]."""
     (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_hw
     s0, s1, s2, s3 = x.strides
     return as_strided(x, (x.shape[0], ho, wo, kh, kw, x.shape[3]), (s0, s1 * sh, s2 * sw, s1, s2, s3))
