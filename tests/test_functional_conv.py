@@ -201,3 +201,8 @@ def test_pool_gradgradcheck(case, name):
 
 def test_max_pool2d_of_a_chw_image_keeps_three_axes():
     assert F.max_pool2d(tg.randn(3, 4, 6), 2).shape == (3, 2, 3)
+
+
+def test_max_pool2d_tie_sends_the_gradient_to_the_first_maximum_like_torch():
+    x = np.round(np.random.default_rng(4).standard_normal((1, 2, 6, 6)))  # many ties within windows
+    assert_matches_torch(lambda x: F.max_pool2d(x, 3, 2), lambda x: T.max_pool2d(x, 3, 2), [x])

@@ -32,12 +32,11 @@ class MaxPool2d(Function):
         offsets = _offsets(kernel)
         if idx is None:  # a running max over the kh*kw offsets: K passes over output-sized slabs, no window copy
             y = _slab(x, offsets[0], stride, out_hw).copy()
-            idx = xp.zeros(y.shape, dtype=np.int32)
+            idx = xp.zeros(y.shape, dtype=np.int8 if len(offsets) < 128 else np.int32)
             for k, offset in enumerate(offsets[1:], 1):
                 slab = _slab(x, offset, stride, out_hw)
-                better = slab > y  # strict: a tie keeps the earlier offset
-                xp.copyto(y, slab, where=better)
-                xp.copyto(idx, k, where=better)
+                idx = xp.where(slab > y, k, idx)  # strict: a tie keeps the earlier offset
+                np.maximum(y, slab, out=y)
         else:  # the gather at given arg-max offsets (max pooling's double backward)
             y = xp.zeros(idx.shape, dtype=x.dtype)
             for k, offset in enumerate(offsets):
