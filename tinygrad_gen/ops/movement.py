@@ -15,12 +15,11 @@ class Reshape(Function):
     """z = a viewed with a new shape.  backward: da = g reshaped to a's shape."""
     @staticmethod
     def forward(ctx, a, shape):
-        ctx.shape = a.shape
         return a.reshape(shape)
 
     @staticmethod
     def backward(ctx, g):
-        return g.reshape(ctx.shape), None
+        return g.reshape(ctx.inputs[0].shape), None
 
 
 class Transpose(Function):
