@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from tinygrad_gen.data import mixture_1d
-from tinygrad_gen.models import gan1d
 from tinygrad_gen.train import main
 
 

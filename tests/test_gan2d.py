@@ -21,6 +21,16 @@ def test_packed_discriminator_judges_m_samples_concatenated():
     np.testing.assert_array_equal(packed, by_hand)
 
 
+def test_top_k_keeps_the_generated_samples_rated_most_real_and_shrinks_k_over_the_run():
+    args = build_parser("gan2d", gan2d).parse_args(["--topk", "0.25", "--steps", "100"])
+    logits = tg.tensor(np.array([[0.3], [-2.0], [5.0], [1.0], [0.0], [-1.0], [4.0], [2.0]], np.float32),
+                       requires_grad=True)
+    assert sorted(gan2d.top_k(logits, args, step=100).numpy()[:, 0].tolist()) == [4.0, 5.0]
+    assert gan2d.top_k(logits, args, step=0).shape == (8, 1)
+    gan2d.top_k(logits, args, step=100).sum().backward()  # only the kept samples teach G
+    np.testing.assert_array_equal(logits.grad.numpy()[:, 0], [0, 0, 1, 0, 0, 0, 1, 0])
+
+
 def test_batch_not_a_multiple_of_pack_is_rejected(tmp_path):
     with pytest.raises(ValueError, match="multiple of --pack"):
         main(["gan2d", "--batch", "30", "--pack", "4", "--out", str(tmp_path)])

@@ -1,7 +1,6 @@
 """GAN costs against their closed forms: values, gradients with respect to the logits, and the R1 penalty's double
 backward."""
 import numpy as np
-import pytest
 from hypothesis import given, strategies as st
 from hypothesis.extra.numpy import arrays
 
