@@ -54,7 +54,7 @@ def add_arguments(parser):
                         help="D-only steps before the minimax-vs-ns comparison")
     parser.add_argument("--saturation-steps", type=int, default=300, help="G steps per loss in the comparison")
     parser.add_argument("--saturation-lr", type=float, default=0.05, help="G's SGD learning rate in the comparison")
-    parser.add_argument("--log-every", type=int, default=5, help="steps between rows of metrics.csv")
+    parser.add_argument("--log-every", type=int, default=1, help="steps between rows of metrics.csv")
     parser.set_defaults(steps=1500)
 
 
