@@ -162,3 +162,26 @@ def test_train_bert_reports_pretraining_and_finetuning_metrics(tmp_path):
         assert 0 <= metrics[key] <= 1, key
     for figure in ("loss.png", "attention.png"):
         assert (out / figure).is_file()
+
+
+def test_topic_task_labels_sentences_by_the_two_largest_documents_and_holds_out_every_fourth():
+    from tinygrad_gen.models.bert import topic_task
+    v = _vocab()
+    docs = [["w1 w2"] * 3, ["w3 w4 w5"] * 8, ["w6"] * 5, ["w7 w8"] * 2]
+    (ids, segments, keep, labels), (t_ids, _, _, t_labels) = topic_task(docs, v, max_len=6)
+    assert len(labels) + len(t_labels) == 8 + 5 and len(t_labels) == 2 + 2   # sentences 0 and 4 of each
+    first_words = [v.itos[i] for i in np.concatenate([ids, t_ids])[:, 1]]
+    all_labels = np.concatenate([labels, t_labels])
+    assert {w for w, y in zip(first_words, all_labels) if y == 0} == {"w6"}     # 5 sentences: class 0
+    assert {w for w, y in zip(first_words, all_labels) if y == 1} == {"w3"}     # 8 sentences: class 1
+    np.testing.assert_array_equal(ids[labels == 1][0], [v.cls_id, *v.encode("w3 w4 w5"), v.sep_id, v.pad_id])
+    assert np.all(segments == 0) and np.all(keep.sum(1) >= 3)
+
+
+def test_topic_task_truncates_long_sentences_and_ends_them_with_sep():
+    from tinygrad_gen.models.bert import topic_task
+    v = _vocab()
+    long = " ".join(WORDS[:30])
+    (ids, _, keep, _), _ = topic_task([[long] * 5, ["w1"] * 5], v, max_len=8)
+    assert ids.shape[1] == 8 and np.all(keep)
+    assert np.all(ids[:, 0] == v.cls_id) and np.all(ids[:, -1] == v.sep_id)
