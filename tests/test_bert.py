@@ -183,5 +183,6 @@ def test_topic_task_truncates_long_sentences_and_ends_them_with_sep():
     v = _vocab()
     long = " ".join(WORDS[:30])
     (ids, _, keep, _), _ = topic_task([[long] * 5, ["w1"] * 5], v, max_len=8)
-    assert ids.shape[1] == 8 and np.all(keep)
-    assert np.all(ids[:, 0] == v.cls_id) and np.all(ids[:, -1] == v.sep_id)
+    rows = ids[:, 1] == v.stoi["w0"]
+    assert ids.shape[1] == 8 and rows.sum() == 4 and np.all(keep[rows])
+    assert np.all(ids[rows, 0] == v.cls_id) and np.all(ids[rows, -1] == v.sep_id)
