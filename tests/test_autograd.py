@@ -42,6 +42,13 @@ def test_no_graph_node_stays_alive_after_backward_with_gc_disabled(gc_disabled):
     assert x.grad is not None and w.grad is not None
 
 
+def test_backward_frees_what_kept_intermediates_saved():
+    x = tg.randn(3, requires_grad=True)
+    h = x.exp()           # kept by the user, e.g. for plotting
+    (h * 2).sum().backward()
+    assert h._ctx.inputs is None and h._ctx.saved == () and not vars(h._ctx)
+
+
 def test_a_node_does_not_keep_its_output_alive(gc_disabled):
     x = tg.randn(3, requires_grad=True)
     y = x.exp()

@@ -116,8 +116,10 @@ class Context:
         return Tensor(a)
 
     def free(self):
+        """Drop what backward needed (inputs, saved arrays, the op's own attributes) once it has run."""
         self.inputs = None
         self.saved = ()
+        self.__dict__.clear()
 
     def __repr__(self):
         return f"<{self.fn.__name__} node>"
