@@ -15,6 +15,10 @@ backward (probabilities recomputed from lse, p_ij = exp(s_ij - lse_i)):
   computed by two kernels so that nothing is accumulated with atomics: one thread per query row for dq (K/V tiles in
   shared memory), one thread per key row for dk and dv (Q/dO tiles in shared memory).
 
+The kernels written out here ("rows" variant) give each thread a whole row; ``attention_tiled`` computes the same
+quantities as register-blocked tile products ("tiled" variants), which feed the FMA units far better. ``forward`` and
+``backward`` take ``variant=`` (default: DEFAULT, the winner of the last benchmark sweep per head-dim class).
+
 Causal masking is top-left aligned (key j is seen by query i when j <= i), as in torch's is_causal.
 The kernels use no warp shuffles, so they run unchanged under Numba's CUDA simulator.
 """
@@ -24,9 +28,19 @@ import math
 import numpy as np
 from numba import cuda, float32, int32
 
+from . import attention_tiled
 from .matmul_numba import contiguous, _xp
 
 MAX_HEAD_DIM = 128
+# "rows": the kernels below, one thread per query (key) row; "tiled", "tiled-wide": attention_tiled's register-blocked
+# tile products. benchmarks/bench_kernels.py's `attention-variants` sweep times them; DEFAULT holds the last winner
+# for head dims up to 64 and above 64 (benchmarks/RESULTS.md).
+VARIANTS = ("rows", "tiled", "tiled-tall", "tiled-wide")
+DEFAULT = {64: "tiled", 128: "tiled"}
+
+
+def default_variant(D):
+    return DEFAULT[64 if D <= 64 else 128]
 NEG_INF = float32(-np.inf)
 ZERO = float32(0)
 ONE = float32(1)
@@ -243,7 +257,21 @@ def _mask_arg(key_mask, xp):
     return contiguous(key_mask.astype(np.uint8), xp), True
 
 
-def forward(q, k, v, key_mask=None, causal=False, scale=None):
+def _launch(which, variant, D, causal, L, BH, *args):
+    """Run one of the three kernels of ``variant`` over L rows (queries, or keys for dkv) of every batch-head."""
+    if variant not in VARIANTS:
+        raise ValueError(f"attention_numba: variant {variant!r} is not one of {VARIANTS}")
+    if variant == "rows":
+        kernel, rows = {"forward": _forward_kernel, "dq": _dq_kernel, "dkv": _dkv_kernel}[which](D, causal)
+        kernel[((L + rows - 1) // rows, BH), rows](*args)
+    else:
+        make = {"forward": attention_tiled.forward_kernel, "dq": attention_tiled.dq_kernel,
+                "dkv": attention_tiled.dkv_kernel}[which]
+        kernel, threads, rows = make(D, causal, *attention_tiled.config(variant, D, which))
+        kernel[((L + rows - 1) // rows, BH), threads](*args)
+
+
+def forward(q, k, v, key_mask=None, causal=False, scale=None, variant=None):
     """Returns (out (BH, Lq, D), lse (BH, Lq)); lse is -inf on rows with no key to attend to."""
     _check(q, k, v, key_mask)
     xp = _xp(q)
@@ -254,12 +282,11 @@ def forward(q, k, v, key_mask=None, causal=False, scale=None):
     out = xp.empty((BH, Lq, D), np.float32)
     lse = xp.empty((BH, Lq), np.float32)
     if out.size:
-        kernel, BR = _forward_kernel(D, bool(causal))
-        kernel[((Lq + BR - 1) // BR, BH), BR](q, k, v, km, out, lse, scale, use_mask)
+        _launch("forward", variant or default_variant(D), D, bool(causal), Lq, BH, q, k, v, km, out, lse, scale, use_mask)
     return out, lse
 
 
-def backward(q, k, v, out, lse, grad_out, key_mask=None, causal=False, scale=None):
+def backward(q, k, v, out, lse, grad_out, key_mask=None, causal=False, scale=None, variant=None):
     """Returns (dq, dk, dv) given the forward's out and lse and the gradient of the loss w.r.t. out."""
     _check(q, k, v, key_mask)
     xp = _xp(q)
@@ -273,8 +300,7 @@ def backward(q, k, v, out, lse, grad_out, key_mask=None, causal=False, scale=Non
     dk = xp.zeros((BH, Lk, D), np.float32)
     dv = xp.zeros((BH, Lk, D), np.float32)
     if BH and D and Lq and Lk:
-        kernel, BR = _dq_kernel(D, bool(causal))
-        kernel[((Lq + BR - 1) // BR, BH), BR](q, k, v, km, grad_out, lse, di, dq, scale, use_mask)
-        kernel, BCK = _dkv_kernel(D, bool(causal))
-        kernel[((Lk + BCK - 1) // BCK, BH), BCK](q, k, v, km, grad_out, lse, di, dk, dv, scale, use_mask)
+        variant = variant or default_variant(D)
+        _launch("dq", variant, D, bool(causal), Lq, BH, q, k, v, km, grad_out, lse, di, dq, scale, use_mask)
+        _launch("dkv", variant, D, bool(causal), Lk, BH, q, k, v, km, grad_out, lse, di, dk, dv, scale, use_mask)
     return dq, dk, dv

@@ -1,106 +1,161 @@
 """Float32 matrix product on the GPU, written in Numba CUDA: C = A @ B, batched, any shape.
 
 The kernel is the register-blocked SGEMM of the lecture's "how fast can a matmul go" slides:
-  * a block of 16 x 16 threads owns a BM x BN = 128 x 128 tile of C;
-  * the K axis is walked in slices of BK: each slice of A (BM x BK) and of B (BK x BN) is staged in shared memory once,
-    then read BM*BN*BK / 256 times from there instead of from global memory; the next slice is already being
-    fetched into registers while the current one is multiplied (prefetching hides global-memory latency);
-  * each thread keeps a TM x TN = 8 x 8 block of C in registers and, per k, loads TM values of A and TN of B into
-    registers and does TM*TN fused multiply-adds: 16 shared loads feed 64 FMAs.
-A thread's outputs are strided by 16 (rows ty + 16 i, columns tx + 16 j), so a warp reads consecutive shared words
-(no bank conflicts) and writes consecutive global words (coalesced). Edges are handled by zero-filling the staged
-tiles and masking the stores, so any M, N, K works. The A tile is stored transposed with 4 words of padding so the
-transposing store is conflict-free too.
+  * a block of TY x TX threads owns a BM x BN tile of C (128 x 128 with 16 x 16 threads by default);
+  * the K axis is walked in slices of BK: each slice of A (BM x BK) and of B (BK x BN) is staged in shared memory once
+    and then read from there BM*BN*BK / (TY*TX) times instead of from global memory; the next slice is fetched into
+    registers while the current one is multiplied, and the shared tiles are double-buffered, so one barrier per slice
+    suffices (the fetch hides global-memory latency, the second buffer hides the store);
+  * each thread keeps a TM x TN block of C in registers; per k it loads TM values of A and TN of B and does TM*TN
+    fused multiply-adds.
+Two details make the inner loop lean, which is what decides the speed (checked in the PTX, tests/test_kernels_ptx.py):
+  * the shared tiles hold *pairs* of floats (complex64: real = one value, imag = its neighbour), so each shared load
+    is one 8-byte ld.shared.v2 that brings two operands: 8 loads feed 64 FMAs at TM = TN = 8;
+  * arrays are flat and indexed with precomputed unsigned offsets (no 64-bit index recomputation, no negative-index
+    wraparound tests), and blocks that lie wholly inside C take a branch without any bounds test; only edge blocks
+    and the last, ragged slice of K zero-fill out-of-range elements and mask the stores, so any M, N, K works.
+A thread's pairs of rows/columns are strided by TY/TX pairs, so a warp reads consecutive shared words (no bank
+conflicts) and writes consecutive global words (coalesced).
 
 Arrays in, arrays out: CuPy arrays on a GPU, NumPy arrays under the simulator (NUMBA_ENABLE_CUDASIM=1).
 """
 import functools
 
 import numpy as np
-from numba import cuda, float32
+from numba import config, cuda, float32, complex64, uint64
 
-# the tile shape tuned for big matrices; tests also build a tiny one so the simulator stays fast
-DEFAULT_TILES = (128, 128, 8, 8, 8)  # BM, BN, BK, TM, TN
+# Tile shapes (BM, BN, BK, TM, TN, max registers per thread or 0 for the compiler's choice) that
+# benchmarks/bench_kernels.py's `matmul-variants` sweep times on a GPU; DEFAULT is the winner of the last sweep
+# (benchmarks/RESULTS.md).
+VARIANTS = {
+    "128x128x8": (128, 128, 8, 8, 8, 0),
+    "128x128x16": (128, 128, 16, 8, 8, 0),
+    "128x128x16-r128": (128, 128, 16, 8, 8, 128),
+    "128x64x16": (128, 64, 16, 8, 8, 0),
+    "64x64x16": (64, 64, 16, 8, 8, 0),
+}
+DEFAULT = "128x128x8"
+DEFAULT_TILES = VARIANTS[DEFAULT]
 MAX_GRID_Z = 65535  # CUDA's limit on gridDim.z: larger batches are launched in chunks
+ZERO = float32(0)
+ONE = uint64(1)  # mixing uint64 with a plain int literal would make Numba compute in float64
 
 
 @functools.lru_cache(maxsize=None)
-def make_kernel(BM, BN, BK, TM, TN):
+def make_kernel(BM, BN, BK, TM, TN, max_registers=0):
     """Compile the kernel for one tile shape (the sizes are compile-time constants, so loops unroll)."""
     TY, TX = BM // TM, BN // TN
     NT = TX * TY
-    if BM % TM or BN % TN or (BM * BK) % NT or (BK * BN) % NT:
+    if (BM % TM or BN % TN or TM % 2 or TN % 2 or (BM * BK) % (2 * NT) or (BK * BN) % (2 * NT) or NT % BK
+            or NT % (BN // 2)):
         raise ValueError(f"matmul_numba: tiles {(BM, BN, BK, TM, TN)} do not divide evenly among {NT} threads")
-    A_LOADS, B_LOADS = BM * BK // NT, BK * BN // NT
-    A_COLS = BM + 4  # 4 words of padding: the transposing store into As hits 32 different banks
-    zero = float32(0)
+    HM, HN = BM // 2, BN // 2  # pairs per tile row of A^T / of B
+    PM, PN = TM // 2, TN // 2  # pairs per thread
+    A_PAIRS, B_PAIRS = BM * BK // (2 * NT), BK * BN // (2 * NT)
+    A_ROWS_STEP, B_ROWS_STEP = NT // BK, NT // HN  # row pairs of A / rows of B between a thread's fetches
+    SA = HM + 4  # padded row of the transposed A tile: the transposing store spreads over the banks
+    A_TILE, B_TILE = BK * SA, BK * HN
+    A_SHARED, B_SHARED = 2 * A_TILE, 2 * B_TILE  # two buffers each (shapes must be plain constants)
+    options = {"fastmath": True}
+    if max_registers and not config.ENABLE_CUDASIM:  # a ptxas limit; the simulator has no registers
+        options["max_registers"] = max_registers
 
-    @cuda.jit(fastmath=True)
-    def sgemm(A, B, C):
-        # A (Ba, M, K), B (Bb, K, N), C (Bc, M, N); Ba or Bb may be 1 (broadcast over the batch)
-        M, K, N = A.shape[1], A.shape[2], B.shape[2]
-        bz = cuda.blockIdx.z
-        ia = bz if A.shape[0] > 1 else 0
-        ib = bz if B.shape[0] > 1 else 0
+    @cuda.jit(**options)
+    def sgemm(A, B, C, M, N, K, a_stride, b_stride):
+        # A, B, C flat; batch entry z: A[z*a_stride + m*K + k], B[z*b_stride + k*N + n], C[z*M*N + m*N + n]
+        # (a stride of 0 broadcasts an operand over the batch)
         tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
         tid = ty * TX + tx
+        bz = cuda.blockIdx.z
         row0, col0 = cuda.blockIdx.y * BM, cuda.blockIdx.x * BN
+        interior = row0 + BM <= M and col0 + BN <= N
+        k_full = K - K % BK  # slices [0, k_full) need no test on k
 
-        As = cuda.shared.array((BK, A_COLS), float32)  # transposed: As[k, m]
-        Bs = cuda.shared.array((BK, BN), float32)
+        As = cuda.shared.array(A_SHARED, complex64)  # As[buf + k*SA + p] = (A[2p, k], A[2p + 1, k]) of the tile
+        Bs = cuda.shared.array(B_SHARED, complex64)  # Bs[buf + k*HN + p] = (B[k, 2p], B[k, 2p + 1])
         acc = cuda.local.array((TM, TN), float32)
         ra = cuda.local.array(TM, float32)
         rb = cuda.local.array(TN, float32)
         for i in range(TM):
             for j in range(TN):
-                acc[i, j] = zero
+                acc[i, j] = ZERO
 
-        # the next slice is fetched from global memory into registers (pa, pb) while this one is multiplied
-        pa = cuda.local.array(A_LOADS, float32)
-        pb = cuda.local.array(B_LOADS, float32)
-        for r in range(A_LOADS):  # consecutive threads read consecutive k of a row of A
-            idx = tid + r * NT
-            gm, gk = row0 + idx // BK, idx % BK
-            pa[r] = A[ia, gm, gk] if gm < M and gk < K else zero
-        for r in range(B_LOADS):  # consecutive threads read consecutive columns of B
-            idx = tid + r * NT
-            gk, gn = idx // BN, col0 + idx % BN
-            pb[r] = B[ib, gk, gn] if gk < K and gn < N else zero
+        # which pairs of the slice this thread fetches: for A consecutive threads take consecutive k of a row pair
+        # (coalesced along A's rows), for B consecutive column pairs of a row. Thread tid's r-th pair of A is rows
+        # 2p, 2p + 1 at column k with p = tid // BK + r * NT // BK (k is the same for every r); its r-th pair of B is
+        # columns 2p, 2p + 1 of row k = tid // HN + r * NT // HN.
+        pa, ka = tid // BK, tid % BK
+        kb, pb = tid // HN, tid % HN
+        uK, uN, uM = uint64(K), uint64(N), uint64(M)
+        ma = uint64(row0 + 2 * pa)  # first row (of C) of this thread's first A pair
+        nb = uint64(col0 + 2 * pb)
+        ga = uint64(bz * a_stride) + ma * uK + uint64(ka)  # global offset of that pair's first element at k0 = 0
+        gb = uint64(bz * b_stride) + uint64(kb) * uN + nb
+        sa = uint64(ka * SA + pa)  # shared offsets
+        sb = uint64(kb * HN + pb)
+        a_step = uint64(2 * A_ROWS_STEP) * uK  # from one of the thread's A pairs to the next
+        b_step = uint64(B_ROWS_STEP) * uN
+        pa0 = cuda.local.array(A_PAIRS, float32)  # the fetched slice, waiting in registers
+        pa1 = cuda.local.array(A_PAIRS, float32)
+        pb0 = cuda.local.array(B_PAIRS, float32)
+        pb1 = cuda.local.array(B_PAIRS, float32)
 
-        for k0 in range(0, K, BK):
-            for r in range(A_LOADS):
-                idx = tid + r * NT
-                As[idx % BK, idx // BK] = pa[r]
-            for r in range(B_LOADS):
-                idx = tid + r * NT
-                Bs[idx // BN, idx % BN] = pb[r]
+        n_slices = (K + BK - 1) // BK
+        for s in range(n_slices + 1):
+            k0 = s * BK
+            if s < n_slices:  # fetch slice s into registers
+                uk0 = uint64(k0)
+                if interior and k0 < k_full:
+                    for r in range(A_PAIRS):
+                        g = ga + uk0 + uint64(r) * a_step
+                        pa0[r] = A[g]
+                        pa1[r] = A[g + uK]
+                    for r in range(B_PAIRS):
+                        g = gb + uk0 * uN + uint64(r) * b_step
+                        pb0[r] = B[g]
+                        pb1[r] = B[g + ONE]
+                else:
+                    oka = uint64(ka) + uk0 < uK
+                    for r in range(A_PAIRS):
+                        g = ga + uk0 + uint64(r) * a_step
+                        m = ma + uint64(2 * A_ROWS_STEP * r)
+                        pa0[r] = A[g] if oka and m < uM else ZERO
+                        pa1[r] = A[g + uK] if oka and m + ONE < uM else ZERO
+                    for r in range(B_PAIRS):
+                        g = gb + uk0 * uN + uint64(r) * b_step
+                        ok = uint64(kb + B_ROWS_STEP * r) + uk0 < uK
+                        pb0[r] = B[g] if ok and nb < uN else ZERO
+                        pb1[r] = B[g + ONE] if ok and nb + ONE < uN else ZERO
+            if s > 0:  # multiply slice s - 1, staged in buffer (s - 1) % 2
+                abuf, bbuf = uint64(((s - 1) % 2) * A_TILE), uint64(((s - 1) % 2) * B_TILE)
+                for kk in range(BK):
+                    for p in range(PM):
+                        v = As[abuf + uint64(kk * SA + ty + p * TY)]
+                        ra[2 * p] = v.real
+                        ra[2 * p + 1] = v.imag
+                    for p in range(PN):
+                        v = Bs[bbuf + uint64(kk * HN + tx + p * TX)]
+                        rb[2 * p] = v.real
+                        rb[2 * p + 1] = v.imag
+                    for i in range(TM):
+                        for j in range(TN):
+                            acc[i, j] += ra[i] * rb[j]
+            if s < n_slices:  # stage slice s in buffer s % 2 (last read two slices ago, before the last barrier)
+                abuf, bbuf = uint64((s % 2) * A_TILE), uint64((s % 2) * B_TILE)
+                for r in range(A_PAIRS):
+                    As[abuf + sa + uint64(r * A_ROWS_STEP)] = complex(pa0[r], pa1[r])
+                for r in range(B_PAIRS):
+                    Bs[bbuf + sb + uint64(r * B_ROWS_STEP * HN)] = complex(pb0[r], pb1[r])
             cuda.syncthreads()
-            k1 = k0 + BK
-            for r in range(A_LOADS):
-                idx = tid + r * NT
-                gm, gk = row0 + idx // BK, k1 + idx % BK
-                pa[r] = A[ia, gm, gk] if gm < M and gk < K else zero
-            for r in range(B_LOADS):
-                idx = tid + r * NT
-                gk, gn = k1 + idx // BN, col0 + idx % BN
-                pb[r] = B[ib, gk, gn] if gk < K and gn < N else zero
-            for kk in range(BK):
-                for i in range(TM):
-                    ra[i] = As[kk, ty + i * TY]
-                for j in range(TN):
-                    rb[j] = Bs[kk, tx + j * TX]
-                for i in range(TM):
-                    for j in range(TN):
-                        acc[i, j] += ra[i] * rb[j]
-            cuda.syncthreads()  # the next slice overwrites the tiles
 
+        c_base = uint64(bz) * uM * uN
         for i in range(TM):
-            gm = row0 + ty + i * TY
-            if gm < M:
+            gm = uint64(row0 + 2 * (ty + (i // 2) * TY) + i % 2)
+            if interior or gm < uM:
                 for j in range(TN):
-                    gn = col0 + tx + j * TX
-                    if gn < N:
-                        C[bz, gm, gn] = acc[i, j]
+                    gn = uint64(col0 + 2 * (tx + (j // 2) * TX) + j % 2)
+                    if interior or gn < uN:
+                        C[c_base + gm * uN + gn] = acc[i, j]
 
     return sgemm, (TX, TY)
 
@@ -117,8 +172,9 @@ def contiguous(x, xp):
     return xp.ascontiguousarray(x) if xp is not np else np.require(x, requirements=["C", "W"])
 
 
-def matmul(a, b, tiles=DEFAULT_TILES):
-    """a @ b for float32 arrays with ndim >= 2 and NumPy broadcasting over the batch axes."""
+def matmul(a, b, tiles=None):
+    """a @ b for float32 arrays with ndim >= 2 and NumPy broadcasting over the batch axes.
+    ``tiles``: (BM, BN, BK, TM, TN[, max_registers]); None uses DEFAULT_TILES."""
     if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
         raise ValueError(f"matmul_numba: shapes {a.shape} and {b.shape} are not aligned for a @ b")
     if a.dtype != np.float32 or b.dtype != np.float32:
@@ -141,10 +197,18 @@ def matmul(a, b, tiles=DEFAULT_TILES):
         a3, b3 = contiguous(a3, xp), contiguous(b3, xp)
     rows = a3.shape[1]
     out = xp.empty((nb, rows, N), dtype=np.float32)
+    tiles = DEFAULT_TILES if tiles is None else tuple(tiles)
     kernel, threads = make_kernel(*tiles)
     BM, BN = tiles[0], tiles[1]
+    a_stride = rows * K if a3.shape[0] > 1 else 0
+    b_stride = K * N if b3.shape[0] > 1 else 0
+    flat_a, flat_b = a3.reshape(-1), b3.reshape(-1)
     for b0 in range(0, nb, MAX_GRID_Z):  # the grid's z axis (one block layer per batch entry) is capped by CUDA
         b1 = min(nb, b0 + MAX_GRID_Z)
-        kernel[((N + BN - 1) // BN, (rows + BM - 1) // BM, b1 - b0), threads](
-            a3 if a3.shape[0] == 1 else a3[b0:b1], b3 if b3.shape[0] == 1 else b3[b0:b1], out[b0:b1])
+        # each chunk sees its own slice of the flat arrays (an operand broadcast over the batch is passed whole)
+        ca = flat_a[b0 * a_stride:b1 * a_stride] if a_stride else flat_a
+        cb = flat_b[b0 * b_stride:b1 * b_stride] if b_stride else flat_b
+        cc = out[b0:b1].reshape(-1)
+        kernel[((N + BN - 1) // BN, (rows + BM - 1) // BM, b1 - b0), threads](ca, cb, cc, rows, N, K, a_stride,
+                                                                              b_stride)
     return out.reshape(batch + (M, N))

@@ -38,11 +38,11 @@ def reference(q, k, v, key_mask, causal, scale, g):
     return p @ v, lse, (ds @ k * scale, ds.swapaxes(-1, -2) @ q * scale, p.swapaxes(-1, -2) @ g)
 
 
-def run_both(bh, lq, lk, d, causal=False, key_mask=None, scale=None):
+def run_both(bh, lq, lk, d, causal=False, key_mask=None, scale=None, variant=None):
     q, k, v = rand(bh, lq, d), rand(bh, lk, d), rand(bh, lk, d)
     g = rand(bh, lq, d)
-    out, lse = attention_numba.forward(q, k, v, key_mask, causal, scale)
-    grads = attention_numba.backward(q, k, v, out, lse, g, key_mask, causal, scale)
+    out, lse = attention_numba.forward(q, k, v, key_mask, causal, scale, variant)
+    grads = attention_numba.backward(q, k, v, out, lse, g, key_mask, causal, scale, variant)
     want = reference(q, k, v, key_mask, causal, 1 / math.sqrt(d) if scale is None else scale, g)
     return (out, lse, grads), want
 
@@ -84,8 +84,20 @@ def test_fully_masked_rows_give_zeros_and_zero_gradients():
     assert np.all(np.isfinite(out)) and np.all(np.isfinite(dq))
 
 
-def test_head_dim_128_uses_its_smaller_tiles():
-    assert_all_close(*run_both(1, 40, 36, 128, causal=True))
+@pytest.mark.parametrize("variant", attention_numba.VARIANTS)
+def test_every_variant_matches_float64_with_causal_and_padding_masks(variant):
+    mask = rng.random((2, 45)) > 0.3
+    assert_all_close(*run_both(2, 37, 45, 5, causal=True, key_mask=mask, variant=variant))
+
+
+@pytest.mark.parametrize("variant", attention_numba.VARIANTS)
+def test_every_variant_at_head_dim_128_uses_its_smaller_tiles(variant):
+    assert_all_close(*run_both(1, 21, 18, 128, causal=True, variant=variant))
+
+
+def test_unknown_variant_is_refused():
+    with pytest.raises(ValueError, match="nope"):
+        attention_numba.forward(rand(1, 4, 8), rand(1, 4, 8), rand(1, 4, 8), variant="nope")
 
 
 def test_head_dim_over_128_is_refused():

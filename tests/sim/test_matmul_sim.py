@@ -32,6 +32,22 @@ def test_default_tiles_handle_edges_of_a_128_tile():
     assert_close(matmul_numba.matmul(a, b), a, b)
 
 
+@pytest.mark.parametrize("name", [n for n in matmul_numba.VARIANTS if n != matmul_numba.DEFAULT])
+def test_every_tile_variant_handles_ragged_edges(name):
+    a, b = rand(70, 19), rand(19, 33)
+    assert_close(matmul_numba.matmul(a, b, matmul_numba.VARIANTS[name]), a, b)
+
+
+def test_interior_blocks_take_the_unchecked_path_and_a_ragged_last_slice():
+    a, b = rand(48, 10), rand(10, 32)  # 3 x 2 blocks of 16 x 16, all interior; K = 2 full slices of 4 and 2 more
+    assert_close(matmul_numba.matmul(a, b, SMALL), a, b)
+
+
+def test_tiles_that_do_not_divide_among_the_threads_are_refused():
+    with pytest.raises(ValueError, match="divide"):
+        matmul_numba.matmul(rand(4, 4), rand(4, 4), (16, 16, 3, 4, 4))
+
+
 def test_batched_operands_each_get_their_own_product():
     a, b = rand(3, 17, 9), rand(3, 9, 19)
     assert_close(matmul_numba.matmul(a, b, SMALL), a, b)
