@@ -169,8 +169,8 @@ class Function:
             ctx.where = _user_frame()
         if type(out) is tuple:
             return _several_outputs(ctx, out, record)
-        if type(out) is not np.ndarray and isinstance(out, np.generic):
-            out = np.asarray(out)  # NumPy turns 0-d results into scalars; the engine keeps arrays
+        if type(out) is not np.ndarray and not isinstance(out, backend.ARRAY_TYPES):
+            out = np.asarray(out)  # NumPy turns 0-d results into scalars (and a forward may return a number)
         t = _new_tensor(Tensor)  # the output, built without __init__'s checks (the array is known good)
         t.data = out
         t.grad = None
@@ -206,8 +206,8 @@ def _named(error, op, arrays):
 
 def _make(array, ctx, index):
     """A Tensor for an op's output, built without __init__'s checks (the array is known good)."""
-    if type(array) is not np.ndarray and isinstance(array, np.generic):
-        array = np.asarray(array)  # NumPy turns 0-d results into scalars; the engine keeps arrays
+    if type(array) is not np.ndarray and not isinstance(array, backend.ARRAY_TYPES):
+        array = np.asarray(array)  # NumPy turns 0-d results into scalars (and a forward may return a number)
     t = _new_tensor(Tensor)
     t.data = array
     t.grad = None
