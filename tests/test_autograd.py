@@ -74,6 +74,14 @@ def test_gradients_accumulate_across_backward_calls():
     np.testing.assert_allclose(x.grad.numpy(), 3 + 2 * x.numpy())
 
 
+def test_backward_from_a_leaf_gives_the_grad_itself_in_a_fresh_array():
+    x = tg.randn(3, requires_grad=True)
+    g = tg.tensor([1.0, 2.0, 3.0])
+    x.backward(g)
+    np.testing.assert_array_equal(x.grad.numpy(), g.numpy())
+    assert not np.shares_memory(x.grad.numpy(), g.numpy())
+
+
 def test_retain_graph_allows_a_second_backward():
     x = tg.tensor([1.0, -2.0], requires_grad=True)
     y = (x * x).sum()
