@@ -133,10 +133,12 @@ def evaluate(G, F_, classifier, x_test, y_test):
 
 
 def figure(a, g_a, f_g_a):
+    """Rows A, G(A), F(G(A)), and the true map(A) that G was never shown, for comparison."""
     import matplotlib.pyplot as plt
     n = len(a)
-    fig, axes = plt.subplots(3, n, figsize=(0.8 * n, 2.7))
-    for row, (imgs, name) in enumerate(((a, "A"), (g_a, "G(A)"), (f_g_a, "F(G(A))"))):
+    fig, axes = plt.subplots(4, n, figsize=(0.8 * n, 3.6))
+    rows = ((a, "A"), (g_a, "G(A)"), (f_g_a, "F(G(A))"), (secret_map(a), "map(A), never shown"))
+    for row, (imgs, name) in enumerate(rows):
         for c in range(n):
             axes[row, c].imshow(imgs[c].reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
             axes[row, c].axis("off")
