@@ -257,8 +257,9 @@ def train(args, run):
     baseline = unigram_baseline([data.batch(args.batch_size, sample_rng)["mlm_labels"] for _ in range(50)],
                                 eval_batches)
     run.plot_curves("loss.png", keys=["mlm_loss", "nsp_loss"])
-    first = held_out.docs[0]   # the first two sentences of the first held-out document
-    plot_attention(run, model, vocab, first[0], first[1])
+    pairs = [(doc[i], doc[i + 1]) for doc in held_out.docs for i in range(len(doc) - 1)]
+    a, b = next((a, b) for a, b in pairs + [pairs[0]] if min(len(a), len(b)) >= 6 or (a, b) == pairs[0])
+    plot_attention(run, model, vocab, a, b)   # the first held-out pair of two real sentences
 
     # fine-tuning vs the same network from scratch, on the same labelled sentences
     train_set, test_set = topic_task(tg.data.sentence_documents(train_text + val_text), vocab, args.max_len)
