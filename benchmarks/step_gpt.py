@@ -4,6 +4,10 @@ with weight decay 0.1 on matrices only, gradient clipping at 1.0.
 
 ``tgg bench step --model gpt`` imports this module; ``ours(device)`` and ``torch_peer()`` each return a
 zero-argument callable that runs one full step (forward, backward, clipping, optimizer update) on a fixed batch.
+
+The peer's reference loss: ``python -m tinygrad_gen.benchmarks.step_gpt [--steps 2000]`` trains it on the embedded
+text with the whole recipe (warm-up, cosine decay, the same batches sampler) and prints the validation loss on the same
+50 held-out batches ``tgg train gpt`` uses.
 """
 import numpy as np
 
@@ -37,7 +41,8 @@ def ours(device="cpu"):
     return step
 
 
-def torch_peer():
+def _torch_gpt(vocab=VOCAB, lr=LR):
+    """The PyTorch twin of ``GPT`` and its AdamW; returns (model, optimizer, loss_fn(x, y))."""
     import math
     import torch
     import torch.nn as tnn
@@ -61,7 +66,7 @@ def torch_peer():
     class GPT(tnn.Module):
         def __init__(self):
             super().__init__()
-            self.tok, self.pos = tnn.Embedding(VOCAB, WIDTH), tnn.Embedding(CONTEXT, WIDTH)
+            self.tok, self.pos = tnn.Embedding(vocab, WIDTH), tnn.Embedding(CONTEXT, WIDTH)
             self.blocks = tnn.ModuleList([Block() for _ in range(LAYERS)])
             self.ln_f = tnn.LayerNorm(WIDTH)
             for name, p in self.named_parameters():
@@ -76,14 +81,21 @@ def torch_peer():
             for block in self.blocks:
                 x = block(x)
             logits = self.ln_f(x) @ self.tok.weight.T
-            return tF.cross_entropy(logits.reshape(-1, VOCAB), targets.reshape(-1))
+            return tF.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1))
 
     torch.manual_seed(0)
     model = GPT()
     params = list(model.parameters())
     optimizer = torch.optim.AdamW([{"params": [p for p in params if p.dim() >= 2], "weight_decay": 0.1},
                                    {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}],
-                                  lr=LR, betas=(0.9, 0.95))
+                                  lr=lr, betas=(0.9, 0.95))
+    return model, optimizer
+
+
+def torch_peer():
+    import torch
+    model, optimizer = _torch_gpt()
+    params = list(model.parameters())
     x, y = (torch.from_numpy(a) for a in _batch())
 
     def step():
@@ -94,3 +106,42 @@ def torch_peer():
         optimizer.step()
         return loss.item()
     return step
+
+
+def torch_train(steps=2000, warmup=100, eval_every=250, seed=0):
+    """Train the PyTorch peer with the whole recipe on the embedded text; print and return the held-out loss."""
+    import torch
+    from tinygrad_gen.models.gpt import encode_corpus, random_batch, val_starts, windows
+
+    vocab, train_ids, val_ids = encode_corpus()
+    model, optimizer = _torch_gpt(len(vocab))
+    sched = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: (t + 1) / warmup if t < warmup else
+                                              0.1 + 0.45 * (1 + np.cos(np.pi * (t - warmup) / (steps - warmup))))
+    rng, starts = np.random.default_rng(seed), val_starts(len(val_ids), 50, BATCH, CONTEXT)
+
+    def evaluate():
+        with torch.no_grad():
+            return float(np.mean([model(*(torch.from_numpy(a) for a in windows(val_ids, s, CONTEXT))).item()
+                                  for s in starts]))
+    for step in range(1, steps + 1):
+        loss = model(*(torch.from_numpy(a) for a in random_batch(train_ids, BATCH, CONTEXT, rng)))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        sched.step()
+        if step % eval_every == 0 or step == steps:
+            print(f"step {step} train_loss {loss.item():.4f} val_loss {evaluate():.4f}", flush=True)
+    return evaluate()
+
+
+if __name__ == "__main__":
+    import argparse
+    parser = argparse.ArgumentParser(description="train the PyTorch GPT peer with the full recipe")
+    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--threads", type=int, default=None)
+    cli = parser.parse_args()
+    if cli.threads:
+        import torch
+        torch.set_num_threads(cli.threads)
+    torch_train(cli.steps)
