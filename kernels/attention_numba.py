@@ -36,7 +36,7 @@ MAX_HEAD_DIM = 128
 # tile products. benchmarks/bench_kernels.py's `attention-variants` sweep times them; DEFAULT holds the last winner
 # for head dims up to 64 and above 64 (benchmarks/RESULTS.md).
 VARIANTS = ("rows", "tiled", "tiled-tall", "tiled-wide")
-DEFAULT = {64: "tiled", 128: "tiled"}
+DEFAULT = {64: "tiled-wide", 128: "tiled-wide"}
 
 
 def default_variant(D):

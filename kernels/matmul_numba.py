@@ -34,7 +34,7 @@ VARIANTS = {
     "128x64x16": (128, 64, 16, 8, 8, 0),
     "64x64x16": (64, 64, 16, 8, 8, 0),
 }
-DEFAULT = "128x128x8"
+DEFAULT = "128x128x16-r128"
 DEFAULT_TILES = VARIANTS[DEFAULT]
 MAX_GRID_Z = 65535  # CUDA's limit on gridDim.z: larger batches are launched in chunks
 ZERO = float32(0)
