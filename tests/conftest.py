@@ -1,9 +1,18 @@
-"""Shared test setup: a fast, deterministic hypothesis profile and a fixed engine seed per test."""
-import numpy as np
-import pytest
-from hypothesis import HealthCheck, settings
+"""Shared test setup: one BLAS thread, a fast deterministic hypothesis profile and a fixed engine seed per test."""
+import os
 
-import tinygrad_gen as tg
+# Tests multiply small matrices, where a second OpenBLAS thread costs more than it gains (30x on a busy machine).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+import tinygrad_gen as tg  # noqa: E402
+
+threadpool_limits(1)  # in case NumPy was imported (and its BLAS started) before this file
 
 settings.register_profile("default", max_examples=15, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
