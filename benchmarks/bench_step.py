@@ -20,6 +20,8 @@ import platform
 import statistics
 import time
 
+from .bench_overhead import set_threads
+
 MODELS = ("vae", "gpt")
 
 
@@ -42,15 +44,6 @@ def compare(ours, theirs, reps, target=0.05):
         a.append(_seconds_per_call(ours, calls))
         b.append(_seconds_per_call(theirs, calls))
     return statistics.median(a), statistics.median(b), calls
-
-
-def set_threads(torch, n):
-    torch.set_num_threads(n)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return None
-    return threadpool_limits(limits=n)
 
 
 def main(argv=None):
