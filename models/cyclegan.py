@@ -24,6 +24,8 @@ from . import digit_classifier
 from .gan_losses import lsgan_discriminator_loss, lsgan_generator_loss
 from .image_pool import ImagePool
 
+DEVICES = ("cpu",)  # tgg train's --device: this model's loop keeps its tensors on the CPU
+
 
 def secret_map(x):
     """A -> B: invert the intensity and transpose the 8x8 image ((N, 64) in [0, 1])."""

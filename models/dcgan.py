@@ -23,6 +23,8 @@ from . import digit_classifier
 from .gan_losses import discriminator_loss, generator_loss_ns
 from .gan_metrics import class_fractions, frechet_feature_distance
 
+DEVICES = ("cpu",)  # tgg train's --device: this model's loop keeps its tensors on the CPU
+
 N_EVAL = 1000
 
 

@@ -17,6 +17,8 @@ from tinygrad_gen.random import generator
 
 from .gan_losses import GENERATOR_LOSSES, discriminator_loss
 
+DEVICES = ("cpu",)  # tgg train's --device: this model's loop keeps its tensors on the CPU
+
 BATCH = 128
 GRID = np.linspace(-5, 5, 101)
 

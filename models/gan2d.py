@@ -24,6 +24,8 @@ from tinygrad_gen.random import generator
 from .gan_losses import GENERATOR_LOSSES, discriminator_loss, r1_penalty
 from .gan_metrics import mode_coverage
 
+DEVICES = ("cpu",)  # tgg train's --device: this model's loop keeps its tensors on the CPU
+
 DATASETS = {"ring": ring_mixture, "grid": grid_mixture}
 # default --steps, measured over 5 seeds: ring 8/8 modes at 93 % high-quality after 6000 (88 % after 4000);
 # grid 25/25 at 92 % after 10000 (22.8/25 at 78 % after 6000)

@@ -75,6 +75,11 @@ def main(argv=None):
         return 2
     args = build_parser(name, module).parse_args(argv[1:])
     args.model = name
+    devices = getattr(module, "DEVICES", ("cpu", "cuda"))  # a model may declare that it runs on fewer devices
+    known = args.device.split(":")[0] in ("cpu", "cuda")  # an unknown name is Run's error to report
+    if known and args.device.split(":")[0] not in devices:
+        print(f"tgg train: model {name!r} runs on {', '.join(devices)} only, not on {args.device!r}", file=sys.stderr)
+        return 2
     if args.out is None:
         args.out = f"runs/{name}"
 
