@@ -4,6 +4,10 @@ loss (BCE-with-logits summed over pixels + closed-form KL, averaged over the bat
 
 ``tgg bench step --model vae`` imports this module; ``ours(device)`` and ``torch_peer()`` each return a
 zero-argument callable that runs one full step (sample eps, forward, backward, Adam update) on a fixed batch.
+
+``python -m tinygrad_gen.benchmarks.step_vae --epochs 300 --latent 8`` trains the PyTorch peer the way
+``tgg train vae`` trains ours (same split, batch order, optimiser and epochs) and prints its training time and its
+test ELBO and IWAE (K = 500) in nats per image: the reference for the quality and speed goals of the VAE.
 """
 LATENT, HIDDEN, BATCH, LR = 8, 256, 100, 1e-3
 
@@ -32,7 +36,7 @@ def ours(device="cpu"):
     return step
 
 
-def torch_peer():
+def _torch_vae(latent=LATENT):
     import torch
     import torch.nn as tnn
     import torch.nn.functional as tF
@@ -41,8 +45,8 @@ def torch_peer():
         def __init__(self):
             super().__init__()
             self.encoder = tnn.Sequential(tnn.Linear(64, HIDDEN), tnn.ReLU(), tnn.Linear(HIDDEN, HIDDEN), tnn.ReLU())
-            self.to_mu, self.to_logvar = tnn.Linear(HIDDEN, LATENT), tnn.Linear(HIDDEN, LATENT)
-            self.decoder = tnn.Sequential(tnn.Linear(LATENT, HIDDEN), tnn.ReLU(), tnn.Linear(HIDDEN, HIDDEN),
+            self.to_mu, self.to_logvar = tnn.Linear(HIDDEN, latent), tnn.Linear(HIDDEN, latent)
+            self.decoder = tnn.Sequential(tnn.Linear(latent, HIDDEN), tnn.ReLU(), tnn.Linear(HIDDEN, HIDDEN),
                                           tnn.ReLU(), tnn.Linear(HIDDEN, 64))
 
         def forward(self, x):
@@ -53,8 +57,14 @@ def torch_peer():
             kl = 0.5 * (logvar.exp() + mu * mu - 1 - logvar).sum(-1).mean()
             return reconstruction + kl
 
+    return VAE()
+
+
+def torch_peer():
+    import torch
+
     torch.manual_seed(0)
-    model = VAE()
+    model = _torch_vae()
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     x = torch.from_numpy(_batch())
 
@@ -65,3 +75,58 @@ def torch_peer():
         optimizer.step()
         return loss.item()
     return step
+
+
+def train_torch(epochs=300, latent=LATENT, seed=0, k=500):
+    """Train the PyTorch peer as ``tgg train vae`` trains ours; return (seconds, test ELBO, test IWAE)."""
+    import time
+
+    import numpy as np
+    import torch
+    from tinygrad_gen.data import digits
+
+    torch.manual_seed(seed)
+    x_train, _, x_test, _ = digits()
+    model = _torch_vae(latent)
+    optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+    seconds = 0.0
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        order = np.random.default_rng([seed, epoch]).permutation(len(x_train))
+        for i in range(0, len(x_train), BATCH):
+            loss = model(torch.from_numpy(x_train[order[i:i + BATCH]]))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        seconds += time.perf_counter() - start
+    with torch.no_grad():  # K importance samples per test image, in float64
+        x = torch.from_numpy(x_test).double()
+        model = model.double()
+        h = model.encoder(x)
+        mu, logvar = model.to_mu(h), model.to_logvar(h)
+        eps = torch.randn(x.shape[0], k, latent, dtype=torch.float64)
+        z = mu[:, None] + torch.exp(logvar / 2)[:, None] * eps
+        logits = model.decoder(z)
+        log_px_z = (x[:, None] * logits - torch.nn.functional.softplus(logits)).sum(-1)
+        log_ratio = -0.5 * (z * z).sum(-1) + 0.5 * (eps * eps).sum(-1) + 0.5 * logvar.sum(-1, keepdim=True)
+        kl = 0.5 * (logvar.exp() + mu * mu - 1 - logvar).sum(-1)
+        elbo = (log_px_z.mean(1) - kl).mean().item()
+        iwae = (torch.logsumexp(log_px_z + log_ratio, 1) - np.log(k)).mean().item()
+    return seconds, elbo, iwae
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="train the PyTorch VAE peer like tgg train vae")
+    parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--latent", type=int, default=LATENT)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args()
+    if args.threads:
+        import torch
+        torch.set_num_threads(args.threads)
+    seconds, elbo, iwae = train_torch(args.epochs, args.latent, args.seed)
+    print(f"torch VAE, latent {args.latent}, {args.epochs} epochs: train_seconds {seconds:.1f}, "
+          f"test_elbo {elbo:.3f}, test_iwae {iwae:.3f}")
