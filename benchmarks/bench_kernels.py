@@ -7,10 +7,10 @@ Attention FLOPs: 4 B H N^2 d forward (halved when causal), x2.5 for backward (so
 
     tgg bench matmul [--sizes 1024 2048 4096] [--repeats 10] [--variant NAME] [--json FILE]
     tgg bench attention [--quick] [--variant NAME] [--json FILE]
-    tgg bench matmul-variants | attention-variants [--json FILE]   (autotune: every compiled variant of the kernel
-        -- matmul_numba.VARIANTS tile shapes at 4096^3, attention_numba.VARIANTS at d = 64 and d = 128 -- timed
-        against the peer in one run, each checked against float64; the fastest correct one is reported as the winner,
-        and the kernels' DEFAULT is set to it by hand after a run)
+    tgg bench matmul-variants | attention-variants [--variants NAME ...] [--json FILE]   (autotune: every compiled
+        variant of the kernel -- matmul_numba.VARIANTS tile shapes at 4096^3, attention_numba.VARIANTS at d = 64
+        and d = 128 -- timed against the peer in one run, each checked against float64; the fastest correct one is
+        reported as the winner, and the kernels' DEFAULT is set to it by hand after a run)
     python -m tinygrad_gen.benchmarks.bench_kernels summary MATMUL.json ATTENTION.json   (the short table)
 """
 import argparse
@@ -237,8 +237,8 @@ def _winner(rows, key):
     return max(good, key=lambda r: r[key])["variant"] if good else None
 
 
-def sweep_matmul(shape, repeats, json_path=None):
-    """Every tile shape of matmul_numba.VARIANTS against cuBLAS at one shape, interleaved."""
+def sweep_matmul(shape, repeats, json_path=None, names=None):
+    """Every tile shape of matmul_numba.VARIANTS (or those ``names``) against cuBLAS at one shape, interleaved."""
     cp = _cupy()
     from tinygrad_gen.kernels import matmul_numba
     m, k, n = shape
@@ -247,7 +247,8 @@ def sweep_matmul(shape, repeats, json_path=None):
     ref = cp.matmul(a.astype(cp.float64), b.astype(cp.float64))
     flops = 2.0 * m * n * k
     rows = []
-    for name, tiles in matmul_numba.VARIANTS.items():
+    for name in names or matmul_numba.VARIANTS:
+        tiles = matmul_numba.VARIANTS[name]
         row = {"shape": "x".join(map(str, shape)), "variant": name, "tiles": list(tiles)}
         try:
             err = rel_err(matmul_numba.matmul(a, b, tiles), ref)  # also compiles it, outside the timing
@@ -269,8 +270,9 @@ def sweep_matmul(shape, repeats, json_path=None):
     return rows
 
 
-def sweep_attention(configs, repeats, json_path=None):
-    """Every variant of attention_numba.VARIANTS, forward + backward, against SDPA; a winner per head dim."""
+def sweep_attention(configs, repeats, json_path=None, names=None):
+    """Every variant of attention_numba.VARIANTS (or those ``names``), forward + backward, against SDPA; a winner per
+    head dim."""
     cp = _cupy()
     import torch
     import torch.nn.functional as TF
@@ -291,7 +293,7 @@ def sweep_attention(configs, repeats, json_path=None):
             out.backward(g)
 
         config_rows = []
-        for variant in attention_numba.VARIANTS:
+        for variant in names or attention_numba.VARIANTS:
             def ours_fwd_bwd(variant=variant):
                 out, lse = attention_numba.forward(cq, ck, cv, None, causal, scale, variant)
                 return (out,) + attention_numba.backward(cq, ck, cv, out, lse, cg, None, causal, scale, variant)
@@ -380,6 +382,7 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="attention: skip N = 16384")
     p.add_argument("--variant", help="matmul: a name of matmul_numba.VARIANTS; attention: of attention_numba.VARIANTS, "
                                       "or 64:NAME,128:NAME per head-dim class (default: the kernels' DEFAULT)")
+    p.add_argument("--variants", nargs="*", help="sweeps: time only these variants (default: all of VARIANTS)")
     p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = p.parse_args(argv)
     try:
@@ -388,10 +391,10 @@ def main(argv=None):
         print(f"tgg bench {args.which}: needs a CUDA GPU with CuPy ({type(e).__name__}: {e})")
         return 1
     if args.which == "matmul-variants":
-        rows = sweep_matmul((4096, 4096, 4096), args.repeats, args.json)
+        rows = sweep_matmul((4096, 4096, 4096), args.repeats, args.json, args.variants)
     elif args.which == "attention-variants":
         rows = sweep_attention([(4, 8, 4096, 64, False), (2, 8, 2048, 128, False)], max(3, args.repeats // 2),
-                               args.json)
+                               args.json, args.variants)
     elif args.which == "matmul":
         shapes = [(s, s, s) for s in args.sizes] + [(1000, 3001, 777), (8, 512, 768, 768)]
         rows = bench_matmul(shapes, args.repeats, args.json, args.variant)

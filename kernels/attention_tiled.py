@@ -40,6 +40,10 @@ CONFIGS = {
         64: {"forward": (64, 32, 16, 16), "dq": (32, 32, 16, 8), "dkv": (32, 32, 16, 8)},
         128: {"forward": (32, 16, 16, 8), "dq": (16, 16, 8, 8), "dkv": (16, 16, 8, 8)},
     },
+    "tiled-big": {  # the largest query (key) tiles that fit 48 KB: 3 rows per thread, fewer tiles and barriers
+        64: {"forward": (64, 32, 16, 16), "dq": (48, 32, 16, 8), "dkv": (48, 24, 16, 8)},
+        128: {"forward": (48, 16, 16, 8), "dq": (24, 16, 8, 8), "dkv": (24, 16, 8, 8)},
+    },
 }
 
 

@@ -20,11 +20,14 @@ conflicts) and writes consecutive global words (coalesced).
 Arrays in, arrays out: CuPy arrays on a GPU, NumPy arrays under the simulator (NUMBA_ENABLE_CUDASIM=1).
 """
 import functools
+import inspect
+import re
+import textwrap
 
 import numpy as np
 from numba import config, cuda, float32, complex64, uint64
 
-# Tile shapes (BM, BN, BK, TM, TN, max registers per thread or 0 for the compiler's choice) that
+# Tile shapes (BM, BN, BK, TM, TN, max registers per thread or 0 for the compiler's choice[, unroll factor]) that
 # benchmarks/bench_kernels.py's `matmul-variants` sweep times on a GPU; DEFAULT is the winner of the last sweep
 # (benchmarks/RESULTS.md).
 VARIANTS = {
@@ -33,6 +36,12 @@ VARIANTS = {
     "128x128x16-r128": (128, 128, 16, 8, 8, 128),
     "128x64x16": (128, 64, 16, 8, 8, 0),
     "64x64x16": (64, 64, 16, 8, 8, 0),
+    # "-u": the k loop of a slice written out at compile time (unroll_marked_loop), "-u2": two steps per pass
+    # (fully written out under a 128-register cap, or four steps per pass, they spill)
+    "128x128x16-u2-r128": (128, 128, 16, 8, 8, 128, 2),
+    "128x128x8-u2-r128": (128, 128, 8, 8, 8, 128, 2),
+    "128x128x16-u": (128, 128, 16, 8, 8, 0, 0),  # 167 registers: 1 block per SM
+    "128x256x8-u2": (128, 256, 8, 8, 16, 0, 2),  # twice the outputs per thread: 128 accumulators, 1 block per SM
 }
 DEFAULT = "128x128x16-r128"
 DEFAULT_TILES = VARIANTS[DEFAULT]
@@ -41,9 +50,39 @@ ZERO = float32(0)
 ONE = uint64(1)  # mixing uint64 with a plain int literal would make Numba compute in float64
 
 
+def unroll_marked_loop(fn, factor=0):
+    """``fn`` rebuilt from its source with the loop marked ``# unroll`` written out: ``factor`` copies of its body
+    per pass (0: all of them, the loop disappears), each with the loop variable as ``base + j``, so offsets like
+    ``kk * SA`` become constants folded into the shared loads and the loop counter and its address arithmetic are
+    paid once per ``factor`` steps (NVVM does not unroll that loop by itself: ~18 overhead instructions per 64 FMAs).
+    The range must be a constant of fn's closure or module and divisible by ``factor``; the body is copied as text."""
+    lines = textwrap.dedent(inspect.getsource(fn)).splitlines()
+    lines = [line for line in lines if not line.lstrip().startswith("@")]  # the jit decorator is applied again
+    at = next(i for i, line in enumerate(lines) if line.rstrip().endswith("# unroll"))
+    head = re.match(r"(\s*)for (\w+) in range\((.+)\):", lines[at])
+    indent, var, count = head.group(1), head.group(2), head.group(3)
+    end = at + 1
+    while end < len(lines) and (not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > len(indent)):
+        end += 1
+    body = [line for line in lines[at + 1:end] if line.strip()]
+    namespace = dict(fn.__globals__)
+    namespace.update(zip(fn.__code__.co_freevars, (cell.cell_contents for cell in fn.__closure__ or ())))
+    n = eval(count, namespace)
+    if not factor or factor >= n:  # the whole loop written out, at the loop's own indentation
+        written = [re.sub(rf"\b{var}\b", str(k), line[4:]) for k in range(n) for line in body]
+    elif n % factor:
+        raise ValueError(f"unroll_marked_loop: {n} steps do not divide by {factor}")
+    else:
+        written = [f"{indent}for {var}_base in range(0, {n}, {factor}):"] + [
+            re.sub(rf"\b{var}\b", f"({var}_base + {j})", line) for j in range(factor) for line in body]
+    exec("\n".join(lines[:at] + written + lines[end:]), namespace)
+    return namespace[fn.__name__]
+
+
 @functools.lru_cache(maxsize=None)
-def make_kernel(BM, BN, BK, TM, TN, max_registers=0):
-    """Compile the kernel for one tile shape (the sizes are compile-time constants, so loops unroll)."""
+def make_kernel(BM, BN, BK, TM, TN, max_registers=0, unroll=False):
+    """Compile the kernel for one tile shape (the sizes are compile-time constants, so loops unroll); ``unroll``
+    (False, or a factor: 0 for all) writes out the k loop of a slice too (unroll_marked_loop)."""
     TY, TX = BM // TM, BN // TN
     NT = TX * TY
     if (BM % TM or BN % TN or TM % 2 or TN % 2 or (BM * BK) % (2 * NT) or (BK * BN) % (2 * NT) or NT % BK
@@ -60,7 +99,6 @@ def make_kernel(BM, BN, BK, TM, TN, max_registers=0):
     if max_registers and not config.ENABLE_CUDASIM:  # a ptxas limit; the simulator has no registers
         options["max_registers"] = max_registers
 
-    @cuda.jit(**options)
     def sgemm(A, B, C, M, N, K, a_stride, b_stride):
         # A, B, C flat; batch entry z: A[z*a_stride + m*K + k], B[z*b_stride + k*N + n], C[z*M*N + m*N + n]
         # (a stride of 0 broadcasts an operand over the batch)
@@ -128,7 +166,7 @@ def make_kernel(BM, BN, BK, TM, TN, max_registers=0):
                         pb1[r] = B[g + ONE] if ok and nb + ONE < uN else ZERO
             if s > 0:  # multiply slice s - 1, staged in buffer (s - 1) % 2
                 abuf, bbuf = uint64(((s - 1) % 2) * A_TILE), uint64(((s - 1) % 2) * B_TILE)
-                for kk in range(BK):
+                for kk in range(BK):  # unroll
                     for p in range(PM):
                         v = As[abuf + uint64(kk * SA + ty + p * TY)]
                         ra[2 * p] = v.real
@@ -157,7 +195,7 @@ def make_kernel(BM, BN, BK, TM, TN, max_registers=0):
                     if interior or gn < uN:
                         C[c_base + gm * uN + gn] = acc[i, j]
 
-    return sgemm, (TX, TY)
+    return cuda.jit(**options)(unroll_marked_loop(sgemm, unroll) if unroll is not False else sgemm), (TX, TY)
 
 
 def _xp(a):
@@ -174,7 +212,7 @@ def contiguous(x, xp):
 
 def matmul(a, b, tiles=None):
     """a @ b for float32 arrays with ndim >= 2 and NumPy broadcasting over the batch axes.
-    ``tiles``: (BM, BN, BK, TM, TN[, max_registers]); None uses DEFAULT_TILES."""
+    ``tiles``: (BM, BN, BK, TM, TN[, max_registers[, unroll factor]]); None uses DEFAULT_TILES."""
     if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
         raise ValueError(f"matmul_numba: shapes {a.shape} and {b.shape} are not aligned for a @ b")
     if a.dtype != np.float32 or b.dtype != np.float32:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import tinygrad_gen as tg
+from tinygrad_gen.kernels import matmul_numba
 from tinygrad_gen.op_cases import all_cases
 
 
@@ -24,6 +25,7 @@ needs_cuda = pytest.mark.skipif(not HAS_CUDA, reason="needs CuPy and a CUDA GPU"
 pytestmark = [needs_cuda, pytest.mark.cuda]
 DEVICES = ["cuda"]  # compared against "cpu", the reference device
 CASES = all_cases()
+UNROLLED_SGEMMS = [name for name, tiles in matmul_numba.VARIANTS.items() if len(tiles) > 6]
 
 
 def on(device, array, requires_grad=False, dtype=np.float64):
@@ -149,6 +151,36 @@ def test_numba_matmul_at_4096_matches_float64_relative_error():
     ref = a.astype(cp.float64) @ b.astype(cp.float64)
     err = float(cp.abs(matmul_numba.matmul(a, b) - ref).max() / cp.abs(ref).max())
     assert err < 1e-5
+
+
+@pytest.mark.parametrize("name", UNROLLED_SGEMMS)
+def test_swept_matmul_variants_match_float64_inside_and_at_the_edges(name):
+    """The new variants the autotune sweep may pick as DEFAULT: interior 128-blocks, ragged edges, a ragged K slice."""
+    import cupy as cp
+    from tinygrad_gen.kernels import matmul_numba
+    rng = cp.random.default_rng(0)
+    a, b = rng.standard_normal((2, 300, 70), dtype=cp.float32), rng.standard_normal((2, 70, 260), dtype=cp.float32)
+    ref = a.astype(cp.float64) @ b.astype(cp.float64)
+    err = float(cp.abs(matmul_numba.matmul(a, b, matmul_numba.VARIANTS[name]) - ref).max() / cp.abs(ref).max())
+    assert err < 1e-5
+
+
+@pytest.mark.parametrize("d", [64, 128])
+@pytest.mark.parametrize("variant", ["tiled-big"])
+def test_new_attention_variants_agree_with_the_default_with_causal_and_padding_masks(variant, d):
+    import cupy as cp
+    from tinygrad_gen.kernels import attention_numba
+    rng = cp.random.default_rng(2)
+    q, k, v, g = (rng.standard_normal((4, n, d), dtype=cp.float32) for n in (131, 150, 150, 131))
+    mask = rng.random((4, 150)) > 0.3
+    mask[3] = False  # a batch-head with nothing to attend to
+    results = {}
+    for name in (variant, attention_numba.DEFAULT[d]):
+        out, lse = attention_numba.forward(q, k, v, mask, True, None, name)
+        results[name] = (out,) + attention_numba.backward(q, k, v, out, lse, g, mask, True, None, name)
+    for what, got, want in zip(("out", "dq", "dk", "dv"), results[variant], results[attention_numba.DEFAULT[d]]):
+        assert bool(cp.all(cp.isfinite(got))), what
+        cp.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4, err_msg=what)
 
 
 def _attention_case(causal, with_mask, d=16, lq=70, lk=70):

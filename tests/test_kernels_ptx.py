@@ -33,6 +33,12 @@ def ptx_of(kernel, args):
     return ptx
 
 
+@functools.lru_cache(maxsize=None)
+def sgemm_ptx(tiles):  # each variant compiled once for all the tests that read its PTX
+    kernel, _ = matmul_numba.make_kernel(*tiles)
+    return ptx_of(kernel, SGEMM_ARGS)
+
+
 def shared_bytes(ptx):
     return sum(int(n) for n in re.findall(r"\.shared \.align \d+ \.b8 \w+\[(\d+)\]", ptx))
 
@@ -56,24 +62,35 @@ def ptxas_report(ptx, tmp_path, max_registers=0):
 
 @pytest.mark.parametrize("name", list(matmul_numba.VARIANTS))
 def test_sgemm_variants_compile_with_registers_only_and_small_shared_tiles(name):
-    kernel, threads = matmul_numba.make_kernel(*matmul_numba.VARIANTS[name])
-    ptx = ptx_of(kernel, SGEMM_ARGS)
+    ptx = sgemm_ptx(matmul_numba.VARIANTS[name])
     assert_lean(ptx, registers_only=True)
     assert len(re.findall(r"fma\.", ptx)) >= 64  # the 8 x 8 outer product of a k-step is unrolled
 
 
+@pytest.mark.parametrize("name", [n for n, tiles in matmul_numba.VARIANTS.items() if len(tiles) > 6])
+def test_unrolled_sgemm_variants_do_a_whole_unrolled_pass_in_one_basic_block(name):
+    BM, BN, BK, TM, TN, _, factor = matmul_numba.VARIANTS[name]
+    ptx = sgemm_ptx(matmul_numba.VARIANTS[name])
+    steps = factor or BK  # k steps written out per pass of the loop
+    blocks = re.split(r"\n\$L__BB\w+:", ptx)
+    fmas = max(len(re.findall(r"\bfma\.", block)) for block in blocks)
+    assert fmas == steps * TM * TN  # no loop counter between the steps of a pass
+
+
 def test_sgemm_default_reads_shared_memory_two_floats_at_a_time():
-    kernel, threads = matmul_numba.make_kernel(*matmul_numba.DEFAULT_TILES)
-    ptx = ptx_of(kernel, SGEMM_ARGS)
+    _, threads = matmul_numba.make_kernel(*matmul_numba.DEFAULT_TILES)
+    ptx = sgemm_ptx(matmul_numba.DEFAULT_TILES)
     assert threads == (16, 16)
     loads = re.findall(r"ld\.shared(\.\w+)+", ptx)
     assert loads and all(".v2" in load for load in re.findall(r"ld\.shared[.\w]*", ptx))
 
 
 @pytest.mark.skipif(shutil.which("ptxas") is None, reason="needs ptxas (CUDA toolkit) for the machine code")
-def test_sgemm_default_does_not_spill_registers(tmp_path):
-    kernel, _ = matmul_numba.make_kernel(*matmul_numba.DEFAULT_TILES)
-    report = ptxas_report(ptx_of(kernel, SGEMM_ARGS), tmp_path, matmul_numba.DEFAULT_TILES[5])
+@pytest.mark.parametrize("name", sorted({matmul_numba.DEFAULT} | {n for n, t in matmul_numba.VARIANTS.items()
+                                                                   if len(t) > 6}))
+def test_sgemm_default_and_unrolled_variants_do_not_spill_registers(name, tmp_path):
+    tiles = matmul_numba.VARIANTS[name]
+    report = ptxas_report(sgemm_ptx(tiles), tmp_path, tiles[5])
     assert "0 bytes spill stores, 0 bytes spill loads" in report, report
 
 
@@ -102,7 +119,7 @@ def _tiled_ptx(which, D, tiles):  # variants that share a tile shape share one c
     return ptx_of(kernel, ATTENTION_ARGS[which])
 
 
-@pytest.mark.parametrize("variant", ["tiled", "tiled-wide"])
+@pytest.mark.parametrize("variant", ["tiled", "tiled-wide", "tiled-big"])
 @pytest.mark.parametrize("which", ["forward", "dq", "dkv"])
 @pytest.mark.parametrize("D", [64, 128])
 def test_tiled_attention_keeps_head_dims_up_to_128_in_registers_within_48_kb(variant, which, D):

@@ -43,6 +43,17 @@ def test_interior_blocks_take_the_unchecked_path_and_a_ragged_last_slice():
     assert_close(matmul_numba.matmul(a, b, SMALL), a, b)
 
 
+@pytest.mark.parametrize("factor", [0, 2])
+def test_unrolled_k_loop_gives_the_same_product_inside_and_at_the_edges(factor):
+    a, b = rand(48, 10), rand(10, 37)  # interior blocks, a ragged column of blocks and a ragged last slice of K
+    assert_close(matmul_numba.matmul(a, b, SMALL + (0, factor)), a, b)
+
+
+def test_an_unroll_factor_that_does_not_divide_the_slice_is_refused():
+    with pytest.raises(ValueError, match="divide"):
+        matmul_numba.matmul(rand(4, 4), rand(4, 4), SMALL + (0, 3))
+
+
 def test_tiles_that_do_not_divide_among_the_threads_are_refused():
     with pytest.raises(ValueError, match="divide"):
         matmul_numba.matmul(rand(4, 4), rand(4, 4), (16, 16, 3, 4, 4))
