@@ -167,20 +167,21 @@ def test_swept_matmul_variants_match_float64_inside_and_at_the_edges(name):
 
 @pytest.mark.parametrize("d", [64, 128])
 @pytest.mark.parametrize("variant", ["tiled-big"])
-def test_new_attention_variants_agree_with_the_default_with_causal_and_padding_masks(variant, d):
+def test_new_attention_variants_match_float64_forward_and_backward_causal_ragged(variant, d):
+    """Masks are the same code in every variant (checked in the simulator); here the variant's tiles on the GPU."""
     import cupy as cp
+    from tinygrad_gen.benchmarks.bench_kernels import _reference_head
     from tinygrad_gen.kernels import attention_numba
     rng = cp.random.default_rng(2)
-    q, k, v, g = (rng.standard_normal((4, n, d), dtype=cp.float32) for n in (131, 150, 150, 131))
-    mask = rng.random((4, 150)) > 0.3
-    mask[3] = False  # a batch-head with nothing to attend to
-    results = {}
-    for name in (variant, attention_numba.DEFAULT[d]):
-        out, lse = attention_numba.forward(q, k, v, mask, True, None, name)
-        results[name] = (out,) + attention_numba.backward(q, k, v, out, lse, g, mask, True, None, name)
-    for what, got, want in zip(("out", "dq", "dk", "dv"), results[variant], results[attention_numba.DEFAULT[d]]):
-        assert bool(cp.all(cp.isfinite(got))), what
-        cp.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4, err_msg=what)
+    q, k, v, g = (rng.standard_normal((2, n, d), dtype=cp.float32) for n in (131, 150, 150, 131))
+    scale = 1.0 / math.sqrt(d)
+    out, lse = attention_numba.forward(q, k, v, None, True, scale, variant)
+    ours = (out,) + attention_numba.backward(q, k, v, out, lse, g, None, True, scale, variant)
+    for bh in range(2):
+        ref = _reference_head(q[bh], k[bh], v[bh], g[bh], True, scale)
+        for what, got, want in zip(("out", "dq", "dk", "dv"), ours, ref):
+            err = float(cp.abs(got[bh] - want).max() / cp.abs(want).max())
+            assert err < 1e-5, (what, bh, err)
 
 
 def _attention_case(causal, with_mask, d=16, lq=70, lk=70):
