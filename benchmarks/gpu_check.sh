@@ -28,9 +28,9 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | 
 python -c "import numba, cupy, torch; from numba import cuda; print('numba', numba.__version__, 'cupy', cupy.__version__, 'torch', torch.__version__, 'numba.cuda from', cuda.__name__, cuda.__file__)"
 
 echo "== variants: matmul (${SECONDS} s)"
-timeout 35 $BENCH matmul-variants --variants $SWEEP_MATMUL --json "$OUT/matmul_variants.json" 2>&1 | tee "$OUT/matmul_variants.txt"
+timeout 30 $BENCH matmul-variants --variants $SWEEP_MATMUL --json "$OUT/matmul_variants.json" 2>&1 | tee "$OUT/matmul_variants.txt"
 echo "== variants: attention (${SECONDS} s)"
-timeout 40 $BENCH attention-variants --variants $SWEEP_ATTENTION --json "$OUT/attention_variants.json" 2>&1 | tee "$OUT/attention_variants.txt"
+timeout 38 $BENCH attention-variants --variants $SWEEP_ATTENTION --json "$OUT/attention_variants.json" 2>&1 | tee "$OUT/attention_variants.txt"
 # the winners (empty when a sweep found none: then the kernels' defaults run)
 MM_WIN="$(python -c "import json; print(json.load(open('$OUT/matmul_variants.json'))['winner'] or '')" 2>/dev/null)"
 ATT_WIN="$(python -c "
@@ -46,7 +46,7 @@ timeout 35 $BENCH attention ${ATT_WIN:+--variant "$ATT_WIN"} --json "$OUT/attent
     | tee "$OUT/attention.txt"
 
 echo "== CUDA tests (${SECONDS} s)"
-timeout 50 python -m pytest -q --no-header -p no:cacheprovider -c "$ROOT/pytest.ini" --rootdir "$ROOT" \
+timeout 57 python -m pytest -q --no-header -p no:cacheprovider -c "$ROOT/pytest.ini" --rootdir "$ROOT" \
     -o addopts="" --tb=short -rf "$ROOT/tests/test_cuda.py" > "$OUT/tests.txt" 2>&1
 tail -30 "$OUT/tests.txt"
 TESTS="$(tail -1 "$OUT/tests.txt")"
