@@ -34,7 +34,8 @@ from .matmul_numba import contiguous, _xp
 MAX_HEAD_DIM = 128
 # "rows": the kernels below, one thread per query (key) row; "tiled", "tiled-wide", ...: attention_tiled's
 # register-blocked tile products. benchmarks/bench_kernels.py's `attention-variants` sweep times them; DEFAULT holds
-# the last winner for head dims up to 64 and above 64 (benchmarks/RESULTS.md).
+# the winner, for head dims up to 64 and above 64, of the last sweep whose CUDA tests all passed
+# (benchmarks/RESULTS.md).
 VARIANTS = ("rows", "tiled", "tiled-tall", "tiled-wide", "tiled-big")
 DEFAULT = {64: "tiled-wide", 128: "tiled-wide"}
 

@@ -28,8 +28,8 @@ import numpy as np
 from numba import config, cuda, float32, complex64, uint64
 
 # Tile shapes (BM, BN, BK, TM, TN, max registers per thread or 0 for the compiler's choice[, unroll factor]) that
-# benchmarks/bench_kernels.py's `matmul-variants` sweep times on a GPU; DEFAULT is the winner of the last sweep
-# (benchmarks/RESULTS.md).
+# benchmarks/bench_kernels.py's `matmul-variants` sweep times on a GPU; DEFAULT is the winner of the last sweep whose
+# CUDA tests all passed (benchmarks/RESULTS.md).
 VARIANTS = {
     "128x128x8": (128, 128, 8, 8, 8, 0),
     "128x128x16": (128, 128, 16, 8, 8, 0),
