@@ -155,6 +155,15 @@ def mlp_case(torch, batch=128, sizes=(784, 512, 512, 10), lr=0.01):
     return label, step, step_t
 
 
+def import_torch(bench):
+    """PyTorch, the peer every benchmark compares with, or a clear exit saying how to install it."""
+    try:
+        import torch
+    except ImportError:
+        raise SystemExit(f"bench {bench} compares with PyTorch: pip install 'tinygrad_gen[dev]'")
+    return torch
+
+
 def set_threads(torch, n):
     torch.set_num_threads(n)
     try:
@@ -162,6 +171,16 @@ def set_threads(torch, n):
     except ImportError:
         return None
     return threadpool_limits(limits=n)
+
+
+def write_json(path, command, rows, torch, **settings):
+    """Write the results with what it takes to compare them later: command, settings, machine, versions, date."""
+    meta = {"command": command, **settings,
+            "machine": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__,
+            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+    with open(path, "w") as f:
+        json.dump({"meta": meta, "results": rows}, f, indent=2)
 
 
 def main(argv=None):
@@ -174,10 +193,7 @@ def main(argv=None):
                         help="cpu: this process's CPU time (steady on a shared machine); wall: elapsed time")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args(argv)
-    try:
-        import torch
-    except ImportError:
-        raise SystemExit("bench overhead compares with PyTorch: pip install 'tinygrad_gen[dev]'")
+    torch = import_torch("overhead")
     limits = set_threads(torch, args.threads)  # noqa: F841 - keeps NumPy's BLAS limited while we run
 
     cases = []
@@ -197,12 +213,8 @@ def main(argv=None):
         print(f"{'geometric mean of per-op ratios':<44} {'':>10} {'':>10} "
               f"{float(np.exp(np.mean(np.log(op_ratios)))):6.2f}")
     if args.json:
-        meta = {"command": "tgg bench overhead " + " ".join(argv or []), "threads": args.threads, "clock": args.clock,
-                "machine": platform.platform(), "processor": platform.processor() or platform.machine(),
-                "python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__,
-                "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
-        with open(args.json, "w") as f:
-            json.dump({"meta": meta, "results": rows}, f, indent=2)
+        write_json(args.json, "tgg bench overhead " + " ".join(argv or []), rows, torch,
+                   threads=args.threads, clock=args.clock)
     return 0
 
 

@@ -14,13 +14,11 @@ per step and the ratio ours / PyTorch (below 1.0: we are faster). Both libraries
 """
 import argparse
 import importlib
-import json
 import os
-import platform
 import statistics
 import time
 
-from .bench_overhead import set_threads
+from .bench_overhead import import_torch, set_threads, write_json
 
 MODELS = ("vae", "gpt")
 
@@ -54,10 +52,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for both libraries")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args(argv)
-    try:
-        import torch
-    except ImportError:
-        raise SystemExit("bench step compares with PyTorch: pip install 'tinygrad_gen[dev]'")
+    torch = import_torch("step")
     limits = set_threads(torch, args.threads)  # noqa: F841 - keeps NumPy's BLAS limited while we run
 
     rows = []
@@ -69,12 +64,7 @@ def main(argv=None):
                      "steps_per_round": calls, "reps": args.reps, "device": args.device})
         print(f"{name:<8} {a * 1e3:10.2f} {b * 1e3:11.2f} {a / b:6.2f}", flush=True)
     if args.json:
-        meta = {"command": "tgg bench step " + " ".join(argv or []), "threads": args.threads,
-                "machine": platform.platform(), "processor": platform.processor() or platform.machine(),
-                "python": platform.python_version(), "torch": torch.__version__,
-                "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
-        with open(args.json, "w") as f:
-            json.dump({"meta": meta, "results": rows}, f, indent=2)
+        write_json(args.json, "tgg bench step " + " ".join(argv or []), rows, torch, threads=args.threads)
     return 0
 
 
