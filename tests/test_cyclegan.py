@@ -1,6 +1,5 @@
 """CycleGAN on digits vs (inverted, transposed) digits: the secret map, the networks' shapes, and a short run that
 lowers its cycle loss and beats the do-nothing translation, with metrics recomputable from the saved outputs."""
-import csv
 import json
 
 import numpy as np
@@ -9,7 +8,8 @@ import pytest
 import tinygrad_gen as tg
 from tinygrad_gen.data import digits
 from tinygrad_gen.models import cyclegan
-from tinygrad_gen.train import main
+
+from run_helpers import logged, train_run
 
 
 def test_secret_map_inverts_and_transposes_and_is_its_own_inverse():
@@ -27,14 +27,11 @@ def test_translator_keeps_the_image_shape_and_discriminator_scores_patches():
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cyclegan")
-    assert main(["cyclegan", "--epochs", "3", "--out", str(out)]) == 0
-    return out
+    return train_run(tmp_path_factory, "cyclegan", "--epochs", "3")
 
 
 def test_short_run_lowers_the_cycle_loss(run_dir):
-    with open(run_dir / "metrics.csv") as f:
-        cycle = [float(row["cycle"]) for row in csv.DictReader(f)]
+    cycle = logged(run_dir, "cycle")
     assert len(cycle) == 3 and cycle[-1] < 0.8 * cycle[0]
 
 

@@ -1,6 +1,5 @@
 """DCGAN on the digits and its judge: the classifier's accuracy, the architecture's shapes and initialisation, and a
 short run whose FDD falls, with metrics a held-out script can recompute from the saved samples and classifier."""
-import csv
 import json
 
 import numpy as np
@@ -10,7 +9,8 @@ import tinygrad_gen as tg
 from tinygrad_gen.data import digits
 from tinygrad_gen.models import dcgan, digit_classifier
 from tinygrad_gen.models.gan_metrics import class_fractions, frechet_feature_distance
-from tinygrad_gen.train import main
+
+from run_helpers import logged, train_run
 
 
 def test_generator_maps_codes_to_8x8_images_in_tanh_range_and_discriminator_to_one_logit():
@@ -30,14 +30,11 @@ def test_dcgan_init_draws_conv_weights_from_normal_0_002_and_batchnorm_scales_ar
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("dcgan")
-    assert main(["dcgan", "--epochs", "3", "--out", str(out)]) == 0
-    return out
+    return train_run(tmp_path_factory, "dcgan", "--epochs", "3")
 
 
 def test_short_run_lowers_the_frechet_digit_distance(run_dir):
-    with open(run_dir / "metrics.csv") as f:
-        fdd = [float(row["fdd"]) for row in csv.DictReader(f)]
+    fdd = logged(run_dir, "fdd")
     assert len(fdd) == 3 and fdd[-1] < 0.8 * fdd[0]
 
 

@@ -8,13 +8,13 @@ import pytest
 from tinygrad_gen.data import mixture_1d
 from tinygrad_gen.train import main
 
+from run_helpers import train_run
+
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("gan1d")
-    assert main(["gan1d", "--steps", "300", "--saturation-warmup", "200", "--saturation-steps", "30",
-                 "--out", str(out)]) == 0
-    return out
+    return train_run(tmp_path_factory, "gan1d", "--steps", "300", "--saturation-warmup", "200",
+                     "--saturation-steps", "30")
 
 
 def metrics(run_dir):

@@ -11,6 +11,8 @@ from tinygrad_gen.models import gan2d
 from tinygrad_gen.models.gan_metrics import mode_coverage
 from tinygrad_gen.train import build_parser, main
 
+from run_helpers import train_run
+
 
 def test_packed_discriminator_judges_m_samples_concatenated():
     D = gan2d.Discriminator(hidden=8, pack=4)
@@ -41,9 +43,7 @@ ARGS = ["--seeds", "2", "--steps", "300", "--hidden", "32", "--batch", "64"]
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("gan2d")
-    assert main(["gan2d", "--dataset", "ring", *ARGS, "--out", str(out)]) == 0
-    return out
+    return train_run(tmp_path_factory, "gan2d", "--dataset", "ring", *ARGS)
 
 
 def nearest_mode_distance(samples, data):
