@@ -9,17 +9,7 @@ import pytest
 import tinygrad_gen as tg
 from tinygrad_gen import Function, Tensor
 
-
-def graph_nodes(t):
-    """Every Context reachable from ``t`` (iterative walk)."""
-    seen, stack = [], [t._ctx]
-    while stack:
-        node = stack.pop()
-        if node is None or any(node is s for s in seen):
-            continue
-        seen.append(node)
-        stack.extend(x._ctx for x in node.inputs if type(x) is Tensor)
-    return seen
+from graph_helpers import graph_nodes
 
 
 @pytest.fixture

@@ -12,19 +12,9 @@ import tinygrad_gen.nn.functional as F
 from tinygrad_gen import nn, optim
 from tinygrad_gen.autograd import Context
 
+from graph_helpers import graph_nodes
+
 STEPS = 200
-
-
-def graph_nodes(t):
-    """Every Context reachable from ``t``'s graph."""
-    nodes, stack = [], [t._ctx]
-    while stack:
-        node = stack.pop()
-        if node is None or any(node is n for n in nodes):
-            continue
-        nodes.append(node)
-        stack.extend(x._ctx for x in node.inputs if isinstance(x, tg.Tensor))
-    return nodes
 
 
 @pytest.fixture
