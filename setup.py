@@ -17,7 +17,9 @@ setup(
     install_requires=["numpy>=1.24", "scikit-learn", "matplotlib", "tqdm"],
     extras_require={
         "gpu": ["cupy-cuda12x", "numba-cuda"],
-        "dev": ["pytest", "hypothesis", "torch==2.13.0", "numba", "safetensors"],
+        # data-parallel training: mpi4py, and an MPI (the mpich wheel brings the library and mpiexec; no apt needed)
+        "dist": ["mpi4py", "mpich"],
+        "dev": ["pytest", "hypothesis", "torch==2.13.0", "numba", "safetensors", "mpi4py", "mpich"],
     },
     entry_points={"console_scripts": ["tgg=tinygrad_gen.cli:main"]},
 )

@@ -19,7 +19,7 @@ from ..ops.loss import BCEWithLogits, CrossEntropy
 from ..ops.norm import Normalize, update_running
 from ..ops.pool import AvgPool2d, MaxPool2d
 from ..ops.windows import out_size, pair
-from ..random import generator
+from ..random import generator, per_example
 from ..tensor import Tensor, _to_array
 
 __all__ = ["relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "masked_softmax",
@@ -249,7 +249,7 @@ def dropout(x, p=0.5, training=True):
         return x
     if p == 1:
         return x * 0.0
-    keep = generator().random(x.shape) >= p
+    keep = per_example(generator().random, x.shape) >= p
     scale = (keep * (1.0 / (1.0 - p))).astype(x.dtype)
     return x * Tensor(to_device(scale, x.device))
 
@@ -389,7 +389,7 @@ def reparameterize(mu, logvar, eps=None):
         raise ValueError(f"reparameterize: mu {mu.shape}, logvar {logvar.shape} and eps "
                          f"{None if eps is None else eps.shape} do not broadcast together")
     if eps is None:
-        eps = Tensor(to_device(generator().standard_normal(shape).astype(mu.dtype), mu.device))
+        eps = Tensor(to_device(per_example(generator().standard_normal, shape).astype(mu.dtype), mu.device))
     return Reparameterize.apply(mu, logvar, eps)
 
 

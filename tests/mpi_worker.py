@@ -1,0 +1,79 @@
+"""Programs that ``tests/test_distributed.py`` runs under ``mpiexec -n 2``: ``python tests/mpi_worker.py NAME OUT``.
+Each rank writes what it saw to ``OUT.rank<r>.npz`` for the test to check."""
+import sys
+
+import numpy as np
+
+import tinygrad_gen as tg
+from tinygrad_gen import distributed as dist, nn
+
+
+def all_reduce(out):
+    """Gradients 1..n times (rank + 1) in float64 and float32, one parameter without a gradient."""
+    r = dist.rank()
+    a = tg.tensor(np.arange(6.0).reshape(2, 3), dtype=tg.float64, requires_grad=True)
+    b = tg.tensor(np.ones(4), dtype=tg.float32, requires_grad=True)
+    c = tg.tensor(np.ones(2), requires_grad=True)
+    a.grad = tg.tensor(np.arange(6.0).reshape(2, 3) * (r + 1), dtype=tg.float64)
+    b.grad = tg.tensor(np.full(4, 10.0 * (r + 1)), dtype=tg.float32)
+    dist.all_reduce_gradients([a, b, c])
+    np.savez(f"{out}.rank{r}.npz", a=a.grad.numpy(), b=b.grad.numpy(), c_is_none=c.grad is None,
+             a_dtype=str(a.grad.dtype), b_dtype=str(b.grad.dtype))
+
+
+def broadcast(out):
+    """Each rank builds a differently seeded layer; after the broadcast all hold rank 0's."""
+    tg.manual_seed(dist.rank())
+    layer = nn.Linear(3, 2)
+    dist.broadcast_parameters(layer)
+    np.savez(f"{out}.rank{dist.rank()}.npz", w=layer.weight.numpy(), b=layer.bias.numpy())
+
+
+def noise(out):
+    """Per-example noise of a shard of 4 rows, drawn while building a graph, and noise drawn under no_grad."""
+    tg.manual_seed(7)
+    mu = tg.zeros(4, 3, requires_grad=True)
+    z = nn.functional.reparameterize(mu, tg.zeros(4, 3))
+    with tg.no_grad():
+        z_eval = nn.functional.reparameterize(tg.zeros(4, 3), tg.zeros(4, 3))
+    np.savez(f"{out}.rank{dist.rank()}.npz", z=z.numpy(), z_eval=z_eval.numpy())
+
+
+def batch_norm(out):
+    """BatchNorm1d on this rank's shard: its running statistics are the shard's own (local, not synchronised)."""
+    x = np.random.default_rng(0).normal(size=(8, 3)).astype(np.float32)
+    part = x[dist.shard(8)]
+    bn = nn.BatchNorm1d(3)
+    bn(tg.tensor(part))
+    np.savez(f"{out}.rank{dist.rank()}.npz", running_mean=bn.running_mean.numpy(), part=part)
+
+
+def fail(out):
+    """Rank 1 raises after both ranks joined; rank 0 waits in an all-reduce that rank 1 never reaches."""
+    if dist.rank() == 1:
+        raise RuntimeError("deliberate failure for the test")
+    p = tg.tensor(np.ones(3), requires_grad=True)
+    p.grad = tg.tensor(np.ones(3))
+    dist.all_reduce_gradients([p])
+
+
+def killed(out):
+    """Rank 1 kills itself with SIGKILL; rank 0 waits in an all-reduce."""
+    import os
+    import signal
+    if dist.rank() == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    p = tg.tensor(np.ones(3), requires_grad=True)
+    p.grad = tg.tensor(np.ones(3))
+    dist.all_reduce_gradients([p])
+
+
+def config(out):
+    """Each rank checks the options it was given (sys.argv[3]) against rank 0's."""
+    dist.check_same_config({"width": sys.argv[3]})
+    np.savez(f"{out}.rank{dist.rank()}.npz", ok=True)
+
+
+if __name__ == "__main__":
+    dist.init()
+    globals()[sys.argv[1]](sys.argv[2])
