@@ -1,7 +1,7 @@
 """Shared helpers for the model tests that train through the CLI: a short `tgg train` run and its logged metrics."""
 import csv
 
-from tinygrad_gen.train import main
+from tinygrad_gen.cli.train import main
 
 
 def train_run(tmp_path_factory, model, *args):

@@ -7,7 +7,7 @@ from sklearn.decomposition import PCA as SklearnPCA
 
 from tinygrad_gen.data import digits
 from tinygrad_gen.models.autoencoder import PCA, mse_per_pixel
-from tinygrad_gen.train import main as train_main
+from tinygrad_gen.cli.train import main as train_main
 
 
 @pytest.mark.parametrize("k", [2, 10])

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tinygrad_gen as tg
-from tinygrad_gen import train as tgg_train
+from tinygrad_gen.cli import train as tgg_train
 from tinygrad_gen.data import WordVocab
 from tinygrad_gen.models.bert import BERT, BERTConfig, SentenceClassifier, attention_weights
 from tinygrad_gen.models.bert_data import IGNORE, PretrainingData, corrupt, pack_pair, truncate_pair

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from tinygrad_gen import gradcheck_cli
+from tinygrad_gen.cli import gradcheck as gradcheck_cli
 from tinygrad_gen.op_cases import all_cases
 
 USER_FILE = textwrap.dedent('''

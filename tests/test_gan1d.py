@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tinygrad_gen.data import mixture_1d
-from tinygrad_gen.train import main
+from tinygrad_gen.cli.train import main
 
 from run_helpers import train_run
 

@@ -9,7 +9,7 @@ import tinygrad_gen as tg
 from tinygrad_gen.data import ring_mixture
 from tinygrad_gen.models import gan2d
 from tinygrad_gen.models.gan_metrics import mode_coverage
-from tinygrad_gen.train import build_parser, main
+from tinygrad_gen.cli.train import build_parser, main
 
 from run_helpers import train_run
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import tinygrad_gen as tg
-from tinygrad_gen import optim, train as tgg_train, sample as tgg_sample
+from tinygrad_gen import optim
+from tinygrad_gen.cli import sample as tgg_sample, train as tgg_train
 from tinygrad_gen.models.gpt import (GPT, GPTConfig, configure_optimizer, evaluate, lr_schedule, random_batch,
                                      val_starts, windows)
 

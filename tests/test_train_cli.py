@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import tinygrad_gen as tg
-from tinygrad_gen import train
+from tinygrad_gen import models
+from tinygrad_gen.cli import train
 from tinygrad_gen.run import Run
 
 
@@ -78,20 +79,23 @@ def test_different_seeds_give_different_runs(tmp_path):
     assert not np.array_equal(params(tmp_path / "a")["model.weight"], params(tmp_path / "b")["model.weight"])
 
 
-def test_unknown_model_lists_the_registry(capsys):
+def test_unknown_model_lists_the_targets(capsys):
     assert train.main(["nosuchmodel"]) == 2
     err = capsys.readouterr().err
     assert "unknown model 'nosuchmodel'" in err
-    assert all(name in err for name in train.REGISTRY)
+    assert all(name in err for name in models.TARGETS)
 
 
-def test_registry_names_and_modules():
-    assert set(train.REGISTRY) == {"logreg", "ae", "vae", "gan1d", "gan2d", "dcgan", "cyclegan", "gpt", "bert"}
-    assert train.REGISTRY["ae"] == "tinygrad_gen.models.autoencoder"
+def test_models_own_the_list_of_targets_and_each_loads():
+    assert {"logreg", "ae", "vae", "gan1d", "gan2d", "dcgan", "cyclegan", "gpt", "bert"} <= set(models.TARGETS)
+    assert models.TARGETS["ae"] == "autoencoder"
+    for name in models.TARGETS:
+        module = train.load_model(name)
+        assert module.__name__ == f"tinygrad_gen.models.{models.TARGETS[name]}"
 
 
 def test_missing_model_module_is_not_available_yet(monkeypatch, capsys):
-    monkeypatch.setitem(train.REGISTRY, "ghost", "tinygrad_gen.models.no_such_module")
+    monkeypatch.setitem(models.TARGETS, "ghost", "no_such_module")
     assert train.main(["ghost"]) == 2
     assert "not available yet" in capsys.readouterr().err
 
@@ -103,7 +107,7 @@ def test_model_options_are_parsed(tmp_path):
 
 
 def test_tgg_sample_logreg_writes_predictions(tmp_path, capsys):
-    from tinygrad_gen import sample
+    from tinygrad_gen.cli import sample
     tgg_train("logreg", "--steps", "5", "--out", str(tmp_path / "o"))
     assert sample.main(["logreg", "--ckpt", str(tmp_path / "o"), "--n", "8"]) == 0
     assert (tmp_path / "o" / "predictions.png").is_file()

@@ -10,8 +10,8 @@ import tinygrad_gen.nn.functional as F
 from tinygrad_gen import optim
 from tinygrad_gen.data import digits
 from tinygrad_gen.models.vae import VAE, evaluate, importance_terms, iwae_bound, log_bernoulli
-from tinygrad_gen.sample import main as sample_main
-from tinygrad_gen.train import main as train_main
+from tinygrad_gen.cli.sample import main as sample_main
+from tinygrad_gen.cli.train import main as train_main
 
 
 def test_gaussian_kl_matches_monte_carlo_estimate():

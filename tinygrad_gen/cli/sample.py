@@ -10,9 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import random as tg_random
-from .run import use_agg
-from .train import REGISTRY, load_model
+from tinygrad_gen import models
+from tinygrad_gen import random as tg_random
+from tinygrad_gen.run import use_agg
+
+from .train import load_model
 
 
 def build_parser(name, module):
@@ -36,7 +38,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0].startswith("-"):
         help_ = argv[:1] in (["-h"], ["--help"])
-        print(f"usage: tgg sample MODEL --ckpt DIR [options]\nmodels: {', '.join(REGISTRY)}",
+        print(f"usage: tgg sample MODEL --ckpt DIR [options]\nmodels: {', '.join(models.TARGETS)}",
               file=sys.stdout if help_ else sys.stderr)
         return 0 if help_ else 2
     name = argv[0]

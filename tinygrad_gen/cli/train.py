@@ -4,47 +4,26 @@ Each model is a module with ``add_arguments(parser)`` (its own options; it may `
 and ``train(args, run)`` (its loop, writing through a :class:`tinygrad_gen.run.Run`).
 """
 import argparse
-import importlib
 import sys
 
 import numpy as np
 
-from . import random as tg_random
-from .run import Run, use_agg
-
-REGISTRY = {
-    "logreg": "tinygrad_gen.models.logreg",
-    "ae": "tinygrad_gen.models.autoencoder",
-    "vae": "tinygrad_gen.models.vae",
-    "gan1d": "tinygrad_gen.models.gan1d",
-    "gan2d": "tinygrad_gen.models.gan2d",
-    "dcgan": "tinygrad_gen.models.dcgan",
-    "cyclegan": "tinygrad_gen.models.cyclegan",
-    "gpt": "tinygrad_gen.models.gpt",
-    "bert": "tinygrad_gen.models.bert",
-}
-
+from tinygrad_gen import models
+from tinygrad_gen import random as tg_random
+from tinygrad_gen.run import Run, use_agg
 
 def load_model(name, needs=("add_arguments", "train")):
-    """The module of a registered model; a clear ValueError for unknown or not yet available models."""
-    if name not in REGISTRY:
-        raise ValueError(f"unknown model {name!r}; choose one of: {', '.join(REGISTRY)}")
-    module_name = REGISTRY[name]
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        if e.name != module_name:  # the model exists but something it imports does not: show that
-            raise
-        raise ValueError(f"model {name!r} is not available yet (no module {module_name})") from None
+    """The module of target ``name`` (``models.TARGETS``); a clear ValueError for unknown or incomplete models."""
+    module = models.load(name)
     missing = [f for f in needs if not hasattr(module, f)]
     if missing:
-        raise ValueError(f"model {name!r} ({module_name}) does not define {', '.join(missing)}")
+        raise ValueError(f"model {name!r} ({module.__name__}) does not define {', '.join(missing)}")
     return module
 
 
 def _usage():
     return "usage: tgg train MODEL [--epochs N | --steps N] [--seed S] [--device cpu|cuda] [--out DIR] [--resume] " \
-           f"[model options]\nmodels: {', '.join(REGISTRY)}\n(tgg train MODEL --help lists a model's options)"
+           f"[model options]\nmodels: {', '.join(models.TARGETS)}\n(tgg train MODEL --help lists a model's options)"
 
 
 def build_parser(name, module):

@@ -1,0 +1,37 @@
+"""``tgg bench NAME [options]``: benchmarks that print tables of tinygrad_gen against a peer (PyTorch CPU, or another
+kernel) measured in the same run, and write JSON with ``--json FILE``.
+
+This table is the one place that names the benchmarks (modules of the top-level ``benchmarks/`` folder, installed
+as ``tinygrad_gen.benchmarks``); adding one is one line.
+"""
+import importlib
+import sys
+
+# name: (module in tinygrad_gen.benchmarks, passes its own name on as the first argument, help)
+BENCHMARKS = {
+    "overhead": ("bench_overhead", False, "per-op forward/backward overhead and an MLP step vs PyTorch CPU"),
+    "step": ("bench_step", False, "a training step of each model"),
+    "matmul": ("bench_kernels", True, "our CUDA matmul kernel vs cuBLAS"),
+    "attention": ("bench_kernels", True, "our CUDA attention kernel vs PyTorch SDPA"),
+    "matmul-variants": ("bench_kernels", True, "time every compiled matmul kernel variant (autotune sweep)"),
+    "attention-variants": ("bench_kernels", True, "time every compiled attention kernel variant (autotune sweep)"),
+}
+
+
+def usage():
+    lines = ["usage: tgg bench NAME [options]   (tgg bench NAME --help lists its options)", "", "benchmarks:"]
+    lines += [f"  {name:19s} {help_}" for name, (_, _, help_) in BENCHMARKS.items()]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    argv = list(argv or [])
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage())
+        return 0 if argv else 2
+    if argv[0] not in BENCHMARKS:
+        print(f"tgg bench: unknown benchmark {argv[0]!r}; choose one of: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    module_name, named, _ = BENCHMARKS[argv[0]]
+    module = importlib.import_module(f"tinygrad_gen.benchmarks.{module_name}")
+    return module.main(argv if named else argv[1:]) or 0
