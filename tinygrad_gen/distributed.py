@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from . import random as _random
 
 _comm = None       # the MPI communicator of a job of several ranks, once init() ran
 _nccl = None       # (device id, NCCL communicator) once a CuPy gradient was reduced
+stats = {"all_reduce_seconds": 0.0, "all_reduce_calls": 0}   # read by `tgg bench dist`
 _LAUNCH_SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS", "PMIX_SIZE")
 
 
@@ -138,6 +140,7 @@ def all_reduce_gradients(params):
     ``None``; ranks must agree on which parameters have one (they run the same model on the same kind of batch)."""
     if world_size() == 1:
         return
+    start = time.perf_counter()
     groups = {}
     for p in params:
         if p.grad is not None:
@@ -152,6 +155,8 @@ def all_reduce_gradients(params):
             size = p.grad.data.size
             p.grad.data = summed[offset:offset + size].reshape(p.grad.data.shape)
             offset += size
+    stats["all_reduce_seconds"] += time.perf_counter() - start
+    stats["all_reduce_calls"] += 1
 
 
 def _sum_over_ranks(flat, device):
