@@ -20,6 +20,7 @@ from .backend import as_array
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 Tensor = None  # tensor.py sets this once the class exists (the two modules need each other)
+_tracer = None  # viz.trace_backward sets a stand-in for _run_node here; backward picks one of them once per call
 _new_tensor = object.__new__
 
 
@@ -301,13 +302,14 @@ def backward(tensor, grad=None, retain_graph=None, create_graph=False):
     order = _topological_order(root)  # raises before any gradient is written
     pending = {root: [None] * len(root.outputs)}
     pending[root][tensor._index] = grad
+    run = _run_node if _tracer is None else _tracer  # chosen once: no per-node check when not tracing
     prev, _Mode.grad = _Mode.grad, create_graph
     try:
         for node in order:
             grads = pending.pop(node, None)
             if grads is None:
                 continue
-            _run_node(node, grads, pending, create_graph, given)
+            run(node, grads, pending, create_graph, given)
             if not retain_graph:
                 node.free()
     finally:
@@ -315,6 +317,12 @@ def backward(tensor, grad=None, retain_graph=None, create_graph=False):
 
 
 def _run_node(node, grads, pending, create_graph, given):
+    _deliver(_input_grads(node, grads, create_graph), pending, create_graph, given)
+
+
+def _input_grads(node, grads, create_graph):
+    """Run one node's backward: [(input, its gradient)] for each input that requires grad, checked and reduced
+    to the input's shape and dtype."""
     fn = node.fn
     if len(grads) > 1 and any(g is None for g in grads):  # an output that nothing used gets a zero gradient
         xp = backend.xp_of(next(g for g in grads if g is not None).data)
@@ -330,6 +338,7 @@ def _run_node(node, grads, pending, create_graph, given):
     inputs = node.inputs
     if len(in_grads) < len(inputs) and any(isinstance(t, Tensor) and t.requires_grad for t in inputs[len(in_grads):]):
         raise RuntimeError(f"{fn.__name__}.backward returned {len(in_grads)} gradients for {len(inputs)} inputs")
+    out = []
     for i, (inp, g) in enumerate(zip(inputs, in_grads)):
         if g is None or not isinstance(inp, Tensor) or not inp.requires_grad:
             continue
@@ -346,6 +355,14 @@ def _run_node(node, grads, pending, create_graph, given):
             g = _OnceDifferentiableBackward.apply(g.data, *inputs, op_name=fn.__name__)
         if _Mode.anomaly:
             _check_finite(node, g)
+        out.append((inp, g))
+    return out
+
+
+def _deliver(pairs, pending, create_graph, given):
+    """Add each gradient to its input: into a leaf's .grad, or into the pending gradients of the node that made it
+    (a tensor used twice, a fan-out, gets the sum)."""
+    for inp, g in pairs:
         if inp._ctx is None:
             _accumulate_leaf(inp, g, create_graph, given)
         else:
