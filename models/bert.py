@@ -12,17 +12,16 @@ with the same network trained from scratch on the same labelled sentences.
 
     tgg train bert        # pre-training, fine-tuning vs scratch, metrics.json, loss.png, attention.png
 """
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
 import tinygrad_gen as tg
-from tinygrad_gen import nn, optim
+from tinygrad_gen import nn
 import tinygrad_gen.nn.functional as F
 
 from .bert_data import IGNORE, PretrainingData, pack_pair
-from .gpt import configure_optimizer, lr_schedule
+from .gpt3_recipe import make_optimizer, train_steps, update
 from .transformer import Transformer, padding_mask
 
 
@@ -76,9 +75,7 @@ class SentenceClassifier(nn.Module):
 
 
 def _tensor(a, model):
-    if isinstance(a, tg.Tensor):
-        return a
-    return tg.tensor(a, device=next(iter(model.parameters())).device)
+    return a if isinstance(a, tg.Tensor) else tg.tensor(a, device=model.device)
 
 
 def attention_weights(bert, ids, segments, keep, layer=0):
@@ -153,24 +150,17 @@ def _single(ids, keep, vocab, max_len):
     return ids, np.zeros(max_len, np.int64), np.arange(max_len) < n
 
 
-def finetune(classifier, train_set, test_set, steps, lr, batch_size, seed, warmup=20):
-    """Train all of the classifier's weights with cross-entropy on the labelled sentences; returns test accuracy
-    and the loss history."""
-    ids, segments, keep, labels = train_set
-    optimizer = configure_optimizer(classifier, lr, weight_decay=0.01)
-    scheduler = lr_schedule(optimizer, warmup, steps)
-    rng = np.random.default_rng(seed)
+def finetune(classifier, train_set, test_set, steps, lr, batch_size, warmup=20):
+    """Train all of the classifier's weights with cross-entropy on the labelled sentences (the GPT-3 recipe with
+    weight decay 0.01); returns test accuracy and the loss history."""
+    optimizer, scheduler = make_optimizer(classifier, lr, steps, warmup, weight_decay=0.01)
+    batches = tg.data.DataLoader(*train_set, batch_size=batch_size).batches()
     losses = []
     classifier.train()
-    for step in range(steps):
-        pick = rng.integers(len(labels), size=batch_size)
-        logits = classifier(ids[pick], segments[pick], keep[pick])
-        loss = F.cross_entropy(logits, _tensor(labels[pick], classifier))
-        optimizer.zero_grad()
-        loss.backward()
-        optim.clip_grad_norm_(classifier.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
+    for _ in range(steps):
+        ids, segments, keep, labels = next(batches)
+        loss = F.cross_entropy(classifier(ids, segments, keep), _tensor(labels, classifier))
+        update(classifier, optimizer, scheduler, loss)
         losses.append(loss.item())
     classifier.eval()
     t_ids, t_seg, t_keep, t_labels = test_set
@@ -181,6 +171,12 @@ def finetune(classifier, train_set, test_set, steps, lr, batch_size, seed, warmu
 
 
 # ----- tgg train bert -----
+
+def pretraining_loss(model, batch):
+    """Pre-training minimises the sum of the two losses: masked LM + next-sentence prediction."""
+    mlm_loss, nsp_loss, _, _ = model.pretraining_loss(batch)
+    return mlm_loss + nsp_loss, {"mlm_loss": mlm_loss.item(), "nsp_loss": nsp_loss.item()}
+
 
 def add_arguments(parser):
     g = parser.add_argument_group("bert")
@@ -214,44 +210,15 @@ def train(args, run):
     eval_rng = np.random.default_rng(1234)   # a fixed held-out set, the same for every run
     eval_batches = [held_out.batch(args.batch_size, eval_rng) for _ in range(args.eval_batches)]
 
-    tg.manual_seed(args.seed)
     config = BERTConfig(len(vocab), args.max_len, args.layers, args.width, args.heads, args.dropout)
     model = BERT(config).to(run.device)
-    optimizer = configure_optimizer(model, args.lr)
-    scheduler = lr_schedule(optimizer, args.warmup, args.steps)
-    parts = {"modules": {"model": model}, "optimizers": {"optimizer": optimizer}, "schedulers": {"lr": scheduler}}
-    rng = np.random.default_rng(args.seed)
-    step, elapsed = 0, 0.0
-    state = run.restore(**parts)
-    if state is not None:
-        step, elapsed = state["step"], state["elapsed"]
-        rng.bit_generator.state = state["batch_rng"]
-    accuracies = None
-    bar = run.progress(args.steps, desc="bert")
-    bar.update(step)
-    while step < args.steps:
-        lr = optimizer.param_groups[0]["lr"]
-        t0 = time.perf_counter()
-        batch = data.batch(args.batch_size, rng)
-        mlm_loss, nsp_loss, _, _ = model.pretraining_loss(batch)
-        loss = mlm_loss + nsp_loss
-        optimizer.zero_grad()
-        loss.backward()
-        optim.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        elapsed += time.perf_counter() - t0
-        step += 1
-        bar.update(1)
-        bar.set_postfix(mlm=f"{mlm_loss.item():.3f}", nsp=f"{nsp_loss.item():.3f}")
-        row = {"mlm_loss": mlm_loss.item(), "nsp_loss": nsp_loss.item(), "lr": lr}
-        if step % args.eval_every == 0 or step == args.steps:
-            row["mlm_acc"], row["nsp_acc"] = accuracies = evaluate_pretraining(model, eval_batches)
-        if step % 10 == 0 or "mlm_acc" in row:
-            run.log(step=step, **row)
-        if step % args.checkpoint_every == 0 or step == args.steps:
-            run.save_checkpoint(**parts, extra={"step": step, "elapsed": elapsed, "batch_rng": rng.bit_generator.state})
-    mlm_acc, nsp_acc = accuracies or evaluate_pretraining(model, eval_batches)   # or: resumed after the end
+    optimizer, scheduler = make_optimizer(model, args.lr, args.steps, args.warmup)
+    loader = tg.data.DataLoader(data, batch_size=args.batch_size)   # sentence pairs, masked afresh each time
+    scores, elapsed = train_steps(run, model, optimizer, scheduler, loader, pretraining_loss, args.steps,
+                                  evaluate=lambda m: dict(zip(("mlm_acc", "nsp_acc"),
+                                                              evaluate_pretraining(m, eval_batches))),
+                                  eval_every=args.eval_every, checkpoint_every=args.checkpoint_every)
+    mlm_acc, nsp_acc = scores["mlm_acc"], scores["nsp_acc"]
     # the baseline guesses the word most often masked in a sample of training batches
     sample_rng = np.random.default_rng(4321)
     baseline = unigram_baseline([data.batch(args.batch_size, sample_rng)["mlm_labels"] for _ in range(50)],
@@ -264,11 +231,10 @@ def train(args, run):
     # fine-tuning vs the same network from scratch, on the same labelled sentences
     train_set, test_set = topic_task(tg.data.sentence_documents(train_text + val_text), vocab, args.max_len)
     finetune_acc, ft_losses = finetune(SentenceClassifier(model, 2).to(run.device), train_set, test_set,
-                                       args.finetune_steps, args.finetune_lr, args.batch_size, args.seed)
-    tg.manual_seed(args.seed)
+                                       args.finetune_steps, args.finetune_lr, args.batch_size)
     scratch = SentenceClassifier(BERT(config), 2).to(run.device)
     scratch_acc, sc_losses = finetune(scratch, train_set, test_set, args.finetune_steps, args.finetune_lr,
-                                      args.batch_size, args.seed)
+                                      args.batch_size)
     plot_finetuning(run, ft_losses, sc_losses)
     run.finish({"mlm_acc": mlm_acc, "mlm_unigram_baseline": baseline, "nsp_acc": nsp_acc,
                 "finetune_acc": finetune_acc, "scratch_acc": scratch_acc,

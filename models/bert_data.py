@@ -10,6 +10,8 @@ are, because [MASK] never appears at fine-tuning time. [CLS], [SEP] and [PAD] ar
 """
 import numpy as np
 
+from tinygrad_gen import random as tg_random
+
 IGNORE = -100  # label of the positions the masked LM does not predict (F.cross_entropy's ignore_index)
 
 
@@ -38,7 +40,11 @@ class PretrainingData:
 
     ``batch(size, rng)`` -> dict of arrays: ``ids`` (B, T) corrupted input, ``segments`` (B, T), ``keep`` (B, T)
     True on real tokens, ``mlm_labels`` (B, T) original ids at predicted positions else IGNORE, ``nsp_labels`` (B,)
-    1 = IsNext, 0 = NotNext."""
+    1 = IsNext, 0 = NotNext.
+
+    It is also a dataset for ``DataLoader``: item k starts from the k-th sentence with a successor as A, and
+    ``data[ks]`` is the batch of those pairs. The loader shuffles the A sentences; B and the masking are drawn
+    fresh each time (dynamic masking) from the engine's generator, which checkpoints save and restore."""
 
     def __init__(self, documents, vocab, max_len=64, rate=0.15, max_predictions=10):
         if max_len < 5:
@@ -51,25 +57,34 @@ class PretrainingData:
         self.vocab, self.max_len, self.rate, self.max_predictions = vocab, max_len, rate, max_predictions
         self.first_word = len(("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"))
 
-    def sentence_pair(self, rng):
-        """(A, B, is_next): A a sentence with a successor; B that successor half of the time, else a random
-        sentence of another document."""
-        d, i = self.pairs[rng.integers(len(self.pairs))]
+    def __len__(self):
+        return len(self.pairs)
+
+    def __getitem__(self, ks):
+        return self.examples(ks, tg_random.generator())
+
+    def sentence_pair(self, rng, k=None):
+        """(A, B, is_next): A a sentence with a successor (the k-th, or one drawn at random); B that successor
+        half of the time, else a random sentence of another document."""
+        d, i = self.pairs[rng.integers(len(self.pairs)) if k is None else k]
         if rng.random() < 0.5:
             return self.docs[d][i], self.docs[d][i + 1], 1
         other = (d + 1 + rng.integers(len(self.docs) - 1)) % len(self.docs)   # any document but d
         doc = self.docs[other]
         return self.docs[d][i], doc[rng.integers(len(doc))], 0
 
-    def example(self, rng):
-        a, b, is_next = self.sentence_pair(rng)
+    def example(self, rng, k=None):
+        a, b, is_next = self.sentence_pair(rng, k)
         ids, segments, keep = pack_pair(a, b, self.vocab, self.max_len)
         special = (ids == self.vocab.cls_id) | (ids == self.vocab.sep_id) | ~keep
         ids, labels = corrupt(ids, special, self.vocab, self.first_word, rng, self.rate, self.max_predictions)
         return ids, segments, keep, labels, is_next
 
     def batch(self, size, rng):
-        ids, segments, keep, labels, nsp = zip(*(self.example(rng) for _ in range(size)))
+        return self.examples(rng.integers(len(self.pairs), size=size), rng)
+
+    def examples(self, ks, rng):
+        ids, segments, keep, labels, nsp = zip(*(self.example(rng, k) for k in ks))
         return {"ids": np.stack(ids), "segments": np.stack(segments), "keep": np.stack(keep),
                 "mlm_labels": np.stack(labels), "nsp_labels": np.array(nsp, np.int64)}
 

@@ -17,15 +17,11 @@ from scipy.optimize import linear_sum_assignment
 
 import tinygrad_gen as tg
 from tinygrad_gen import nn, optim
-from tinygrad_gen.data import digits
-from tinygrad_gen.random import generator
+from tinygrad_gen.data import DataLoader, digits
 
 from . import digit_classifier
 from .gan_losses import lsgan_discriminator_loss, lsgan_generator_loss
 from .image_pool import ImagePool
-
-DEVICES = ("cpu",)  # tgg train's --device: this model's loop keeps its tensors on the CPU
-
 
 def secret_map(x):
     """A -> B: invert the intensity and transpose the 8x8 image ((N, 64) in [0, 1])."""
@@ -105,7 +101,7 @@ def to_pixels(images):
 def translate(net, x, batch=500):
     """Apply a generator to digits (N, 64) in [0, 1], in inference mode; returns (N, 64) in [0, 1]."""
     with tg.no_grad():
-        return np.concatenate([to_pixels(net(tg.tensor(to_images(x[i:i + batch]))).numpy())
+        return np.concatenate([to_pixels(net(tg.tensor(to_images(x[i:i + batch]), device=net.device)).numpy())
                                for i in range(0, len(x), batch)])
 
 
@@ -153,30 +149,28 @@ def train(args, run):
     x_train, y_train, x_test, y_test = data = digits()
     classifier = digit_classifier.load_or_train(run.out, data)
     half = len(x_train) // 2
-    domain_a, domain_b = to_images(x_train[:half]), to_images(secret_map(x_train[half:]))  # disjoint halves
+    domain_a, domain_b = to_images(x_train[:half]), to_images(secret_map(x_train[half:2 * half]))  # disjoint halves
+    loader_a = DataLoader(domain_a, batch_size=args.batch, drop_last=True, device=run.device)
+    loader_b = DataLoader(domain_b, batch_size=args.batch, drop_last=True, device=run.device)  # shuffled apart
 
-    tg.manual_seed(args.seed)
-    G, F_ = GENERATORS[args.generator](), GENERATORS[args.generator]()
-    D_A, D_B = PatchDiscriminator(), PatchDiscriminator()
+    G, F_ = GENERATORS[args.generator]().to(run.device), GENERATORS[args.generator]().to(run.device)
+    D_A, D_B = PatchDiscriminator().to(run.device), PatchDiscriminator().to(run.device)
     adam = dict(lr=args.lr, betas=(0.5, 0.999))
     opt_g = optim.Adam(list(G.parameters()) + list(F_.parameters()), **adam)
     opt_d = optim.Adam(list(D_A.parameters()) + list(D_B.parameters()), **adam)
     pool_a, pool_b = ImagePool(args.pool), ImagePool(args.pool)
-    modules, optimizers = {"G": G, "F": F_, "D_A": D_A, "D_B": D_B}, {"G": opt_g, "D": opt_d}
-    state = run.restore(modules=modules, optimizers=optimizers) or {}
+    parts = {"modules": {"G": G, "F": F_, "D_A": D_A, "D_B": D_B}, "optimizers": {"G": opt_g, "D": opt_d},
+             "loaders": {"A": loader_a, "B": loader_b}}
+    state = run.restore(**parts) or {}
     epoch = state.get("epoch", 0)
     if state:
         pool_a.load_state(np.asarray(state["pool_a"], np.float32))
         pool_b.load_state(np.asarray(state["pool_b"], np.float32))
     lam, lam_id = args.cycle_weight, args.identity_weight * args.cycle_weight
-    steps_per_epoch = half // args.batch
-    bar = run.progress((args.epochs - epoch) * steps_per_epoch, desc="cyclegan")
+    bar = run.progress((args.epochs - epoch) * len(loader_a), desc="cyclegan")
     while epoch < args.epochs:
-        order_a, order_b = generator().permutation(half), generator().permutation(len(domain_b))
         sums = np.zeros(4)
-        for i in range(steps_per_epoch):
-            sl = slice(i * args.batch, (i + 1) * args.batch)
-            a, b = tg.tensor(domain_a[order_a[sl]]), tg.tensor(domain_b[order_b[sl]])
+        for a, b in zip(loader_a, loader_b):
             # generators: fool both discriminators, come back around the cycle, leave the target domain alone
             fake_b, fake_a = G(a), F_(b)
             gan = lsgan_generator_loss(D_B(fake_b)) + lsgan_generator_loss(D_A(fake_a))
@@ -195,14 +189,13 @@ def train(args, run):
             sums += [gan.item(), cycle.item(), identity.item(), d_loss.item()]
             bar.update(1)
         epoch += 1
-        sums /= steps_per_epoch
+        sums /= len(loader_a)
         paired = float(np.abs(translate(G, x_test) - secret_map(x_test)).mean())
         run.log(step=epoch, **dict(zip(("g_gan", "cycle", "identity", "d_loss"), sums.tolist())), paired_l1=paired)
         bar.set_postfix(cycle=round(sums[1], 3), paired_l1=round(paired, 3))
-        run.save_checkpoint(modules=modules, optimizers=optimizers,
-                            extra={"epoch": epoch, "pool_a": pool_a.state().tolist(),
-                                   "pool_b": pool_b.state().tolist()})
-    run.plot_curves("curves.png", keys=["g_gan", "cycle", "identity", "d_loss", "paired_l1"])
+        run.save_checkpoint(**parts, extra={"epoch": epoch, "pool_a": pool_a.state().tolist(),
+                                            "pool_b": pool_b.state().tolist()})
+    run.plot_curves("curves.png", keys=["g_gan", "cycle", "identity", "d_loss", "paired_l1"], xlabel="epoch")
 
     g_a, f_g_a, metrics = evaluate(G, F_, classifier, x_test, y_test)
     np.save(run.out / "test_G_A.npy", g_a)

@@ -1,22 +1,23 @@
 """A character-level GPT: a Transformer decoder trained as a left-to-right language model, p(x_t | x_<t).
 
 Causal attention (position t attends to positions <= t only) lets one forward pass predict every next character of
-a window at once. Trained with the GPT-3 recipe of the lecture: AdamW (0.9, 0.95) with weight decay 0.1 on matrices
-only, gradient clipping at 1.0, a linear learning-rate warm-up, then cosine decay to a tenth of the peak.
+a window at once. Trained with the GPT-3 recipe of the lecture (``gpt3_recipe``): AdamW (0.9, 0.95) with weight
+decay 0.1 on matrices only, gradient clipping at 1.0, a linear learning-rate warm-up, then cosine decay to a tenth
+of the peak.
 
     tgg train gpt                       # 4 layers, 128 wide, 4 heads, context 64, batch 32, 2000 steps
     tgg sample gpt --ckpt runs/gpt --prompt "The " --temperature 0.8 --top-k 20
 """
 import pathlib
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
 import tinygrad_gen as tg
-from tinygrad_gen import nn, optim
+from tinygrad_gen import nn
 import tinygrad_gen.nn.functional as F
 
+from .gpt3_recipe import make_optimizer, train_steps
 from .transformer import Transformer
 
 
@@ -57,7 +58,7 @@ class GPT(nn.Module):
         rng = rng or tg.random.generator()
         idx = np.array(idx, dtype=np.int64).reshape(1, -1) if np.ndim(idx) < 2 else np.array(idx, dtype=np.int64)
         for _ in range(new_tokens):
-            logits, _ = self(tg.tensor(idx[:, -self.config.context:], device=_device(self)))
+            logits, _ = self(tg.tensor(idx[:, -self.config.context:], device=self.device))
             logits = logits.numpy()[:, -1, :].astype(np.float64) / temperature
             if top_k is not None and top_k < logits.shape[-1]:
                 kth = np.sort(logits, axis=-1)[:, -top_k][:, None]
@@ -69,36 +70,7 @@ class GPT(nn.Module):
         return idx
 
 
-# ----- the training recipe -----
-
-def configure_optimizer(model, lr, weight_decay=0.1, betas=(0.9, 0.95)):
-    """AdamW with decoupled weight decay on the matrices (linear and embedding weights) only; biases and
-    LayerNorm gains are not decayed, since shrinking them toward 0 does not regularise anything useful."""
-    params = list(model.parameters())
-    decay = [p for p in params if p.ndim >= 2]
-    no_decay = [p for p in params if p.ndim < 2]
-    return optim.AdamW([{"params": decay, "weight_decay": weight_decay},
-                        {"params": no_decay, "weight_decay": 0.0}], lr=lr, betas=betas)
-
-
-def lr_schedule(optimizer, warmup, total, min_ratio=0.1):
-    """The GPT-3 schedule: linear warm-up to the peak rate over ``warmup`` steps, then a half cosine down to
-    ``min_ratio`` of it at step ``total``: lr(t) = peak (t + 1) / warmup for t < warmup, else
-    peak (min_ratio + (1 - min_ratio) (1 + cos(pi (t - warmup) / (total - warmup))) / 2).
-    A run shorter than the warm-up warms up over the whole run."""
-    return optim.lr_scheduler.WarmupCosineLR(optimizer, min(warmup, total), total, min_ratio)
-
-
-def random_batch(data, batch, context, rng):
-    """``batch`` windows at random offsets: inputs x = data[i : i+T], targets y = data[i+1 : i+T+1]."""
-    starts = rng.integers(0, len(data) - context - 1, size=batch)
-    return windows(data, starts, context)
-
-
-def windows(data, starts, context):
-    offsets = np.asarray(starts)[:, None] + np.arange(context)
-    return data[offsets], data[offsets + 1]
-
+# ----- the held-out loss -----
 
 def val_starts(n_val, batches=50, batch=32, context=64):
     """The fixed held-out evaluation set: batches x batch windows at evenly spaced offsets over the held-out text,
@@ -112,17 +84,14 @@ def evaluate(model, data, starts, context):
     """Mean over the fixed held-out batches of the mean next-character cross-entropy (nats/char)."""
     was_training = model.training
     model.eval()
+    windows = tg.data.TextWindows(data, context)
     losses = []
     for batch_starts in starts:
-        x, y = windows(data, batch_starts, context)
-        _, loss = model(tg.tensor(x, device=_device(model)), tg.tensor(y, device=_device(model)))
+        x, y = windows[batch_starts]
+        _, loss = model(tg.tensor(x, device=model.device), tg.tensor(y, device=model.device))
         losses.append(loss.item())
     model.train(was_training)
     return float(np.mean(losses))
-
-
-def _device(model):
-    return next(iter(model.parameters())).device
 
 
 def encode_corpus(path=None):
@@ -161,54 +130,31 @@ def build_model(args, vocab_size):
     return GPT(GPTConfig(vocab_size, args.context, args.layers, args.width, args.heads, args.dropout))
 
 
+def next_character_loss(model, batch):
+    """The language model's loss on a batch of windows: the mean cross-entropy of every next character."""
+    x, y = batch
+    _, loss = model(x, y)
+    return loss, {"train_loss": loss.item()}
+
+
 def train(args, run):
     vocab, train_ids, val_ids = encode_corpus(args.text)
-    tg.manual_seed(args.seed)
     model = build_model(args, len(vocab)).to(run.device)
-    optimizer = configure_optimizer(model, args.lr, args.weight_decay)
-    scheduler = lr_schedule(optimizer, args.warmup, args.steps, args.min_lr_ratio)
-    rng = np.random.default_rng(args.seed)
+    optimizer, scheduler = make_optimizer(model, args.lr, args.steps, args.warmup, args.weight_decay,
+                                          args.min_lr_ratio)
+    loader = tg.data.DataLoader(tg.data.TextWindows(train_ids, args.context), batch_size=args.batch_size,
+                                device=run.device)   # windows at random offsets
     starts = val_starts(len(val_ids), args.eval_batches, args.batch_size, args.context)
-    parts = {"modules": {"model": model}, "optimizers": {"optimizer": optimizer},
-             "schedulers": {"lr": scheduler}}
-    state = run.restore(**parts)
-    step, elapsed = 0, 0.0
-    if state is not None:
-        step, elapsed = state["step"], state["elapsed"]
-        rng.bit_generator.state = state["batch_rng"]
-    val_loss = None
-    bar = run.progress(args.steps, desc="gpt")
-    bar.update(step)
-    while step < args.steps:
-        lr = optimizer.param_groups[0]["lr"]
-        t0 = time.perf_counter()
-        x, y = random_batch(train_ids, args.batch_size, args.context, rng)
-        _, loss = model(tg.tensor(x, device=run.device), tg.tensor(y, device=run.device))
-        optimizer.zero_grad()
-        loss.backward()
-        optim.clip_grad_norm_(model.parameters(), args.grad_clip)
-        optimizer.step()
-        scheduler.step()
-        loss = loss.item()
-        elapsed += time.perf_counter() - t0
-        step += 1
-        bar.update(1)
-        bar.set_postfix(loss=f"{loss:.3f}")
-        row = {"train_loss": loss, "lr": lr}
-        if step % args.eval_every == 0 or step == args.steps:
-            row["val_loss"] = val_loss = evaluate(model, val_ids, starts, args.context)
-        if step % 10 == 0 or "val_loss" in row:
-            run.log(step=step, **row)
-        if step % args.checkpoint_every == 0 or step == args.steps:
-            run.save_checkpoint(**parts, extra={"step": step, "elapsed": elapsed, "batch_rng": rng.bit_generator.state})
-    if val_loss is None:   # resumed after the last step
-        val_loss = evaluate(model, val_ids, starts, args.context)
+    scores, elapsed = train_steps(run, model, optimizer, scheduler, loader, next_character_loss, args.steps,
+                                  evaluate=lambda m: {"val_loss": evaluate(m, val_ids, starts, args.context)},
+                                  eval_every=args.eval_every, checkpoint_every=args.checkpoint_every,
+                                  clip=args.grad_clip)
     run.plot_curves("loss.png", keys=["train_loss", "val_loss"])
     prompt = vocab.decode(val_ids[:args.context // 2].tolist())
     ids = model.generate(vocab.encode(prompt), args.sample_length, temperature=0.8, top_k=20)[0]
     text = vocab.decode(ids)
     (run.out / "sample.txt").write_text(text, encoding="utf-8")
-    run.finish({"val_loss": val_loss, "ms_per_step": 1000 * elapsed / max(1, args.steps),
+    run.finish({**scores, "ms_per_step": 1000 * elapsed / max(1, args.steps),
                 "steps": args.steps, "parameters": int(sum(p.size for p in model.parameters()))})
     return model
 

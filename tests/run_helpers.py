@@ -15,3 +15,38 @@ def logged(run_dir, key):
     """The column ``key`` of the run's metrics.csv, one float per logged row."""
     with open(run_dir / "metrics.csv") as f:
         return [float(row[key]) for row in csv.DictReader(f)]
+
+
+def resumed_like_uninterrupted(tmp_path, monkeypatch, model, *args, crash_after_save=1):
+    """Train ``model`` into ``tmp_path/"whole"``, then again into ``tmp_path/"split"`` interrupted right after its
+    ``crash_after_save``-th checkpoint and resumed with ``--resume``; assert both end with the same checkpoint
+    tensors, metrics.csv and metrics.json (but its timings), bit for bit."""
+    import json
+
+    import numpy as np
+    import pytest
+
+    import tinygrad_gen as tg
+    from tinygrad_gen.run import Run
+    whole, split = tmp_path / "whole", tmp_path / "split"
+    assert main([model, *args, "--out", str(whole)]) == 0
+    save, saves = Run.save_checkpoint, []
+
+    def save_then_crash(self, *a, **k):
+        save(self, *a, **k)
+        saves.append(1)
+        if len(saves) == crash_after_save:
+            raise KeyboardInterrupt
+    monkeypatch.setattr(Run, "save_checkpoint", save_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        main([model, *args, "--out", str(split)])
+    monkeypatch.setattr(Run, "save_checkpoint", save)
+    assert main([model, *args, "--out", str(split), "--resume"]) == 0
+    a, b = tg.load(str(whole / "checkpoint.safetensors")), tg.load(str(split / "checkpoint.safetensors"))
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(a[k].numpy(), b[k].numpy(), err_msg=k)
+    assert (whole / "metrics.csv").read_text() == (split / "metrics.csv").read_text()
+    untimed = [{k: v for k, v in json.loads((d / "metrics.json").read_text()).items() if not k.startswith("ms_per")}
+               for d in (whole, split)]
+    assert untimed[0] == untimed[1]

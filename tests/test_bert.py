@@ -12,6 +12,8 @@ from tinygrad_gen.data import WordVocab
 from tinygrad_gen.models.bert import BERT, BERTConfig, SentenceClassifier, attention_weights
 from tinygrad_gen.models.bert_data import IGNORE, PretrainingData, corrupt, pack_pair, truncate_pair
 
+from run_helpers import resumed_like_uninterrupted
+
 WORDS = [f"w{i}" for i in range(40)]
 
 
@@ -162,6 +164,15 @@ def test_train_bert_reports_pretraining_and_finetuning_metrics(tmp_path):
         assert 0 <= metrics[key] <= 1, key
     for figure in ("loss.png", "attention.png"):
         assert (out / figure).is_file()
+
+
+def test_resumed_bert_run_ends_bit_for_bit_like_an_uninterrupted_one(tmp_path, monkeypatch):
+    """Step-trained through the shared GPT-3 recipe loop: the loader of sentence pairs and the engine's generator
+    (which draws the masking and the dropout) resume where they were."""
+    resumed_like_uninterrupted(tmp_path, monkeypatch, "bert", "--steps", "6", "--warmup", "2", "--eval-every", "3",
+                               "--checkpoint-every", "3", "--eval-batches", "1", "--finetune-steps", "2",
+                               "--layers", "1", "--width", "16", "--heads", "2", "--max-len", "24",
+                               "--batch-size", "4")
 
 
 def test_topic_task_labels_sentences_by_the_two_largest_documents_and_holds_out_every_fourth():

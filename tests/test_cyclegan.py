@@ -9,7 +9,7 @@ import tinygrad_gen as tg
 from tinygrad_gen.data import digits
 from tinygrad_gen.models import cyclegan
 
-from run_helpers import logged, train_run
+from run_helpers import logged, resumed_like_uninterrupted, train_run
 
 
 def test_secret_map_inverts_and_transposes_and_is_its_own_inverse():
@@ -47,3 +47,9 @@ def test_metrics_recompute_from_saved_translations(run_dir):
     assert m["paired_l1"] == pytest.approx(np.abs(g_a - cyclegan.secret_map(x_test)).mean(), rel=1e-6)
     assert m["cycle_l1"] == pytest.approx(np.abs(f_g_a - x_test).mean(), rel=1e-6)
     assert (run_dir / "translations.png").is_file()
+
+
+def test_resumed_cyclegan_run_ends_bit_for_bit_like_an_uninterrupted_one(tmp_path, monkeypatch):
+    """Epoch-trained: the two loaders, both image pools and the engine's generator all resume where they were."""
+    resumed_like_uninterrupted(tmp_path, monkeypatch, "cyclegan", "--epochs", "2", "--generator", "mlp",
+                               "--pool", "4", "--batch", "64")

@@ -8,8 +8,11 @@ import pytest
 import tinygrad_gen as tg
 from tinygrad_gen import optim
 from tinygrad_gen.cli import sample as tgg_sample, train as tgg_train
-from tinygrad_gen.models.gpt import (GPT, GPTConfig, configure_optimizer, evaluate, lr_schedule, random_batch,
-                                     val_starts, windows)
+from tinygrad_gen.data import DataLoader, TextWindows
+from tinygrad_gen.models.gpt import GPT, GPTConfig, evaluate, val_starts
+from tinygrad_gen.models.gpt3_recipe import adamw, make_optimizer, update
+
+from run_helpers import resumed_like_uninterrupted
 
 TINY = ["--layers", "1", "--width", "16", "--heads", "2", "--context", "8", "--batch-size", "4",
         "--sample-length", "8"]
@@ -28,8 +31,7 @@ def _expected_lr(t, peak=6e-4, warmup=100, total=2000, floor=0.1):
 
 def test_learning_rate_warms_up_linearly_then_decays_by_cosine_to_a_tenth_point_by_point():
     model = _tiny_gpt()
-    opt = configure_optimizer(model, lr=6e-4)
-    sched = lr_schedule(opt, warmup=100, total=2000)
+    opt, sched = make_optimizer(model, lr=6e-4, steps=2000, warmup=100)
     seen = []
     for t in range(2000):
         seen.append([g["lr"] for g in opt.param_groups])
@@ -43,7 +45,7 @@ def test_learning_rate_warms_up_linearly_then_decays_by_cosine_to_a_tenth_point_
 
 def test_weight_decay_applies_to_matrices_only():
     model = _tiny_gpt()
-    opt = configure_optimizer(model, lr=1e-3, weight_decay=0.1)
+    opt = adamw(model, lr=1e-3, weight_decay=0.1)
     decayed, plain = opt.param_groups
     assert decayed["weight_decay"] == 0.1 and plain["weight_decay"] == 0.0
     assert all(p.ndim >= 2 for p in decayed["params"]) and all(p.ndim < 2 for p in plain["params"])
@@ -76,10 +78,17 @@ def test_val_loss_is_the_mean_over_batches_of_the_mean_next_character_cross_entr
 
 
 def test_windows_pair_each_input_with_the_next_character():
-    data = np.arange(100)
-    x, y = windows(data, np.array([3, 50]), 5)
+    windows = TextWindows(np.arange(100), 5)
+    x, y = windows[np.array([3, 50])]
     np.testing.assert_array_equal(x, [[3, 4, 5, 6, 7], [50, 51, 52, 53, 54]])
     np.testing.assert_array_equal(y, x + 1)
+    assert len(windows) == 95 and windows[np.array([94])][1][0, -1] == 99   # the last window ends the text
+
+
+def test_a_loader_over_text_windows_serves_every_window_once_per_pass():
+    loader = DataLoader(TextWindows(np.arange(30), 4), batch_size=7, seed=0)
+    starts = np.concatenate([x[:, 0] for x, _ in loader])
+    np.testing.assert_array_equal(np.sort(starts), np.arange(26))
 
 
 def test_top_k_of_one_is_greedy_decoding():
@@ -124,30 +133,8 @@ def test_train_gpt_writes_metrics_checkpoint_and_logs_the_schedule(tmp_path):
 
 
 def test_resumed_gpt_run_ends_where_an_uninterrupted_one_ends(tmp_path, monkeypatch):
-    args = ["--steps", "6", "--warmup", "2", "--eval-every", "2", "--eval-batches", "1", "--checkpoint-every", "3",
-            "--dropout", "0.1", *TINY]
-    tgg_train.main(["gpt", "--out", str(tmp_path / "a"), *args])
-
-    from tinygrad_gen.run import Run
-    save = Run.save_checkpoint
-
-    def save_then_crash(self, *a, **k):
-        save(self, *a, **k)
-        raise KeyboardInterrupt   # interrupted right after the step-3 checkpoint
-    monkeypatch.setattr(Run, "save_checkpoint", save_then_crash)
-    with pytest.raises(KeyboardInterrupt):
-        tgg_train.main(["gpt", "--out", str(tmp_path / "b"), *args])
-    monkeypatch.setattr(Run, "save_checkpoint", save)
-    tgg_train.main(["gpt", "--out", str(tmp_path / "b"), "--resume", *args])
-
-    a = tg.load(str(tmp_path / "a" / "checkpoint.safetensors"))
-    b = tg.load(str(tmp_path / "b" / "checkpoint.safetensors"))
-    assert a.keys() == b.keys()
-    for k in a:
-        np.testing.assert_array_equal(a[k].numpy(), b[k].numpy())
-    assert (tmp_path / "a" / "metrics.csv").read_text() == (tmp_path / "b" / "metrics.csv").read_text()
-    ja, jb = (json.loads((tmp_path / d / "metrics.json").read_text()) for d in "ab")
-    assert ja["val_loss"] == jb["val_loss"]
+    resumed_like_uninterrupted(tmp_path, monkeypatch, "gpt", "--steps", "6", "--warmup", "2", "--eval-every", "2",
+                               "--eval-batches", "1", "--checkpoint-every", "3", "--dropout", "0.1", *TINY)
 
 
 def test_sample_gpt_continues_the_prompt(tmp_path, capsys):
@@ -163,15 +150,9 @@ def test_tiny_gpt_learns_a_deterministic_sequence_with_the_recipe():
     """A cyclic text is fully predictable from one previous character: the recipe must drive the loss near 0."""
     data = np.tile(np.array([0, 3, 1, 4, 2, 5]), 200)
     model = _tiny_gpt(vocab=6)
-    opt = configure_optimizer(model, lr=1e-2)
-    sched = lr_schedule(opt, warmup=10, total=150)
-    rng = np.random.default_rng(0)
+    opt, sched = make_optimizer(model, lr=1e-2, steps=150, warmup=10)
+    batches = DataLoader(TextWindows(data, 8), batch_size=8, seed=0, device="cpu").batches()
     for _ in range(150):
-        x, y = random_batch(data, 8, 8, rng)
-        _, loss = model(tg.tensor(x), tg.tensor(y))
-        opt.zero_grad()
-        loss.backward()
-        optim.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
+        _, loss = model(*next(batches))
+        update(model, opt, sched, loss, clip=1.0)
     assert evaluate(model, data, val_starts(len(data), 2, 8, 8), 8) < 0.1

@@ -306,8 +306,9 @@ class Run:
         self._figures.add(name)
         return path
 
-    def plot_curves(self, name="loss.png", keys=None, title=None):
-        """Line plot of logged metrics against ``step`` (``keys``: default every logged number but ``step``)."""
+    def plot_curves(self, name="loss.png", keys=None, title=None, xlabel="step"):
+        """Line plot of logged metrics against ``step`` (``keys``: default every logged number but ``step``);
+        ``xlabel="epoch"`` for a model that logs once per epoch."""
         use_agg()
         import matplotlib.pyplot as plt
         if keys is None:
@@ -318,7 +319,7 @@ class Run:
                       if isinstance(row.get(key), (int, float)) and not isinstance(row.get(key), bool)]
             if points:
                 ax.plot(*zip(*points), label=key, marker="." if len(points) < 30 else None)
-        ax.set_xlabel("step")
+        ax.set_xlabel(xlabel)
         ax.set_title(title or self.model)
         ax.grid(alpha=0.3)
         if ax.lines:

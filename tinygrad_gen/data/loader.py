@@ -1,5 +1,8 @@
 """``DataLoader``: mini-batches of NumPy arrays, shuffled by a Generator of its own.
 
+Besides arrays it takes datasets: objects with ``len(d)`` whose ``d[indices]`` (an index array) gives one batch,
+an array or a tuple of arrays (``data.TextWindows``: windows of a text and their next-character targets).
+
 The loader's state (its Generator's state at the start of the current epoch and how many batches of that epoch were
 served) goes into checkpoints, so a resumed run sees exactly the batches an uninterrupted run would, even mid-epoch.
 """
@@ -9,7 +12,7 @@ from .. import random as _random
 
 
 class DataLoader:
-    """Iterate over ``arrays`` (same first dimension) in batches of ``batch_size``.
+    """Iterate over ``arrays`` (same first dimension; or datasets, see above) in batches of ``batch_size``.
 
     Each pass (epoch) draws a fresh permutation when ``shuffle``; the last short batch is dropped when ``drop_last``.
     ``seed=None`` takes a seed from the engine's generator, so ``tg.manual_seed`` governs it. One array yields
@@ -19,7 +22,7 @@ class DataLoader:
     def __init__(self, *arrays, batch_size=64, shuffle=True, drop_last=False, seed=None, device=None):
         if not arrays:
             raise ValueError("DataLoader: give at least one array")
-        arrays = tuple(np.asarray(a) if not hasattr(a, "shape") else a for a in arrays)
+        arrays = tuple(a if hasattr(a, "shape") or _is_dataset(a) else np.asarray(a) for a in arrays)
         n = len(arrays[0])
         if any(len(a) != n for a in arrays):
             raise ValueError(f"DataLoader: arrays must have the same length, got {[len(a) for a in arrays]}")
@@ -57,7 +60,10 @@ class DataLoader:
             yield from self
 
     def _batch(self, idx):
-        batch = tuple(a[idx] for a in self.arrays)
+        batch = ()
+        for a in self.arrays:
+            part = a[idx]
+            batch += part if isinstance(part, tuple) else (part,)  # a dataset may give several arrays
         if self.device is not None:
             from ..tensor import tensor
             batch = tuple(tensor(b, device=self.device) for b in batch)
@@ -77,3 +83,8 @@ class DataLoader:
                              f"{len(self)} batches")
         self._epoch_state, self._position, self.epoch = state["rng"], int(state["position"]), int(state["epoch"])
         self.rng.bit_generator.state = self._epoch_state
+
+
+def _is_dataset(obj):
+    """An object indexed by arrays of indices (not a list or tuple, which become one array)."""
+    return hasattr(obj, "__len__") and hasattr(obj, "__getitem__") and not isinstance(obj, (list, tuple))

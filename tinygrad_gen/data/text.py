@@ -140,3 +140,21 @@ class WordVocab:
         if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
             raise ValueError(f"WordVocab.decode: ids must be in [0, {len(self)}), got {ids.min()}..{ids.max()}")
         return " ".join(self.itos[i] for i in ids.tolist() if not (skip_pad and i == self.pad_id))
+
+
+class TextWindows:
+    """Every window of ``context`` tokens of ``ids`` with its next-token targets, as a dataset for ``DataLoader``:
+    ``windows[starts]`` is ``(ids[s : s+T], ids[s+1 : s+T+1])`` for each start s, so a shuffled loader serves
+    windows at random offsets (a language model's batches)."""
+
+    def __init__(self, ids, context):
+        self.ids, self.context = np.asarray(ids), int(context)
+        if len(self.ids) <= self.context:
+            raise ValueError(f"TextWindows: {len(self.ids)} tokens give no window of {self.context} and its target")
+
+    def __len__(self):
+        return len(self.ids) - self.context
+
+    def __getitem__(self, starts):
+        offsets = np.asarray(starts)[..., None] + np.arange(self.context)
+        return self.ids[offsets], self.ids[offsets + 1]

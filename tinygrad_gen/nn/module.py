@@ -275,6 +275,16 @@ class Module:
                 t.grad.data = to_device(t.grad.data, device)
         return self
 
+    @property
+    def device(self):
+        """Where the module's parameters (or, without any, its buffers) live; "cpu" for a module with neither. The
+        one way a model finds the device to put its inputs on."""
+        for t in self.parameters():
+            return t.device
+        for t in self.buffers():
+            return t.device
+        return "cpu"
+
     def cpu(self):
         return self.to("cpu")
 

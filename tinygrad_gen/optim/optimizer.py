@@ -73,6 +73,16 @@ class Optimizer:
     def update(self, p, grad, state, group):
         raise NotImplementedError
 
+    def to(self, device):
+        """Move the per-parameter state arrays (Adam's moments, SGD's momentum) to ``device``, in place. Call it
+        with the model's move, ``model.to(d); optimizer.to(d)``, once state exists (after a step or a resume)."""
+        device = backend.check_device(device)
+        for slots in self.state.values():
+            for key, value in slots.items():
+                if isinstance(value, backend.ARRAY_TYPES):
+                    slots[key] = to_device(value, device)
+        return self
+
     # ----- saving and resuming -----
     def state_dict(self):
         """{"state": {index: {name: array copy or number}}, "param_groups": [{option: value, "params": [index]}]};
