@@ -3,8 +3,10 @@
     [CLS] the man went to [MASK] store [SEP] he bought a gallon [MASK] milk [SEP]     label IsNext
     segment  0   0   0   0    0      0     0    1    1   1    1      1     1    1
 
-Half the time B is the sentence that really follows A in its document (IsNext), otherwise a random sentence from
-another document (NotNext). Then 15 % of the non-special tokens (at least one, at most ``max_predictions`` per
+Half the time B is the sentence that really follows A in its document (IsNext), otherwise (NotNext) a random
+sentence drawn by ``negatives``: ``"anywhere"`` (BERT's choice, "a random segment from the corpus": any sentence
+of any document but A and its true successor) or ``"same_document"`` (any other sentence of A's own document: the same
+topic, so only order and coherence tell them apart, a harder test). Then 15 % of the non-special tokens (at least one, at most ``max_predictions`` per
 sequence) are chosen uniformly for prediction; of those 80 % become [MASK], 10 % a random word, 10 % stay as they
 are, because [MASK] never appears at fine-tuning time. [CLS], [SEP] and [PAD] are never chosen.
 """
@@ -46,14 +48,24 @@ class PretrainingData:
     ``data[ks]`` is the batch of those pairs. The loader shuffles the A sentences; B and the masking are drawn
     fresh each time (dynamic masking) from the engine's generator, which checkpoints save and restore."""
 
-    def __init__(self, documents, vocab, max_len=64, rate=0.15, max_predictions=10):
+    NEGATIVES = ("anywhere", "same_document")
+
+    def __init__(self, documents, vocab, max_len=64, rate=0.15, max_predictions=10, negatives="anywhere"):
+        if negatives not in self.NEGATIVES:
+            raise ValueError(f"PretrainingData: negatives must be one of {self.NEGATIVES}, got {negatives!r}")
         if max_len < 5:
             raise ValueError(f"PretrainingData: max_len {max_len} leaves no room for [CLS] A [SEP] B [SEP]")
         self.docs = [[vocab.encode(s) for s in doc] for doc in documents if len(doc) >= 2]
         if len(self.docs) < 2:
             raise ValueError(f"PretrainingData: need at least two documents of two or more sentences, "
                              f"got {len(self.docs)}")
-        self.pairs = [(d, i) for d, doc in enumerate(self.docs) for i in range(len(doc) - 1)]
+        # a same-document negative needs a third sentence besides A and its successor
+        shortest = 3 if negatives == "same_document" else 2
+        self.pairs = [(d, i) for d, doc in enumerate(self.docs) if len(doc) >= shortest for i in range(len(doc) - 1)]
+        if not self.pairs:
+            raise ValueError("PretrainingData: same_document negatives need a document of three or more sentences")
+        self.sentences = [(d, j) for d, doc in enumerate(self.docs) for j in range(len(doc))]
+        self.negatives = negatives
         self.vocab, self.max_len, self.rate, self.max_predictions = vocab, max_len, rate, max_predictions
         self.first_word = len(("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"))
 
@@ -65,13 +77,21 @@ class PretrainingData:
 
     def sentence_pair(self, rng, k=None):
         """(A, B, is_next): A a sentence with a successor (the k-th, or one drawn at random); B that successor
-        half of the time, else a random sentence of another document."""
+        half of the time, else a random sentence drawn as ``negatives`` says, never A itself or its successor."""
+        return self.sentence_pair_at(rng, k)[:3]
+
+    def sentence_pair_at(self, rng, k=None):
+        """``sentence_pair`` with where B comes from: (A, B, is_next, (doc of A, doc of B))."""
         d, i = self.pairs[rng.integers(len(self.pairs)) if k is None else k]
         if rng.random() < 0.5:
-            return self.docs[d][i], self.docs[d][i + 1], 1
-        other = (d + 1 + rng.integers(len(self.docs) - 1)) % len(self.docs)   # any document but d
-        doc = self.docs[other]
-        return self.docs[d][i], doc[rng.integers(len(doc))], 0
+            return self.docs[d][i], self.docs[d][i + 1], 1, (d, d)
+        while True:   # rejection: drop A and its successor (rare, except in short documents)
+            if self.negatives == "anywhere":
+                e, j = self.sentences[rng.integers(len(self.sentences))]
+            else:
+                e, j = d, rng.integers(len(self.docs[d]))
+            if e != d or j not in (i, i + 1):
+                return self.docs[d][i], self.docs[e][j], 0, (d, e)
 
     def example(self, rng, k=None):
         a, b, is_next = self.sentence_pair(rng, k)

@@ -1,16 +1,31 @@
-"""CycleGAN (Zhu et al. 2017) between two unpaired domains made from the digits.
+"""CycleGAN (Zhu et al. 2017) between two unpaired domains made from the digits: "change the style of an image while
+preserving the content".
 
-    tgg train cyclegan [--epochs N]
+    tgg train cyclegan                       # A: digits, B: the same digits restyled (--domain invert_blur)
+    tgg train cyclegan --domain transpose    # B: digits inverted and transposed, the failure case
 
-Domain A: digits.  Domain B: digits under a fixed map the model is never told, map(x) = 1 - x^T (inverted intensity,
-transposed).  A and B come from disjoint halves of the training set, so no pair is ever seen.  As in the lecture:
-two generators G: A -> B and F: B -> A; discriminators D_B and D_A make G(a) and F(b) indistinguishable from real
-images of their domain (least-squares GAN cost); the generators are cycle-consistent, F(G(a)) ~ a and G(F(b)) ~ b
-(L1, weight 10), plus the identity cost G(b) ~ b, F(a) ~ a (weight 0.5 x 10); each D sees an image pool of 50.
+Domain A: digits.  Domain B: digits under a fixed map the model is never told (``models/style_maps.py``); A and B
+come from disjoint halves of the training set, so no pair is ever seen.  As in the lecture: two generators
+G: A -> B and F: B -> A; discriminators D_B and D_A make G(a) and F(b) indistinguishable from real images of their
+domain (least-squares GAN cost); the generators are cycle-consistent, F(G(a)) ~ a and G(F(b)) ~ b (L1, weight 10);
+each D sees an image pool of 50.
 
-Because the true map is known we can measure what unpaired training found: the paired L1 error of G(a) against
-map(a) on the test split, the cycle L1 |F(G(a)) - a|, and a digit classifier's accuracy on map^-1(G(a)).
-Figure ``translations.png``: rows A, G(A), F(G(A)).
+The default pair is a change of style: ``invert_blur``, dark soft strokes on a light ground (map(x) = 1 - K x, K a
+3-tap blur). Every pixel stays where it is, so a fully convolutional generator (``local``: 3x3 convolutions at full
+resolution, no bottleneck, as the paper's generators are convolutional) can learn it, and the discriminators plus
+cycle consistency leave it little else to learn. The identity cost G(b) ~ b is off here (weight 0): it asks G to
+leave light-ground images alone while it must invert dark-ground ones.
+
+``--domain transpose`` (map(x) = 1 - x^T) keeps the honest failure: a change of geometry. Cycle consistency only
+asks that F undo G; a G that relabels digits (sends each 1 to something that looks like a transposed 2) and an F
+that undoes it satisfy both costs as well as the true map does, and a transposed digit often looks like another
+digit, so the discriminator cannot object either. The CycleGAN paper lists such geometric changes (dog <-> cat) among
+its failures. There a conv generator with a fully connected bottleneck (``conv``) and the identity cost (0.5 x 10).
+
+Because the true map is known we can measure what unpaired training found, on the test split: the paired L1 error
+of G(a) against map(a) and of F(map(a)) against a, the cycle L1 |F(G(a)) - a|, and content: a digit classifier's
+accuracy on map^-1(G(a)) (``content_acc_ab``) and on F(map(a)) (``content_acc_ba``).
+Figure ``translations.png``: rows A, G(A), the true map(A) (never shown to the model), F(G(A)).
 """
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -22,15 +37,36 @@ from tinygrad_gen.data import DataLoader, digits
 from . import digit_classifier
 from .gan_losses import lsgan_discriminator_loss, lsgan_generator_loss
 from .image_pool import ImagePool
+from .style_maps import MAPS, style_map
+
+# per domain: the generator and identity weight used when --generator / --identity-weight are not given
+DOMAIN_DEFAULTS = {"invert_blur": {"generator": "local", "identity_weight": 0.0},
+                   "transpose": {"generator": "conv", "identity_weight": 0.5}}
+
 
 def secret_map(x):
-    """A -> B: invert the intensity and transpose the 8x8 image ((N, 64) in [0, 1])."""
-    return (1.0 - np.asarray(x).reshape(-1, 8, 8).transpose(0, 2, 1)).reshape(-1, 64)
+    """The transpose domain's map, A -> B: invert the intensity and transpose the 8x8 image ((N, 64) in [0, 1])."""
+    return style_map("transpose")(x)
 
 
 def secret_map_inverse(y):
-    """B -> A: transposing and inverting commute, and each undoes itself."""
-    return secret_map(y)
+    """B -> A for the transpose domain: transposing and inverting commute, and each undoes itself."""
+    return style_map("transpose").inverse(y)
+
+
+class LocalTranslator(nn.Module):
+    """A fully convolutional 8x8 generator: 3x3 convolutions at full resolution (no down-sampling, no bottleneck),
+    tanh output. Each output pixel sees a 5x5 neighbourhood through shared weights, so it can restyle strokes where
+    they are but has no way to redraw one digit as another."""
+
+    def __init__(self, width=32):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(1, width, 3, padding=1), nn.ReLU(),
+                                 nn.Conv2d(width, width, 3, padding=1), nn.ReLU(),
+                                 nn.Conv2d(width, 1, 1), nn.Tanh())
+
+    def forward(self, x):
+        return self.net(x)
 
 
 class Translator(nn.Module):
@@ -64,7 +100,7 @@ class MLPTranslator(nn.Module):
         return self.net(x.reshape(x.shape[0], 64)).reshape(x.shape[0], 1, 8, 8)
 
 
-GENERATORS = {"conv": Translator, "mlp": MLPTranslator}
+GENERATORS = {"conv": Translator, "mlp": MLPTranslator, "local": LocalTranslator}
 
 
 class PatchDiscriminator(nn.Module):
@@ -84,10 +120,24 @@ def add_arguments(parser):
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--cycle-weight", type=float, default=10.0)
-    parser.add_argument("--identity-weight", type=float, default=0.5, help="times the cycle weight")
+    parser.add_argument("--domain", choices=sorted(MAPS), default="invert_blur",
+                        help="the map from domain A to B (default invert_blur, a change of style)")
+    parser.add_argument("--identity-weight", type=float, default=None,
+                        help="times the cycle weight (default: 0 for invert_blur, 0.5 for transpose)")
     parser.add_argument("--pool", type=int, default=50)
-    parser.add_argument("--generator", choices=sorted(GENERATORS), default="conv")
+    parser.add_argument("--generator", choices=sorted(GENERATORS), default=None,
+                        help="default: local for invert_blur, conv for transpose")
     parser.set_defaults(epochs=30)
+
+
+def settings(args):
+    """(domain map, generator name, identity weight) of a run's options, the domain's defaults filled in (configs
+    written before --domain existed are the transpose domain)."""
+    domain = getattr(args, "domain", None) or "transpose"
+    defaults = DOMAIN_DEFAULTS[domain]
+    generator = args.generator if args.generator is not None else defaults["generator"]
+    identity = args.identity_weight if args.identity_weight is not None else defaults["identity_weight"]
+    return style_map(domain), generator, identity
 
 
 def to_images(x):
@@ -109,33 +159,41 @@ def l1(a, b):
     return (a - b).abs().mean()
 
 
-def evaluate(G, F_, classifier, x_test, y_test):
-    """Paired L1 |G(a) - map(a)|, cycle L1 |F(G(a)) - a| (pixels in [0, 1]) and accuracy on map^-1(G(a))."""
+def evaluate(G, F_, classifier, x_test, y_test, mapping):
+    """On the test split: paired L1 |G(a) - map(a)| and |F(map(a)) - a|, cycle L1 |F(G(a)) - a| (pixels in [0, 1]),
+    and content: the classifier's accuracy on map^-1(G(a)) and on F(map(a)). Returns (G(a), F(G(a)), F(map(a)),
+    metrics)."""
+    b_test = mapping(x_test)
     g_a = translate(G, x_test)
     f_g_a = translate(F_, g_a)
-    predicted, _ = digit_classifier.predict(classifier, secret_map_inverse(g_a))
+    f_b = translate(F_, b_test)
+    predicted, _ = digit_classifier.predict(classifier, mapping.inverse(g_a))
     confusion = np.zeros((10, 10), int)
     np.add.at(confusion, (np.asarray(y_test), predicted), 1)
     # unpaired training only asks that G(A) look like B and come back: it may relabel digits (say 1 <-> 2) and
     # still satisfy both costs.  The best one-to-one relabelling shows how much of that happened.
     rows, cols = linear_sum_assignment(-confusion)
-    return g_a, f_g_a, {
-        "paired_l1": float(np.abs(g_a - secret_map(x_test)).mean()),
+    content_ab = float(np.trace(confusion) / len(y_test))
+    return g_a, f_g_a, f_b, {
+        "content_acc_ab": content_ab,
+        "content_acc_ba": digit_classifier.accuracy(classifier, f_b, y_test),
+        "paired_l1": float(np.abs(g_a - b_test).mean()),
+        "paired_l1_ba": float(np.abs(f_b - x_test).mean()),
         "cycle_l1": float(np.abs(f_g_a - x_test).mean()),
-        "classifier_acc_on_inverse_map": float(np.trace(confusion) / len(y_test)),
+        "classifier_acc_on_inverse_map": content_ab,
         "classifier_acc_on_inverse_map_best_relabelling": float(confusion[rows, cols].sum() / len(y_test)),
         "relabelling": {int(r): int(c) for r, c in zip(rows, cols)},
         "confusion_true_vs_predicted": confusion.tolist(),
-        "paired_l1_identity_baseline": float(np.abs(x_test - secret_map(x_test)).mean()),
+        "paired_l1_identity_baseline": float(np.abs(x_test - b_test).mean()),
     }
 
 
-def figure(a, g_a, f_g_a):
-    """Rows A, G(A), F(G(A)), and the true map(A) that G was never shown, for comparison."""
+def figure(a, g_a, f_g_a, mapping):
+    """Rows A, G(A), the true map(A) that G was never shown (for comparison), F(G(A))."""
     import matplotlib.pyplot as plt
     n = len(a)
     fig, axes = plt.subplots(4, n, figsize=(0.8 * n, 3.6))
-    rows = ((a, "A"), (g_a, "G(A)"), (f_g_a, "F(G(A))"), (secret_map(a), "map(A), never shown"))
+    rows = ((a, "A"), (g_a, "G(A)"), (mapping(a), "true map(A), never shown"), (f_g_a, "F(G(A))"))
     for row, (imgs, name) in enumerate(rows):
         for c in range(n):
             axes[row, c].imshow(imgs[c].reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
@@ -148,12 +206,13 @@ def figure(a, g_a, f_g_a):
 def train(args, run):
     x_train, y_train, x_test, y_test = data = digits()
     classifier = digit_classifier.load_or_train(run.out, data)
+    mapping, generator, identity_weight = settings(args)
     half = len(x_train) // 2
-    domain_a, domain_b = to_images(x_train[:half]), to_images(secret_map(x_train[half:2 * half]))  # disjoint halves
+    domain_a, domain_b = to_images(x_train[:half]), to_images(mapping(x_train[half:2 * half]))  # disjoint halves
     loader_a = DataLoader(domain_a, batch_size=args.batch, drop_last=True, device=run.device)
     loader_b = DataLoader(domain_b, batch_size=args.batch, drop_last=True, device=run.device)  # shuffled apart
 
-    G, F_ = GENERATORS[args.generator]().to(run.device), GENERATORS[args.generator]().to(run.device)
+    G, F_ = GENERATORS[generator]().to(run.device), GENERATORS[generator]().to(run.device)
     D_A, D_B = PatchDiscriminator().to(run.device), PatchDiscriminator().to(run.device)
     adam = dict(lr=args.lr, betas=(0.5, 0.999))
     opt_g = optim.Adam(list(G.parameters()) + list(F_.parameters()), **adam)
@@ -166,7 +225,7 @@ def train(args, run):
     if state:
         pool_a.load_state(np.asarray(state["pool_a"], np.float32))
         pool_b.load_state(np.asarray(state["pool_b"], np.float32))
-    lam, lam_id = args.cycle_weight, args.identity_weight * args.cycle_weight
+    lam, lam_id = args.cycle_weight, identity_weight * args.cycle_weight
     bar = run.progress((args.epochs - epoch) * len(loader_a), desc="cyclegan")
     while epoch < args.epochs:
         sums = np.zeros(4)
@@ -190,27 +249,36 @@ def train(args, run):
             bar.update(1)
         epoch += 1
         sums /= len(loader_a)
-        paired = float(np.abs(translate(G, x_test) - secret_map(x_test)).mean())
+        paired = float(np.abs(translate(G, x_test) - mapping(x_test)).mean())
         run.log(step=epoch, **dict(zip(("g_gan", "cycle", "identity", "d_loss"), sums.tolist())), paired_l1=paired)
         bar.set_postfix(cycle=round(sums[1], 3), paired_l1=round(paired, 3))
         run.save_checkpoint(**parts, extra={"epoch": epoch, "pool_a": pool_a.state().tolist(),
                                             "pool_b": pool_b.state().tolist()})
     run.plot_curves("curves.png", keys=["g_gan", "cycle", "identity", "d_loss", "paired_l1"], xlabel="epoch")
 
-    g_a, f_g_a, metrics = evaluate(G, F_, classifier, x_test, y_test)
+    g_a, f_g_a, f_b, metrics = evaluate(G, F_, classifier, x_test, y_test, mapping)
     np.save(run.out / "test_G_A.npy", g_a)
     np.save(run.out / "test_F_G_A.npy", f_g_a)
-    run.savefig(figure(x_test[:12], g_a[:12], f_g_a[:12]), "translations.png")
+    np.save(run.out / "test_F_B.npy", f_b)
+    run.savefig(figure(x_test[:12], g_a[:12], f_g_a[:12], mapping), "translations.png")
     run.finish({**metrics, "classifier_acc": digit_classifier.accuracy(classifier, x_test, y_test),
-                "epochs": args.epochs, "cycle_weight": lam, "identity_weight": lam_id, "pool": args.pool})
+                "domain": mapping.name, "generator": generator, "epochs": args.epochs, "cycle_weight": lam,
+                "identity_weight": lam_id, "pool": args.pool})
 
 
 def sample(args):
-    """tgg sample cyclegan --ckpt DIR [--n N]: translate N test digits; rows A, G(A), F(G(A)) (``translations.png``)."""
-    from tinygrad_gen.run import load_checkpoint, load_config
-    config = load_config(args.ckpt)
-    G, F_ = GENERATORS[config.generator](), GENERATORS[config.generator]()
-    load_checkpoint(args.ckpt, modules={"G": G, "F": F_})
+    """tgg sample cyclegan --ckpt DIR [--n N]: translate N test digits; rows A, G(A), map(A), F(G(A))
+    (``translations.png``)."""
+    G, F_, mapping = load_generators(args.ckpt)
     a = digits()[2][:args.n]
     g_a = translate(G, a)
-    figure(a, g_a, translate(F_, g_a)).savefig(f"{args.out}/translations.png", dpi=110, bbox_inches="tight")
+    figure(a, g_a, translate(F_, g_a), mapping).savefig(f"{args.out}/translations.png", dpi=110, bbox_inches="tight")
+
+
+def load_generators(folder):
+    """(G, F, the domain map) of a trained run folder, from its config.json and checkpoint."""
+    from tinygrad_gen.run import load_checkpoint, load_config
+    mapping, generator, _ = settings(load_config(folder))
+    G, F_ = GENERATORS[generator](), GENERATORS[generator]()
+    load_checkpoint(folder, modules={"G": G, "F": F_})
+    return G.eval(), F_.eval(), mapping
