@@ -16,10 +16,12 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # nn, optim, data and io import lazily so `import tinygrad_gen` stays light
+    # nn, optim, data, io and viz import lazily so `import tinygrad_gen` stays light
     import importlib
-    if name in ("nn", "optim", "data", "io"):
+    if name in ("nn", "optim", "data", "io", "viz"):
         return importlib.import_module(f".{name}", __name__)
+    if name in ("draw", "trace_backward"):
+        return getattr(importlib.import_module(".viz", __name__), name)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".io", __name__), name)
     raise AttributeError(f"module 'tinygrad_gen' has no attribute {name!r}")

@@ -14,6 +14,8 @@ COMMANDS = {
     "sample": ("sample", "sample from a trained model: tgg sample MODEL --ckpt DIR"),
     "gradcheck": ("gradcheck", "gradcheck every built-in op, or the Functions in a file"),
     "bench": ("bench", "benchmarks against a peer: tgg bench NAME"),
+    "graph": ("graph", "draw the graph of one training step: tgg graph MODEL [--out FILE]"),
+    "explain": ("explain", "an op's derivation, and its analytical vs numerical Jacobian: tgg explain OP"),
 }
 
 

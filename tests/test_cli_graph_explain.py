@@ -1,0 +1,71 @@
+"""``tgg graph MODEL`` draws one training step with parameter names, collapsed by module; ``tgg explain OP`` prints
+the derivation and the two Jacobians side by side."""
+import shutil
+
+import pytest
+
+from tinygrad_gen.cli import graph as graph_cli, explain as explain_cli, main as tgg
+
+from viz_helpers import parse_dot
+
+
+def test_tgg_graph_vae_draws_one_step_collapsed_by_module_with_parameter_names(tmp_path, capsys):
+    out = tmp_path / "vae.dot"
+    assert tgg(["graph", "vae", "--out", str(out)]) == 0
+    nodes, edges = parse_dot(out.read_text())
+    labels = [label for label, _ in nodes.values()]
+    firsts = {label[0] for label in labels}
+    assert {"encoder (Sequential)", "decoder (Sequential)", "to_mu.weight", "to_logvar.bias", "loss"} <= firsts
+    assert "encoder.0.weight" not in firsts  # counted inside the encoder's box
+    assert all(any(line.startswith("grad (") for line in label) for label in labels if label[0].startswith("to_"))
+    assert f"wrote {out}" in capsys.readouterr().out
+
+
+def test_tgg_graph_no_collapse_draws_every_op(tmp_path):
+    out = tmp_path / "vae.dot"
+    assert graph_cli.main(["vae", "--out", str(out), "--no-collapse"]) == 0
+    firsts = {label[0] for label, _ in parse_dot(out.read_text())[0].values()}
+    assert "encoder.0.weight" in firsts and "encoder (Sequential)" not in firsts
+
+
+def test_a_gan_step_keeps_each_players_gradient_from_its_own_loss():
+    import tinygrad_gen as tg
+    from tinygrad_gen import viz
+    tg.manual_seed(0)
+    with viz.record_modules():
+        losses, players = graph_cli.gan1d_step()
+    graph_cli.backward_each(losses, players)
+    D = players["D"]
+    d_grads = [p.grad.numpy().copy() for p in D.parameters()]
+    tg.manual_seed(0)
+    losses2, players2 = graph_cli.gan1d_step()
+    losses2["d_loss"].backward()
+    for mine, reference in zip(d_grads, players2["D"].parameters()):
+        assert (mine == reference.grad.numpy()).all()
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (CI installs it)")
+def test_tgg_graph_writes_an_svg_picture(tmp_path):
+    out = tmp_path / "gan1d.svg"
+    assert tgg(["graph", "gan1d", "--out", str(out)]) == 0
+    assert "<svg" in out.read_text()
+
+
+def test_tgg_explain_tanh_prints_the_derivation_and_both_jacobians(capsys):
+    assert tgg(["explain", "tanh"]) == 0
+    text = capsys.readouterr().out
+    assert "Tanh" in text and "1 - z^2" in text
+    assert "analytical (backward)" in text and "central differences" in text
+    assert "they agree" in text
+
+
+def test_tgg_explain_shows_every_input_of_a_broadcasting_op(capsys):
+    assert explain_cli.main(["mul"]) == 0
+    text = capsys.readouterr().out
+    assert "input 0, output 0" in text and "input 1, output 0" in text
+
+
+def test_tgg_explain_an_unknown_op_names_the_known_ones(capsys):
+    assert tgg(["explain", "no_such_op"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown op 'no_such_op'" in err and "tanh" in err

@@ -1,0 +1,507 @@
+"""See backprop happen: a picture of the computation graph, and the backward pass traced node by node.
+
+    g = tg.draw(loss, params=model)        # one node per op and per tensor; g.source is Graphviz DOT text
+    g.save("graph.svg")                    # .dot always works; .svg and .png need Graphviz's ``dot`` program
+    with tg.trace_backward(params=model) as trace:
+        loss.backward()
+    print(trace)                           # one row per node, in the order the backward pass visited them
+
+Both only read the graph: they change no gradient and keep no reference to it. Drawn after
+``backward(retain_graph=True)``, each tensor shows its gradient's shape and norm (a gradient holding NaN or Inf is
+coloured red), and each op the step at which the backward pass visits it.
+
+``collapse=`` groups the ops of one Module call into one box. It needs to know which call made each node, so the
+forward must run inside ``with tg.viz.record_modules():``, which tags the nodes while it is active and costs nothing
+once it is left (``Module.__call__`` is swapped for a recording one only inside the block).
+"""
+import contextlib
+import itertools
+import math
+import shutil
+import subprocess
+
+import numpy as np
+
+from . import autograd
+from .tensor import Tensor
+
+_SCOPE = "_module_scope"  # attribute of a graph node (Context): the Module calls active when it was made
+INSTALL_DOT = "install Graphviz (apt-get install graphviz, brew install graphviz or conda install graphviz)"
+
+
+# ----- names: parameter and module names from a Module or a dict -----
+
+def _sources(params):
+    """``params`` as a list of (prefix, Module) and (name, Tensor): from a Module, a dict of names to Tensors or
+    Modules, (name, tensor) pairs such as ``named_parameters()``, or a list of any of these."""
+    if params is None:
+        return []
+    if hasattr(params, "named_parameters"):
+        return [("", params)]
+    if hasattr(params, "items"):
+        return list(params.items())
+    out = []
+    for item in params:
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+            out.append(item)
+        else:
+            out += _sources(item)
+    return out
+
+
+def _named_tensors(params):
+    """{id(tensor): dotted name}, the first name wins (a tied weight keeps its first name)."""
+    names = {}
+    for key, value in _sources(params):
+        if hasattr(value, "named_parameters"):
+            prefix = f"{key}." if key else ""
+            for name, t in list(value.named_parameters()) + list(value.named_buffers()):
+                names.setdefault(id(t), prefix + name)
+        elif isinstance(value, Tensor):
+            names.setdefault(id(value), key)
+        else:
+            raise TypeError(f"draw: params entry {key!r} is a {type(value).__name__}, not a Tensor or a Module")
+    return names
+
+
+def _named_modules(params):
+    """{id(module): dotted name} for the Modules in ``params``."""
+    out = {}
+    for key, value in _sources(params):
+        if hasattr(value, "named_modules"):
+            for name, m in value.named_modules():
+                out.setdefault(id(m), ".".join(p for p in (key, name) if p))
+    return out
+
+
+# ----- recording which Module call made each node -----
+
+class _Recorder:
+    depth = 0          # nesting of record_modules blocks
+    original = None    # Module.__call__ outside them
+    stack = []         # (call number, id(module), class name) of the calls now running
+    calls = itertools.count(1)
+
+
+def _tensors_in(obj):
+    if isinstance(obj, Tensor):
+        return [obj]
+    if isinstance(obj, (tuple, list)):
+        return [t for o in obj for t in _tensors_in(o)]
+    if isinstance(obj, dict):
+        return [t for o in obj.values() for t in _tensors_in(o)]
+    return []
+
+
+def _tag(out, args, scope):
+    """Tag the nodes this call made with ``scope``: walk back from its outputs, stopping at its arguments and at
+    nodes made before it began; nodes an inner call already tagged keep their (deeper) scope."""
+    stop = {id(t) for t in _tensors_in(args)}
+    began = scope[-1][0]
+    seen, stack = set(), _tensors_in(out)
+    while stack:
+        t = stack.pop()
+        ctx = t._ctx
+        if id(t) in stop or ctx is None or id(ctx) in seen or ctx.inputs is None:
+            continue
+        seen.add(id(ctx))
+        tag = ctx.__dict__.get(_SCOPE)
+        if tag is None:
+            ctx.__dict__[_SCOPE] = scope
+        elif tag[-1][0] < began:
+            continue
+        stack.extend(x for x in ctx.inputs if isinstance(x, Tensor))
+
+
+def _recording_call(self, *args, **kwargs):
+    frame = (next(_Recorder.calls), id(self), type(self).__name__)
+    _Recorder.stack.append(frame)
+    try:
+        out = _Recorder.original(self, *args, **kwargs)
+    finally:
+        _Recorder.stack.pop()
+    _tag(out, (args, kwargs), tuple(_Recorder.stack) + (frame,))
+    return out
+
+
+@contextlib.contextmanager
+def record_modules():
+    """Inside this block every Module call tags the graph nodes it makes, so ``draw(..., collapse=...)`` can group
+    them. Outside it Module calls run exactly as before: the recording ``__call__`` is swapped in only here."""
+    from .nn.module import Module
+    if _Recorder.depth == 0:
+        _Recorder.original = Module.__dict__["__call__"]
+        Module.__call__ = _recording_call
+    _Recorder.depth += 1
+    try:
+        yield
+    finally:
+        _Recorder.depth -= 1
+        if _Recorder.depth == 0:
+            Module.__call__ = _Recorder.original
+            _Recorder.stack.clear()
+
+
+# ----- reading the graph -----
+
+def _freed(ctx):
+    return RuntimeError(f"draw: the graph through {ctx.fn.__name__} was freed by backward(); draw before the "
+                        "backward, or call backward(retain_graph=True) to draw the graph with its gradients")
+
+
+def _walk(roots):
+    """Tensors and nodes reachable from ``roots``, each once, in a fixed order (iterative, no recursion limit)."""
+    tensors, nodes, stack = {}, {}, list(reversed(roots))
+    while stack:
+        t = stack.pop()
+        if id(t) in tensors:
+            continue
+        tensors[id(t)] = t
+        ctx = t._ctx
+        if ctx is None or id(ctx) in nodes:
+            continue
+        if ctx.inputs is None:
+            raise _freed(ctx)
+        nodes[id(ctx)] = ctx
+        alive = [o for o in (ref() for ref in ctx.outputs or ()) if o is not None and id(o) not in tensors]
+        stack.extend(reversed([x for x in ctx.inputs if isinstance(x, Tensor)] + alive))
+    return list(tensors.values()), list(nodes.values())
+
+
+def _host(a):
+    return a if type(a) is np.ndarray else a.get()
+
+
+def _stats(a):
+    """(norm, min, max, finite) of an array, in float64 on the host."""
+    a = _host(a).astype(np.float64, copy=False)
+    if a.size == 0:
+        return 0.0, math.nan, math.nan, True
+    finite = bool(np.isfinite(a).all())
+    return float(np.sqrt(np.sum(a * a))), float(a.min()), float(a.max()), finite
+
+
+def _shape(shape):
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _constant(a):
+    """A short text for a non-tensor argument of an op (a scalar, an axis), or None to leave it out."""
+    if isinstance(a, bool) or a is None:
+        return None  # flags such as keepdims=False say little on a picture
+    if isinstance(a, (int, float)):
+        return f"{a:.4g}" if isinstance(a, float) else str(a)
+    if isinstance(a, tuple) and len(a) <= 4 and all(isinstance(x, int) for x in a):
+        return str(a)
+    return None
+
+
+def _q(text):
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+# ----- the picture -----
+
+class Graph:
+    """A drawn graph: ``.source`` is its Graphviz DOT text; ``.save(path)`` writes .dot, .svg or .png; in a notebook
+    it shows itself (``_repr_svg_``)."""
+
+    def __init__(self, source, nodes=0, edges=0):
+        self.source = source
+        self.nodes, self.edges = nodes, edges
+
+    def render(self, fmt):
+        """The picture as bytes in Graphviz format ``fmt`` ("svg", "png"); needs the ``dot`` program."""
+        dot = shutil.which("dot")
+        if dot is None:
+            raise RuntimeError(f"draw: Graphviz's `dot` program is not installed, so no .{fmt} can be made; "
+                               f"{INSTALL_DOT}, or save a .dot file")
+        done = subprocess.run([dot, f"-T{fmt}"], input=self.source.encode(), capture_output=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"draw: dot -T{fmt} failed: {done.stderr.decode(errors='replace').strip()}")
+        return done.stdout
+
+    def save(self, path):
+        """Write the graph to ``path``: ``.dot`` (DOT text, always), ``.svg`` or ``.png`` (drawn by ``dot``)."""
+        path = str(path)
+        ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+        if ext in ("dot", "gv"):
+            data = self.source.encode()
+        elif ext in ("svg", "png", "pdf"):
+            data = self.render(ext)
+        else:
+            raise ValueError(f"draw: cannot save {path!r}; use a .dot, .svg or .png file name")
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def _repr_svg_(self):
+        if shutil.which("dot") is None:
+            return None  # the notebook falls back to __repr__, which says how to get the picture
+        return self.render("svg").decode()
+
+    def __repr__(self):
+        hint = "" if shutil.which("dot") else f"; to see it as a picture, {INSTALL_DOT}"
+        return (f"<Graph: {self.nodes} nodes, {self.edges} edges; .source is DOT text, .save(path) writes "
+                f".dot/.svg/.png{hint}>")
+
+
+def _group_keys(nodes, collapse):
+    """{id(node): group key or None}: the first ``depth`` Module calls of each node's scope, for nodes made at that
+    call depth or deeper (ops of shallower calls stay single ops)."""
+    scopes = {id(c): c.__dict__.get(_SCOPE) or () for c in nodes}
+
+    def at(depth):
+        return {k: (s[:depth] if len(s) >= depth else None) for k, s in scopes.items()}
+
+    if collapse is True:
+        deepest = max(len(s) for s in scopes.values())
+        if deepest == 0:
+            raise ValueError("draw: collapse= needs to know which Module call made each op: run the forward "
+                             "inside `with tg.viz.record_modules():`")
+        for depth in range(1, deepest + 1):  # the shallowest depth at which no box holds more than half the ops
+            sizes = {}
+            for key in at(depth).values():
+                if key is not None:
+                    sizes[key] = sizes.get(key, 0) + 1
+            if max(sizes.values()) * 2 <= len(nodes):
+                break
+        return at(depth)
+    if isinstance(collapse, bool) or not isinstance(collapse, int) or collapse < 1:
+        raise ValueError(f"draw: collapse must be True, False or a call depth >= 1, got {collapse!r}")
+    return at(collapse)
+
+
+def draw(*tensors, params=None, show_grad=True, collapse=False):
+    """Draw the graph that made ``tensors``: a :class:`Graph` (Graphviz DOT in ``.source``).
+
+    One node per op (its Function's name, the constants it was given and the step at which backward visits it)
+    and one per tensor (shape and dtype; a name from ``params``, a Module or a dict of names, e.g. ``fc1.weight``).
+    With ``show_grad``, a tensor with a ``.grad`` shows the gradient's shape and norm; NaN or Inf in it colours the
+    node red. ``collapse=True`` (or a call depth, 1 = the outermost Module call) draws the ops of one Module call
+    as one box; it needs the forward run inside ``tg.viz.record_modules()``. Reads the graph only."""
+    if not tensors or not all(isinstance(t, Tensor) for t in tensors):
+        raise TypeError("draw: pass one or more Tensors, e.g. tg.draw(loss, params=model)")
+    names = _named_tensors(params)
+    all_tensors, nodes = _walk(tensors)
+    steps = {}
+    if len(tensors) == 1 and tensors[0]._ctx is not None:  # the order backward from this tensor visits the ops
+        steps = {id(c): i + 1 for i, c in enumerate(autograd._topological_order(tensors[0]._ctx))}
+    keys = _group_keys(nodes, collapse) if collapse else {id(c): None for c in nodes}
+    sizes = {}
+    for key in keys.values():
+        sizes[key] = sizes.get(key, 0) + 1
+    keys = {k: (key if key is not None and sizes[key] > 1 else None) for k, key in keys.items()}  # no 1-op boxes
+
+    op_id = {id(c): f"op{i}" for i, c in enumerate(nodes)}
+    t_id = {id(t): f"t{i}" for i, t in enumerate(all_tensors)}
+    groups = {}  # key -> display id, in first-seen order
+    for c in nodes:
+        if keys[id(c)] is not None and keys[id(c)] not in groups:
+            groups[keys[id(c)]] = f"g{len(groups)}"
+
+    def place(ctx):  # the display node of an op: its own, or its group's box
+        key = keys[id(ctx)]
+        return op_id[id(ctx)] if key is None else groups[key]
+
+    consumers = {id(t): [] for t in all_tensors}
+    for c in nodes:
+        for i, x in enumerate(c.inputs):
+            if isinstance(x, Tensor):
+                consumers[id(x)].append((c, i))
+    roots = {id(t) for t in tensors}
+
+    lines = ["digraph tinygrad_gen {", '  graph [rankdir=TB, fontname="Helvetica"];',
+             '  node [fontname="Helvetica", fontsize=11];', '  edge [fontname="Helvetica", fontsize=9];']
+    group_members = {key: [] for key in groups}  # hidden leaves (parameters) inside each box
+    shown = set()
+    for t in all_tensors:
+        where = {place(c) for c, _ in consumers[id(t)]}
+        made_in = place(t._ctx) if t._ctx is not None else None
+        inner = made_in is not None and where <= {made_in} and made_in.startswith("g")
+        # a parameter that only boxes use is counted in each of them instead of drawn (a GAN's D, called thrice)
+        param_inside = (t._ctx is None and (t.requires_grad or id(t) in names) and where
+                        and all(w.startswith("g") for w in where))
+        if id(t) not in roots and (inner or param_inside):
+            if param_inside:
+                for key, gid in groups.items():
+                    if gid in where:
+                        group_members[key].append(t)
+            continue
+        shown.add(id(t))
+        lines.append(f"  {t_id[id(t)]} [{_tensor_style(t, names.get(id(t)), show_grad, id(t) in roots)}];")
+    for c in nodes:
+        if keys[id(c)] is not None:
+            continue
+        label = c.fn.__name__
+        consts = [s for s in (_constant(x) for x in c.inputs if not isinstance(x, Tensor)) if s is not None]
+        if consts:
+            label += "\n" + ", ".join(consts)
+        if id(c) in steps:
+            label += f"\nbackward step {steps[id(c)]}"
+        lines.append(f'  {op_id[id(c)]} [label={_q(label)}, shape=ellipse, style=filled, fillcolor="#eeeeee"];')
+    modules = _named_modules(params)
+    counts = {}
+    for c in nodes:
+        if keys[id(c)] is not None:
+            counts[keys[id(c)]] = counts.get(keys[id(c)], 0) + 1
+    calls_of = {}
+    for key in groups:
+        calls_of[key[-1][1]] = calls_of.get(key[-1][1], 0) + 1
+    seen_calls = {}
+    for key, gid in groups.items():
+        _, module, cls = key[-1]
+        seen_calls[module] = seen_calls.get(module, 0) + 1
+        name = modules.get(module)
+        label = f"{name} ({cls})" if name else cls
+        if calls_of[module] > 1:
+            label += f", call {seen_calls[module]}"
+        label += f"\n{counts[key]} ops"
+        hidden, color = group_members[key], "#e7f5e9"
+        if hidden:
+            label += f", {sum(t.data.size for t in hidden)} parameters in {len(hidden)} tensors"
+            grads = [t.grad for t in hidden if t.grad is not None]
+            if show_grad and grads:
+                stats = [_stats(g.data) for g in grads]
+                label += f"\ngrad norm {math.sqrt(sum(s[0] ** 2 for s in stats)):.4g}"
+                if not all(s[3] for s in stats):
+                    label, color = label + " (NaN/Inf)", "#ff8a8a"
+        lines.append(f'  {gid} [label={_q(label)}, shape=box3d, style=filled, fillcolor="{color}"];')
+
+    edges = []
+    for c in nodes:
+        dst = place(c)
+        for ref in c.outputs or ():
+            o = ref()
+            if o is not None and id(o) in shown:
+                edges.append((dst, t_id[id(o)], ""))
+        inputs = [(i, x) for i, x in enumerate(c.inputs) if isinstance(x, Tensor)]
+        for i, x in inputs:
+            if id(x) not in shown or (x._ctx is not None and place(x._ctx) == dst and dst.startswith("g")):
+                continue
+            edges.append((t_id[id(x)], dst, str(i) if len(inputs) > 1 and not dst.startswith("g") else ""))
+    edges = list(dict.fromkeys(edges))  # a tensor entering one box twice is drawn once
+    for src, dst, label in edges:
+        lines.append(f"  {src} -> {dst}" + (f" [label={_q(label)}]" if label else "") + ";")
+    lines.append("}")
+    count = len(shown) + len(groups) + sum(1 for c in nodes if keys[id(c)] is None)
+    return Graph("\n".join(lines) + "\n", count, len(edges))
+
+
+def _tensor_style(t, name, show_grad, root):
+    lines = [name] if name else []
+    lines.append(f"{_shape(t.shape)} {t.dtype}")
+    color = "#fff3bf" if root else "#cfe2ff" if t._ctx is None and t.requires_grad else "#ffffff"
+    if show_grad and t.grad is not None:
+        norm, _, _, finite = _stats(t.grad.data)
+        lines.append(f"grad {_shape(t.grad.shape)} norm {norm:.4g}" + ("" if finite else " (NaN/Inf)"))
+        if not finite:
+            color = "#ff8a8a"
+    style = "filled" if t._ctx is not None or t.requires_grad else "filled,dashed"
+    return f'label={_q(chr(10).join(lines))}, shape=box, style="{style}", fillcolor="{color}"'
+
+
+# ----- the backward pass, node by node -----
+
+class trace_backward:
+    """Records each node as the backward pass visits it, for every ``backward()`` run inside the block::
+
+        with tg.trace_backward(params=model) as trace:
+            loss.backward()
+        print(trace)          # the table;  trace.rows: the same as a list of dicts
+
+    A row: ``backward`` (which backward call in the block), ``step``, ``op``, ``node`` (``id()`` of the graph node,
+    for matching while the graph is alive), ``output_shape``, the incoming gradient's ``grad_norm``, ``grad_min``,
+    ``grad_max``, ``outgoing`` (one dict per input that gets a gradient: ``input`` position, ``to`` (the op that made
+    that input, or the leaf's name), ``to_step``, ``shape``, ``norm``, ``accumulated``: added to a gradient already
+    there, as at a fan-out) and ``fan_out`` (any of them accumulated). With ``keep_grads=True`` rows also hold the
+    gradients themselves as NumPy arrays (``grad``, and ``grad`` in each outgoing entry). Outside the block the
+    backward pass runs untouched."""
+
+    def __init__(self, params=None, keep_grads=False):
+        self.names = _named_tensors(params)
+        self.keep_grads = keep_grads
+        self.rows = []
+        self._pending = None
+        self._waiting = {}  # id(node) -> outgoing entries whose to_step is that node's step, once it runs
+
+    def __enter__(self):
+        if autograd._tracer is not None:
+            raise RuntimeError("trace_backward: already tracing (blocks do not nest)")
+        autograd._tracer = self._run_node
+        return self
+
+    def __exit__(self, *exc):
+        autograd._tracer = None
+        self._pending, self._waiting = None, {}
+        return False
+
+    def _run_node(self, node, grads, pending, create_graph, given):
+        if pending is not self._pending:  # each backward call has its own pending table
+            self._pending, self._waiting = pending, {}
+            self._backward = (self.rows[-1]["backward"] + 1) if self.rows else 1
+            self._step = 0
+        self._step += 1
+        incoming = [g.data for g in grads if g is not None]
+        pairs = autograd._input_grads(node, grads, create_graph)
+        row = {"backward": self._backward, "step": self._step, "op": node.fn.__name__, "node": id(node)}
+        shapes = [tuple(a.shape) for a in incoming]
+        row["output_shape"] = shapes[0] if len(grads) == 1 else tuple(shapes)
+        stats = [_stats(a) for a in incoming]
+        row["grad_norm"] = math.sqrt(sum(s[0] ** 2 for s in stats))
+        row["grad_min"] = min(s[1] for s in stats)
+        row["grad_max"] = max(s[2] for s in stats)
+        if self.keep_grads:
+            row["grad"] = _host(incoming[0]).copy() if len(grads) == 1 else [_host(a).copy() for a in incoming]
+        row["outgoing"], targets, position = [], set(), 0
+        for inp, g in pairs:
+            while node.inputs[position] is not inp:
+                position += 1
+            if inp._ctx is None:
+                key, existing = ("leaf", id(inp)), inp.grad is not None
+                to = self.names.get(id(inp), "leaf")
+            else:
+                slot = pending.get(inp._ctx)
+                key, existing = (id(inp._ctx), inp._index), slot is not None and slot[inp._index] is not None
+                to = inp._ctx.fn.__name__
+            entry = {"input": position, "to": to, "to_step": None, "shape": tuple(g.shape),
+                     "norm": _stats(g.data)[0], "accumulated": existing or key in targets}
+            if self.keep_grads:
+                entry["grad"] = _host(g.data).copy()
+            if inp._ctx is not None:
+                self._waiting.setdefault(id(inp._ctx), []).append(entry)
+            targets.add(key)
+            row["outgoing"].append(entry)
+            position += 1
+        row["fan_out"] = any(e["accumulated"] for e in row["outgoing"])
+        for entry in self._waiting.pop(id(node), ()):
+            entry["to_step"] = self._step
+        self.rows.append(row)
+        autograd._deliver(pairs, pending, create_graph, given)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __str__(self):
+        head = f"{'step':>4}  {'op':<14} {'output':<14} {'grad norm':>10} {'min':>10} {'max':>10}  outgoing"
+        lines = [head]
+        for row in self.rows:
+            if row["step"] == 1 and row["backward"] > 1:
+                lines.append(f"-- backward {row['backward']}")
+            out = ", ".join(f"{e['input']}: {e['norm']:.3g} -> {e['to']}"
+                            + (f"@{e['to_step']}" if e["to_step"] else "") + (" (+=)" if e["accumulated"] else "")
+                            for e in row["outgoing"])
+            shape = row["output_shape"]
+            shape = _shape(shape) if not shape or isinstance(shape[0], int) else " ".join(_shape(s) for s in shape)
+            lines.append(f"{row['step']:>4}  {row['op']:<14} {shape:<14} {row['grad_norm']:>10.4g} "
+                         f"{row['grad_min']:>10.4g} {row['grad_max']:>10.4g}  {out}")
+        if any(row["fan_out"] for row in self.rows):
+            lines.append("(+=): added to a gradient already there: the tensor feeds more than one op (a fan-out), "
+                         "or a leaf's .grad was not zeroed")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return f"<trace_backward: {len(self.rows)} rows; print() it for the table, .rows for dicts>"
