@@ -276,6 +276,10 @@ def unbroadcast(grad, shape):
     return grad.reshape(shape) if grad.shape != shape else grad
 
 
+# Called once after every backward pass: data-parallel training averages the gradients here (distributed.attach).
+after_backward = []
+
+
 def backward(tensor, grad=None, retain_graph=None, create_graph=False):
     """Backpropagate from ``tensor``: accumulate d tensor / d leaf into every leaf's ``.grad``.
     ``retain_graph`` defaults to ``create_graph`` (as in PyTorch): a graph built for a double backward is kept."""
@@ -298,7 +302,13 @@ def backward(tensor, grad=None, retain_graph=None, create_graph=False):
     root = tensor._ctx
     if root is None:
         _accumulate_leaf(tensor, grad, create_graph, given)
-        return
+    else:
+        _backward_from(root, tensor, grad, retain_graph, create_graph, given)
+    for hook in after_backward:
+        hook()
+
+
+def _backward_from(root, tensor, grad, retain_graph, create_graph, given):
     order = _topological_order(root)  # raises before any gradient is written
     pending = {root: [None] * len(root.outputs)}
     pending[root][tensor._index] = grad

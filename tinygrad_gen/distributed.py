@@ -31,6 +31,7 @@ from . import random as _random
 
 _comm = None       # the MPI communicator of a job of several ranks, once init() ran
 _nccl = None       # (device id, NCCL communicator) once a CuPy gradient was reduced
+_weight = 1.0     # this rank's share of the rows of the current batch, times the number of ranks (see shard)
 stats = {"all_reduce_seconds": 0.0, "all_reduce_calls": 0}   # read by `tgg bench dist`
 _LAUNCH_SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS", "PMIX_SIZE")
 
@@ -148,6 +149,8 @@ def all_reduce_gradients(params):
     for (dtype, device), group in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
         xp = backend.xp_for(device)
         flat = xp.concatenate([p.grad.data.reshape(-1) for p in group])
+        if _weight != 1.0:
+            flat *= _weight
         summed = _sum_over_ranks(flat, device)
         summed /= world_size()
         offset = 0
@@ -190,17 +193,44 @@ def _nccl_sum(flat):
 
 # ----- data: a shard of every batch; random streams ---------------------------------------------------------------
 def shard(batch_size, of_rank=None, ranks=None):
-    """The slice of a global batch of ``batch_size`` examples that one rank trains on: contiguous, equal parts.
+    """The rows of a global batch of ``batch_size`` examples that one rank trains on: contiguous parts, as equal as
+    they can be (sizes differ by at most one).
 
-    Rank r of N takes rows [r B/N, (r + 1) B/N). Equal parts keep "mean of the shard means = mean of the batch",
-    which is what makes N ranks exact; a batch that does not split evenly is an error (use a multiple of N)."""
+    With equal parts the mean of the N shard gradients is the gradient of the whole batch's mean loss. When the
+    batch does not split evenly (a short last batch), the next ``all_reduce_gradients`` weights each rank's gradient
+    by its share of the rows, n_r N / B, which keeps the average exact: sum_r (n_r / B) g_r."""
+    global _weight
     r = rank() if of_rank is None else of_rank
     n = world_size() if ranks is None else ranks
-    if batch_size % n:
-        raise ValueError(f"distributed: the batch of {batch_size} examples does not split into {n} equal shards; "
-                         f"use a batch size that is a multiple of the number of ranks")
-    part = batch_size // n
-    return slice(r * part, (r + 1) * part)
+    if batch_size < n:
+        raise ValueError(f"distributed: a batch of {batch_size} examples cannot give each of {n} ranks a row")
+    small, extra = divmod(batch_size, n)
+    start = r * small + min(r, extra)
+    rows = slice(start, start + small + (r < extra))
+    if of_rank is None:
+        _weight = (rows.stop - rows.start) * n / batch_size
+    return rows
+
+
+def shard_batch(idx):
+    """This rank's rows of the index array of one global batch (what a sharded DataLoader serves)."""
+    return idx[shard(len(idx))]
+
+
+def attach(modules=(), loaders=()):
+    """Make a training loop data-parallel without its code knowing: broadcast rank 0's parameters, shard every
+    batch of ``loaders``, and average the gradients of the ``modules``' parameters after every backward pass (so
+    that gradient clipping and the optimizer see the averaged gradient, as in one process)."""
+    if world_size() == 1:
+        return
+    from . import autograd
+    params = []
+    for module in modules:
+        broadcast_parameters(module)
+        params += [p for p in module.parameters() if all(p is not q for q in params)]
+    for loader in loaders:
+        loader.sharded = True
+    autograd.after_backward.append(lambda: all_reduce_gradients(params))
 
 
 def rank_seed_sequence(seed):

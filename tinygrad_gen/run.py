@@ -19,16 +19,19 @@ Resuming is exact: the checkpoint holds every random state the loop draws from, 
 it are dropped, so an interrupted and resumed run ends bit for bit where an uninterrupted one ends (on the CPU).
 """
 import argparse
+import atexit
 import csv
 import io
 import json
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from . import backend
+from . import backend, distributed
 from . import random as tg_random
 
 CHECKPOINT = "checkpoint.safetensors"
@@ -204,8 +207,13 @@ class Run:
         if self.device == "cuda":
             backend.cupy()  # fail now, with the install hint, rather than mid-run
         self.out = Path(getattr(args, "out", None) or Path("runs") / self.model)
+        self.checkpoint_path = self.out / CHECKPOINT   # every rank resumes from rank 0's checkpoint
+        if distributed.world_size() > 1:
+            distributed.check_same_config(vars(args))  # before anything is written
+            if not distributed.is_main():  # rank 0 alone writes into the run folder; the others into a scratch one
+                self.out = Path(tempfile.mkdtemp(prefix=f"tgg-rank{distributed.rank()}-"))
+                atexit.register(shutil.rmtree, self.out, True)
         self.out.mkdir(parents=True, exist_ok=True)
-        self.checkpoint_path = self.out / CHECKPOINT
         self.resuming = bool(getattr(args, "resume", False)) and self.checkpoint_path.is_file()
         if getattr(args, "resume", False) and not self.resuming:
             print(f"tgg train: no checkpoint in {self.out}, starting from scratch", file=sys.stderr)
@@ -224,7 +232,8 @@ class Run:
         """A tqdm bar (``bar.update(n)``, ``bar.set_postfix(loss=...)``); silent when stderr is not a terminal.
         ``finish`` closes it."""
         from tqdm.auto import tqdm
-        bar = tqdm(total=total, initial=initial, desc=desc or self.model, dynamic_ncols=True, disable=None)
+        bar = tqdm(total=total, initial=initial, desc=desc or self.model, dynamic_ncols=True,
+                   disable=None if distributed.is_main() else True)
         self._bars.append(bar)
         return bar
 
@@ -278,12 +287,17 @@ class Run:
         """Atomically write ``checkpoint.safetensors``: modules, optimizers, loaders, schedulers (``{name: obj}``),
         the engine's and NumPy's RNG states, ``extra`` (JSON-able: what the loop needs to go on) and how many metric
         rows were logged."""
+        if not distributed.is_main():
+            return None
         return save_checkpoint(self.checkpoint_path, modules, optimizers, loaders, schedulers, extra,
                                log_rows=len(self.history))
 
     def restore(self, modules=None, optimizers=None, loaders=None, schedulers=None):
         """With ``--resume`` and a checkpoint: load it into the given objects in place, restore the RNG states and
-        the metrics history up to the checkpoint, and return its ``extra`` dict. Otherwise ``None``."""
+        the metrics history up to the checkpoint, and return its ``extra`` dict. Otherwise ``None``.
+        In a data-parallel job (``tgg train --ranks N``) this is also where the modules get rank 0's parameters,
+        their gradients an average over the ranks after each backward, and the loaders a shard of each batch."""
+        distributed.attach((modules or {}).values(), (loaders or {}).values())
         if not self.resuming:
             return None
         tensors, meta = read_checkpoint(self.checkpoint_path, self.device)
@@ -338,8 +352,9 @@ class Run:
         if loss_keys and "loss.png" not in self._figures:
             self.plot_curves("loss.png", keys=loss_keys)
         _write_atomic(self.out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-        print(json.dumps(metrics, indent=2))
-        print(f"tgg train: wrote {self.out}", file=sys.stderr)
+        if distributed.is_main():
+            print(json.dumps(metrics, indent=2))
+            print(f"tgg train: wrote {self.out}", file=sys.stderr)
         return metrics
 
 

@@ -8,9 +8,11 @@ import sys
 
 import numpy as np
 
-from tinygrad_gen import models
+from tinygrad_gen import distributed, models
 from tinygrad_gen import random as tg_random
 from tinygrad_gen.run import Run, use_agg
+
+from . import launch
 
 def load_model(name, needs=("add_arguments", "train")):
     """The module of target ``name`` (``models.TARGETS``); a clear ValueError for unknown or incomplete models."""
@@ -36,6 +38,8 @@ def build_parser(name, module):
     common.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     common.add_argument("--out", default=None, help=f"output folder (default runs/{name})")
     common.add_argument("--resume", action="store_true", help="continue from the checkpoint in the output folder")
+    common.add_argument("--ranks", type=int, default=1,
+                        help="data-parallel training on N processes under mpiexec (extra [dist]; default 1)")
     module.add_arguments(parser)
     return parser
 
@@ -53,6 +57,14 @@ def main(argv=None):
         print(f"tgg train: {e}", file=sys.stderr)
         return 2
     args = build_parser(name, module).parse_args(argv[1:])
+    if args.ranks < 1:
+        print(f"tgg train: --ranks must be at least 1, got {args.ranks}", file=sys.stderr)
+        return 2
+    if args.ranks > 1 and distributed.launched_size() == 1:  # not yet under mpiexec: start the job
+        return launch.launch(args.ranks, argv)
+    distributed.init()  # joins the MPI job under mpiexec; alone, imports nothing
+    launch.record_pid()
+    del args.ranks  # not part of the run's configuration: resuming with another number of ranks is fine
     args.model = name
     devices = getattr(module, "DEVICES", ("cpu", "cuda"))  # a model may declare that it runs on fewer devices
     known = args.device.split(":")[0] in ("cpu", "cuda")  # an unknown name is Run's error to report

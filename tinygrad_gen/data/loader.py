@@ -38,6 +38,7 @@ class DataLoader:
         self.epoch = 0                                    # completed passes
         self._epoch_state = self.rng.bit_generator.state  # generator state before the current pass's permutation
         self._position = 0                                # batches served in the current pass
+        self.sharded = False  # in a data-parallel job, serve this rank's rows of each batch (distributed.attach)
 
     def __len__(self):
         full, rest = divmod(self.n, self.batch_size)
@@ -60,6 +61,9 @@ class DataLoader:
             yield from self
 
     def _batch(self, idx):
+        if self.sharded:
+            from ..distributed import shard_batch
+            idx = shard_batch(idx)
         batch = ()
         for a in self.arrays:
             part = a[idx]
