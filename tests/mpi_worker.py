@@ -74,6 +74,41 @@ def config(out):
     np.savez(f"{out}.rank{dist.rank()}.npz", ok=True)
 
 
+def train64(out):
+    """20 float64 steps of a tiny GPT (AdamW, clipping: the GPT-3 recipe) or VAE (Adam) on a sharded DataLoader;
+    rank 0 saves the parameters. Run with -n 1 and -n 2 and compare."""
+    from tinygrad_gen import data, optim
+    from tinygrad_gen.models import gpt, gpt3_recipe, vae
+    name = sys.argv[3]
+    tg.manual_seed(0)
+    if name == "gpt":
+        vocab, train_ids, _ = gpt.encode_corpus()
+        model = gpt.GPT(gpt.GPTConfig(len(vocab), context=16, layers=1, width=32, heads=2))
+        loader = data.DataLoader(data.TextWindows(train_ids, 16), batch_size=8, seed=1)
+        optimizer, scheduler = gpt3_recipe.make_optimizer(model, lr=1e-3, steps=20, warmup=5)
+    else:
+        x_train = data.digits()[0].astype(np.float64)
+        model = vae.VAE(latent=4, hidden=32)
+        loader = data.DataLoader(x_train, batch_size=20, seed=1)
+        optimizer = optim.Adam(model.parameters(), lr=1e-3)
+    for p in model.parameters():
+        p.data = p.data.astype(np.float64)
+    dist.attach([model], [loader])
+    batches = loader.batches()
+    for _ in range(20):
+        if name == "gpt":
+            x, y = next(batches)
+            _, loss = model(tg.tensor(x), tg.tensor(y))
+            gpt3_recipe.update(model, optimizer, scheduler, loss)
+        else:
+            loss = model(tg.tensor(next(batches), dtype=tg.float64))[0]
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    if dist.is_main():
+        np.savez(f"{out}.rank0.npz", **{k: p.numpy() for k, p in model.named_parameters()})
+
+
 if __name__ == "__main__":
     dist.init()
     globals()[sys.argv[1]](sys.argv[2])

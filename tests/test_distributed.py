@@ -100,3 +100,116 @@ def test_a_plain_run_never_imports_mpi4py():
     env = {k: v for k, v in os.environ.items() if k not in dist._LAUNCH_SIZE_VARS}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def flat_parameters(path):
+    from tinygrad_gen.run import read_checkpoint
+    tensors, _ = read_checkpoint(path)
+    return np.concatenate([tensors[k].numpy().ravel().astype(np.float64) for k in sorted(tensors)
+                           if k.startswith("model.")])
+
+
+def relative_difference(a, b):
+    return np.linalg.norm(a - b) / np.linalg.norm(a)
+
+
+@pytest.mark.parametrize("model", ["gpt", "vae"])
+def test_two_ranks_train_the_parameters_one_process_trains_float64(tmp_path, model):
+    """20 steps on the same global batches: 2 ranks x half a batch = 1 process x the whole batch, to 1e-10."""
+    out = {}
+    for ranks in (1, 2):
+        out[ranks] = tmp_path / f"{model}{ranks}"
+        result = mpirun(sys.executable, str(WORKER), "train64", str(out[ranks]), model, ranks=ranks, timeout=120)
+        assert result.returncode == 0, result.stderr
+    one, two = (np.load(f"{out[r]}.rank0.npz") for r in (1, 2))
+    a = np.concatenate([one[k].ravel() for k in one.files])
+    b = np.concatenate([two[k].ravel() for k in one.files])
+    assert a.dtype == np.float64
+    assert relative_difference(a, b) < 1e-10
+
+
+TINY_GPT = ["--layers", "1", "--width", "32", "--heads", "2", "--context", "16", "--batch-size", "8",
+            "--eval-batches", "2", "--warmup", "5"]
+
+
+def tgg_train(*args, timeout=120):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "tinygrad_gen.cli", "train", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def test_tgg_train_gpt_on_two_ranks_ends_with_the_parameters_of_one_process_float32(tmp_path):
+    for ranks in (1, 2):
+        result = tgg_train("gpt", *TINY_GPT, "--steps", "20", "--ranks", str(ranks), "--out", str(tmp_path / str(ranks)))
+        assert result.returncode == 0, result.stderr
+    one = flat_parameters(tmp_path / "1" / "checkpoint.safetensors")
+    two = flat_parameters(tmp_path / "2" / "checkpoint.safetensors")
+    assert relative_difference(one, two) < 1e-5
+    assert sorted(p.name for p in (tmp_path / "2").iterdir()) == sorted(p.name for p in (tmp_path / "1").iterdir())
+
+
+def test_ranks_1_is_a_plain_run_that_never_imports_mpi4py(tmp_path):
+    code = ("import sys; from tinygrad_gen.cli import main; "
+            f"assert main(['train', 'gpt', *{TINY_GPT!r}, '--steps', '2', '--ranks', '1', '--out', {str(tmp_path)!r}])"
+            " == 0; assert 'mpi4py' not in sys.modules")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def _descendants(pid):
+    """Process ids below ``pid`` (read from /proc)."""
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _rank_processes(launcher):
+    pids = []
+    for pid in _descendants(launcher.pid):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"tinygrad_gen.cli" in cmdline and b"mpiexec" not in cmdline[0]:
+            pids.append(pid)
+    return pids
+
+
+@pytest.mark.slow  # three short GPT runs, about half a minute
+def test_a_rank_killed_mid_run_stops_the_job_and_the_last_checkpoint_resumes(tmp_path):
+    import signal
+    out = tmp_path / "run"
+    args = ["gpt", *TINY_GPT, "--steps", "100", "--checkpoint-every", "5", "--eval-every", "1000", "--out", str(out)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    launcher = subprocess.Popen([sys.executable, "-m", "tinygrad_gen.cli", "train", *args, "--ranks", "2"],
+                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+    checkpoint = out / "checkpoint.safetensors"
+    deadline = time.monotonic() + 60
+    while not checkpoint.exists() and time.monotonic() < deadline and launcher.poll() is None:
+        time.sleep(0.05)
+    ranks = _rank_processes(launcher)
+    assert checkpoint.exists() and len(ranks) == 2
+    killed_at = time.monotonic()
+    os.kill(ranks[-1], signal.SIGKILL)
+    _, stderr = launcher.communicate(timeout=60)
+    assert time.monotonic() - killed_at < 30
+    assert launcher.returncode != 0
+    assert "of 2 was terminated" in stderr
+    # the last checkpoint is whole, and the job goes on from it on two ranks to the same end as one process
+    tg.load(checkpoint)
+    resumed = tgg_train(*args, "--resume", "--ranks", "2")
+    assert resumed.returncode == 0, resumed.stderr
+    straight = tgg_train(*args[:-1], str(tmp_path / "straight"))
+    assert straight.returncode == 0, straight.stderr
+    assert relative_difference(flat_parameters(tmp_path / "straight" / "checkpoint.safetensors"),
+                               flat_parameters(checkpoint)) < 1e-5

@@ -53,15 +53,18 @@ def launch(ranks, argv):
         env = {"OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
                **os.environ, PID_DIR: pids}
         cmd = [mpiexec, "-n", str(ranks), sys.executable, "-m", "tinygrad_gen.cli", "train", *without_ranks(argv)]
-        job = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True, bufsize=1)
-        seen = []
-        pump = threading.Thread(target=_pass_through, args=(job.stderr, seen))
-        pump.start()
+        job = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        seen = []  # MPI reports a dead process on stdout: both streams are passed on and read
+        pumps = [threading.Thread(target=_pass_through, args=(job.stdout, sys.stdout, seen)),
+                 threading.Thread(target=_pass_through, args=(job.stderr, sys.stderr, seen))]
+        for pump in pumps:
+            pump.start()
         try:
             code = job.wait()
         except KeyboardInterrupt:  # mpiexec passes Ctrl-C on to the ranks; wait for them to stop
             code = job.wait()
-        pump.join()
+        for pump in pumps:
+            pump.join()
         if code != 0:
             rank = _dead_rank("".join(seen), pids)
             if rank is not None:
@@ -70,9 +73,10 @@ def launch(ranks, argv):
         return code
 
 
-def _pass_through(stream, seen):
+def _pass_through(stream, to, seen):
     for line in stream:
-        sys.stderr.write(line)
+        to.write(line)
+        to.flush()
         seen.append(line)
 
 
