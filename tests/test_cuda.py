@@ -199,7 +199,7 @@ def _run_attention(backend, q, k, v, g, mask, causal, monkeypatch):
     monkeypatch.setenv("TGG_ATTENTION", backend)
     tq, tk, tv = (on("cuda", a, True, np.float32) for a in (q, k, v))
     m = None if mask is None else tg.tensor(mask, device="cuda")
-    out = F.scaled_dot_product_attention(tq, tk, tv, mask=m, causal=causal)
+    out = F.attention(tq, tk, tv, mask=m, causal=causal)  # the engine's mask-and-causal form
     out.backward(on("cuda", g, dtype=np.float32))
     return [out.numpy(), tq.grad.numpy(), tk.grad.numpy(), tv.grad.numpy()]
 

@@ -97,7 +97,7 @@ def attention_cases(draw):
 @given(case=attention_cases())
 def test_attention_gradcheck(case):
     q, k, v, mask, causal, scale = case
-    assert gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, mask, causal, scale), [q, k, v])
+    assert gradcheck(lambda q, k, v: F.attention(q, k, v, mask, causal, scale), [q, k, v])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -109,7 +109,7 @@ def test_attention_matches_torch(case, dtype):
         mask = (np.tril(np.ones((q.shape[-2], k.shape[-2]), bool)) & mask) if mask.dtype == bool else None
         causal = False if mask is not None else causal
     tmask = None if mask is None else torch.tensor(mask if mask.dtype == bool else mask.astype(dtype))
-    assert_matches_torch(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, mask, causal, scale),
+    assert_matches_torch(lambda q, k, v: F.attention(q, k, v, mask, causal, scale),
                          lambda q, k, v: T.scaled_dot_product_attention(q, k, v, tmask, is_causal=causal, scale=scale),
                          [q, k, v], dtype)
 
@@ -249,4 +249,4 @@ def test_attention_asks_dispatch_and_uses_the_numba_kernel_when_chosen(monkeypat
 @given(case=attention_cases())
 def test_attention_gradgradcheck(case):
     q, k, v, mask, causal, scale = case
-    assert gradgradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, mask, causal, scale), [q, k, v])
+    assert gradgradcheck(lambda q, k, v: F.attention(q, k, v, mask, causal, scale), [q, k, v])

@@ -5,7 +5,7 @@ import torch
 from hypothesis import given, settings, strategies as st
 
 import tinygrad_gen as tg
-from tinygrad_gen.op_cases import CORE, _pattern
+from tinygrad_gen.op_cases import CORE, _pattern, index_pattern
 from test_ops_gradcheck import shapes_for
 
 BY_NAME = {c.name: c for c in CORE}
@@ -72,6 +72,59 @@ TORCH = {
     "cat_same": lambda a, b: torch.cat([a, b], -1),
     "stack": lambda a, b: torch.stack([a, b], 0),
 }
+
+def _ix(shape, n):
+    return torch.from_numpy(index_pattern(tuple(shape), n))
+
+
+def _pieces(parts):
+    return torch.cat([p.reshape(-1) * (i + 1) for i, p in enumerate(parts)])
+
+
+TORCH.update({
+    "sign": lambda a: a.sign() + a,
+    "round": lambda a: (a * 3).round() + a,
+    "floor": lambda a: torch.floor(a * 3) * a,
+    "ceil": lambda a: a.ceil() + a,
+    "sin": torch.sin,
+    "cos": torch.cos,
+    "log2": torch.log2,
+    "exp2": torch.exp2,
+    "rsqrt": torch.rsqrt,
+    "copysign": torch.copysign,
+    "maximum": torch.maximum,
+    "minimum": torch.minimum,
+    "prod": lambda a: a.prod(),
+    "prod_axis": lambda a: a.prod(0, keepdim=True),
+    "cumsum": lambda a: a.cumsum(-1),
+    "cumprod": lambda a: a.cumprod(0),
+    "logcumsumexp": lambda a: a.logcumsumexp(-1),
+    "cummax": lambda a: a.cummax(-1).values,
+    "cummin": lambda a: torch.cummin(a, 0)[0],
+    "sort": lambda a: a.sort(-1).values,
+    "sort_descending": lambda a: torch.sort(a, 0, descending=True)[0],
+    "topk": lambda a: a.topk(2, -1).values,
+    "gather": lambda a: a.gather(-1, _ix(a.shape[:-1] + (2,), a.shape[-1])),
+    "scatter": lambda a, b: a.scatter(0, _ix((1,) + tuple(a.shape[1:]), a.shape[0]), b[:1]),
+    "scatter_add": lambda a, b: a.scatter_add(-1, _ix(b.shape, a.shape[-1]), b),
+    "scatter_reduce_mean": lambda a, b: a.scatter_reduce(-1, _ix(b.shape, min(2, a.shape[-1])), b, "mean",
+                                                         include_self=False),
+    "scatter_reduce_amax": lambda a, b: a.scatter_reduce(0, _ix(b.shape, a.shape[0]), b, "amax"),
+    "scatter_reduce_prod": lambda a, b: a.scatter_reduce(-1, _ix(b.shape, a.shape[-1]), b, "prod"),
+    "masked_select": lambda a: a.masked_select(torch.from_numpy(_pattern(tuple(a.shape[-1:])))),
+    "flip": lambda a: a.flip(-1),
+    "roll": lambda a: a.roll(1, 0),
+    "roll_flat": lambda a: a.roll(-2),
+    "repeat": lambda a: a.repeat(2, *([1] * a.ndim)),
+    "tile": lambda a: a.tile((2, 1)),
+    "chunk": lambda a: _pieces(a.chunk(2, -1)),
+    "split": lambda a: _pieces(torch.split(a, [1, 2], 0)),
+    "einsum_matmul": lambda a, b: torch.einsum("ij,jk->ik", a, b),
+    "einsum_batched_ellipsis": lambda a, b: torch.einsum("...ij,...kj->...ik", a, b),
+    "einsum_trace": lambda a: torch.einsum("ii", a),
+    "einsum_outer_sum": lambda a, b: torch.einsum("i,j->j", a, b) + torch.einsum("ij->", a[:, None] * b),
+    "einsum_three": lambda a, b, c: torch.einsum("bi,bj,bk->bijk", a, b, c).sum(0),
+})
 
 TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-10, atol=1e-12)}
 

@@ -4,9 +4,13 @@ import numpy as _np
 
 from .tensor import (Tensor, tensor, zeros, ones, full, randn, rand, arange, eye, zeros_like, ones_like,
                      cat, stack, where)
+from . import tensor_extra as _extra
+from .tensor_extra import einsum, full_like, empty, empty_like  # noqa: F401
 from .autograd import Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled, detect_anomaly
 from .random import manual_seed
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
+
+globals().update(_extra.FUNCTIONS)  # tg.sort, tg.cumsum, tg.gather, ... (PyTorch's torch.<name>(x, ...) forms)
 
 float32 = _np.float32
 float64 = _np.float64

@@ -132,6 +132,77 @@ CORE = [
 ]
 
 
+def with_zeros(rng, shape):
+    """Normal values with every third element exactly 0: products and cumprods at their hardest point."""
+    return np.where(_pattern(shape), 0.0, rng.standard_normal(shape))
+
+
+def index_pattern(shape, n, axis=-1):
+    """A fixed integer index of ``shape`` with values in [0, n) that repeat (so scatters collide)."""
+    size = int(np.prod(shape, dtype=np.int64))
+    return (np.arange(size).reshape(shape) * 7 + 3) % max(n, 1)
+
+
+def _pieces(parts):
+    """One tensor from a tuple of pieces, each scaled differently so a mixed-up gradient shows."""
+    return tg.cat([p.reshape(-1) * (i + 1) for i, p in enumerate(parts)])
+
+
+MORE = [
+    OpCase("sign", lambda a: a.sign() + a, ((3, 4),), sample=nonzero),
+    OpCase("round", lambda a: (a * 3).round() + a, ((3, 4),)),
+    OpCase("floor", lambda a: tg.floor(a * 3) * a, ((3, 4),)),
+    OpCase("ceil", lambda a: a.ceil() + a, ((3, 4),)),
+    OpCase("sin", lambda a: a.sin(), ((3, 4),)),
+    OpCase("cos", lambda a: tg.cos(a), ((3, 4),)),
+    OpCase("log2", lambda a: a.log2(), ((3, 4),), sample=positive),
+    OpCase("exp2", lambda a: a.exp2(), ((3, 4),)),
+    OpCase("rsqrt", lambda a: a.rsqrt(), ((3, 4),), sample=positive),
+    OpCase("copysign", lambda a, b: a.copysign(b), ((3, 4), (4,)), sample=nonzero, draw="broadcast"),
+    OpCase("maximum", lambda a, b: tg.maximum(a, b), ((3, 4), (3, 1)), draw="broadcast"),
+    OpCase("minimum", lambda a, b: a.minimum(b), ((3, 4), (4,)), draw="broadcast"),
+    OpCase("prod", lambda a: a.prod(), ((3, 4),)),
+    OpCase("prod_axis", lambda a: a.prod(axis=0, keepdims=True), ((3, 4),), min_ndim=1),
+    OpCase("cumsum", lambda a: a.cumsum(axis=-1), ((3, 4),), min_ndim=1),
+    OpCase("cumprod", lambda a: a.cumprod(axis=0), ((3, 4),), min_ndim=1),
+    OpCase("logcumsumexp", lambda a: a.logcumsumexp(axis=-1), ((3, 4),), min_ndim=1),
+    OpCase("cummax", lambda a: a.cummax(axis=-1).values, ((3, 4),), sample=distinct, min_ndim=1),
+    OpCase("cummin", lambda a: tg.cummin(a, 0)[0], ((3, 4),), sample=distinct, min_ndim=1),
+    OpCase("sort", lambda a: a.sort(axis=-1).values, ((3, 4),), sample=distinct, min_ndim=1),
+    OpCase("sort_descending", lambda a: tg.sort(a, 0, descending=True)[0], ((3, 4),), sample=distinct, min_ndim=1),
+    OpCase("topk", lambda a: a.topk(2, axis=-1).values, ((3, 4),), sample=distinct, draw="fixed"),
+    OpCase("gather", lambda a: a.gather(-1, index_pattern(a.shape[:-1] + (2,), a.shape[-1])), ((3, 4),),
+           min_ndim=1),
+    OpCase("scatter", lambda a, b: a.scatter(0, index_pattern((1,) + a.shape[1:], a.shape[0]), b[:1]),
+           ((3, 4), (3, 4)), draw="same", min_ndim=1),
+    OpCase("scatter_add", lambda a, b: a.scatter_add(-1, index_pattern(b.shape, a.shape[-1]), b),
+           ((3, 4), (3, 4)), draw="same", min_ndim=1),
+    OpCase("scatter_reduce_mean", lambda a, b: a.scatter_reduce(-1, index_pattern(b.shape, min(2, a.shape[-1])), b,
+           "mean", include_self=False), ((3, 4), (3, 4)), draw="same", min_ndim=1),
+    OpCase("scatter_reduce_amax", lambda a, b: a.scatter_reduce(0, index_pattern(b.shape, a.shape[0]), b, "amax"),
+           ((3, 4), (3, 4)), sample=distinct, draw="same", min_ndim=1),
+    OpCase("scatter_reduce_prod", lambda a, b: a.scatter_reduce(-1, index_pattern(b.shape, a.shape[-1]), b, "prod"),
+           ((3, 4), (3, 4)), draw="same", min_ndim=1),
+    OpCase("masked_select", lambda a: a.masked_select(_pattern(a.shape[-1:])), ((3, 4),), min_ndim=1),
+    OpCase("flip", lambda a: a.flip(axis=-1), ((3, 4),), min_ndim=1),
+    OpCase("roll", lambda a: a.roll(1, axis=0), ((3, 4),), min_ndim=1),
+    OpCase("roll_flat", lambda a: a.roll(-2), ((3, 4),)),
+    OpCase("repeat", lambda a: a.repeat(2, *([1] * a.ndim)), ((3, 4),)),
+    OpCase("tile", lambda a: a.tile((2, 1)), ((3, 4),), min_ndim=1),
+    OpCase("chunk", lambda a: _pieces(a.chunk(2, axis=-1)), ((3, 4),), min_ndim=1),
+    OpCase("split", lambda a: _pieces(tg.split(a, [1, 2], 0)), ((3, 4),), draw="fixed"),
+    OpCase("einsum_matmul", lambda a, b: tg.einsum("ij,jk->ik", a, b), ((3, 4), (4, 2)), draw="fixed"),
+    OpCase("einsum_batched_ellipsis", lambda a, b: tg.einsum("...ij,...kj->...ik", a, b),
+           ((2, 3, 4), (2, 5, 4)), draw="fixed"),
+    OpCase("einsum_trace", lambda a: tg.einsum("ii", a), ((3, 3),), draw="fixed"),
+    OpCase("einsum_outer_sum", lambda a, b: tg.einsum("i,j->j", a, b) + tg.einsum("ij->", a[:, None] * b),
+           ((3,), (4,)), draw="fixed"),
+    OpCase("einsum_three", lambda a, b, c: tg.einsum("bi,bj,bk->bijk", a, b, c) .sum(axis=0),
+           ((2, 3), (2, 2), (2, 4)), draw="fixed"),
+]
+CORE += MORE
+
+
 def _seeded(fn):
     """Reseed before each call, so a random op draws the same mask on every finite-difference evaluation."""
     def call(*xs):
@@ -181,13 +252,52 @@ def _functional_cases(F):
     ]
 
 
+def _more_functional_cases(F):
+    targets = np.array([1, 0, 3])
+    weight = np.array([0.5, 2.0, 1.0, 0.3, 1.5])
+    soft = np.abs(np.random.default_rng(7).standard_normal((3, 5)))
+    return [
+        OpCase("F.silu", lambda a: F.silu(a), ((3, 4),)),
+        OpCase("F.elu", lambda a: F.elu(a, 0.7), ((3, 4),), sample=nonzero),
+        OpCase("F.selu", lambda a: F.selu(a), ((3, 4),), sample=nonzero),
+        OpCase("F.celu", lambda a: F.celu(a, 1.3), ((3, 4),), sample=nonzero),
+        OpCase("F.hardsigmoid", lambda a: F.hardsigmoid(a * 2), ((3, 4),), sample=clip_inputs),
+        OpCase("F.hardswish", lambda a: F.hardswish(a * 2), ((3, 4),), sample=clip_inputs),
+        OpCase("F.softsign", lambda a: F.softsign(a), ((3, 4),), sample=nonzero),
+        OpCase("F.mish", lambda a: F.mish(a), ((3, 4),)),
+        OpCase("F.quick_gelu", lambda a: F.quick_gelu(a), ((3, 4),)),
+        OpCase("F.gelu_tanh", lambda a: F.gelu(a, approximate="tanh"), ((3, 4),)),
+        OpCase("F.logsigmoid", lambda a: F.logsigmoid(a), ((3, 4),)),
+        OpCase("F.pad_constant", lambda x: F.pad(x, (1, 2, -1, 1), value=0.5), ((2, 3, 4),), draw="fixed"),
+        OpCase("F.pad_reflect", lambda x: F.pad(x, (2, 1, 1, 0), mode="reflect"), ((2, 3, 4),), draw="fixed"),
+        OpCase("F.pad_replicate", lambda x: F.pad(x, (1, 2), mode="replicate"), ((2, 3, 4),), draw="fixed"),
+        OpCase("F.pad_circular", lambda x: F.pad(x, (3, 1, 1, 2), mode="circular"), ((1, 3, 4),), draw="fixed"),
+        OpCase("F.interpolate_nearest", lambda x: F.interpolate(x, scale_factor=2), ((1, 2, 3, 2),),
+               draw="fixed"),
+        OpCase("F.interpolate_bilinear", lambda x: F.interpolate(x, size=(5, 3), mode="bilinear"),
+               ((1, 2, 3, 4),), draw="fixed"),
+        OpCase("F.interpolate_bilinear_aligned", lambda x: F.interpolate(x, size=(4, 7), mode="bilinear",
+               align_corners=True), ((2, 1, 3, 4),), draw="fixed"),
+        OpCase("F.interpolate_linear", lambda x: F.interpolate(x, scale_factor=1.5, mode="linear"),
+               ((2, 2, 4),), draw="fixed"),
+        OpCase("F.binary_cross_entropy", lambda p, t: F.binary_cross_entropy(p.sigmoid(), t.sigmoid()),
+               ((3, 4), (3, 4)), draw="same"),
+        OpCase("F.nll_loss_weighted", lambda x: F.nll_loss(x.log_softmax(axis=1), tg.tensor(targets),
+               weight=weight), ((3, 5),), draw="fixed"),
+        OpCase("F.cross_entropy_weighted_smoothed", lambda x: F.cross_entropy(x, tg.tensor(targets), weight=weight,
+               label_smoothing=0.1), ((3, 5),), draw="fixed"),
+        OpCase("F.cross_entropy_soft_smoothed", lambda x: F.cross_entropy(x, soft / soft.sum(1, keepdims=True),
+               label_smoothing=0.2), ((3, 5),), draw="fixed"),
+    ]
+
+
 def functional_cases():
     """The F cases whose function exists in ``tinygrad_gen.nn.functional`` (it grows as the functions land)."""
     try:
         import tinygrad_gen.nn.functional as F
     except ImportError:
         return []
-    return [c for c in _functional_cases(F) if hasattr(F, c.name[2:])]
+    return [c for c in _functional_cases(F) if hasattr(F, c.name[2:])] + _more_functional_cases(F)
 
 
 def all_cases():

@@ -56,7 +56,7 @@ class MultiHeadAttention(Module):
         if need_weights or (self.training and self.dropout > 0):
             out, weights = self._attend(q, k, v, mask, causal)
         else:
-            out, weights = F.scaled_dot_product_attention(q, k, v, mask=mask, causal=causal), None
+            out, weights = F.attention(q, k, v, mask=mask, causal=causal), None
         B, H, L, d = out.shape
         out = self.out_proj(out.transpose(0, 2, 1, 3).reshape(B, L, E))
         return (out, weights.mean(axis=1)) if need_weights else out

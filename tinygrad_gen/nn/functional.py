@@ -10,12 +10,12 @@ import numpy as np
 
 from .. import backend, dispatch
 from ..backend import to_device, xp_of
-from ..ops import elementwise as _ew, softmax as _sm
+from ..ops import activation as _act, elementwise as _ew, pad as _pad, softmax as _sm
 from ..ops.attention import causal_keep, reference_attention
 from ..ops.conv import Conv2d, ConvTranspose2d
 from ..ops.gaussian import GaussianKL, Reparameterize
 from ..ops.linear import Linear
-from ..ops.loss import BCEWithLogits, CrossEntropy
+from ..ops.loss import BCEWithLogits, BinaryCrossEntropy, CrossEntropy
 from ..ops.norm import Normalize, update_running
 from ..ops.pool import AvgPool2d, MaxPool2d
 from ..ops.windows import out_size, pair
@@ -25,7 +25,9 @@ from ..tensor import Tensor, _to_array
 __all__ = ["relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "masked_softmax",
            "linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "layer_norm", "batch_norm", "dropout",
            "embedding", "scaled_dot_product_attention", "mse_loss", "cross_entropy", "nll_loss",
-           "binary_cross_entropy_with_logits", "reparameterize", "gaussian_kl"]
+           "binary_cross_entropy_with_logits", "reparameterize", "gaussian_kl",
+           "attention", "silu", "elu", "selu", "celu", "hardsigmoid", "hardswish", "relu6", "hardtanh", "softsign",
+           "mish", "quick_gelu", "logsigmoid", "pad", "interpolate", "upsample", "binary_cross_entropy"]
 
 
 def _t(x, like=None):
@@ -73,7 +75,12 @@ def leaky_relu(x, slope=0.01):
     return _ew.LeakyRelu.apply(_t(x), slope)
 
 
-def gelu(x):
+def gelu(x, approximate="none"):
+    """x * Phi(x) (exact, with erf); approximate="tanh" is the tanh formula of Hendrycks and Gimpel."""
+    if approximate == "tanh":
+        return _gelu_tanh(_t(x))
+    if approximate != "none":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return _ew.Gelu.apply(_t(x))
 
 
@@ -272,7 +279,17 @@ def embedding(indices, weight):
 def scaled_dot_product_attention(q, k, v, mask=None, causal=False, scale=None):
     """softmax(q k^T * scale) v over (..., L, d) inputs; ``mask`` (broadcasting to (..., Lq, Lk)) is boolean with
     True = may attend, or a float tensor added to the scores; ``causal`` keeps keys j <= i. scale defaults to
-    1 / sqrt(d). The kernel is chosen by ``tinygrad_gen.dispatch.attention_backend`` (TGG_ATTENTION)."""
+    1 / sqrt(d). The kernel is chosen by ``tinygrad_gen.dispatch.attention_backend`` (TGG_ATTENTION).
+    Giving both ``mask`` and ``causal=True`` is an error, as in PyTorch (``nn.MultiHeadAttention`` combines them)."""
+    if mask is not None and causal:
+        raise ValueError("scaled_dot_product_attention: give either mask or causal=True, not both (as PyTorch); "
+                         "fold the causal pattern into the mask to combine them")
+    return attention(q, k, v, mask, causal, scale)
+
+
+def attention(q, k, v, mask=None, causal=False, scale=None):
+    """scaled_dot_product_attention that also takes ``mask`` and ``causal`` together (their intersection): what
+    ``nn.MultiHeadAttention`` calls, so a padding mask keeps the fused kernels in a causal decoder."""
     q, k, v = _t(q), _t(k), _t(v)
     if q.ndim < 2 or k.ndim != q.ndim or v.ndim != q.ndim or q.shape[-1] != k.shape[-1] \
             or k.shape[-2] != v.shape[-2]:
@@ -326,20 +343,49 @@ def _class_target(op, logits, target, ignore_index):
     return t
 
 
-def cross_entropy(logits, target, ignore_index=-100, reduction="mean"):
+def cross_entropy(logits, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy: -log softmax(logits)[target] along the class axis 1 (logits (N, C) or (N, C, d1, ...),
     integer target (N,) or (N, d1, ...)); "mean" averages over the targets that are not ``ignore_index``.
-    A float target of the logits' shape is read as class probabilities: -sum(target * log_softmax(logits), 1)."""
+    A float target of the logits' shape is read as class probabilities: -sum(target * log_softmax(logits), 1).
+    ``weight`` (C,) scales each class's loss; with it, "mean" divides by the sum of the kept targets' weights.
+    ``label_smoothing`` e mixes in the uniform distribution: (1 - e) * nll + e * mean over classes of
+    -w_c log p_c (PyTorch's exact formula, ignore_index and weights included)."""
     logits = _t(logits)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    axis = 1 if logits.ndim >= 2 else 0
+    w = None if weight is None else _class_weight("cross_entropy", weight, logits)
+    wb = None if w is None else w.reshape((-1,) + (1,) * (logits.ndim - 2)) if logits.ndim >= 2 else w
     if _array(target, logits).dtype.kind == "f":
         target = _t(target, logits)
         if target.shape != logits.shape or logits.ndim < 1:
             raise ValueError(f"cross_entropy: probability target of shape {target.shape} must match logits "
                              f"{logits.shape}")
-        axis = 1 if logits.ndim >= 2 else 0
-        return _reduce(-(target * logits.log_softmax(axis=axis)).sum(axis=axis), reduction, "cross_entropy")
+        if label_smoothing:
+            target = target * (1 - label_smoothing) + label_smoothing / logits.shape[axis]
+        terms = target * logits.log_softmax(axis=axis)
+        terms = terms * wb if wb is not None else terms
+        return _reduce(-terms.sum(axis=axis), reduction, "cross_entropy")
     t = _class_target("cross_entropy", logits, target, ignore_index)
     _check_reduction(reduction, "cross_entropy")
+    if w is None and not label_smoothing:
+        return _fused_cross_entropy(logits, t, ignore_index, reduction)
+    logp = logits.log_softmax(axis=axis)
+    nll = _weighted_nll("cross_entropy", logp, t, ignore_index, reduction, w)
+    if not label_smoothing:
+        return nll
+    keep = t != ignore_index
+    smooth = -((logp * wb) if wb is not None else logp).sum(axis=axis) * Tensor(keep.astype(logp.dtype))
+    if reduction == "mean":
+        den = (w[xp_of(t).where(keep, t, 0)].detach() * Tensor(keep.astype(logp.dtype))).sum() if w is not None \
+            else Tensor(xp_of(t).asarray(keep.sum(), dtype=logp.dtype))
+        smooth = smooth.sum() / den
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / logits.shape[axis])
+
+
+def _fused_cross_entropy(logits, t, ignore_index, reduction):
     if logits.ndim == 2:
         return CrossEntropy.apply(logits, t, ignore_index, reduction)
     # (C,) or (N, C, d1, ...): the fused op takes rows of logits, so put the classes last
@@ -349,21 +395,14 @@ def cross_entropy(logits, target, ignore_index=-100, reduction="mean"):
     return loss.reshape(t.shape) if reduction == "none" else loss
 
 
-def nll_loss(logp, target, ignore_index=-100, reduction="mean"):
-    """Negative log-likelihood of integer targets given log-probabilities (N, C, ...): -logp[n, target[n]]."""
+def nll_loss(logp, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of integer targets given log-probabilities (N, C, ...): -w[t] logp[n, t[n]], with
+    class weights ``w`` (1 without); "mean" divides by the sum of the kept targets' weights (PyTorch)."""
     logp = _t(logp)
     t = _class_target("nll_loss", logp, target, ignore_index)
-    out_shape = t.shape
-    if logp.ndim == 1:
-        logp, t = logp.unsqueeze(0), t.reshape(1)
-    keep = t != ignore_index
-    flat = logp.transpose(0, *range(2, logp.ndim), 1).reshape(-1, logp.shape[1]) if logp.ndim > 2 else logp
-    rows = to_device(np.arange(flat.shape[0]), logp.device)
-    picked = flat[rows, xp_of(t).where(keep, t, 0).reshape(-1)]
-    loss = -(picked * Tensor(keep.reshape(-1).astype(logp.dtype))).reshape(out_shape)
-    if reduction == "mean":
-        return loss.sum() / Tensor(keep.sum().astype(loss.dtype))  # stays on the device: no sync
-    return _reduce(loss, reduction, "nll_loss")
+    _check_reduction(reduction, "nll_loss")
+    w = None if weight is None else _class_weight("nll_loss", weight, logp)
+    return _weighted_nll("nll_loss", logp, t, ignore_index, reduction, w)
 
 
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
@@ -402,3 +441,195 @@ def gaussian_kl(mu, logvar, reduction="none"):
     if mu.ndim == 0:
         raise ValueError("gaussian_kl: expected mu and logvar with at least one axis, got scalars")
     return _reduce(GaussianKL.apply(mu, logvar), reduction, "gaussian_kl")
+
+
+# ----- more activations (ops/activation.py; the rest are compositions, their backward from the chain rule) -----
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_GELU_TANH_C = math.sqrt(2.0 / math.pi)
+
+
+def silu(x):
+    """x * sigmoid(x) (swish)."""
+    return _act.Silu.apply(_t(x))
+
+
+def elu(x, alpha=1.0):
+    """x for x > 0, alpha (exp(x) - 1) otherwise."""
+    return _act.Elu.apply(_t(x), alpha)
+
+
+def selu(x):
+    """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al. (PyTorch's)."""
+    return _act.Elu.apply(_t(x), _SELU_ALPHA) * _SELU_SCALE
+
+
+def celu(x, alpha=1.0):
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)) = alpha * elu(x / alpha, 1)."""
+    return _act.Elu.apply(_t(x) / alpha, 1.0) * alpha
+
+
+def hardsigmoid(x):
+    """clip(x / 6 + 1/2, 0, 1)."""
+    return _act.Hardsigmoid.apply(_t(x))
+
+
+def hardswish(x):
+    """x * hardsigmoid(x)."""
+    return _act.Hardswish.apply(_t(x))
+
+
+def relu6(x):
+    return _t(x).clip(0.0, 6.0)
+
+
+def hardtanh(x, min_val=-1.0, max_val=1.0):
+    return _t(x).clip(min_val, max_val)
+
+
+def softsign(x):
+    """x / (1 + |x|); d/dx = 1 / (1 + |x|)^2 follows from the quotient rule (abs' = sign, 0 at 0)."""
+    x = _t(x)
+    return x / (x.abs() + 1)
+
+
+def mish(x):
+    """x * tanh(softplus(x)) (Misra 2019)."""
+    x = _t(x)
+    return x * _ew.Softplus.apply(x).tanh()
+
+
+def quick_gelu(x):
+    """x * sigmoid(1.702 x), the sigmoid approximation of GELU used by CLIP."""
+    x = _t(x)
+    return x * (x * 1.702).sigmoid()
+
+
+def _gelu_tanh(x):
+    """0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), PyTorch's gelu(approximate="tanh")."""
+    inner = (x + x * x * x * 0.044715) * _GELU_TANH_C
+    return x * 0.5 * (inner.tanh() + 1)
+
+
+def logsigmoid(x):
+    """log sigmoid(x) = -softplus(-x), finite at x = -1e4."""
+    return -_ew.Softplus.apply(-_t(x))
+
+
+# ----- padding and resampling (ops/pad.py) -----
+def _pad_pairs(x, pad, op="pad"):
+    """PyTorch's pad tuple (last axis first: (left, right, top, bottom, ...)) as (before, after) per axis."""
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"{op}: pad {pad} must have an even length of at most 2 * {x.ndim} for shape {x.shape}")
+    pairs = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        pairs[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return tuple(pairs)
+
+
+def pad(x, pad, mode="constant", value=0.0):
+    """Pad (or, with negative amounts, crop) the trailing axes: ``pad`` is (last_before, last_after,
+    second_last_before, ...) as in PyTorch. mode: "constant" (with ``value``), "reflect" (mirror, edge not
+    repeated), "replicate" (repeat the edge), "circular" (wrap around)."""
+    x = _t(x)
+    pairs = _pad_pairs(x, pad)
+    if mode == "constant":
+        return _pad.ConstantPad.apply(x, pairs, value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
+    for axis, (lo, hi) in enumerate(pairs):
+        if lo == hi == 0:
+            continue
+        n = x.shape[axis]
+        limit = n - 1 if mode == "reflect" else n if mode == "circular" else None
+        if n == 0 or (limit is not None and max(lo, hi) > limit):
+            raise ValueError(f"pad: {mode} padding of {(lo, hi)} is too large for axis {axis} of size {n} "
+                             f"(shape {x.shape})")
+        idx = to_device(_pad.pad_index(n, lo, hi, mode), x.device)
+        x = x[(slice(None),) * axis + (idx,)]
+    return x
+
+
+def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Resample the spatial axes of (N, C, ...) ``x`` to ``size`` (or input size * ``scale_factor``, floored).
+    mode "nearest" reads input floor(i * in / out); "linear" / "bilinear" / "trilinear" interpolate between the
+    two nearest inputs along each spatial axis in turn (separable), with PyTorch's source coordinates for
+    ``align_corners``. Both are gathers with constant weights, so the gradient is indexing's and the weights'."""
+    x = _t(x)
+    k = x.ndim - 2
+    if k < 1:
+        raise ValueError(f"interpolate: expected x of shape (N, C, ...) with spatial axes, got {x.shape}")
+    linear = {"linear": 1, "bilinear": 2, "trilinear": 3}
+    if mode not in ("nearest", *linear):
+        raise ValueError(f"interpolate: mode must be 'nearest', 'linear', 'bilinear' or 'trilinear', got {mode!r}")
+    if mode in linear and linear[mode] != k:
+        raise ValueError(f"interpolate: mode {mode!r} needs {linear[mode]} spatial axes, got x of shape {x.shape}")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("interpolate: align_corners only applies to the linear modes")
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate: give exactly one of size and scale_factor")
+    scales = [None] * k
+    if size is not None:
+        size = (size,) * k if isinstance(size, (int, np.integer)) else tuple(size)
+    else:
+        scales = [float(s) for s in ((scale_factor,) * k if isinstance(scale_factor, (int, float)) else scale_factor)]
+        size = tuple(int(math.floor(n * s)) for n, s in zip(x.shape[2:], scales))
+    if len(size) != k or min(size) < 1:
+        raise ValueError(f"interpolate: output size {size} does not fit x of shape {x.shape}")
+    for i in range(k):
+        axis, n_in, n_out = 2 + i, x.shape[2 + i], size[i]
+        pre = (slice(None),) * axis
+        if mode == "nearest":
+            x = x[pre + (to_device(_pad.nearest_index(n_in, n_out, scales[i]), x.device),)]
+            continue
+        i0, i1, w = _pad.linear_weights(n_in, n_out, bool(align_corners), scales[i])
+        w = Tensor(to_device(w.reshape((-1,) + (1,) * (x.ndim - axis - 1)).astype(x.dtype), x.device))
+        lo, hi = x[pre + (to_device(i0, x.device),)], x[pre + (to_device(i1, x.device),)]
+        x = lo + (hi - lo) * w
+    return x
+
+
+def upsample(x, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    return interpolate(x, size, scale_factor, mode, align_corners)
+
+
+# ----- probability losses -----
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """-(t log p + (1 - t) log(1 - p)) on probabilities p in [0, 1], each log clamped at -100 like PyTorch;
+    ``weight`` (broadcasting against p) rescales each element's loss."""
+    p = _t(input)
+    t = _t(target, p)
+    if t.shape != p.shape:
+        raise ValueError(f"binary_cross_entropy: target of shape {t.shape} must match input of shape {p.shape}")
+    lo, hi = (float(p.data.min()), float(p.data.max())) if p.size else (0.0, 1.0)
+    if lo < 0 or hi > 1:
+        raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got values in [{lo}, {hi}]")
+    loss = BinaryCrossEntropy.apply(p, t.astype(p.dtype) if t.dtype != p.dtype else t)
+    if weight is not None:
+        loss = loss * _t(weight, p)
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def _class_weight(op, weight, logits):
+    w = _t(weight, logits)
+    c = logits.shape[1] if logits.ndim >= 2 else logits.shape[0]
+    if w.shape != (c,):
+        raise ValueError(f"{op}: weight of shape {w.shape} must have one entry per class ({c}; input {logits.shape})")
+    return w.astype(logits.dtype) if w.dtype != logits.dtype else w
+
+
+def _weighted_nll(op, logp, t, ignore_index, reduction, weight):
+    """-w[t] logp[t] per target with w the class weights (1 without), 0 at ignore_index; "mean" divides the sum
+    by the sum of w[t] over the kept targets (PyTorch's weighted mean)."""
+    keep = t != ignore_index
+    safe = xp_of(t).where(keep, t, 0)
+    axis = 1 if logp.ndim >= 2 else 0
+    picked = logp.gather(axis, xp_of(t).expand_dims(safe, axis)).squeeze(axis)
+    w = Tensor(keep.astype(logp.dtype))
+    if weight is not None:
+        w = w * weight[safe].detach()
+    loss = -(picked * w)
+    if reduction == "mean":
+        return loss.sum() / w.sum()
+    return _reduce(loss, reduction, op)

@@ -216,8 +216,12 @@ class LeakyReLU(Module):
 
 
 class GELU(Module):
+    def __init__(self, approximate="none"):
+        super().__init__()
+        self.approximate = approximate
+
     def forward(self, x):
-        return F.gelu(x)
+        return F.gelu(x, self.approximate)
 
 
 class Tanh(Module):

@@ -72,3 +72,27 @@ class BCEWithLogits(Function):
         x, t = ctx.saved_tensors
         need_x, need_t = ctx.needs_input_grad
         return (g * (x.sigmoid() - t) if need_x else None), (-(g * x) if need_t else None)
+
+
+class BinaryCrossEntropy(Function):
+    """loss = -(t log p + (1 - t) log(1 - p)) with each log clamped at -100 (PyTorch: p = 0 or 1 stays finite).
+    forward: that, elementwise.
+    backward: dp = g (p - t) / max(p (1 - p), 1e-12) (PyTorch's clamp), dt = g (log(1 - p) - log(p)) (unclamped,
+    as PyTorch: infinite at p = 0 or 1)."""
+    @staticmethod
+    def forward(ctx, p, t):
+        ctx.save_for_backward(p, t)
+        with np.errstate(divide="ignore"):
+            lp, l1p = np.maximum(np.log(p), -100), np.maximum(np.log1p(-p), -100)
+        return -(t * lp + (1 - t) * l1p)
+
+    @staticmethod
+    def backward(ctx, g):
+        p, t = ctx.saved_tensors
+        need_p, need_t = ctx.needs_input_grad
+        dp = g * (p - t) / (p * (1 - p)).clip(1e-12) if need_p else None
+        dt = None
+        if need_t:
+            with np.errstate(divide="ignore"):
+                dt = g * ((1 - p).log() - p.log())
+        return dp, dt
