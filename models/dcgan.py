@@ -15,15 +15,12 @@ import numpy as np
 
 import tinygrad_gen as tg
 from tinygrad_gen import nn, optim
-from tinygrad_gen.data import digits
+from tinygrad_gen.data import DataLoader, digits
 from tinygrad_gen.nn import init
-from tinygrad_gen.random import generator
 
 from . import digit_classifier
 from .gan_losses import discriminator_loss, generator_loss_ns
 from .gan_metrics import class_fractions, frechet_feature_distance
-
-DEVICES = ("cpu",)  # tgg train's --device: this model's loop keeps its tensors on the CPU
 
 N_EVAL = 1000
 
@@ -91,7 +88,7 @@ def generate(G, n, z_dim, seed):
     G.eval()
     with tg.no_grad():
         z = np.random.default_rng(seed).standard_normal((n, z_dim)).astype(np.float32)
-        out = to_pixels(G(tg.tensor(z)).numpy())
+        out = to_pixels(G(tg.tensor(z, device=G.device)).numpy())
     G.train()
     return out
 
@@ -124,21 +121,18 @@ def train(args, run):
     classifier = digit_classifier.load_or_train(run.out, data)
     classifier_acc = digit_classifier.accuracy(classifier, x_test, y_test)
 
-    tg.manual_seed(args.seed)
-    G, D = dcgan_init(Generator(args.z_dim)), dcgan_init(Discriminator())
+    G = dcgan_init(Generator(args.z_dim)).to(run.device)
+    D = dcgan_init(Discriminator()).to(run.device)
     adam = dict(lr=args.lr, betas=(0.5, 0.999))
     opt_g, opt_d = optim.Adam(G.parameters(), **adam), optim.Adam(D.parameters(), **adam)
-    modules, optimizers = {"G": G, "D": D}, {"G": opt_g, "D": opt_d}
-    epoch = (run.restore(modules=modules, optimizers=optimizers) or {}).get("epoch", 0)
-    images = to_images(x_train)
-    steps_per_epoch = len(images) // args.batch
-    bar = run.progress((args.epochs - epoch) * steps_per_epoch, desc="dcgan")
+    loader = DataLoader(to_images(x_train), batch_size=args.batch, drop_last=True, device=run.device)
+    parts = {"modules": {"G": G, "D": D}, "optimizers": {"G": opt_g, "D": opt_d}, "loaders": {"train": loader}}
+    epoch = (run.restore(**parts) or {}).get("epoch", 0)
+    bar = run.progress((args.epochs - epoch) * len(loader), desc="dcgan")
     while epoch < args.epochs:
-        order = generator().permutation(len(images))
         d_sum = g_sum = 0.0
-        for i in range(steps_per_epoch):
-            x = tg.tensor(images[order[i * args.batch:(i + 1) * args.batch]])
-            z = tg.tensor(generator().standard_normal((args.batch, args.z_dim)).astype(np.float32))
+        for x in loader:
+            z = tg.randn(args.batch, args.z_dim, device=run.device)
             # discriminator: real vs generated (G's output detached: this step moves D only)
             fake = G(z)
             d_loss = discriminator_loss(D(x), D(fake.detach()))
@@ -157,11 +151,11 @@ def train(args, run):
         _, f_gen = digit_classifier.predict(classifier, samples)
         _, f_test = digit_classifier.predict(classifier, x_test)
         fdd = frechet_feature_distance(f_gen, f_test)
-        run.log(step=epoch, d_loss=d_sum / steps_per_epoch, g_loss=g_sum / steps_per_epoch, fdd=fdd)
+        run.log(step=epoch, d_loss=d_sum / len(loader), g_loss=g_sum / len(loader), fdd=fdd)
         bar.set_postfix(fdd=round(fdd, 2))
         run.savefig(grid_figure(samples[:64], f"epoch {epoch}  FDD {fdd:.2f}"), f"samples_epoch{epoch:03d}.png")
-        run.save_checkpoint(modules=modules, optimizers=optimizers, extra={"epoch": epoch})
-    run.plot_curves("curves.png", keys=["d_loss", "g_loss", "fdd"])
+        run.save_checkpoint(**parts, extra={"epoch": epoch})
+    run.plot_curves("curves.png", panels=[["d_loss", "g_loss"], ["fdd"]], xlabel="epoch")
 
     samples = generate(G, N_EVAL, args.z_dim, seed=0)
     np.save(run.out / "samples.npy", samples)

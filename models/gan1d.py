@@ -12,14 +12,13 @@ import numpy as np
 
 import tinygrad_gen as tg
 from tinygrad_gen import nn, optim
-from tinygrad_gen.data import mixture_1d
-from tinygrad_gen.random import generator
+from tinygrad_gen import random as tg_random
+from tinygrad_gen.data import DataLoader, mixture_1d
 
 from .gan_losses import GENERATOR_LOSSES, discriminator_loss
 
-DEVICES = ("cpu",)  # tgg train's --device: this model's loop keeps its tensors on the CPU
-
 BATCH = 128
+N_TRAIN = 20000  # the training set: draws from the mixture, fixed before training as a real data set would be
 GRID = np.linspace(-5, 5, 101)
 
 
@@ -60,8 +59,8 @@ def add_arguments(parser):
     parser.set_defaults(steps=1500)
 
 
-def build(lr):
-    G, D = Generator(), Discriminator()
+def build(lr, device):
+    G, D = Generator().to(device), Discriminator().to(device)
     adam = dict(lr=lr, betas=(0.5, 0.999))
     return G, D, optim.Adam(G.parameters(), **adam), optim.Adam(D.parameters(), **adam)
 
@@ -71,11 +70,15 @@ def grad_norm(module):
                              for p in module.parameters() if p.grad is not None)))
 
 
-def d_step(G, D, opt_d, data):
-    """Update the discriminator: one step down J_D on a real and a generated batch (G held fixed)."""
-    x = tg.tensor(data.sample(BATCH, generator()))
+def training_batches(x_train, device):
+    """Endless shuffled batches of the training set (``N_TRAIN, 1``), on ``device``."""
+    return DataLoader(x_train, batch_size=BATCH, drop_last=True, device=device)
+
+
+def d_step(G, D, opt_d, x):
+    """Update the discriminator: one step down J_D on a real batch ``x`` and a generated one (G held fixed)."""
     with tg.no_grad():
-        fake = G(tg.tensor(generator().standard_normal((BATCH, 1)).astype(np.float32)))
+        fake = G(tg.randn(BATCH, 1, device=G.device))
     loss = discriminator_loss(D(x), D(fake))
     opt_d.zero_grad()
     loss.backward()
@@ -86,21 +89,22 @@ def d_step(G, D, opt_d, data):
 def g_step(G, D, opt_g, g_loss):
     """Update the generator: one step down J_G through the (fixed) discriminator; returns the cost, |dJ_G/dtheta_G|
     and the mean D(G(z)) of the batch."""
-    logits = D(G(tg.tensor(generator().standard_normal((BATCH, 1)).astype(np.float32))))
+    logits = D(G(tg.randn(BATCH, 1, device=G.device)))
     loss = GENERATOR_LOSSES[g_loss](logits)
     opt_g.zero_grad()
     loss.backward()
     norm = grad_norm(G)
     opt_g.step()
     D.zero_grad()  # J_G's backward also reached D's parameters; D's own step starts clean
-    return loss.item(), norm, float(tg.tensor(logits.detach().numpy()).sigmoid().numpy().mean())
+    return loss.item(), norm, float(logits.detach().sigmoid().numpy().mean())
 
 
 def snapshot(G, D, step, n=20000):
     """Generated density (histogram over GRID) and D(x) on GRID, for the strip figure."""
     with tg.no_grad():
-        x = G(tg.tensor(np.random.default_rng(step).standard_normal((n, 1)).astype(np.float32))).numpy()[:, 0]
-        d = D(tg.tensor(GRID[:, None].astype(np.float32))).sigmoid().numpy()[:, 0]
+        z = np.random.default_rng(step).standard_normal((n, 1)).astype(np.float32)
+        x = G(tg.tensor(z, device=G.device)).numpy()[:, 0]
+        d = D(tg.tensor(GRID[:, None].astype(np.float32), device=D.device)).sigmoid().numpy()[:, 0]
     hist, _ = np.histogram(x, bins=len(GRID) - 1, range=(GRID[0], GRID[-1]), density=True)
     return {"step": step, "hist": hist.tolist(), "d": d.tolist()}
 
@@ -120,21 +124,23 @@ def strip_figure(snapshots, data):
     return fig
 
 
-def saturation_experiment(args):
-    """D wins first; then from that same state train G with each cost and record |dJ_G/dtheta_G| per step."""
-    data, out = mixture_1d(), {}
+def saturation_experiment(args, x_train, device):
+    """D wins first; then from that same state train G with each cost and record |dJ_G/dtheta_G| per step. Both
+    costs replay the same random draws (the engine generator's state is put back), so they start identical."""
+    start, out = tg_random.get_state(), {}
     for g_loss in ("minimax", "ns"):
-        tg.manual_seed(args.seed + 1)
-        G, D, _, opt_d = build(args.lr)
+        tg_random.set_state(start)
+        G, D, _, opt_d = build(args.lr, device)
+        batches = training_batches(x_train, device).batches()
         # plain gradient descent for G, as on the slides: Adam divides each step by the gradient's recent size,
         # which would hide a vanishing gradient (its steps stay full-size however small the gradient gets)
         opt_g = optim.SGD(G.parameters(), lr=args.saturation_lr)
         for _ in range(args.saturation_warmup):
-            d_step(G, D, opt_d, data)
+            d_step(G, D, opt_d, next(batches))
         rows = {"g_loss": [], "g_grad_norm": [], "d_fake": [], "d_loss": []}
         for _ in range(args.saturation_steps):
             gl, norm, d_fake = g_step(G, D, opt_g, g_loss)
-            rows["d_loss"].append(d_step(G, D, opt_d, data))
+            rows["d_loss"].append(d_step(G, D, opt_d, next(batches)))
             for k, v in zip(("g_loss", "g_grad_norm", "d_fake"), (gl, norm, d_fake)):
                 rows[k].append(v)
         out[g_loss] = rows
@@ -156,38 +162,41 @@ def saturation_figure(result):
 
 def train(args, run):
     data = mixture_1d()
-    tg.manual_seed(args.seed)
-    G, D, opt_g, opt_d = build(args.lr)
-    state = run.restore(modules={"G": G, "D": D}, optimizers={"G": opt_g, "D": opt_d}) or {}
+    x_train = data.sample(N_TRAIN, tg_random.generator())
+    G, D, opt_g, opt_d = build(args.lr, run.device)
+    loader = training_batches(x_train, run.device)
+    parts = {"modules": {"G": G, "D": D}, "optimizers": {"G": opt_g, "D": opt_d}, "loaders": {"train": loader}}
+    state = run.restore(**parts) or {}
     step, snaps = state.get("step", 0), state.get("snapshots", [])
+    batches = loader.batches()
     if step == 0:
         for _ in range(args.d_warmup):
-            d_step(G, D, opt_d, data)
+            d_step(G, D, opt_d, next(batches))
     marks = sorted({int(round(f * args.steps)) for f in (0, 0.05, 0.2, 0.5, 1.0)})
     bar = run.progress(args.steps - step, desc="gan1d")
     d_loss = norm = None
     while step < args.steps:
         if step in marks and all(s["step"] != step for s in snaps):
             snaps.append(snapshot(G, D, step))
-        d_loss = d_step(G, D, opt_d, data)
+        d_loss = d_step(G, D, opt_d, next(batches))
         g_loss, norm, d_fake = g_step(G, D, opt_g, args.g_loss)
         step += 1
         if step % args.log_every == 0:
             run.log(step=step, d_loss=d_loss, g_loss=g_loss, g_grad_norm=norm, d_fake=d_fake)
         bar.update(1)
         if step % 500 == 0 or step == args.steps:
-            run.save_checkpoint(modules={"G": G, "D": D}, optimizers={"G": opt_g, "D": opt_d},
-                                extra={"step": step, "snapshots": snaps})
+            run.save_checkpoint(**parts, extra={"step": step, "snapshots": snaps})
     if all(s["step"] != step for s in snaps):
         snaps.append(snapshot(G, D, step))
     run.savefig(strip_figure(snaps, data), "gan1d.png")
     run.plot_curves("curves.png", keys=["d_loss", "g_loss", "g_grad_norm"])
 
-    sat = saturation_experiment(args)
+    sat = saturation_experiment(args, x_train, run.device)
     run.savefig(saturation_figure(sat), "saturation.png")
     early = min(10, args.saturation_steps)
     with tg.no_grad():
-        x = G(tg.tensor(np.random.default_rng(0).standard_normal((20000, 1)).astype(np.float32))).numpy()[:, 0]
+        x = G(tg.tensor(np.random.default_rng(0).standard_normal((20000, 1)).astype(np.float32),
+                        device=G.device)).numpy()[:, 0]
     np.save(run.out / "samples.npy", x)
     summary = {g: {"g_grad_norm_first": r["g_grad_norm"][0],
                    "g_grad_norm_first10_mean": float(np.mean(r["g_grad_norm"][:early])),

@@ -18,19 +18,17 @@ import numpy as np
 
 import tinygrad_gen as tg
 from tinygrad_gen import nn, optim
-from tinygrad_gen.data import grid_mixture, ring_mixture
-from tinygrad_gen.random import generator
+from tinygrad_gen.data import DataLoader, grid_mixture, ring_mixture
 
 from .gan_losses import GENERATOR_LOSSES, discriminator_loss, r1_penalty
 from .gan_metrics import mode_coverage
-
-DEVICES = ("cpu",)  # tgg train's --device: this model's loop keeps its tensors on the CPU
 
 DATASETS = {"ring": ring_mixture, "grid": grid_mixture}
 # default --steps, measured over 5 seeds: ring 8/8 modes at 93 % high-quality after 6000 (88 % after 4000);
 # grid 25/25 at 92 % after 10000 (22.8/25 at 78 % after 6000)
 STEPS = {"ring": 6000, "grid": 10000}
 N_EVAL = 2000
+N_TRAIN = 100_000  # the training set: one fixed draw from the mixture, the same for every seed, like a data set
 
 
 def mlp(n_in, n_out, hidden, act):
@@ -77,10 +75,13 @@ def add_arguments(parser):
     # --steps defaults to STEPS[dataset]
 
 
-def build(args):
-    G, D = Generator(args.z_dim, args.hidden), Discriminator(args.hidden, args.pack)
+def build(args, x_train, device):
+    """One independent run's parts: G and D, their Adam optimizers, the loader of shuffled training batches."""
+    G, D = Generator(args.z_dim, args.hidden).to(device), Discriminator(args.hidden, args.pack).to(device)
     adam = dict(lr=args.lr, betas=(0.5, 0.999))
-    return G, D, optim.Adam(G.parameters(), **adam), optim.Adam(D.parameters(), **adam)
+    return {"modules": {"G": G, "D": D},
+            "optimizers": {"G": optim.Adam(G.parameters(), **adam), "D": optim.Adam(D.parameters(), **adam)},
+            "loaders": {"train": DataLoader(x_train, batch_size=args.batch, drop_last=True, device=device)}}
 
 
 def set_lr(step, args, *optimizers):
@@ -90,8 +91,8 @@ def set_lr(step, args, *optimizers):
             group["lr"] = lr
 
 
-def codes(n, z_dim):
-    return tg.tensor(generator().standard_normal((n, z_dim)).astype(np.float32))
+def codes(n, z_dim, device):
+    return tg.randn(n, z_dim, device=device)
 
 
 def top_k(logits, args, step):
@@ -104,11 +105,10 @@ def top_k(logits, args, step):
     return logits[best]
 
 
-def train_step(G, D, opt_g, opt_d, data, args, step=0):
-    """One alternating step: D down J_D (+ gamma/2 R1), then G down J_G."""
-    x = tg.tensor(data.sample(args.batch, generator()))
+def train_step(G, D, opt_g, opt_d, x, args, step=0):
+    """One alternating step on the real batch ``x``: D down J_D (+ gamma/2 R1), then G down J_G."""
     with tg.no_grad():
-        fake = G(codes(args.batch, args.z_dim))
+        fake = G(codes(args.batch, args.z_dim, x.device))
     d_loss = discriminator_loss(D(x), D(fake))
     if args.r1 > 0:
         d_loss = d_loss + 0.5 * args.r1 * r1_penalty(D, x)
@@ -116,7 +116,7 @@ def train_step(G, D, opt_g, opt_d, data, args, step=0):
     d_loss.backward()
     opt_d.step()
 
-    logits = D(G(codes(args.batch, args.z_dim)))
+    logits = D(G(codes(args.batch, args.z_dim, x.device)))
     if args.topk < 1:
         logits = top_k(logits, args, step)
     g_loss = GENERATOR_LOSSES[args.g_loss](logits)
@@ -129,7 +129,7 @@ def train_step(G, D, opt_g, opt_d, data, args, step=0):
 def evaluate(G, data, z_dim, seed):
     with tg.no_grad():
         z = np.random.default_rng(10_000 + seed).standard_normal((N_EVAL, z_dim)).astype(np.float32)
-        samples = G(tg.tensor(z)).numpy()
+        samples = G(tg.tensor(z, device=G.device)).numpy()
     return samples, mode_coverage(samples, data.means, float(data.stds[0]))
 
 
@@ -154,35 +154,33 @@ def train(args, run):
         raise ValueError(f"gan2d: --batch {args.batch} must be a multiple of --pack {args.pack}")
     data = DATASETS[args.dataset]()
     args.steps = args.steps or STEPS[args.dataset]
-    tg.manual_seed(args.seed)
-    G, D, opt_g, opt_d = build(args)
-    modules, optimizers = {"G": G, "D": D}, {"G": opt_g, "D": opt_d}
-    state = run.restore(modules=modules, optimizers=optimizers) or {}
+    x_train = data.sample(N_TRAIN, np.random.default_rng(0))
+    parts = build(args, x_train, run.device)
+    state = run.restore(**parts) or {}
     first, step, results = state.get("seed_index", 0), state.get("step", 0), state.get("results", [])
     bar = run.progress(args.seeds * args.steps - first * args.steps - step, desc=f"gan2d {args.dataset}")
     for k in range(first, args.seeds):
         seed = args.seed + k
-        if not (k == first and step > 0):
-            tg.manual_seed(seed)
-            G, D, opt_g, opt_d = build(args)
-            modules, optimizers = {"G": G, "D": D}, {"G": opt_g, "D": opt_d}
+        if not (k == first and step > 0):   # else: go on with the run the checkpoint restored
+            tg.manual_seed(seed)            # run k is the run that --seed SEED+k --seeds 1 makes
+            parts = build(args, x_train, run.device)
             step = 0
+        (G, D), (opt_g, opt_d) = parts["modules"].values(), parts["optimizers"].values()
+        batches = parts["loaders"]["train"].batches()
         while step < args.steps:
             set_lr(step, args, opt_g, opt_d)
-            d_loss, g_loss = train_step(G, D, opt_g, opt_d, data, args, step)
+            d_loss, g_loss = train_step(G, D, opt_g, opt_d, next(batches), args, step)
             step += 1
             bar.update(1)
             if step % 100 == 0:
                 run.log(step=k * args.steps + step, seed=seed, d_loss=d_loss, g_loss=g_loss)
             if step % 1000 == 0 and step < args.steps:
-                run.save_checkpoint(modules=modules, optimizers=optimizers,
-                                    extra={"seed_index": k, "step": step, "results": results})
+                run.save_checkpoint(**parts, extra={"seed_index": k, "step": step, "results": results})
         samples, cov = evaluate(G, data, args.z_dim, seed)
         np.save(run.out / f"samples_seed{k}.npy", samples)
         results.append({"seed": seed, "modes": cov["modes"], "hq": cov["hq"], "counts": cov["counts"]})
         bar.set_postfix(modes=cov["modes"], hq=round(cov["hq"], 3))
-        run.save_checkpoint(modules=modules, optimizers=optimizers,
-                            extra={"seed_index": k + 1, "step": 0, "results": results})
+        run.save_checkpoint(**parts, extra={"seed_index": k + 1, "step": 0, "results": results})
         step = 0
     all_samples = [np.load(run.out / f"samples_seed{k}.npy") for k in range(args.seeds)]
     run.savefig(scatter_figure(all_samples, results, data, args.dataset), "scatter.png")

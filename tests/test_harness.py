@@ -73,7 +73,8 @@ def test_a_loader_over_a_dataset_resumes_mid_pass_exactly():
     assert head + tail == first
 
 
-GANS = {"cyclegan": ["--epochs", "1", "--generator", "mlp"]}
+GANS = {"gan1d": ["--steps", "2"], "gan2d": ["--steps", "2"], "dcgan": ["--epochs", "1"],
+        "cyclegan": ["--epochs", "1", "--generator", "mlp"]}
 
 
 @pytest.mark.parametrize("model", sorted(GANS))

@@ -118,10 +118,3 @@ def test_unknown_device_is_a_clear_error_before_any_file(tmp_path, capsys):
     assert train.main(["logreg", "--device", "tpu", "--out", str(tmp_path / "o")]) == 2
     assert "unknown device 'tpu'" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
-
-
-def test_a_cpu_only_model_refuses_another_device_before_writing_anything(tmp_path, capsys):
-    out = tmp_path / "run"
-    assert train.main(["gan1d", "--device", "cuda", "--out", str(out)]) == 2
-    assert "runs on cpu only" in capsys.readouterr().err
-    assert not out.exists()

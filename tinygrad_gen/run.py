@@ -320,24 +320,27 @@ class Run:
         self._figures.add(name)
         return path
 
-    def plot_curves(self, name="loss.png", keys=None, title=None, xlabel="step"):
+    def plot_curves(self, name="loss.png", keys=None, title=None, xlabel="step", panels=None):
         """Line plot of logged metrics against ``step`` (``keys``: default every logged number but ``step``);
-        ``xlabel="epoch"`` for a model that logs once per epoch."""
+        ``xlabel="epoch"`` for a model that logs once per epoch. ``panels``, a list of key lists, draws each list
+        on an axis of its own, side by side (for figures of different scales: losses and a distance)."""
         use_agg()
         import matplotlib.pyplot as plt
-        if keys is None:
+        if keys is None and panels is None:
             keys = [k for k in dict.fromkeys(k for row in self.history for k in row) if k != "step"]
-        fig, ax = plt.subplots(figsize=(6, 4))
-        for key in keys:
-            points = [(row["step"], row[key]) for row in self.history
-                      if isinstance(row.get(key), (int, float)) and not isinstance(row.get(key), bool)]
-            if points:
-                ax.plot(*zip(*points), label=key, marker="." if len(points) < 30 else None)
-        ax.set_xlabel(xlabel)
-        ax.set_title(title or self.model)
-        ax.grid(alpha=0.3)
-        if ax.lines:
-            ax.legend()
+        panels = panels or [keys]
+        fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4), squeeze=False)
+        for ax, panel in zip(axes[0], panels):
+            for key in panel:
+                points = [(row["step"], row[key]) for row in self.history
+                          if isinstance(row.get(key), (int, float)) and not isinstance(row.get(key), bool)]
+                if points:
+                    ax.plot(*zip(*points), label=key, marker="." if len(points) < 30 else None)
+            ax.set_xlabel(xlabel)
+            ax.grid(alpha=0.3)
+            if ax.lines:
+                ax.legend()
+        fig.suptitle(title or self.model)
         return self.savefig(fig, name)
 
     # the end

@@ -66,11 +66,6 @@ def main(argv=None):
     launch.record_pid()
     del args.ranks  # not part of the run's configuration: resuming with another number of ranks is fine
     args.model = name
-    devices = getattr(module, "DEVICES", ("cpu", "cuda"))  # a model may declare that it runs on fewer devices
-    known = args.device.split(":")[0] in ("cpu", "cuda")  # an unknown name is Run's error to report
-    if known and args.device.split(":")[0] not in devices:
-        print(f"tgg train: model {name!r} runs on {', '.join(devices)} only, not on {args.device!r}", file=sys.stderr)
-        return 2
     if args.out is None:
         args.out = f"runs/{name}"
 
