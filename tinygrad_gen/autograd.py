@@ -327,12 +327,6 @@ def _backward_from(root, tensor, grad, retain_graph, create_graph, given):
 
 
 def _run_node(node, grads, pending, create_graph, given):
-    _deliver(_input_grads(node, grads, create_graph), pending, create_graph, given)
-
-
-def _input_grads(node, grads, create_graph):
-    """Run one node's backward: [(input, its gradient)] for each input that requires grad, checked and reduced
-    to the input's shape and dtype."""
     fn = node.fn
     if len(grads) > 1 and any(g is None for g in grads):  # an output that nothing used gets a zero gradient
         xp = backend.xp_of(next(g for g in grads if g is not None).data)
@@ -348,7 +342,6 @@ def _input_grads(node, grads, create_graph):
     inputs = node.inputs
     if len(in_grads) < len(inputs) and any(isinstance(t, Tensor) and t.requires_grad for t in inputs[len(in_grads):]):
         raise RuntimeError(f"{fn.__name__}.backward returned {len(in_grads)} gradients for {len(inputs)} inputs")
-    out = []
     for i, (inp, g) in enumerate(zip(inputs, in_grads)):
         if g is None or not isinstance(inp, Tensor) or not inp.requires_grad:
             continue
@@ -365,14 +358,6 @@ def _input_grads(node, grads, create_graph):
             g = _OnceDifferentiableBackward.apply(g.data, *inputs, op_name=fn.__name__)
         if _Mode.anomaly:
             _check_finite(node, g)
-        out.append((inp, g))
-    return out
-
-
-def _deliver(pairs, pending, create_graph, given):
-    """Add each gradient to its input: into a leaf's .grad, or into the pending gradients of the node that made it
-    (a tensor used twice, a fan-out, gets the sum)."""
-    for inp, g in pairs:
         if inp._ctx is None:
             _accumulate_leaf(inp, g, create_graph, given)
         else:

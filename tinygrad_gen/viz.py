@@ -403,6 +403,53 @@ def _tensor_style(t, name, show_grad, root):
 
 # ----- the backward pass, node by node -----
 
+def _feeds(inp, target, index):
+    """Whether input ``inp`` is the leaf ``target`` (index None) or output ``index`` of node ``target``."""
+    if not isinstance(inp, Tensor):
+        return False
+    return inp is target if index is None else (inp._ctx is target and inp._index == index)
+
+
+class _SlotSpy:
+    """One node's pending output gradients, as ``_run_node`` sees them while traced: every slot reads empty, so
+    the engine hands over each gradient as it is; the spy records it and adds it to what is there (prev + g, the
+    engine's own sum)."""
+    __slots__ = ("slot", "node", "log")
+
+    def __init__(self, slot, node, log):
+        self.slot, self.node, self.log = slot, node, log
+
+    def __getitem__(self, index):
+        return None
+
+    def __setitem__(self, index, g):
+        prev = self.slot[index]
+        self.log.append((self.node, index, g, prev is not None))
+        self.slot[index] = g if prev is None else prev + g
+
+
+class _PendingSpy:
+    """The backward pass's pending table as ``_run_node`` sees it while traced: each lookup gives a ``_SlotSpy``."""
+    __slots__ = ("pending", "log")
+
+    def __init__(self, pending, log):
+        self.pending, self.log = pending, log
+
+    def get(self, node, default=None):
+        slot = self.pending.get(node)
+        if slot is None:
+            slot = self.pending[node] = [None] * len(node.outputs)
+        return _SlotSpy(slot, node, self.log)
+
+    __getitem__ = get
+
+    def __setitem__(self, node, slot):
+        self.pending[node] = slot
+
+    def __contains__(self, node):
+        return node in self.pending
+
+
 class trace_backward:
     """Records each node as the backward pass visits it, for every ``backward()`` run inside the block::
 
@@ -424,26 +471,36 @@ class trace_backward:
         self.rows = []
         self._pending = None
         self._waiting = {}  # id(node) -> outgoing entries whose to_step is that node's step, once it runs
+        self._deliveries = None  # (leaf or node, output index or None, gradient, accumulated) of the node running
 
     def __enter__(self):
         if autograd._tracer is not None:
             raise RuntimeError("trace_backward: already tracing (blocks do not nest)")
         autograd._tracer = self._run_node
+        self._accumulate_leaf = autograd._accumulate_leaf
+        autograd._accumulate_leaf = self._leaf_spy  # sees each gradient a leaf gets, then adds it as before
         return self
 
     def __exit__(self, *exc):
         autograd._tracer = None
-        self._pending, self._waiting = None, {}
+        autograd._accumulate_leaf = self._accumulate_leaf
+        self._pending, self._waiting, self._deliveries = None, {}, None
         return False
 
+    def _leaf_spy(self, leaf, g, create_graph, given):
+        if self._deliveries is not None:
+            self._deliveries.append((leaf, None, g, leaf.grad is not None))
+        self._accumulate_leaf(leaf, g, create_graph, given)
+
     def _run_node(self, node, grads, pending, create_graph, given):
+        """The engine's own ``_run_node``, watched: its deliveries go through spies that record each gradient and
+        then add it exactly as the engine does."""
         if pending is not self._pending:  # each backward call has its own pending table
             self._pending, self._waiting = pending, {}
             self._backward = (self.rows[-1]["backward"] + 1) if self.rows else 1
             self._step = 0
         self._step += 1
         incoming = [g.data for g in grads if g is not None]
-        pairs = autograd._input_grads(node, grads, create_graph)
         row = {"backward": self._backward, "step": self._step, "op": node.fn.__name__, "node": id(node)}
         shapes = [tuple(a.shape) for a in incoming]
         row["output_shape"] = shapes[0] if len(grads) == 1 else tuple(shapes)
@@ -453,31 +510,30 @@ class trace_backward:
         row["grad_max"] = max(s[2] for s in stats)
         if self.keep_grads:
             row["grad"] = _host(incoming[0]).copy() if len(grads) == 1 else [_host(a).copy() for a in incoming]
-        row["outgoing"], targets, position = [], set(), 0
-        for inp, g in pairs:
-            while node.inputs[position] is not inp:
+        inputs = node.inputs  # the engine frees them after the node has run
+        self._deliveries = []
+        try:
+            autograd._run_node(node, grads, _PendingSpy(pending, self._deliveries), create_graph, given)
+            deliveries = self._deliveries
+        finally:
+            self._deliveries = None
+        row["outgoing"], position = [], 0
+        for target, index, g, accumulated in deliveries:  # in input order: match each to its input's position
+            while not _feeds(inputs[position], target, index):
                 position += 1
-            if inp._ctx is None:
-                key, existing = ("leaf", id(inp)), inp.grad is not None
-                to = self.names.get(id(inp), "leaf")
-            else:
-                slot = pending.get(inp._ctx)
-                key, existing = (id(inp._ctx), inp._index), slot is not None and slot[inp._index] is not None
-                to = inp._ctx.fn.__name__
+            to = self.names.get(id(target), "leaf") if index is None else target.fn.__name__
             entry = {"input": position, "to": to, "to_step": None, "shape": tuple(g.shape),
-                     "norm": _stats(g.data)[0], "accumulated": existing or key in targets}
+                     "norm": _stats(g.data)[0], "accumulated": accumulated}
             if self.keep_grads:
                 entry["grad"] = _host(g.data).copy()
-            if inp._ctx is not None:
-                self._waiting.setdefault(id(inp._ctx), []).append(entry)
-            targets.add(key)
+            if index is not None:
+                self._waiting.setdefault(id(target), []).append(entry)
             row["outgoing"].append(entry)
             position += 1
         row["fan_out"] = any(e["accumulated"] for e in row["outgoing"])
         for entry in self._waiting.pop(id(node), ()):
             entry["to_step"] = self._step
         self.rows.append(row)
-        autograd._deliver(pairs, pending, create_graph, given)
 
     def __len__(self):
         return len(self.rows)
