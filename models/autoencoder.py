@@ -18,7 +18,7 @@ import numpy as np
 import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
 from tinygrad_gen import nn, optim
-from tinygrad_gen.data import digits
+from tinygrad_gen.data import DataLoader, digits
 
 from .digit_figures import grid_figure, latent_map_figure
 
@@ -67,21 +67,19 @@ def add_arguments(parser):
 
 
 def train(args, run):
-    tg.manual_seed(args.seed)
     x_train, _, x_test, y_test = digits()
     model = Autoencoder(args.latent, args.hidden).to(run.device)
     opt = optim.Adam(model.parameters(), lr=args.lr)
-    state = run.restore(modules={"ae": model}, optimizers={"adam": opt}) or {"epoch": 0, "train_seconds": 0.0}
+    loader = DataLoader(x_train, batch_size=args.batch_size, device=run.device)
+    parts = {"modules": {"ae": model}, "optimizers": {"adam": opt}, "loaders": {"train": loader}}
+    state = run.restore(**parts) or {"epoch": 0, "train_seconds": 0.0}
     test = tg.tensor(x_test, device=run.device)
-    n, batch = len(x_train), args.batch_size
+    n = len(x_train)
     bar = run.progress(args.epochs, desc="ae", initial=state["epoch"])
     for epoch in range(state["epoch"], args.epochs):
         start = time.perf_counter()
-        # a fresh permutation per epoch from (seed, epoch): a resumed run shuffles exactly as an unbroken one
-        order = np.random.default_rng([args.seed, epoch]).permutation(n)
         total = 0.0
-        for i in range(0, n, batch):
-            x = tg.tensor(x_train[order[i:i + batch]], device=run.device)
+        for x in loader:
             loss = F.mse_loss(model(x), x)
             opt.zero_grad()
             loss.backward()
@@ -95,7 +93,7 @@ def train(args, run):
         bar.update(1)
         bar.set_postfix(train=f"{total / n:.4f}", test=f"{test_mse:.4f}")
         if state["epoch"] % args.checkpoint_every == 0 or state["epoch"] == args.epochs:
-            run.save_checkpoint(modules={"ae": model}, optimizers={"adam": opt}, extra=state)
+            run.save_checkpoint(**parts, extra=state)
 
     pca = PCA(x_train, args.latent)
     with tg.no_grad():
@@ -106,7 +104,8 @@ def train(args, run):
     run.savefig(grid_figure(np.concatenate([x_test[shown], recon[shown], np.clip(pca_recon[shown], 0, 1)]), cols=12,
                             title=f"test digits reconstructed through a bottleneck of k = {args.latent}",
                             row_labels=["input", "deep AE", "PCA"]), "reconstructions.png")
-    run.plot_curves("loss.png", keys=["train_mse", "test_mse"], title="mean squared error per pixel, by epoch")
+    run.plot_curves("loss.png", keys=["train_mse", "test_mse"], title="mean squared error per pixel",
+                    xlabel="epoch")
     if args.latent == 2:
         run.savefig(latent_map_figure(codes, y_test, "test digits in the autoencoder's 2-D code"), "latent_map.png")
     run.finish({"test_mse": mse_per_pixel(recon, x_test), "pca_test_mse": mse_per_pixel(pca_recon, x_test),

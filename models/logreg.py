@@ -30,10 +30,10 @@ def cross_entropy(logits, y):
     return -logits.log_softmax(axis=1)[np.arange(len(y)), y].mean()
 
 
-def evaluate(model, x, y, device):
+def evaluate(model, x, y):
     """(loss, accuracy) on a whole split, without building a graph."""
     with tg.no_grad():
-        logits = model(tg.tensor(x, device=device))
+        logits = model(tg.tensor(x, device=model.device))
         loss = cross_entropy(logits, y).item()
         acc = float((logits.argmax(axis=1).numpy() == y).mean())
     return loss, acc
@@ -43,7 +43,7 @@ def train(args, run):
     x_train, y_train, x_test, y_test = load_data(args.data)
     model = nn.Linear(x_train.shape[1], 10).to(run.device)
     opt = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
-    loader = data.DataLoader(x_train, y_train, batch_size=args.batch_size, seed=args.seed)
+    loader = data.DataLoader(x_train, y_train, batch_size=args.batch_size)
     total = args.steps if args.steps is not None else args.epochs * len(loader)
     parts = dict(modules={"model": model}, optimizers={"sgd": opt}, loaders={"train": loader})
 
@@ -62,15 +62,15 @@ def train(args, run):
         bar.set_postfix(loss=f"{loss.item():.4f}")
         epoch_done = step % len(loader) == 0
         if epoch_done:
-            test_loss, test_acc = evaluate(model, x_test, y_test, run.device)
+            test_loss, test_acc = evaluate(model, x_test, y_test)
             run.log(step=step, epoch=step // len(loader), train_loss=loss_sum / batches, test_loss=test_loss,
                     test_acc=test_acc)
             loss_sum, batches = 0.0, 0
         if epoch_done or step == total or (args.checkpoint_every and step % args.checkpoint_every == 0):
             run.save_checkpoint(**parts, extra={"step": step, "loss_sum": loss_sum, "batches": batches})
 
-    train_loss, train_acc = evaluate(model, x_train, y_train, run.device)
-    test_loss, test_acc = evaluate(model, x_test, y_test, run.device)
+    train_loss, train_acc = evaluate(model, x_train, y_train)
+    test_loss, test_acc = evaluate(model, x_test, y_test)
     run.savefig(weights_figure(model), "weights.png")
     run.finish({"train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss, "test_acc": test_acc,
                 "steps": step})
@@ -98,7 +98,7 @@ def sample(args):
     _, _, x_test, y_test = load_data(config.data)
     model = nn.Linear(x_test.shape[1], 10)
     load_checkpoint(args.ckpt, modules={"model": model})
-    _, acc = evaluate(model, x_test, y_test, "cpu")
+    _, acc = evaluate(model, x_test, y_test)
     n = min(args.n, len(x_test))
     with tg.no_grad():
         pred = model(tg.tensor(x_test[:n])).argmax(axis=1).numpy()

@@ -26,7 +26,7 @@ import numpy as np
 import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
 from tinygrad_gen import nn, optim
-from tinygrad_gen.data import digits
+from tinygrad_gen.data import DataLoader, digits
 
 from .digit_figures import grid_figure, latent_map_figure
 
@@ -72,7 +72,7 @@ def importance_terms(model, x, k, chunk=20000):
 
     log q(z|x) is written with eps = (z - mu) / sigma, so it is exact even where sigma is tiny."""
     with tg.no_grad():
-        x = _on_model_device(model, x)
+        x = tg.tensor(x, device=model.device)
         mu, logvar = model.encode(x)
         n, z_dim = mu.shape
         log_px_z = np.empty((n, k), dtype=np.float64)
@@ -91,12 +91,6 @@ def importance_terms(model, x, k, chunk=20000):
     return log_px_z, log_prior_ratio
 
 
-def _on_model_device(model, x):
-    """x (an array or a Tensor) as a Tensor on the device of the model's parameters."""
-    device = next(iter(model.parameters())).device
-    return (x if isinstance(x, tg.Tensor) else tg.tensor(x)).to(device)
-
-
 def iwae_bound(log_w):
     """The importance-weighted bound per image: log (1/K) sum_k w_k, by a max-shifted log-sum-exp."""
     m = log_w.max(axis=1, keepdims=True)
@@ -108,7 +102,7 @@ def evaluate(model, x, k=500):
     K samples and subtracts the closed-form KL, so its Monte-Carlo noise is small."""
     log_px_z, log_prior_ratio = importance_terms(model, x, k)
     with tg.no_grad():
-        mu, logvar = model.encode(_on_model_device(model, x))
+        mu, logvar = model.encode(tg.tensor(x, device=model.device))
         kl = F.gaussian_kl(mu, logvar, reduction="none").numpy().astype(np.float64)
     elbo = log_px_z.mean(axis=1) - kl
     return float(elbo.mean()), float(iwae_bound(log_px_z + log_prior_ratio).mean())
@@ -125,22 +119,20 @@ def add_arguments(parser):
 
 
 def train(args, run):
-    tg.manual_seed(args.seed)
     x_train, _, x_test, y_test = digits()
     model = VAE(args.latent, args.hidden).to(run.device)
     opt = optim.Adam(model.parameters(), lr=args.lr)
-    state = run.restore(modules={"vae": model}, optimizers={"adam": opt}) or {"epoch": 0, "train_seconds": 0.0}
+    loader = DataLoader(x_train, batch_size=args.batch_size, device=run.device)
+    parts = {"modules": {"vae": model}, "optimizers": {"adam": opt}, "loaders": {"train": loader}}
+    state = run.restore(**parts) or {"epoch": 0, "train_seconds": 0.0}
     test = tg.tensor(x_test, device=run.device)
-    n, batch = len(x_train), args.batch_size
+    n = len(x_train)
     bar = run.progress(args.epochs, desc="vae", initial=state["epoch"])
     for epoch in range(state["epoch"], args.epochs):
         model.train()
         start = time.perf_counter()
-        # a fresh permutation per epoch from (seed, epoch): a resumed run shuffles exactly as an unbroken one
-        order = np.random.default_rng([args.seed, epoch]).permutation(n)
         total = reconstruction = kl = 0.0
-        for i in range(0, n, batch):
-            x = tg.tensor(x_train[order[i:i + batch]], device=run.device)
+        for x in loader:
             loss, rec, kl_term = model(x)
             opt.zero_grad()
             loss.backward()
@@ -159,11 +151,12 @@ def train(args, run):
         bar.update(1)
         bar.set_postfix(loss=f"{total / n:.2f}", test=f"{test_loss:.2f}")
         if state["epoch"] % args.checkpoint_every == 0 or state["epoch"] == args.epochs:
-            run.save_checkpoint(modules={"vae": model}, optimizers={"adam": opt}, extra=state)
+            run.save_checkpoint(**parts, extra=state)
     model.eval()
-    test_elbo, test_iwae = evaluate(model, test, k=args.iwae_k)
+    test_elbo, test_iwae = evaluate(model, x_test, k=args.iwae_k)
     draw_figures(model, run, x_test, y_test)
-    run.plot_curves("loss.png", keys=["train_loss", "test_loss"], title="-ELBO in nats per image, by epoch")
+    run.plot_curves("loss.png", keys=["train_loss", "test_loss"], title="-ELBO in nats per image",
+                    xlabel="epoch")
     run.finish({"test_elbo": test_elbo, "test_iwae": test_iwae, "train_seconds": state["train_seconds"],
                 "epochs": state["epoch"], "latent": args.latent, "iwae_k": args.iwae_k})
 
@@ -186,7 +179,7 @@ def sample(args):
 def bernoulli_means(model, z):
     """The decoder's pixel probabilities sigmoid(logits) for codes z (a NumPy array), as a NumPy array."""
     with tg.no_grad():
-        return model.decode(_on_model_device(model, z)).sigmoid().numpy()
+        return model.decode(tg.tensor(z, device=model.device)).sigmoid().numpy()
 
 
 def draw_figures(model, run, x_test, y_test):
@@ -196,7 +189,7 @@ def draw_figures(model, run, x_test, y_test):
     run.savefig(grid_figure(bernoulli_means(model, z), cols=10, title="samples from the prior, z ~ N(0, I)"),
                 "samples.png")
     with tg.no_grad():
-        mu = model.encode(_on_model_device(model, x_test))[0].numpy()
+        mu = model.encode(tg.tensor(x_test, device=model.device))[0].numpy()
     shown = np.arange(20)
     recon = bernoulli_means(model, mu[shown])
     rows = np.concatenate([x_test[shown[:10]], recon[:10], x_test[shown[10:]], recon[10:]])

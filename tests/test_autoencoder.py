@@ -9,6 +9,8 @@ from tinygrad_gen.data import digits
 from tinygrad_gen.models.autoencoder import PCA, mse_per_pixel
 from tinygrad_gen.cli.train import main as train_main
 
+from run_helpers import resumed_like_uninterrupted
+
 
 @pytest.mark.parametrize("k", [2, 10])
 def test_pca_reconstruction_matches_scikit_learn(k):
@@ -61,3 +63,9 @@ def test_deep_autoencoder_beats_pca_with_a_two_dimensional_code(tmp_path):
 def test_deep_autoencoder_beats_pca(tmp_path, k):
     _, metrics = _train_ae(tmp_path, k, epochs=40)
     assert metrics["test_mse"] < metrics["pca_test_mse"]
+
+
+def test_resumed_autoencoder_run_ends_bit_for_bit_like_an_uninterrupted_one(tmp_path, monkeypatch):
+    """Epoch-trained: the loader's shuffling resumes where the checkpoint left it."""
+    resumed_like_uninterrupted(tmp_path, monkeypatch, "ae", "--epochs", "4", "--checkpoint-every", "2",
+                               "--hidden", "32")
