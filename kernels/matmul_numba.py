@@ -18,6 +18,20 @@ A thread's pairs of rows/columns are strided by TY/TX pairs, so a warp reads con
 conflicts) and writes consecutive global words (coalesced).
 
 Arrays in, arrays out: CuPy arrays on a GPU, NumPy arrays under the simulator (NUMBA_ENABLE_CUDASIM=1).
+
+The kernel is a template, instantiated once per tile shape by ``make_kernel``:
+  * ``sgemm`` is written once, inside ``make_kernel``, with the tile sizes as free names (BM, BN, BK, TM, TN and the
+    sizes derived from them: TY, TX, NT, HM, HN, PM, PN, A_PAIRS, B_PAIRS, A_ROWS_STEP, B_ROWS_STEP, SA, A_TILE,
+    B_TILE, A_SHARED, B_SHARED); Numba reads them as compile-time constants, so every ``range`` over them has a
+    fixed trip count and the register arrays have fixed sizes;
+  * variants with an unroll factor (the 7th entry of VARIANTS, "-u" = 0 for all, "-u2" = 2) go through
+    ``unroll_marked_loop``, which rewrites sgemm's *text*: the ``for kk in range(BK):  # unroll`` loop is replaced by
+    its body written out BK times (or 2 per pass) with ``kk`` replaced by a number, and that text is exec'd in a
+    namespace holding the constants; variants without one compile sgemm as written, a closure over the constants;
+  * ``max_registers`` (6th entry) is a ptxas cap passed to ``cuda.jit``, not a change of the source.
+The text Numba compiles for a variant, with the values of its constants, is printed by
+``python -m tinygrad_gen.kernels.matmul_numba --print-source [VARIANT]`` (default: DEFAULT, the generated default
+SGEMM; ``--list`` names the variants).
 """
 import functools
 import inspect
@@ -251,3 +265,62 @@ def matmul(a, b, tiles=None):
         kernel[((N + BN - 1) // BN, (rows + BM - 1) // BM, b1 - b0), threads](ca, cb, cc, rows, N, K, a_stride,
                                                                               b_stride)
     return out.reshape(batch + (M, N))
+
+
+# ----- reading the generated source (not used to compile: it asks make_kernel and records what it compiles) -----------
+def compiled_source(variant=DEFAULT):
+    """``(source, constants)``: the Python text whose function Numba compiles for ``variant`` (a name of VARIANTS)
+    and the compile-time constants it reads ({name: value}). Builds the kernel as ``matmul`` would (Numba compiles
+    lazily, at the first launch, so no GPU is needed) and records the text ``unroll_marked_loop`` hands to ``exec``;
+    a variant without unrolling compiles ``sgemm`` as written in ``make_kernel``."""
+    import builtins
+    if variant not in VARIANTS:
+        raise ValueError(f"matmul_numba: unknown variant {variant!r}; choose one of: {', '.join(VARIANTS)}")
+    recorded = []
+
+    def recording_exec(source, namespace):
+        recorded.append(source)
+        return builtins.exec(source, namespace)
+    globals()["exec"] = recording_exec  # found before the builtin by unroll_marked_loop's name lookup
+    try:
+        kernel, _ = make_kernel.__wrapped__(*VARIANTS[variant])  # uncached: this build is the one recorded
+    finally:
+        del globals()["exec"]
+    fn = kernel.py_func
+    if recorded:
+        source = recorded[-1]
+        constants = {k: fn.__globals__[k] for k in fn.__code__.co_names
+                     if isinstance(fn.__globals__.get(k), int) and not isinstance(fn.__globals__.get(k), bool)}
+    else:
+        source = textwrap.dedent(inspect.getsource(fn))
+        constants = {k: c.cell_contents for k, c in zip(fn.__code__.co_freevars, fn.__closure__ or ())}
+    return source, constants
+
+
+def _main(argv=None):
+    import argparse
+    parser = argparse.ArgumentParser(prog="python -m tinygrad_gen.kernels.matmul_numba",
+                                     description="Print the source Numba compiles for a variant of the SGEMM kernel.")
+    parser.add_argument("--print-source", nargs="?", const=DEFAULT, metavar="VARIANT",
+                        help=f"a name of VARIANTS (default: DEFAULT, {DEFAULT})")
+    parser.add_argument("--list", action="store_true", help="name every variant and its tiles")
+    args = parser.parse_args(argv)
+    if args.list or args.print_source is None:
+        for name, tiles in VARIANTS.items():
+            print(f"{name:20s} {tiles}{'  (DEFAULT)' if name == DEFAULT else ''}")
+        return 0
+    if args.print_source not in VARIANTS:
+        parser.error(f"unknown variant {args.print_source!r}; choose one of: {', '.join(VARIANTS)}")
+    source, constants = compiled_source(args.print_source)
+    tiles = VARIANTS[args.print_source]
+    print(f"# matmul_numba variant {args.print_source}: (BM, BN, BK, TM, TN, max_registers[, unroll]) = {tiles}")
+    print(textwrap.fill(", ".join(f"{k}={v}" for k, v in sorted(constants.items())), 116,
+                        initial_indent="# compile-time constants: ", subsequent_indent="#   "))
+    print(source)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(_main())
+
