@@ -4,21 +4,23 @@
 # with the sweep's winners, then the CUDA tests, and prints a short table last. About 4 minutes; at most 240 s.
 # The sweeps time the current default and the best new variants (SWEEP_*), not every compiled one: on the H200 run of
 # 2026-11-26 a 6 + 3 variant sweep and 57 s for the tests did not fit (benchmarks/RESULTS.md).
-#   bash benchmarks/gpu_check.sh [OUTDIR]        (JSON and logs go to OUTDIR, default ./gpu_check_out)
+#   pip install . && bash benchmarks/gpu_check.sh [OUTDIR]    (JSON and logs go to OUTDIR, default gpu_check_out
+#   beside benchmarks/; without a registry: pip install --no-deps --no-build-isolation .)
 set -uo pipefail
-cd "$(dirname "$0")/.."
-ROOT="$PWD"
+# The tests are the repo's (beside this script); the package, benchmarks included, is the installed one
+# (pip install . maps kernels/, models/ and benchmarks/ into tinygrad_gen): everything runs from OUT, so the
+# checkout's own tinygrad_gen/ folder (without those) never shadows the installation.
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="${1:-$ROOT/gpu_check_out}"
 mkdir -p "$OUT" && OUT="$(cd "$OUT" && pwd)"
-
-# tinygrad_gen.kernels/.models/.benchmarks are top-level folders mapped into the package by setup.py; without
-# installing, a throw-away folder of symlinks gives the same import names.
-SHIM="$(mktemp -d)"
-mkdir "$SHIM/tinygrad_gen"
-for f in "$ROOT"/tinygrad_gen/*; do ln -s "$f" "$SHIM/tinygrad_gen/"; done
-for d in kernels models benchmarks; do ln -s "$ROOT/$d" "$SHIM/tinygrad_gen/$d"; done
-export PYTHONPATH="$SHIM${PYTHONPATH:+:$PYTHONPATH}"
-cd "$SHIM"  # the current folder comes first on sys.path: there tinygrad_gen is the shim
+cd "$OUT"
+if ! python -c "import tinygrad_gen.kernels.matmul_numba, tinygrad_gen.benchmarks.bench_kernels" \
+        2>"$OUT/import.txt"; then
+    echo "gpu_check: tinygrad_gen is not installed with its kernels and benchmarks; run: pip install $ROOT" >&2
+    tail -1 "$OUT/import.txt" >&2
+    exit 1
+fi
+python -c "import tinygrad_gen; print('tinygrad_gen', tinygrad_gen.__version__, 'from', tinygrad_gen.__path__[0])"
 export CUPY_TF32=0
 export NUMBA_CUDA_ARRAY_INTERFACE_SYNC=0  # CuPy, Numba and torch all use the default stream here
 BENCH="python -m tinygrad_gen.benchmarks.bench_kernels"
@@ -58,4 +60,3 @@ echo "tests/test_cuda.py: $TESTS"
 echo "winners: matmul=${MM_WIN:-default} attention=${ATT_WIN:-default}"
 $BENCH summary $(ls "$OUT"/matmul_variants.json "$OUT"/attention_variants.json "$OUT"/matmul.json \
     "$OUT"/attention.json 2>/dev/null)
-rm -rf "$SHIM"
