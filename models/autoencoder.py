@@ -19,6 +19,7 @@ import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
 from tinygrad_gen import nn, optim
 from tinygrad_gen.data import DataLoader, digits
+from tinygrad_gen.options import positive_float, positive_int
 
 from .digit_figures import grid_figure, latent_map_figure
 
@@ -57,12 +58,16 @@ def mse_per_pixel(a, b):
     return float(np.mean((np.asarray(a, dtype=np.float64) - b) ** 2))
 
 
+TRAINED_BY = "epochs"  # tgg train: the run's length is counted in epochs (--steps is refused)
+
+
 def add_arguments(parser):
-    parser.add_argument("--latent", type=int, default=2, help="bottleneck size k (2 also draws the code map)")
-    parser.add_argument("--hidden", type=int, default=256, help="width of the encoder and decoder hidden layers")
-    parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
-    parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--checkpoint-every", type=int, default=25, help="epochs between checkpoints")
+    parser.add_argument("--latent", type=positive_int, default=2, help="bottleneck size k (2 also draws the code map)")
+    parser.add_argument("--hidden", type=positive_int, default=256,
+                        help="width of the encoder and decoder hidden layers")
+    parser.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate")
+    parser.add_argument("--batch-size", type=positive_int, default=100)
+    parser.add_argument("--checkpoint-every", type=positive_int, default=25, help="epochs between checkpoints")
     parser.set_defaults(epochs=100)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import tinygrad_gen as tg
 from tinygrad_gen import nn
 import tinygrad_gen.nn.functional as F
+from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 
 from .bert_data import IGNORE, PretrainingData, pack_pair
 from .gpt3_recipe import make_optimizer, train_steps, update
@@ -178,25 +179,28 @@ def pretraining_loss(model, batch):
     return mlm_loss + nsp_loss, {"mlm_loss": mlm_loss.item(), "nsp_loss": nsp_loss.item()}
 
 
+TRAINED_BY = "steps"  # tgg train: the run's length is counted in steps (--epochs is refused)
+
+
 def add_arguments(parser):
     g = parser.add_argument_group("bert")
     g.add_argument("--text", default=None, help="a UTF-8 text file to train on (default: pydoc_data)")
-    g.add_argument("--layers", type=int, default=4)
-    g.add_argument("--width", type=int, default=128)
-    g.add_argument("--heads", type=int, default=4)
-    g.add_argument("--max-len", type=int, default=64)
+    g.add_argument("--layers", type=positive_int, default=4)
+    g.add_argument("--width", type=positive_int, default=128)
+    g.add_argument("--heads", type=positive_int, default=4)
+    g.add_argument("--max-len", type=positive_int, default=64)
     g.add_argument("--dropout", type=float, default=0.1)
-    g.add_argument("--min-count", type=int, default=2, help="words seen fewer times become [UNK]")
-    g.add_argument("--batch-size", type=int, default=32)
-    g.add_argument("--lr", type=float, default=1e-3)
-    g.add_argument("--warmup", type=int, default=100)
+    g.add_argument("--min-count", type=nonnegative_int, default=2, help="words seen fewer times become [UNK]")
+    g.add_argument("--batch-size", type=positive_int, default=32)
+    g.add_argument("--lr", type=positive_float, default=1e-3)
+    g.add_argument("--warmup", type=nonnegative_int, default=100)
     g.add_argument("--mask-rate", type=float, default=0.15)
-    g.add_argument("--max-predictions", type=int, default=10, help="cap on masked-LM predictions per sequence")
-    g.add_argument("--eval-every", type=int, default=250)
-    g.add_argument("--eval-batches", type=int, default=20)
-    g.add_argument("--checkpoint-every", type=int, default=250)
-    g.add_argument("--finetune-steps", type=int, default=300)
-    g.add_argument("--finetune-lr", type=float, default=3e-4)
+    g.add_argument("--max-predictions", type=positive_int, default=10, help="cap on masked-LM predictions per sequence")
+    g.add_argument("--eval-every", type=positive_int, default=250)
+    g.add_argument("--eval-batches", type=positive_int, default=20)
+    g.add_argument("--checkpoint-every", type=positive_int, default=250)
+    g.add_argument("--finetune-steps", type=positive_int, default=300)
+    g.add_argument("--finetune-lr", type=positive_float, default=3e-4)
     parser.set_defaults(steps=1000)
 
 

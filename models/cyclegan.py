@@ -33,6 +33,7 @@ from scipy.optimize import linear_sum_assignment
 import tinygrad_gen as tg
 from tinygrad_gen import nn, optim
 from tinygrad_gen.data import DataLoader, digits
+from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 
 from . import digit_classifier
 from .gan_losses import lsgan_discriminator_loss, lsgan_generator_loss
@@ -116,15 +117,18 @@ class PatchDiscriminator(nn.Module):
         return self.net(x)
 
 
+TRAINED_BY = "epochs"  # tgg train: the run's length is counted in epochs (--steps is refused)
+
+
 def add_arguments(parser):
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--batch", type=positive_int, default=32)
+    parser.add_argument("--lr", type=positive_float, default=2e-4)
     parser.add_argument("--cycle-weight", type=float, default=10.0)
     parser.add_argument("--domain", choices=sorted(MAPS), default="invert_blur",
                         help="the map from domain A to B (default invert_blur, a change of style)")
     parser.add_argument("--identity-weight", type=float, default=None,
                         help="times the cycle weight (default: 0 for invert_blur, 0.5 for transpose)")
-    parser.add_argument("--pool", type=int, default=50)
+    parser.add_argument("--pool", type=nonnegative_int, default=50)
     parser.add_argument("--generator", choices=sorted(GENERATORS), default=None,
                         help="default: local for invert_blur, conv for transpose")
     parser.set_defaults(epochs=30)
@@ -269,16 +273,15 @@ def train(args, run):
 def sample(args):
     """tgg sample cyclegan --ckpt DIR [--n N]: translate N test digits; rows A, G(A), map(A), F(G(A))
     (``translations.png``)."""
-    G, F_, mapping = load_generators(args.ckpt)
+    G, F_, mapping = load_generators(args.ckpt, args.model, args.device)
     a = digits()[2][:args.n]
     g_a = translate(G, a)
     figure(a, g_a, translate(F_, g_a), mapping).savefig(f"{args.out}/translations.png", dpi=110, bbox_inches="tight")
 
 
-def load_generators(folder):
+def load_generators(folder, model="cyclegan", device="cpu"):
     """(G, F, the domain map) of a trained run folder, from its config.json and checkpoint."""
-    from tinygrad_gen.run import load_checkpoint, load_config
-    mapping, generator, _ = settings(load_config(folder))
-    G, F_ = GENERATORS[generator](), GENERATORS[generator]()
-    load_checkpoint(folder, modules={"G": G, "F": F_})
-    return G.eval(), F_.eval(), mapping
+    from tinygrad_gen.run import load_run
+    config, parts = load_run(folder, lambda config: {k: GENERATORS[settings(config)[1]]() for k in ("G", "F")},
+                             model, device)
+    return parts["G"].eval(), parts["F"].eval(), settings(config)[0]

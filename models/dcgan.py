@@ -17,6 +17,7 @@ import tinygrad_gen as tg
 from tinygrad_gen import nn, optim
 from tinygrad_gen.data import DataLoader, digits
 from tinygrad_gen.nn import init
+from tinygrad_gen.options import positive_float, positive_int
 
 from . import digit_classifier
 from .gan_losses import discriminator_loss, generator_loss_ns
@@ -67,10 +68,13 @@ def dcgan_init(module):
     return module
 
 
+TRAINED_BY = "epochs"  # tgg train: the run's length is counted in epochs (--steps is refused)
+
+
 def add_arguments(parser):
-    parser.add_argument("--z-dim", type=int, default=32)
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--z-dim", type=positive_int, default=32)
+    parser.add_argument("--batch", type=positive_int, default=64)
+    parser.add_argument("--lr", type=positive_float, default=2e-4)
     parser.set_defaults(epochs=40)
 
 
@@ -168,10 +172,9 @@ def train(args, run):
 
 def sample(args):
     """tgg sample dcgan --ckpt DIR [--n N]: a grid of N digits from the trained generator (``samples.png``)."""
-    from tinygrad_gen.run import load_checkpoint, load_config
-    config = load_config(args.ckpt)
-    G = Generator(config.z_dim)
-    load_checkpoint(args.ckpt, modules={"G": G})
+    from tinygrad_gen.run import load_run
+    config, parts = load_run(args.ckpt, lambda config: {"G": Generator(config.z_dim)}, args.model, args.device)
+    G = parts["G"]
     images = generate(G, args.n, config.z_dim, seed=args.seed)
     fig = grid_figure(images, f"{args.n} samples, seed {args.seed}")
     fig.savefig(f"{args.out}/samples.png", dpi=110, bbox_inches="tight")

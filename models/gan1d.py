@@ -14,6 +14,7 @@ import tinygrad_gen as tg
 from tinygrad_gen import nn, optim
 from tinygrad_gen import random as tg_random
 from tinygrad_gen.data import DataLoader, mixture_1d
+from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 
 from .gan_losses import GENERATOR_LOSSES, discriminator_loss
 
@@ -46,16 +47,21 @@ class Discriminator(nn.Module):
         return self.net(x)
 
 
+TRAINED_BY = "steps"  # tgg train: the run's length is counted in steps (--epochs is refused)
+
+
 def add_arguments(parser):
     parser.add_argument("--g-loss", choices=sorted(GENERATOR_LOSSES), default="ns",
                         help="generator cost: minimax E[log(1 - D(G(z)))] or non-saturating E[-log D(G(z))]")
-    parser.add_argument("--d-warmup", type=int, default=0, help="train D alone this many steps first (D wins early)")
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--saturation-warmup", type=int, default=300,
+    parser.add_argument("--d-warmup", type=nonnegative_int, default=0,
+                        help="train D alone this many steps first (D wins early)")
+    parser.add_argument("--lr", type=positive_float, default=1e-3)
+    parser.add_argument("--saturation-warmup", type=nonnegative_int, default=300,
                         help="D-only steps before the minimax-vs-ns comparison")
-    parser.add_argument("--saturation-steps", type=int, default=300, help="G steps per loss in the comparison")
-    parser.add_argument("--saturation-lr", type=float, default=0.05, help="G's SGD learning rate in the comparison")
-    parser.add_argument("--log-every", type=int, default=1, help="steps between rows of metrics.csv")
+    parser.add_argument("--saturation-steps", type=positive_int, default=300, help="G steps per loss in the comparison")
+    parser.add_argument("--saturation-lr", type=positive_float, default=0.05,
+                        help="G's SGD learning rate in the comparison")
+    parser.add_argument("--log-every", type=positive_int, default=1, help="steps between rows of metrics.csv")
     parser.set_defaults(steps=1500)
 
 
@@ -221,12 +227,12 @@ def train(args, run):
 
 def sample(args):
     """tgg sample gan1d --ckpt DIR [--n N]: N draws of G(z) and the strip panel of the trained G and D."""
-    from tinygrad_gen.run import load_checkpoint
-    G, D = Generator(), Discriminator()
-    load_checkpoint(args.ckpt, modules={"G": G, "D": D})
+    from tinygrad_gen.run import load_run
+    _, parts = load_run(args.ckpt, lambda config: {"G": Generator(), "D": Discriminator()}, args.model, args.device)
+    G, D = parts["G"], parts["D"]
     snap = snapshot(G, D, step=args.seed, n=max(args.n, 2))
     snap["step"] = "trained"
     strip_figure([snap], mixture_1d()).savefig(f"{args.out}/samples.png", dpi=110, bbox_inches="tight")
     with tg.no_grad():
         z = np.random.default_rng(args.seed).standard_normal((args.n, 1)).astype(np.float32)
-        np.save(f"{args.out}/samples_n{args.n}.npy", G(tg.tensor(z)).numpy()[:, 0])
+        np.save(f"{args.out}/samples_n{args.n}.npy", G(tg.tensor(z, device=args.device)).numpy()[:, 0])

@@ -19,6 +19,7 @@ import numpy as np
 import tinygrad_gen as tg
 from tinygrad_gen import nn, optim
 from tinygrad_gen.data import DataLoader, grid_mixture, ring_mixture
+from tinygrad_gen.options import positive_float, positive_int
 
 from .gan_losses import GENERATOR_LOSSES, discriminator_loss, r1_penalty
 from .gan_metrics import mode_coverage
@@ -60,19 +61,22 @@ class Discriminator(nn.Module):
         return self.net(x.reshape(x.shape[0] // self.pack, 2 * self.pack))
 
 
+TRAINED_BY = "steps"  # tgg train: the run's length is counted in steps (--epochs is refused)
+
+
 def add_arguments(parser):
-    parser.add_argument("--dataset", choices=sorted(DATASETS), default="ring")
-    parser.add_argument("--seeds", type=int, default=5, help="independent runs, seeds seed .. seed + N - 1")
+    parser.add_argument("--dataset", choices=sorted(DATASETS), default="ring",
+                        help=f"the mixture; --steps defaults to {', '.join(f'{k} {v}' for k, v in STEPS.items())}")
+    parser.add_argument("--seeds", type=positive_int, default=5, help="independent runs, seeds seed .. seed + N - 1")
     parser.add_argument("--g-loss", choices=sorted(GENERATOR_LOSSES), default="ns")
-    parser.add_argument("--pack", type=int, default=1, help="PacGAN packing degree (1 = off)")
+    parser.add_argument("--pack", type=positive_int, default=1, help="PacGAN packing degree (1 = off)")
     parser.add_argument("--r1", type=float, default=0.1, help="R1 penalty weight gamma (0 = off)")
-    parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--hidden", type=int, default=128)
-    parser.add_argument("--z-dim", type=int, default=2)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--batch", type=positive_int, default=256)
+    parser.add_argument("--hidden", type=positive_int, default=128)
+    parser.add_argument("--z-dim", type=positive_int, default=2)
+    parser.add_argument("--lr", type=positive_float, default=1e-3)
     parser.add_argument("--lr-decay", type=int, default=1, choices=(0, 1), help="1: lr falls linearly to 0")
     parser.add_argument("--topk", type=float, default=1.0, help="top-k training: final fraction of G's batch kept")
-    # --steps defaults to STEPS[dataset]
 
 
 def build(args, x_train, device):
@@ -201,13 +205,13 @@ def train(args, run):
 
 def sample(args):
     """tgg sample gan2d --ckpt DIR [--n N]: N points from the last trained generator over the true modes."""
-    from tinygrad_gen.run import load_checkpoint, load_config
-    config = load_config(args.ckpt)
-    G, data = Generator(config.z_dim, config.hidden), DATASETS[config.dataset]()
-    load_checkpoint(args.ckpt, modules={"G": G})
+    from tinygrad_gen.run import load_run
+    config, parts = load_run(args.ckpt, lambda config: {"G": Generator(config.z_dim, config.hidden)}, args.model,
+                             args.device)
+    G, data = parts["G"], DATASETS[config.dataset]()
     with tg.no_grad():
         samples = G(tg.tensor(np.random.default_rng(args.seed).standard_normal((args.n, config.z_dim))
-                              .astype(np.float32))).numpy()
+                              .astype(np.float32), device=args.device)).numpy()
     cov = mode_coverage(samples, data.means, float(data.stds[0]))
     fig = scatter_figure([samples], [{"seed": args.seed, **cov}], data, config.dataset)
     fig.savefig(f"{args.out}/samples.png", dpi=110, bbox_inches="tight")

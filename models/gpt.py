@@ -16,6 +16,7 @@ import numpy as np
 import tinygrad_gen as tg
 from tinygrad_gen import nn
 import tinygrad_gen.nn.functional as F
+from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 
 from .gpt3_recipe import make_optimizer, train_steps
 from .transformer import Transformer
@@ -105,24 +106,28 @@ def encode_corpus(path=None):
 
 # ----- tgg train gpt / tgg sample gpt -----
 
+TRAINED_BY = "steps"  # tgg train: the run's length is counted in steps (--epochs is refused)
+
+
 def add_arguments(parser):
     g = parser.add_argument_group("gpt")
     g.add_argument("--text", default=None, help="a UTF-8 text file to train on (default: pydoc_data)")
-    g.add_argument("--layers", type=int, default=4)
-    g.add_argument("--width", type=int, default=128)
-    g.add_argument("--heads", type=int, default=4)
-    g.add_argument("--context", type=int, default=64)
+    g.add_argument("--layers", type=positive_int, default=4)
+    g.add_argument("--width", type=positive_int, default=128)
+    g.add_argument("--heads", type=positive_int, default=4)
+    g.add_argument("--context", type=positive_int, default=64)
     g.add_argument("--dropout", type=float, default=0.0)
-    g.add_argument("--batch-size", type=int, default=32)
-    g.add_argument("--lr", type=float, default=1e-3, help="peak learning rate")
-    g.add_argument("--warmup", type=int, default=100)
+    g.add_argument("--batch-size", type=positive_int, default=32)
+    g.add_argument("--lr", type=positive_float, default=1e-3, help="peak learning rate")
+    g.add_argument("--warmup", type=nonnegative_int, default=100)
     g.add_argument("--min-lr-ratio", type=float, default=0.1)
     g.add_argument("--weight-decay", type=float, default=0.1)
     g.add_argument("--grad-clip", type=float, default=1.0)
-    g.add_argument("--eval-every", type=int, default=250)
-    g.add_argument("--eval-batches", type=int, default=50)
-    g.add_argument("--checkpoint-every", type=int, default=250)
-    g.add_argument("--sample-length", type=int, default=200, help="characters of sample.txt written at the end")
+    g.add_argument("--eval-every", type=positive_int, default=250)
+    g.add_argument("--eval-batches", type=positive_int, default=50)
+    g.add_argument("--checkpoint-every", type=positive_int, default=250)
+    g.add_argument("--sample-length", type=nonnegative_int, default=200,
+                   help="characters of sample.txt written at the end")
     parser.set_defaults(steps=2000)
 
 
@@ -162,12 +167,10 @@ def train(args, run):
 def sample(args):
     """``tgg sample gpt``: continue ``--prompt`` by ``--length`` characters from a trained run (its config.json and
     checkpoint), with ``--temperature`` and ``--top-k``; prints the text and writes it to ``OUT/sample.txt``."""
-    from tinygrad_gen.run import load_checkpoint, load_config
-    config = load_config(args.ckpt)
-    vocab, _, _ = encode_corpus(config.text)
-    model = build_model(config, len(vocab)).to(args.device)
-    load_checkpoint(args.ckpt, modules={"model": model}, device=args.device)
-    model.eval()
+    from tinygrad_gen.run import load_config, load_run
+    vocab, _, _ = encode_corpus(load_config(args.ckpt).text)
+    _, parts = load_run(args.ckpt, lambda config: {"model": build_model(config, len(vocab))}, args.model, args.device)
+    model = parts["model"].eval()
     prompt = args.prompt if args.prompt else "\n"
     ids = model.generate(vocab.encode(prompt), args.length, args.temperature, args.top_k)[0]
     text = vocab.decode(ids)

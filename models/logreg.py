@@ -9,14 +9,19 @@ import numpy as np
 
 import tinygrad_gen as tg
 from tinygrad_gen import data, nn, optim
-from tinygrad_gen.run import load_checkpoint, load_config
+from tinygrad_gen.run import load_config, load_run
+from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
+
+
+TRAINED_BY = ("epochs", "steps")  # tgg train: the run's length is counted in epochs or steps
 
 
 def add_arguments(parser):
-    parser.add_argument("--lr", type=float, default=0.1)
+    parser.add_argument("--lr", type=positive_float, default=0.1)
     parser.add_argument("--momentum", type=float, default=0.9)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--checkpoint-every", type=int, default=0, help="also checkpoint every N steps (0: per epoch)")
+    parser.add_argument("--batch-size", type=positive_int, default=64)
+    parser.add_argument("--checkpoint-every", type=nonnegative_int, default=0,
+                        help="also checkpoint every N steps (0: per epoch)")
     parser.add_argument("--data", default=None, help="a folder of MNIST IDX files (default: scikit-learn's digits)")
     parser.set_defaults(epochs=10)
 
@@ -94,14 +99,13 @@ def sample(args):
     """``tgg sample logreg``: a discriminative model has nothing to sample, so this shows its predictions on the
     first ``--n`` test digits (``predictions.png``) and prints the test accuracy."""
     import matplotlib.pyplot as plt
-    config = load_config(args.ckpt)
-    _, _, x_test, y_test = load_data(config.data)
-    model = nn.Linear(x_test.shape[1], 10)
-    load_checkpoint(args.ckpt, modules={"model": model})
+    _, _, x_test, y_test = load_data(load_config(args.ckpt).data)
+    _, parts = load_run(args.ckpt, lambda config: {"model": nn.Linear(x_test.shape[1], 10)}, args.model, args.device)
+    model = parts["model"]
     _, acc = evaluate(model, x_test, y_test)
     n = min(args.n, len(x_test))
     with tg.no_grad():
-        pred = model(tg.tensor(x_test[:n])).argmax(axis=1).numpy()
+        pred = model(tg.tensor(x_test[:n], device=args.device)).argmax(axis=1).numpy()
     side = int(round(np.sqrt(x_test.shape[1])))
     cols = 8
     fig, axes = plt.subplots((n + cols - 1) // cols, cols, figsize=(cols, 1.1 * ((n + cols - 1) // cols)),
@@ -113,5 +117,5 @@ def sample(args):
             ax.set_title(f"{pred[i]}", color="k" if pred[i] == y_test[i] else "r", fontsize=9)
     fig.savefig(f"{args.out}/predictions.png", dpi=110, bbox_inches="tight")
     plt.close(fig)
-    print(f"test accuracy {acc:.4f}; predictions of {n} test digits in {args.out}/predictions.png")
+    print(f"test accuracy {acc:.4f}; predictions of the first {n} test digits drawn")
     return acc

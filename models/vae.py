@@ -27,6 +27,7 @@ import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
 from tinygrad_gen import nn, optim
 from tinygrad_gen.data import DataLoader, digits
+from tinygrad_gen.options import positive_float, positive_int
 
 from .digit_figures import grid_figure, latent_map_figure
 
@@ -108,13 +109,18 @@ def evaluate(model, x, k=500):
     return float(elbo.mean()), float(iwae_bound(log_px_z + log_prior_ratio).mean())
 
 
+TRAINED_BY = "epochs"  # tgg train: the run's length is counted in epochs (--steps is refused)
+
+
 def add_arguments(parser):
-    parser.add_argument("--latent", type=int, default=8, help="size Z of the latent code (2 draws latent maps)")
-    parser.add_argument("--hidden", type=int, default=256, help="width of the encoder and decoder hidden layers")
-    parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
-    parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--iwae-k", type=int, default=500, help="importance samples K for the test log p(x)")
-    parser.add_argument("--checkpoint-every", type=int, default=50, help="epochs between checkpoints")
+    parser.add_argument("--latent", type=positive_int, default=8,
+                        help="size Z of the latent code (2 draws latent maps)")
+    parser.add_argument("--hidden", type=positive_int, default=256,
+                        help="width of the encoder and decoder hidden layers")
+    parser.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate")
+    parser.add_argument("--batch-size", type=positive_int, default=100)
+    parser.add_argument("--iwae-k", type=positive_int, default=500, help="importance samples K for the test log p(x)")
+    parser.add_argument("--checkpoint-every", type=positive_int, default=50, help="epochs between checkpoints")
     parser.set_defaults(epochs=300)
 
 
@@ -163,17 +169,14 @@ def train(args, run):
 
 def sample(args):
     """``tgg sample vae --ckpt DIR [--n N]``: decode N codes from the prior into ``samples_prior.png``."""
-    from tinygrad_gen.run import load_checkpoint, load_config
-    config = load_config(args.ckpt)
-    model = VAE(config.latent, config.hidden)
-    load_checkpoint(args.ckpt, modules={"vae": model})
-    model.eval()
+    from tinygrad_gen.run import load_run
+    _, parts = load_run(args.ckpt, lambda config: {"vae": VAE(config.latent, config.hidden)}, args.model, args.device)
+    model = parts["vae"].eval()
     z = np.random.default_rng(args.seed).standard_normal((args.n, model.latent)).astype(np.float32)
     path = Path(args.out) / "samples_prior.png"
     fig = grid_figure(bernoulli_means(model, z), cols=min(args.n, 10), title="samples from the prior, z ~ N(0, I)")
     fig.savefig(path, dpi=110, bbox_inches="tight")
     fig.clf()
-    print(f"tgg sample: wrote {path}")
 
 
 def bernoulli_means(model, z):

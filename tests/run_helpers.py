@@ -1,6 +1,8 @@
-"""Shared helpers for the model tests that train through the CLI: a short `tgg train` run and its logged metrics."""
+"""Shared helpers for the model tests that train through the CLI: a short `tgg train` run, its logged metrics, and
+`tgg sample` on it."""
 import csv
 
+from tinygrad_gen.cli.sample import main as sample_main
 from tinygrad_gen.cli.train import main
 
 TIMINGS = ("ms_per_step", "train_seconds")  # the metrics.json figures that measure time, not results
@@ -26,7 +28,6 @@ def resumed_like_uninterrupted(tmp_path, monkeypatch, model, *args, crash_after_
     import json
 
     import numpy as np
-    import pytest
 
     import tinygrad_gen as tg
     from tinygrad_gen.run import Run
@@ -40,8 +41,7 @@ def resumed_like_uninterrupted(tmp_path, monkeypatch, model, *args, crash_after_
         if len(saves) == crash_after_save:
             raise KeyboardInterrupt
     monkeypatch.setattr(Run, "save_checkpoint", save_then_crash)
-    with pytest.raises(KeyboardInterrupt):
-        main([model, *args, "--out", str(split)])
+    assert main([model, *args, "--out", str(split)]) == 130  # Ctrl-C: tgg train exits 130
     monkeypatch.setattr(Run, "save_checkpoint", save)
     assert main([model, *args, "--out", str(split), "--resume"]) == 0
     a, b = tg.load(str(whole / "checkpoint.safetensors")), tg.load(str(split / "checkpoint.safetensors"))
@@ -52,3 +52,17 @@ def resumed_like_uninterrupted(tmp_path, monkeypatch, model, *args, crash_after_
     untimed = [{k: v for k, v in json.loads((d / "metrics.json").read_text()).items() if k not in TIMINGS}
                for d in (whole, split)]
     assert untimed[0] == untimed[1]
+
+
+def sampled(capsys, model, run_dir, out, *args):
+    """Run ``tgg sample MODEL --ckpt RUN_DIR --out OUT ARGS``; it must exit 0 and name the files it wrote, each of
+    which must exist in OUT. Returns their names."""
+    capsys.readouterr()
+    assert sample_main([model, "--ckpt", str(run_dir), "--out", str(out), *args]) == 0
+    said = [line for line in capsys.readouterr().err.splitlines() if line.startswith("tgg sample: wrote ")]
+    assert len(said) == 1, f"tgg sample {model} did not say what it wrote"
+    paths = said[0][len("tgg sample: wrote "):].split(", ")
+    assert paths and all(p.startswith(str(out)) for p in paths)
+    names = sorted(p[len(str(out)) + 1:] for p in paths)
+    assert all((out / name).is_file() for name in names)
+    return names

@@ -11,7 +11,7 @@ from tinygrad_gen.data import digits
 from tinygrad_gen.models import cyclegan, digit_classifier
 from tinygrad_gen.models.style_maps import InvertBlur, blur_matrix, style_map
 
-from run_helpers import logged, resumed_like_uninterrupted, train_run
+from run_helpers import logged, resumed_like_uninterrupted, sampled, train_run
 
 
 def test_secret_map_inverts_and_transposes_and_is_its_own_inverse():
@@ -115,3 +115,7 @@ def test_resumed_cyclegan_run_ends_bit_for_bit_like_an_uninterrupted_one(tmp_pat
     """Epoch-trained: the two loaders, both image pools and the engine's generator all resume where they were."""
     resumed_like_uninterrupted(tmp_path, monkeypatch, "cyclegan", "--epochs", "2", "--generator", "mlp",
                                "--pool", "4", "--batch", "64")
+
+
+def test_tgg_sample_says_which_files_it_wrote(run_dir, tmp_path, capsys):
+    assert sampled(capsys, "cyclegan", run_dir, tmp_path, *["--n", "8"]) == ["translations.png"]

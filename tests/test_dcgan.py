@@ -10,7 +10,7 @@ from tinygrad_gen.data import digits
 from tinygrad_gen.models import dcgan, digit_classifier
 from tinygrad_gen.models.gan_metrics import class_fractions, frechet_feature_distance
 
-from run_helpers import logged, train_run
+from run_helpers import logged, sampled, train_run
 
 
 def test_generator_maps_codes_to_8x8_images_in_tanh_range_and_discriminator_to_one_logit():
@@ -59,3 +59,7 @@ def test_digit_classifier_trained_by_the_run_reaches_95_percent_test_accuracy(ru
 
 def test_run_writes_a_sample_grid_per_epoch(run_dir):
     assert sorted(p.name for p in run_dir.glob("samples_epoch*.png")) == [f"samples_epoch00{e}.png" for e in (1, 2, 3)]
+
+
+def test_tgg_sample_says_which_files_it_wrote(run_dir, tmp_path, capsys):
+    assert sampled(capsys, "dcgan", run_dir, tmp_path, *["--n", "8"]) == ["samples.png", "samples_n8.npy"]

@@ -8,7 +8,7 @@ import pytest
 from tinygrad_gen.data import mixture_1d
 from tinygrad_gen.cli.train import main
 
-from run_helpers import train_run
+from run_helpers import sampled, train_run
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +52,7 @@ def test_resumed_run_ends_where_an_uninterrupted_one_ends(tmp_path):
     main(["gan1d", "--steps", "15", "--out", str(tmp_path / "b"), *common])
     main(["gan1d", "--steps", "30", "--out", str(tmp_path / "b"), "--resume", *common])
     np.testing.assert_array_equal(np.load(tmp_path / "a" / "samples.npy"), np.load(tmp_path / "b" / "samples.npy"))
+
+
+def test_tgg_sample_says_which_files_it_wrote(run_dir, tmp_path, capsys):
+    assert sampled(capsys, "gan1d", run_dir, tmp_path, *["--n", "8"]) == ["samples.png", "samples_n8.npy"]

@@ -11,7 +11,7 @@ from tinygrad_gen.models import gan2d
 from tinygrad_gen.models.gan_metrics import mode_coverage
 from tinygrad_gen.cli.train import build_parser, main
 
-from run_helpers import train_run
+from run_helpers import sampled, train_run
 
 
 def test_packed_discriminator_judges_m_samples_concatenated():
@@ -73,3 +73,7 @@ def test_metrics_recompute_from_saved_samples(run_dir):
     assert m["hq_mean"] == pytest.approx(np.mean(hq))
     assert {"pack", "r1_gamma", "lr_decay"} <= set(m["techniques"])
     assert (run_dir / "scatter.png").is_file()
+
+
+def test_tgg_sample_says_which_files_it_wrote(run_dir, tmp_path, capsys):
+    assert sampled(capsys, "gan2d", run_dir, tmp_path, *["--n", "16"]) == ["samples.png", "samples_n16.npy"]

@@ -154,3 +154,54 @@ def test_extra_must_be_json_able(tmp_path):
     with pytest.raises(TypeError, match="JSON"):
         run.save_checkpoint(extra={"f": object()})
     assert not run.checkpoint_path.exists()
+
+
+def test_finish_prints_the_headline_and_keeps_tables_in_metrics_json(tmp_path, capsys):
+    run = Run(make_args(tmp_path))
+    metrics = {"acc": 0.5, "name": "x", "confusion": [[1, 2], [3, 4]], "per_seed": [{"modes": 8}], "ok": True}
+    run.finish(metrics)
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == {"acc": 0.5, "name": "x", "ok": True}
+    assert "confusion, per_seed too are in" in captured.err and str(run.out / "metrics.json") in captured.err
+    assert json.loads((run.out / "metrics.json").read_text()) == metrics
+
+
+def test_a_refused_resume_writes_nothing(tmp_path):
+    run = Run(make_args(tmp_path, lr=0.5))
+    run.save_checkpoint(modules={"m": nn.Linear(2, 2)})
+    before = {p.name: p.read_bytes() for p in run.out.iterdir()}
+    with pytest.raises(ValueError, match="holds a run of model 'toy', not 'other'"):
+        Run(make_args(tmp_path, lr=0.5, resume=True, model="other"))
+    with pytest.raises(ValueError, match=r"--lr 0.5 \(now 0.25\)"):
+        Run(make_args(tmp_path, lr=0.25, resume=True))
+    assert {p.name: p.read_bytes() for p in run.out.iterdir()} == before
+    assert Run(make_args(tmp_path, lr=0.5, epochs=3, resume=True)).resuming  # the length may change
+
+
+def test_a_fresh_run_removes_an_older_runs_checkpoint(tmp_path):
+    run = Run(make_args(tmp_path))
+    run.save_checkpoint(modules={"m": nn.Linear(2, 2)})
+    assert not Run(make_args(tmp_path)).checkpoint_path.exists()
+
+
+def test_load_run_rebuilds_the_modules_from_config_and_checkpoint(tmp_path):
+    from tinygrad_gen.run import load_run
+    run = Run(make_args(tmp_path, width=3))
+    model = nn.Linear(2, 3)
+    run.save_checkpoint(modules={"m": model})
+    args = argparse.Namespace(ckpt=str(run.out), model="toy", device="cpu")
+    config, modules = load_run(args, lambda config: {"m": nn.Linear(2, config.width)})
+    assert config.width == 3
+    np.testing.assert_array_equal(modules["m"].weight.numpy(), model.weight.numpy())
+    with pytest.raises(ValueError, match="holds a run of model 'toy', not 'vae'"):
+        load_run(argparse.Namespace(ckpt=str(run.out), model="vae", device="cpu"), lambda c: {})
+
+
+def test_curves_are_labelled_with_the_runs_unit(tmp_path, monkeypatch):
+    run = Run(make_args(tmp_path), unit="epoch")
+    run.log(step=1, loss=1.0)
+    labels = []
+    monkeypatch.setattr(Run, "savefig", lambda self, fig, name: labels.append(fig.axes[0].get_xlabel()))
+    run.plot_curves()
+    run.plot_curves(xlabel="G step")
+    assert labels == ["epoch", "G step"]

@@ -66,8 +66,7 @@ def test_run_killed_after_logging_resumes_bit_for_bit(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return save(self, **kw)
     monkeypatch.setattr(Run, "save_checkpoint", dies_on_third_save)
-    with pytest.raises(KeyboardInterrupt):
-        tgg_train("logreg", "--epochs", "3", "--out", str(tmp_path / "split"))
+    assert train.main(["logreg", "--epochs", "3", "--out", str(tmp_path / "split")]) == 130
     monkeypatch.setattr(Run, "save_checkpoint", save)
     tgg_train("logreg", "--epochs", "3", "--out", str(tmp_path / "split"), "--resume")
     assert_same_run(tmp_path / "whole", tmp_path / "split")
@@ -118,3 +117,166 @@ def test_unknown_device_is_a_clear_error_before_any_file(tmp_path, capsys):
     assert train.main(["logreg", "--device", "tpu", "--out", str(tmp_path / "o")]) == 2
     assert "unknown device 'tpu'" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+# ----- the command line as a new user meets it (issue 17) ------------------------------------------------------------
+from tinygrad_gen import cli  # noqa: E402
+from tinygrad_gen.cli import sample as tgg_sample  # noqa: E402
+
+
+def folder_bytes(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def one_error_line(capsys):
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    return err
+
+
+@pytest.fixture(scope="module")
+def logreg_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("logreg")
+    tgg_train("logreg", "--steps", "3", "--out", str(out))
+    return out
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["vae", "--epochs", "1"], "holds a run of model 'logreg', not 'vae'"),
+    (["logreg", "--steps", "3", "--lr", "0.05"], "--lr 0.1 (now 0.05)"),
+    (["logreg", "--steps", "3", "--seed", "7"], "--seed 0 (now 7)"),
+])
+def test_a_refused_resume_leaves_the_run_folder_byte_identical_and_sampleable(logreg_run, argv, says, capsys,
+                                                                              tmp_path):
+    before = folder_bytes(logreg_run)
+    assert cli.main(["train", *argv, "--out", str(logreg_run), "--resume"]) == 2
+    assert says in one_error_line(capsys)
+    assert folder_bytes(logreg_run) == before
+    assert tgg_sample.main(["logreg", "--ckpt", str(logreg_run), "--out", str(tmp_path), "--n", "4"]) == 0
+
+
+def test_a_resume_may_change_the_length_of_the_run(tmp_path):
+    tgg_train("logreg", "--steps", "2", "--out", str(tmp_path / "o"))
+    tgg_train("logreg", "--steps", "4", "--out", str(tmp_path / "o"), "--resume")
+    assert json.loads((tmp_path / "o" / "metrics.json").read_text())["steps"] == 4
+
+
+def help_text(capsys, *argv):
+    assert cli.main(["train", *argv, "--help"]) == 0
+    return " ".join(capsys.readouterr().out.split())  # argparse wraps lines: compare with single spaces
+
+
+@pytest.mark.parametrize("model, own, other, default", [("vae", "epochs", "steps", 300), ("ae", "epochs", "steps", 100),
+                                                        ("gpt", "steps", "epochs", 2000),
+                                                        ("gan1d", "steps", "epochs", 1500)])
+def test_help_shows_only_the_models_own_length_option_with_its_default(capsys, model, own, other, default):
+    text = help_text(capsys, model)
+    assert f"--{own} {own.upper()}" in text and f"(default: {default})" in text
+    assert f"--{other}" not in text
+
+
+def test_help_shows_the_defaults_of_model_options_even_without_help_text(capsys):
+    text = help_text(capsys, "vae")
+    assert "--iwae-k IWAE_K importance samples K for the test log p(x) (default: 500)" in text
+    assert "--batch-size BATCH_SIZE (default: 100)" in text
+    assert "--seed SEED seeds tg.manual_seed and numpy (default: 0)" in text
+
+
+def test_a_model_trained_by_both_offers_both_and_says_which_decides(capsys):
+    text = help_text(capsys, "logreg")
+    assert "--epochs EPOCHS passes over the training data (default: 10)" in text
+    assert "--steps STEPS optimizer steps (default: --epochs decides)" in text
+
+
+@pytest.mark.parametrize("argv, says", [(["vae", "--steps", "5"], "model 'vae' trains by epochs, so --steps would be "
+                                                                  "ignored; use --epochs"),
+                                        (["gpt", "--epochs", "1"], "model 'gpt' trains by steps, so --epochs would be "
+                                                                   "ignored; use --steps")])
+def test_the_length_option_a_model_ignores_is_refused_in_one_line(capsys, tmp_path, argv, says):
+    assert cli.main(["train", *argv, "--out", str(tmp_path / "o")]) == 2
+    assert says in one_error_line(capsys)
+    assert not (tmp_path / "o").exists()
+
+
+def test_every_target_declares_what_it_trains_by():
+    for name in models.TARGETS:
+        assert set(train.trained_by(train.load_model(name))) <= {"epochs", "steps"}, name
+        assert hasattr(train.load_model(name), "TRAINED_BY"), name
+
+
+@pytest.mark.parametrize("argv", [
+    ["logreg", "--epochs", "-1"], ["logreg", "--steps", "0"], ["logreg", "--batch-size", "-5"],
+    ["logreg", "--lr", "0"], ["logreg", "--epochs", "two"], ["vae", "--checkpoint-every", "0"],
+    ["vae", "--iwae-k", "0"], ["ae", "--batch-size", "0"], ["gpt", "--eval-every", "0"], ["dcgan", "--batch", "0"],
+    ["gan2d", "--seeds", "0"], ["bert", "--checkpoint-every", "0"], ["cyclegan", "--pool", "-1"],
+])
+def test_a_bad_number_is_one_clear_line_and_exit_2_before_any_file(capsys, tmp_path, argv):
+    assert cli.main(["train", *argv, "--out", str(tmp_path / "o")]) == 2
+    err = one_error_line(capsys)
+    assert f"argument {argv[1]}: must be" in err and argv[2] in err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("option, value", [("--n", "0"), ("--n", "-3"), ("--top-k", "0"), ("--temperature", "0")])
+def test_a_bad_sample_number_is_one_clear_line(capsys, logreg_run, option, value):
+    assert cli.main(["sample", "logreg", "--ckpt", str(logreg_run), option, value]) == 2
+    assert f"argument {option}: must be" in one_error_line(capsys)
+
+
+def test_sampling_a_run_of_another_model_is_one_clear_line(capsys, logreg_run, tmp_path):
+    assert cli.main(["sample", "vae", "--ckpt", str(logreg_run), "--out", str(tmp_path)]) == 1
+    assert "holds a run of model 'logreg', not 'vae'" in one_error_line(capsys)
+
+
+def test_an_error_inside_a_model_is_one_line_without_traceback(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("TGG_DEBUG", raising=False)
+    assert cli.main(["train", "gpt", "--text", str(tmp_path / "missing.txt"), "--steps", "1",
+                     "--out", str(tmp_path / "o")]) == 1
+    err = one_error_line(capsys)
+    assert err.startswith("tgg train: ") and "missing.txt" in err and "Traceback" not in err
+
+
+def test_ctrl_c_says_where_the_last_checkpoint_is_and_exits_130(capsys, tmp_path, monkeypatch):
+    save = Run.save_checkpoint
+
+    def interrupted_after_first_save(self, **kw):
+        save(self, **kw)
+        raise KeyboardInterrupt
+    monkeypatch.setattr(Run, "save_checkpoint", interrupted_after_first_save)
+    out = tmp_path / "o"
+    assert cli.main(["train", "logreg", "--epochs", "3", "--out", str(out)]) == 130
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and f"the last checkpoint is {out / 'checkpoint.safetensors'}" in err
+    assert "--resume" in err
+
+
+def test_ctrl_c_before_any_checkpoint_says_there_is_none(capsys, tmp_path, monkeypatch):
+    def interrupted(self, **kw):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(Run, "save_checkpoint", interrupted)
+    assert cli.main(["train", "logreg", "--epochs", "3", "--out", str(tmp_path / "o")]) == 130
+    assert "no checkpoint was written" in capsys.readouterr().err
+
+
+def test_tgg_sample_says_what_it_wrote(capsys, logreg_run, tmp_path):
+    assert tgg_sample.main(["logreg", "--ckpt", str(logreg_run), "--out", str(tmp_path), "--n", "4"]) == 0
+    assert f"tgg sample: wrote {tmp_path / 'predictions.png'}" in capsys.readouterr().err
+
+
+def test_help_descriptions_are_whole_first_paragraphs(capsys):
+    for name in models.TARGETS:
+        module = train.load_model(name)
+        paragraph = " ".join(module.__doc__.strip().split("\n\n")[0].split())
+        parser = train.build_parser(name, module)
+        assert parser.description == paragraph, name
+        assert paragraph[-1] in ".:)", f"{name}: the first paragraph of its docstring ends mid-sentence"
+
+
+def test_epoch_trained_models_label_their_curves_by_epoch(tmp_path, monkeypatch):
+    labels = {}
+    monkeypatch.setattr(Run, "savefig", lambda self, fig, name: labels.setdefault(name, fig.axes[0].get_xlabel()))
+    tgg_train("logreg", "--epochs", "1", "--out", str(tmp_path / "a"))
+    assert labels["loss.png"] == "step"           # logreg logs a row per optimizer step
+    labels.clear()
+    tgg_train("ae", "--epochs", "1", "--hidden", "8", "--out", str(tmp_path / "b"))
+    assert labels["loss.png"] == "epoch"

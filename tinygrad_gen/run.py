@@ -196,17 +196,60 @@ def load_config(folder):
     return argparse.Namespace(**json.loads(path.read_text(encoding="utf-8")))
 
 
+def check_resumable(folder, config, may_change=()):
+    """Refuse (ValueError) to resume the run in ``folder`` with ``config`` when its config.json is of another model
+    or differs in an option not in ``may_change``. Reads only: a refused resume writes nothing."""
+    path = Path(folder) / "config.json"
+    if not path.is_file():
+        return
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        raise ValueError(f"--resume: {str(path)!r} is not valid JSON; is {str(folder)!r} a tgg train output folder?") \
+            from None
+    if old.get("model") != config.get("model"):
+        raise ValueError(f"--resume: {str(folder)!r} holds a run of model {old.get('model')!r}, not "
+                         f"{config.get('model')!r}; give this run another --out")
+    changed = [k for k in config if k in old and k not in may_change and old[k] != config[k]]
+    if changed:
+        was = ", ".join(f"--{k.replace('_', '-')} {old[k]} (now {config[k]})" for k in changed)
+        raise ValueError(f"--resume: {str(folder)!r} was trained with {was}; a resumed run may change only "
+                         f"{', '.join('--' + k for k in may_change if k not in ('resume', 'out'))}")
+
+
+def load_run(folder, build, model=None, device="cpu"):
+    """The trained modules of a run folder, for a model's ``sample``: read its config.json (refusing a run of
+    another model than ``model``, when given), build the modules with ``build(config) -> {name: Module}`` (the
+    names they were checkpointed under), move them to ``device`` and load their state. Returns
+    ``(config, modules)``."""
+    config = load_config(folder)
+    if model is not None and getattr(config, "model", model) != model:
+        raise ValueError(f"{str(folder)!r} holds a run of model {config.model!r}, not {model!r}")
+    modules = {name: module.to(device) for name, module in build(config).items()}
+    load_checkpoint(folder, modules=modules, device=device)
+    return config, modules
+
+
 # ----- the run -------------------------------------------------------------------------------------------------------
 class Run:
     """The output folder of one ``tgg train`` invocation, and the few things a training loop writes into it."""
 
-    def __init__(self, args, model=None):
+    # the options a resumed run may change: how long it trains and where; any other change is a different run
+    RESUMABLE = ("epochs", "steps", "resume", "out", "device")
+
+    def __init__(self, args, model=None, unit="step"):
         self.args = args
         self.model = model or getattr(args, "model", "run")
+        self.unit = unit  # what the logged "step" counts ("epoch" for models trained by epochs): the curves' x axis
         self.device = backend.check_device(getattr(args, "device", "cpu"))
         if self.device == "cuda":
             backend.cupy()  # fail now, with the install hint, rather than mid-run
         self.out = Path(getattr(args, "out", None) or Path("runs") / self.model)
+        config = {"model": self.model, **{k: _plain(v) for k, v in vars(args).items()}}
+        config = json.loads(json.dumps(config, default=str))  # as config.json will hold it
+        resume = bool(getattr(args, "resume", False))
+        if resume:  # before anything is written: a failed resume leaves the folder as it was
+            check_resumable(self.out, config, self.RESUMABLE)
         self.checkpoint_path = self.out / CHECKPOINT   # every rank resumes from rank 0's checkpoint
         if distributed.world_size() > 1:
             distributed.check_same_config(vars(args))  # before anything is written
@@ -214,18 +257,17 @@ class Run:
                 self.out = Path(tempfile.mkdtemp(prefix=f"tgg-rank{distributed.rank()}-"))
                 atexit.register(shutil.rmtree, self.out, True)
         self.out.mkdir(parents=True, exist_ok=True)
-        self.resuming = bool(getattr(args, "resume", False)) and self.checkpoint_path.is_file()
-        if getattr(args, "resume", False) and not self.resuming:
+        self.resuming = resume and self.checkpoint_path.is_file()
+        if resume and not self.resuming:
             print(f"tgg train: no checkpoint in {self.out}, starting from scratch", file=sys.stderr)
-        if not self.resuming:  # a fresh run: no rows or figures of an older run may mix with this one's
-            for stale in ("metrics.csv", "metrics.json"):
+        if not self.resuming:  # a fresh run: no rows, figures or weights of an older run may mix with this one's
+            for stale in ("metrics.csv", "metrics.json", CHECKPOINT):
                 (self.out / stale).unlink(missing_ok=True)
         self.history = []
         self._columns = None  # metrics.csv's header, once written
         self._bars = []
         self._figures = set()
-        config = {"model": self.model, **{k: _plain(v) for k, v in vars(args).items()}}
-        _write_atomic(self.out / "config.json", json.dumps(config, indent=2, default=str) + "\n")
+        _write_atomic(self.out / "config.json", json.dumps(config, indent=2) + "\n")
 
     # progress
     def progress(self, total, desc="", initial=0):
@@ -320,10 +362,11 @@ class Run:
         self._figures.add(name)
         return path
 
-    def plot_curves(self, name="loss.png", keys=None, title=None, xlabel="step", panels=None):
-        """Line plot of logged metrics against ``step`` (``keys``: default every logged number but ``step``);
-        ``xlabel="epoch"`` for a model that logs once per epoch. ``panels``, a list of key lists, draws each list
-        on an axis of its own, side by side (for figures of different scales: losses and a distance)."""
+    def plot_curves(self, name="loss.png", keys=None, title=None, xlabel=None, panels=None):
+        """Line plot of logged metrics against ``step`` (``keys``: default every logged number but ``step``); the x
+        axis is labelled ``xlabel``, by default the run's unit ("epoch" for models trained by epochs). ``panels``, a
+        list of key lists, draws each list on an axis of its own, side by side (for figures of different scales:
+        losses and a distance)."""
         use_agg()
         import matplotlib.pyplot as plt
         if keys is None and panels is None:
@@ -336,7 +379,7 @@ class Run:
                           if isinstance(row.get(key), (int, float)) and not isinstance(row.get(key), bool)]
                 if points:
                     ax.plot(*zip(*points), label=key, marker="." if len(points) < 30 else None)
-            ax.set_xlabel(xlabel)
+            ax.set_xlabel(xlabel or self.unit)
             ax.grid(alpha=0.3)
             if ax.lines:
                 ax.legend()
@@ -346,7 +389,8 @@ class Run:
     # the end
     def finish(self, metrics=None):
         """Close the progress bars, draw ``loss.png`` from the logged losses (unless the model drew it), write
-        ``metrics.json`` and print the metrics."""
+        ``metrics.json`` and print its headline: the numbers and words at its top level (lists and tables, such
+        as a confusion matrix or per-step series, stay in the file)."""
         for bar in self._bars:
             bar.close()
         self._bars = []
@@ -356,8 +400,11 @@ class Run:
             self.plot_curves("loss.png", keys=loss_keys)
         _write_atomic(self.out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
         if distributed.is_main():
-            print(json.dumps(metrics, indent=2))
-            print(f"tgg train: wrote {self.out}", file=sys.stderr)
+            headline = {k: v for k, v in metrics.items() if v is None or isinstance(v, (str, bool, int, float))}
+            print(json.dumps(headline, indent=2))
+            rest = [k for k in metrics if k not in headline]
+            more = f"; {', '.join(rest)} too are in {self.out / 'metrics.json'}" if rest else ""
+            print(f"tgg train: wrote {self.out}{more}", file=sys.stderr)
         return metrics
 
 

@@ -1,10 +1,9 @@
 """``tgg sample MODEL --ckpt DIR [--out DIR] [--n N] [--prompt TEXT --length L --temperature T --top-k K]``.
 
-Calls the model module's ``sample(args)``; it rebuilds the model from ``DIR/config.json``
-(:func:`tinygrad_gen.run.load_config`) and ``DIR/checkpoint.safetensors`` (:func:`tinygrad_gen.run.load_checkpoint`).
+Calls the model module's ``sample(args)``, which rebuilds its trained modules from ``DIR/config.json`` and
+``DIR/checkpoint.safetensors`` through :func:`tinygrad_gen.run.load_run`, then says which files it wrote.
 A model may add options of its own with ``add_sample_arguments(parser)``.
 """
-import argparse
 import sys
 from pathlib import Path
 
@@ -12,34 +11,42 @@ import numpy as np
 
 from tinygrad_gen import models
 from tinygrad_gen import random as tg_random
+from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 from tinygrad_gen.run import use_agg
 
+from .parsing import Parser, description, show_defaults
 from .train import load_model
 
 
 def build_parser(name, module):
-    parser = argparse.ArgumentParser(prog=f"tgg sample {name}")
+    parser = Parser(prog=f"tgg sample {name}", description=description(module.sample.__doc__))
     parser.add_argument("--ckpt", required=True, help="a tgg train output folder")
     parser.add_argument("--out", default=None, help="where to write samples (default: the --ckpt folder)")
-    parser.add_argument("--n", type=int, default=64, help="how many samples")
+    parser.add_argument("--n", type=positive_int, default=64, help="how many samples")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
     text = parser.add_argument_group("text models")
     text.add_argument("--prompt", default=None, help="text to continue")
-    text.add_argument("--length", type=int, default=200, help="tokens to generate")
-    text.add_argument("--temperature", type=float, default=1.0)
-    text.add_argument("--top-k", type=int, default=None)
+    text.add_argument("--length", type=nonnegative_int, default=200, help="tokens to generate")
+    text.add_argument("--temperature", type=positive_float, default=1.0)
+    text.add_argument("--top-k", type=positive_int, default=None)
     if hasattr(module, "add_sample_arguments"):
         module.add_sample_arguments(parser)
+    show_defaults(parser)
     return parser
+
+
+def _files(folder):
+    """{path: (size, mtime)} of the files under ``folder``: what a sample call wrote is what changed."""
+    return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in Path(folder).rglob("*") if p.is_file()}
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0].startswith("-"):
         help_ = argv[:1] in (["-h"], ["--help"])
-        print(f"usage: tgg sample MODEL --ckpt DIR [options]\nmodels: {', '.join(models.TARGETS)}",
-              file=sys.stdout if help_ else sys.stderr)
+        print(f"usage: tgg sample MODEL --ckpt DIR [options]\nmodels: {', '.join(models.TARGETS)}\n"
+              "(tgg sample MODEL --help lists its options)", file=sys.stdout if help_ else sys.stderr)
         return 0 if help_ else 2
     name = argv[0]
     use_agg()  # before the model module can import pyplot: figures are files, no display needed
@@ -58,7 +65,11 @@ def main(argv=None):
 
     tg_random.manual_seed(args.seed)
     np.random.seed(args.seed)
+    before = _files(args.out)
     module.sample(args)
+    written = sorted(p for p, stamp in _files(args.out).items() if before.get(p) != stamp)
+    print(f"tgg sample: wrote {', '.join(map(str, written))}" if written else
+          f"tgg sample: model {name!r} wrote no file", file=sys.stderr)
     return 0
 
 

@@ -1,7 +1,9 @@
 """``tgg train MODEL [--epochs N | --steps N] [--seed S] [--device cpu|cuda] [--out DIR] [--resume] [model options]``.
 
-Each model is a module with ``add_arguments(parser)`` (its own options; it may ``parser.set_defaults(epochs=...)``)
-and ``train(args, run)`` (its loop, writing through a :class:`tinygrad_gen.run.Run`).
+Each model is a module of ``tinygrad_gen.models`` (listed in ``models.TARGETS``) with ``add_arguments(parser)``
+(its own options; it may ``parser.set_defaults(epochs=...)``) and ``train(args, run)`` (its loop, writing through
+a :class:`tinygrad_gen.run.Run`). ``TRAINED_BY`` in the module says what its length is counted in: ``"epochs"``,
+``"steps"`` or both (``("epochs", "steps")``); only those options are offered, and the other one is refused.
 """
 import argparse
 import sys
@@ -10,9 +12,14 @@ import numpy as np
 
 from tinygrad_gen import distributed, models
 from tinygrad_gen import random as tg_random
+from tinygrad_gen.options import positive_int
 from tinygrad_gen.run import Run, use_agg
 
 from . import launch
+from .parsing import Parser, description, show_defaults
+
+LENGTHS = {"epochs": "passes over the training data", "steps": "optimizer steps"}
+
 
 def load_model(name, needs=("add_arguments", "train")):
     """The module of target ``name`` (``models.TARGETS``); a clear ValueError for unknown or incomplete models."""
@@ -23,25 +30,50 @@ def load_model(name, needs=("add_arguments", "train")):
     return module
 
 
+def trained_by(module):
+    """The length options a model honours: ``("epochs",)``, ``("steps",)`` or both (the default)."""
+    declared = getattr(module, "TRAINED_BY", ("epochs", "steps"))
+    return (declared,) if isinstance(declared, str) else tuple(declared)
+
+
 def _usage():
     return "usage: tgg train MODEL [--epochs N | --steps N] [--seed S] [--device cpu|cuda] [--out DIR] [--resume] " \
            f"[model options]\nmodels: {', '.join(models.TARGETS)}\n(tgg train MODEL --help lists a model's options)"
 
 
 def build_parser(name, module):
-    """The parser of ``tgg train name``: the common options, then the model's own."""
-    parser = argparse.ArgumentParser(prog=f"tgg train {name}", description=(module.__doc__ or "").split("\n")[0])
+    """The parser of ``tgg train name``: the common options, then the model's own, each with its default."""
+    parser = Parser(prog=f"tgg train {name}", description=description(module.__doc__))
     common = parser.add_argument_group("common")
-    common.add_argument("--epochs", type=int, default=None, help="passes over the training data")
-    common.add_argument("--steps", type=int, default=None, help="optimizer steps (models trained by steps)")
-    common.add_argument("--seed", type=int, default=0, help="seeds tg.manual_seed and numpy (default 0)")
-    common.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
-    common.add_argument("--out", default=None, help=f"output folder (default runs/{name})")
+    for length in ("epochs", "steps"):
+        offered = length in trained_by(module)
+        common.add_argument(f"--{length}", type=positive_int, default=None,
+                            help=LENGTHS[length] if offered else argparse.SUPPRESS)
+    common.add_argument("--seed", type=int, default=0, help="seeds tg.manual_seed and numpy")
+    common.add_argument("--device", default="cpu", help="cpu or cuda")
+    common.add_argument("--out", default=None, help=f"output folder (default: runs/{name})")
     common.add_argument("--resume", action="store_true", help="continue from the checkpoint in the output folder")
-    common.add_argument("--ranks", type=int, default=1,
+    common.add_argument("--ranks", type=positive_int, default=1,
                         help="data-parallel training on N processes under mpiexec (extra [dist]; default 1)")
     module.add_arguments(parser)
+    show_defaults(parser)
+    for action in parser._actions:  # a length honoured alongside the other one may default to None: say so
+        if action.dest in LENGTHS and action.default is None and action.help != argparse.SUPPRESS:
+            others = [o for o in trained_by(module) if o != action.dest]
+            action.help += f" (default: {'--' + others[0] + ' decides' if others else 'set by the model'})"
     return parser
+
+
+def parse(name, module, argv):
+    """The parsed options of ``tgg train name argv``; refuses the length option the model does not honour."""
+    parser = build_parser(name, module)
+    args = parser.parse_args(argv)
+    for length in LENGTHS:
+        if length not in trained_by(module) and getattr(args, length) is not None:
+            parser.error(f"model {name!r} trains by {' and '.join(trained_by(module))}, so --{length} would be "
+                         f"ignored; use --{trained_by(module)[0]}")
+    args.model = name
+    return args
 
 
 def main(argv=None):
@@ -56,27 +88,29 @@ def main(argv=None):
     except ValueError as e:
         print(f"tgg train: {e}", file=sys.stderr)
         return 2
-    args = build_parser(name, module).parse_args(argv[1:])
-    if args.ranks < 1:
-        print(f"tgg train: --ranks must be at least 1, got {args.ranks}", file=sys.stderr)
-        return 2
+    args = parse(name, module, argv[1:])
     if args.ranks > 1 and distributed.launched_size() == 1:  # not yet under mpiexec: start the job
         return launch.launch(args.ranks, argv)
     distributed.init()  # joins the MPI job under mpiexec; alone, imports nothing
     launch.record_pid()
     del args.ranks  # not part of the run's configuration: resuming with another number of ranks is fine
-    args.model = name
     if args.out is None:
         args.out = f"runs/{name}"
 
     tg_random.manual_seed(args.seed)
     np.random.seed(args.seed)
     try:
-        run = Run(args, model=name)
-    except (ImportError, ValueError) as e:  # an unknown device, or CUDA without CuPy
+        run = Run(args, model=name, unit="epoch" if trained_by(module) == ("epochs",) else "step")
+    except (ImportError, ValueError) as e:  # an unknown device, CUDA without CuPy, a refused --resume
         print(f"tgg train: {e}", file=sys.stderr)
         return 2
-    module.train(args, run)
+    try:
+        module.train(args, run)
+    except KeyboardInterrupt:
+        where = (f"the last checkpoint is {run.checkpoint_path} (continue with the same command and --resume)"
+                 if run.checkpoint_path.is_file() else f"no checkpoint was written to {run.out} yet")
+        print(f"\ntgg train: interrupted; {where}", file=sys.stderr)
+        return 130
     return 0
 
 
