@@ -189,12 +189,11 @@ def test_load_run_rebuilds_the_modules_from_config_and_checkpoint(tmp_path):
     run = Run(make_args(tmp_path, width=3))
     model = nn.Linear(2, 3)
     run.save_checkpoint(modules={"m": model})
-    args = argparse.Namespace(ckpt=str(run.out), model="toy", device="cpu")
-    config, modules = load_run(args, lambda config: {"m": nn.Linear(2, config.width)})
+    config, modules = load_run(run.out, lambda config: {"m": nn.Linear(2, config.width)}, "toy", "cpu")
     assert config.width == 3
     np.testing.assert_array_equal(modules["m"].weight.numpy(), model.weight.numpy())
     with pytest.raises(ValueError, match="holds a run of model 'toy', not 'vae'"):
-        load_run(argparse.Namespace(ckpt=str(run.out), model="vae", device="cpu"), lambda c: {})
+        load_run(run.out, lambda c: {}, "vae")
 
 
 def test_curves_are_labelled_with_the_runs_unit(tmp_path, monkeypatch):
