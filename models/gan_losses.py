@@ -5,6 +5,7 @@
 
 so every cost is a softplus of a logit: stable for any l, never log(0).
 """
+import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
 
 
@@ -47,15 +48,10 @@ def r1_penalty(discriminator, x_real):
     """R1 gradient penalty (Mescheder et al. 2018):  R1 = E_x ||grad_x l(x)||^2 on real data (the caller scales it
     by gamma / 2).  It keeps the discriminator flat on the data, which makes GAN training converge locally.
 
-    The input gradient is itself computed by backward with create_graph=True, so the penalty is a graph that the
-    discriminator's parameters can be differentiated through (a double backward).  That first backward also writes
-    d sum(l) / d theta into the discriminator's .grad, which is not part of any cost: it is put back as it was."""
+    The input gradient is computed by ``tg.grad`` with create_graph=True, so the penalty is a graph that the
+    discriminator's parameters can be differentiated through (a double backward); ``tg.grad`` writes no ``.grad``,
+    so the discriminator's gradients are left as they were."""
     x = x_real.detach()
     x.requires_grad_(True)
-    params = list(discriminator.parameters())
-    saved = [p.grad for p in params]
-    discriminator(x).sum().backward(create_graph=True)
-    for p, g in zip(params, saved):
-        p.grad = g
-    grad = x.grad
+    grad, = tg.grad(discriminator(x).sum(), x, create_graph=True)
     return (grad * grad).reshape(grad.shape[0], -1).sum(axis=1).mean()

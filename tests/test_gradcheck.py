@@ -69,13 +69,11 @@ def test_gradcheck_handles_functions_with_several_outputs():
     assert tg.gradcheck(lambda a, b: (a * b, a.exp()), [leaf(3), leaf(3, 1)])
 
 
-def test_gradcheck_warns_on_non_float64_inputs():
-    x = tg.randn(3, requires_grad=True)
-    with pytest.warns(UserWarning, match="float32.*float64"):
-        try:
-            tg.gradcheck(lambda a: a * 2, [x], atol=1e-2, rtol=1e-2)
-        except GradcheckError:
-            pass
+def test_gradcheck_and_gradgradcheck_refuse_float32_inputs_and_say_to_pass_float64():
+    x = tg.tensor(np.random.randn(3), requires_grad=True)  # float data becomes float32 by default
+    for check in (tg.gradcheck, tg.gradgradcheck):
+        with pytest.raises(TypeError, match=r"input 0 \(shape \(3,\)\) has dtype float32.*dtype=tg.float64"):
+            check(lambda a: a * 2, [x])
 
 
 def test_gradcheck_on_float64_inputs_does_not_warn():

@@ -275,3 +275,21 @@ def test_save_rejects_values_that_are_not_tensors_naming_the_key(tmp_path):
     with pytest.raises(TypeError, match="metadata"):
         tg.save({"a": np.ones(1)}, tmp_path / "x.safetensors", metadata={"epoch": 3})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_save_removes_the_stale_temp_files_of_killed_saves_to_the_same_target(tmp_path):
+    target = tmp_path / "c.safetensors"
+    stale = tmp_path / ".c.safetensors.abcd1234.tmp"      # what a save killed mid-write leaves behind
+    fresh = tmp_path / ".c.safetensors.wxyz5678.tmp"      # maybe a save running right now: kept
+    other = tmp_path / ".d.safetensors.abcd1234.tmp"      # another target's: kept
+    unlike = tmp_path / ".c.safetensors.notours.tmp"      # not our naming: kept
+    for p in (stale, fresh, other, unlike):
+        p.write_bytes(b"x" * 100)
+    old = time.time() - 3600
+    for p in (stale, other, unlike):
+        os.utime(p, (old, old))
+    tg.save({"w": tg.ones(2)}, target)
+    assert not stale.exists()
+    assert fresh.exists() and other.exists() and unlike.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [target.name, fresh.name, other.name, unlike.name])

@@ -299,10 +299,11 @@ def test_tied_parameter_is_listed_once_but_saved_under_both_names():
     assert "1.weight" in seq.state_dict()
 
 
-def test_parameter_is_a_plain_leaf_tensor_that_requires_grad_and_shares_data():
+def test_parameter_is_a_tensor_subclass_leaf_that_requires_grad_and_shares_data():
     arr = np.ones(3, np.float32)
     p = nn.Parameter(arr)
-    assert type(p) is tg.Tensor and p.requires_grad and p.is_leaf and isinstance(p, nn.Parameter)
+    assert type(p) is nn.Parameter and isinstance(p, tg.Tensor) and p.requires_grad and p.is_leaf
+    assert type(p * 2) is tg.Tensor and not isinstance(p * 2, nn.Parameter)
     assert p.data is arr
     (p * p).sum().backward()
     np.testing.assert_array_equal(p.grad.numpy(), 2 * arr)

@@ -2,11 +2,11 @@
 deep-learning course built on it: GAN, DCGAN, CycleGAN, autoencoder, VAE, BERT and GPT."""
 import numpy as _np
 
-from .tensor import (Tensor, tensor, zeros, ones, full, randn, rand, arange, eye, zeros_like, ones_like,
-                     cat, stack, where)
+from .tensor import Tensor, tensor, zeros, ones, full, randn, rand, arange, eye, zeros_like, ones_like
+from .tensor_methods import cat, stack, where  # also gives Tensor its math methods (see tensor_methods.py)
 from . import tensor_extra as _extra
 from .tensor_extra import einsum, full_like, empty, empty_like  # noqa: F401
-from .autograd import Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled, detect_anomaly
+from .autograd import Function, grad, no_grad, enable_grad, set_grad_enabled, is_grad_enabled, detect_anomaly
 from .random import manual_seed
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 

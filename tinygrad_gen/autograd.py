@@ -17,9 +17,9 @@ import numpy as np
 
 from . import backend
 from .backend import as_array
+from .tensor import Tensor
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
-Tensor = None  # tensor.py sets this once the class exists (the two modules need each other)
 _tracer = None  # viz.trace_backward sets a stand-in for _run_node here; backward picks one of them once per call
 _new_tensor = object.__new__
 
@@ -83,9 +83,11 @@ class Context:
 
     ``ctx.save_for_backward(*arrays)`` in ``forward``; ``ctx.saved_tensors`` in ``backward`` gives them back as
     Tensors: an input's own Tensor where an input array was saved, the output's Tensor where the output was saved,
-    so that a backward built with ``create_graph=True`` reaches through them.
+    so that a backward built with ``create_graph=True`` reaches through them. Saving also records the inputs'
+    versions (their count of in-place writes); ``saved_tensors`` raises if one changed since, as PyTorch does.
     """
-    __slots__ = ("fn", "inputs", "outputs", "saved", "needs_input_grad", "where", "__dict__", "__weakref__")
+    __slots__ = ("fn", "inputs", "outputs", "saved", "versions", "needs_input_grad", "where", "__dict__",
+                 "__weakref__")
 
     def __init__(self, fn, inputs, needs_input_grad):
         self.fn = fn
@@ -96,6 +98,7 @@ class Context:
 
     def save_for_backward(self, *arrays):
         self.saved = arrays
+        self.versions = [t._version if isinstance(t, Tensor) else 0 for t in self.inputs]
 
     @property
     def saved_tensors(self):
@@ -107,14 +110,24 @@ class Context:
     def _tensor_for(self, a):
         if not isinstance(a, backend.ARRAY_TYPES):
             return a
-        for t in self.inputs:
+        for i, t in enumerate(self.inputs):
             if isinstance(t, Tensor) and t.data is a:
+                if t._version != self.versions[i]:
+                    raise self._modified(t, t._version, self.versions[i])
                 return t
         for ref in self.outputs or ():
             t = ref()
             if t is not None and t.data is a:
+                if t._version:
+                    raise self._modified(t, t._version, 0)
                 return t
         return Tensor(a)
+
+    def _modified(self, t, version, expected):
+        return RuntimeError(f"{self.fn.__name__}: one of the variables needed for gradient computation has been "
+                            f"modified by an inplace operation: a tensor of shape {t.shape} and dtype {t.dtype} is "
+                            f"at version {version}; expected version {expected} instead (it was saved for this "
+                            "op's backward; modify a copy, or do the in-place write after backward)")
 
     def free(self):
         """Drop what backward needed (inputs, saved arrays, the op's own attributes) once it has run."""
@@ -154,7 +167,7 @@ class Function:
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
-                needs.append(a.requires_grad)
+                needs.append(a._requires_grad)
             else:
                 arrays.append(a)
                 needs.append(False)
@@ -176,13 +189,14 @@ class Function:
         t.data = out
         t.grad = None
         t._index = 0
+        t._version = 0
         if record:  # the output points at its node; the node holds it only weakly (no reference cycle)
             t._ctx = ctx
-            t.requires_grad = True
+            t._requires_grad = True
             ctx.outputs = (weakref.ref(t),)
         else:
             t._ctx = None
-            t.requires_grad = False
+            t._requires_grad = False
         return t
 
 
@@ -214,7 +228,8 @@ def _make(array, ctx, index):
     t.grad = None
     t._ctx = ctx
     t._index = index
-    t.requires_grad = ctx is not None
+    t._version = 0
+    t._requires_grad = ctx is not None
     return t
 
 
@@ -240,9 +255,9 @@ class _OnceDifferentiableBackward(Function):
                            "cannot be differentiated again (double backward); use the reference backend for it")
 
 
-def _topological_order(root):
-    """Nodes reachable from ``root`` with every node before the nodes it depends on (iterative DFS, no recursion)."""
-    order, seen, stack = [], set(), [(root, False)]
+def _topological_order(roots):
+    """Nodes reachable from ``roots`` with every node before the nodes it depends on (iterative DFS, no recursion)."""
+    order, seen, stack = [], set(), [(root, False) for root in roots]
     while stack:
         node, expanded = stack.pop()
         if expanded:
@@ -283,35 +298,101 @@ after_backward = []
 def backward(tensor, grad=None, retain_graph=None, create_graph=False):
     """Backpropagate from ``tensor``: accumulate d tensor / d leaf into every leaf's ``.grad``.
     ``retain_graph`` defaults to ``create_graph`` (as in PyTorch): a graph built for a double backward is kept."""
-    if retain_graph is None:
-        retain_graph = create_graph
     if not tensor.requires_grad:
         raise RuntimeError(f"backward: tensor of shape {tensor.shape} does not require grad and has no graph")
-    if grad is None:
-        if tensor.data.size != 1:
-            raise RuntimeError(f"backward: grad can be implied only for a single-element tensor, got shape "
-                               f"{tensor.shape}; pass grad= of that shape")
-        data = tensor.data
-        grad = _make(backend.xp_of(data).array(1, data.dtype).reshape(data.shape), None, 0)  # d out / d out
-    else:
-        grad = grad if isinstance(grad, Tensor) else Tensor(grad)
-        if grad.shape != tensor.shape:
-            raise RuntimeError(f"backward: grad has shape {grad.shape} but the tensor has shape {tensor.shape}")
-        grad = grad if create_graph else grad.detach()
-    given = {id(grad.data)}  # arrays a leaf may not own: the caller's grad, and those already given to a leaf
-    root = tensor._ctx
-    if root is None:
-        _accumulate_leaf(tensor, grad, create_graph, given)
-    else:
-        _backward_from(root, tensor, grad, retain_graph, create_graph, given)
+    _backprop([(tensor, _seed(tensor, grad, create_graph, "backward"))], retain_graph, create_graph, None)
     for hook in after_backward:
         hook()
 
 
-def _backward_from(root, tensor, grad, retain_graph, create_graph, given):
-    order = _topological_order(root)  # raises before any gradient is written
-    pending = {root: [None] * len(root.outputs)}
-    pending[root][tensor._index] = grad
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, returned as a tuple (like ``torch.autograd.grad``);
+    no ``.grad`` anywhere is read or written.
+
+    ``grad_outputs`` gives d L / d output for each output (default 1 for single-element outputs), so the result is
+    the vector-Jacobian product sum_k grad_outputs[k] * d outputs[k] / d inputs. With ``create_graph=True`` the
+    gradients are themselves differentiable (a gradient penalty, a second derivative). An input that no output
+    depends on is an error unless ``allow_unused=True``, which gives ``None`` for it."""
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: inputs[{i}] is a {type(t).__name__}, not a Tensor")
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: inputs[{i}] (shape {t.shape}) does not require grad")
+    pairs = []
+    for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"grad: outputs[{i}] does not require grad and has no graph")
+        pairs.append((t, _seed(t, g, create_graph, "grad")))
+    got = _backprop(pairs, retain_graph, create_graph, inputs)
+    for i, g in enumerate(got):
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: inputs[{i}] (shape {inputs[i].shape}) was not used to compute the outputs; "
+                               "pass allow_unused=True to get None for it")
+    return tuple(got)
+
+
+def _seed(tensor, grad, create_graph, op):
+    """The gradient that starts a backward at ``tensor``: 1 for a single element, else the given one."""
+    if grad is None:
+        if tensor.data.size != 1:
+            raise RuntimeError(f"{op}: grad can be implied only for a single-element tensor, got shape "
+                               f"{tensor.shape}; pass a gradient of that shape")
+        data = tensor.data
+        return _make(backend.xp_of(data).array(1, data.dtype).reshape(data.shape), None, 0)  # d out / d out
+    grad = grad if isinstance(grad, Tensor) else Tensor(grad)
+    if grad.shape != tensor.shape:
+        raise RuntimeError(f"{op}: grad has shape {grad.shape} but the tensor has shape {tensor.shape}")
+    return grad if create_graph else grad.detach()
+
+
+class _Capture:
+    """Where ``grad()`` collects the gradients of its inputs instead of writing any ``.grad``."""
+    __slots__ = ("index", "got")
+
+    def __init__(self, inputs):
+        self.index = {}
+        for i, t in enumerate(inputs):
+            self.index.setdefault(id(t), []).append(i)
+        self.got = [None] * len(inputs)
+
+    def add(self, t, g):
+        for i in self.index.get(id(t), ()):
+            self.got[i] = g if self.got[i] is None else self.got[i] + g
+
+
+def _backprop(pairs, retain_graph, create_graph, wanted):
+    """Run the graph backward from each (tensor, seed gradient) pair. ``wanted`` None: accumulate into every leaf's
+    ``.grad``; a list of tensors: return their gradients (leaves or not) and write no ``.grad``.
+
+    ``sink`` is where gradients reaching a leaf go: for backward, the set of arrays a leaf may not own (the
+    caller's grads, and those already given to a leaf), for grad, the ``_Capture`` of the wanted inputs."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    capture = None if wanted is None else _Capture(wanted)
+    sink = {id(g.data) for _, g in pairs} if capture is None else capture
+    pending, roots = {}, []
+    for t, g in pairs:
+        if t._ctx is None:
+            continue
+        slot = pending.get(t._ctx)
+        if slot is None:
+            slot = pending[t._ctx] = [None] * len(t._ctx.outputs)
+            roots.append(t._ctx)
+        slot[t._index] = g if slot[t._index] is None else slot[t._index] + g
+    order = _topological_order(roots)  # raises before any gradient is written
+    for t, g in pairs:  # an output that is itself a leaf
+        if t._ctx is None:
+            if capture is None:
+                _accumulate_leaf(t, g, create_graph, sink)
+            else:
+                capture.add(t, g)
     run = _run_node if _tracer is None else _tracer  # chosen once: no per-node check when not tracing
     prev, _Mode.grad = _Mode.grad, create_graph
     try:
@@ -319,14 +400,18 @@ def _backward_from(root, tensor, grad, retain_graph, create_graph, given):
             grads = pending.pop(node, None)
             if grads is None:
                 continue
-            run(node, grads, pending, create_graph, given)
+            if capture is not None:  # a non-leaf input: its gradient is complete once its node is reached
+                for ref, g in zip(node.outputs, grads):
+                    if g is not None and id(ref()) in capture.index:
+                        capture.add(ref(), g)
+            run(node, grads, pending, create_graph, sink)
             if not retain_graph:
                 node.free()
     finally:
         _Mode.grad = prev
+    return None if capture is None else capture.got
 
-
-def _run_node(node, grads, pending, create_graph, given):
+def _run_node(node, grads, pending, create_graph, sink):
     fn = node.fn
     if len(grads) > 1 and any(g is None for g in grads):  # an output that nothing used gets a zero gradient
         xp = backend.xp_of(next(g for g in grads if g is not None).data)
@@ -340,7 +425,7 @@ def _run_node(node, grads, pending, create_graph, given):
     if type(in_grads) is not tuple:
         in_grads = (in_grads,)
     inputs = node.inputs
-    if len(in_grads) < len(inputs) and any(isinstance(t, Tensor) and t.requires_grad for t in inputs[len(in_grads):]):
+    if len(in_grads) < len(inputs) and any(isinstance(t, Tensor) and t._requires_grad for t in inputs[len(in_grads):]):
         raise RuntimeError(f"{fn.__name__}.backward returned {len(in_grads)} gradients for {len(inputs)} inputs")
     for i, (inp, g) in enumerate(zip(inputs, in_grads)):
         if g is None or not isinstance(inp, Tensor) or not inp.requires_grad:
@@ -359,7 +444,10 @@ def _run_node(node, grads, pending, create_graph, given):
         if _Mode.anomaly:
             _check_finite(node, g)
         if inp._ctx is None:
-            _accumulate_leaf(inp, g, create_graph, given)
+            if type(sink) is _Capture:  # grad(): collected, no .grad written (see _backprop)
+                sink.add(inp, g)
+            else:
+                _accumulate_leaf(inp, g, create_graph, sink)
         else:
             slot = pending.get(inp._ctx)
             if slot is None:

@@ -4,11 +4,10 @@ For every element x_i of every input that requires grad, the numerical derivativ
 difference (f(x + eps e_i) - f(x - eps e_i)) / (2 eps); the analytical one comes from ``backward``. They must agree
 to ``|a - n| <= atol + rtol * |n|``.
 """
-import warnings
 
 import numpy as np
 
-from .autograd import enable_grad, no_grad
+from .autograd import enable_grad, grad, no_grad
 from .tensor import Tensor
 
 
@@ -117,10 +116,11 @@ def max_errors(num, ana, atol=1e-5):
 def _check_inputs(inputs, name):
     if not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
-    for t in inputs:
+    for i, t in enumerate(inputs):
         if isinstance(t, Tensor) and t.requires_grad and t.dtype != np.float64:
-            warnings.warn(f"{name}: input of dtype {t.dtype} is not float64; finite differences at eps=1e-6 "
-                          "need float64 to be meaningful", stacklevel=3)
+            raise TypeError(f"{name}: input {i} (shape {t.shape}) has dtype {t.dtype}; finite differences at "
+                            "eps=1e-6 are meaningful only in float64: make it with dtype=tg.float64, e.g. "
+                            "tg.tensor(data, dtype=tg.float64, requires_grad=True), or x.double()")
     if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
         raise ValueError(f"{name}: no input requires grad; nothing to check")
     for t in inputs:
@@ -133,7 +133,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     """Compare ``fn``'s backward with central differences on every input that requires grad.
 
     Returns True, or raises ``GradcheckError`` naming the input, the element index, the numerical and the analytical
-    value. Use float64 inputs (a warning says so otherwise)."""
+    value. Inputs that require grad must be float64 (``dtype=tg.float64``); float32 ones are an error."""
     inputs = _check_inputs(inputs, "gradcheck")
     num = numerical_jacobian(fn, inputs, eps)
     ana = analytical_jacobian(fn, inputs)
@@ -163,13 +163,8 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         for o, v in zip(out, grad_outputs):
             term = (o * v).sum()
             total = term if total is None else total + term
-        for x in xs:
-            x.grad = None
-        total.backward(create_graph=True)
-        grads = tuple(x.grad if x.grad is not None else x * 0.0 for x in xs)
-        for x in xs:
-            x.grad = None
-        return grads
+        grads = grad(total, xs, create_graph=True, allow_unused=True)
+        return tuple(g if g is not None else x * 0.0 for g, x in zip(grads, xs))
 
     leaves = [Tensor(t.data, requires_grad=True) for t in diff]
     return gradcheck(first_derivatives, leaves, eps, atol, rtol)

@@ -15,6 +15,7 @@ import math
 import os
 import struct
 import tempfile
+import time
 import zlib
 
 import numpy as np
@@ -35,7 +36,7 @@ class CheckpointError(ValueError):
 
 
 def _as_cpu_array(name, value):
-    if type(value) is Tensor:
+    if isinstance(value, Tensor):
         value = value.data
     if isinstance(value, backend.ARRAY_TYPES):
         value = to_device(value, "cpu")
@@ -48,6 +49,30 @@ def _as_cpu_array(name, value):
                         f"(supported: {', '.join(_DTYPES)})")
     value = value.astype(value.dtype.newbyteorder("<"), copy=False)
     return value if value.flags.c_contiguous else value.copy(order="C")  # (ascontiguousarray makes 0-d 1-d)
+
+
+_TMP_SUFFIX = ".tmp"
+_TMP_RANDOM = 8       # characters tempfile.mkstemp puts between our prefix and suffix
+_STALE_SECONDS = 60   # a temp file untouched this long belongs to a save that was killed, not to one running
+
+
+def _remove_stale_temps(folder, prefix):
+    """Delete what killed saves to the same target left behind: hidden files named exactly like our temp files
+    (".NAME.<8 random chars>.tmp") that nobody has written to for a minute. Each can be as big as a checkpoint."""
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if (name.startswith(prefix) and name.endswith(_TMP_SUFFIX)
+                and len(name) == len(prefix) + _TMP_RANDOM + len(_TMP_SUFFIX)):
+            try:
+                if entry.is_file(follow_symlinks=False) and now - entry.stat().st_mtime > _STALE_SECONDS:
+                    os.unlink(entry.path)
+            except OSError:
+                pass  # another process removed or replaced it first
 
 
 def save(state_dict, path, metadata=None):
@@ -75,7 +100,9 @@ def save(state_dict, path, metadata=None):
 
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    prefix = "." + os.path.basename(path) + "."
+    _remove_stale_temps(folder, prefix)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=_TMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(struct.pack("<Q", len(text)))

@@ -351,7 +351,7 @@ def roll(self, shifts, axis=None, dim=None):
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     if len(shifts) != len(axes):
         raise ValueError(f"roll: {len(shifts)} shifts for {len(axes)} axes")
-    from .tensor import cat
+    from .tensor_methods import cat
     out = self
     for s, a in zip(shifts, axes):
         a = _one_axis(self, a, "roll")

@@ -68,11 +68,11 @@ class MultiHeadAttention(Module):
         xp = backend.xp_of(scores.data)
         keep = xp.tril(xp.ones((L, S), bool)) if causal else xp.ones((L, S), bool)
         if mask is not None:
-            m = mask.data if type(mask) is Tensor else np.asarray(mask)
+            m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
             if m.dtype == bool:
                 keep = keep & backend.to_device(m, scores.device)
             else:  # a float mask is added to the scores (e.g. -inf where attention is forbidden)
-                scores = scores + (mask if type(mask) is Tensor else Tensor(backend.to_device(m, scores.device)))
+                scores = scores + (mask if isinstance(mask, Tensor) else Tensor(backend.to_device(m, scores.device)))
         weights = F.masked_softmax(scores, xp.broadcast_to(keep, scores.shape))
         dropped = F.dropout(weights, self.dropout, self.training)
         return dropped @ v, weights

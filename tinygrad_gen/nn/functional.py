@@ -32,7 +32,7 @@ __all__ = ["relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softplus", "softmax
 
 def _t(x, like=None):
     """Tensors pass; arrays and lists become constant Tensors (float data takes ``like``'s dtype and device)."""
-    if type(x) is Tensor or x is None:
+    if x is None or isinstance(x, Tensor):
         return x
     kind = x.dtype.kind if isinstance(x, backend.ARRAY_TYPES) else np.asarray(x).dtype.kind
     dtype = like.dtype if like is not None and kind == "f" else None
@@ -41,7 +41,7 @@ def _t(x, like=None):
 
 def _array(x, like):
     """A constant (mask, index) as an array on ``like``'s device."""
-    a = x.data if type(x) is Tensor else x if isinstance(x, backend.ARRAY_TYPES) else np.asarray(x)
+    a = x.data if isinstance(x, Tensor) else x if isinstance(x, backend.ARRAY_TYPES) else np.asarray(x)
     return to_device(a, like.device)
 
 

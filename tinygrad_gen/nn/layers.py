@@ -173,7 +173,7 @@ class Embedding(Module):
         out = F.embedding(idx, self.weight)
         if self.padding_idx is not None:
             # zeroing the padding positions' outputs zeroes exactly the gradient that would reach the padding row
-            data = idx.data if type(idx) is Tensor else np.asarray(idx)
+            data = idx.data if isinstance(idx, Tensor) else np.asarray(idx)
             out = out * Tensor((data != self.padding_idx)[..., None].astype(out.dtype))
         return out
 

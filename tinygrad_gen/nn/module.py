@@ -6,7 +6,6 @@ not trained). That order fixes ``parameters()`` (what an optimizer sees) and the
 PyTorch's dotted names ("blocks.0.attn.in_proj_weight"), so a state dict maps one to one onto the PyTorch module.
 """
 import copy
-import weakref
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -15,25 +14,14 @@ from .. import backend
 from ..backend import check_device, to_device
 from ..tensor import Tensor
 
-# The engine treats exactly ``type(x) is Tensor`` as a tensor (a fast check on the hot path), so a parameter is a
-# plain Tensor remembered here by identity, rather than a Tensor subclass the engine would not recognise.
-_PARAMETERS = weakref.WeakValueDictionary()
+class Parameter(Tensor):
+    """A trainable tensor: ``nn.Parameter(data)`` is a leaf Tensor that requires grad (sharing ``data``'s array),
+    and a Module assigned one registers it as a parameter. Ops on a Parameter give plain Tensors."""
+    __slots__ = ()
 
-
-class _ParameterType(type):
-    def __instancecheck__(cls, obj):
-        return _PARAMETERS.get(id(obj)) is obj
-
-
-class Parameter(metaclass=_ParameterType):
-    """A trainable tensor: ``nn.Parameter(data)`` gives a leaf Tensor that requires grad (sharing ``data``'s array)
-    and that ``isinstance(p, nn.Parameter)`` recognises, so a Module assigned it registers it as a parameter."""
-
-    def __new__(cls, data, requires_grad=True):
-        t = Tensor(data.data if type(data) is Tensor else data)
-        t.requires_grad_(requires_grad)
-        _PARAMETERS[id(t)] = t
-        return t
+    def __init__(self, data, requires_grad=True):
+        super().__init__(data.data if isinstance(data, Tensor) else data)
+        self.requires_grad_(requires_grad)
 
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -73,7 +61,7 @@ class Module:
                                 f"{name!r} (nn.Parameter or None expected)")
             d["_parameters"][name] = None
         elif name in d["_buffers"]:
-            if value is not None and type(value) is not Tensor:
+            if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"{type(self).__name__}: cannot assign {type(value).__name__} to buffer {name!r} "
                                 "(Tensor or None expected)")
             d["_buffers"][name] = value
@@ -112,7 +100,7 @@ class Module:
         ``to(device)``; persistent ones are saved in ``state_dict()``."""
         if not isinstance(name, str) or not name or "." in name:
             raise KeyError(f"register_buffer: buffer name must be a non-empty string without '.', got {name!r}")
-        if tensor is not None and type(tensor) is not Tensor:
+        if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}")
         if name in self.__dict__ or name in self._parameters or name in self._modules:
             raise KeyError(f"register_buffer: attribute {name!r} already exists")
@@ -247,7 +235,7 @@ class Module:
         for k, t in own.items():
             if k in state_dict:
                 v = state_dict[k]
-                v = v.data if type(v) is Tensor else v if isinstance(v, backend.ARRAY_TYPES) else np.asarray(v)
+                v = v.data if isinstance(v, Tensor) else v if isinstance(v, backend.ARRAY_TYPES) else np.asarray(v)
                 t.data[...] = to_device(v, t.device)
         return IncompatibleKeys(missing, unexpected)
 
@@ -307,9 +295,6 @@ class Module:
         memo[id(self)] = new
         for k, v in self.__dict__.items():
             new.__dict__[k] = copy.deepcopy(v, memo)
-        for p in new._parameters.values():
-            if p is not None:
-                _PARAMETERS[id(p)] = p
         return new
 
     # ----- printing -----

@@ -3,6 +3,7 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..backend import xp_of
+from ..tensor import Tensor
 
 
 def softmax_shift(x):
@@ -41,7 +42,6 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, g):
-        from ..tensor import Tensor
         x, e, s = ctx.saved_tensors
         t, weight = ctx.meta
         xp = xp_of(x.data)

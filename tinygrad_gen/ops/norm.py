@@ -13,6 +13,7 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..backend import xp_of
+from ..tensor import Tensor
 
 
 def fast_mean(a, axes):
@@ -69,7 +70,6 @@ class Normalize(Function):
 
 def _backward_arrays(g, w, xhat, r, axes, need_x, need_w, need_b):
     """dx = r * (d - mean(d) - xhat * mean(d * xhat)) with d = g * w, dw = g * xhat, db = g, on arrays."""
-    from ..tensor import Tensor
     dx = dw = None
     if need_x:
         dxhat = g * w if w is not None else g

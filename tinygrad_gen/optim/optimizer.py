@@ -35,7 +35,7 @@ class Optimizer:
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
-            if type(p) is not Tensor:
+            if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: can only optimize Tensors, got {type(p).__name__}")
             if not p.is_leaf:
                 raise ValueError(f"{name}: can't optimize a non-leaf Tensor (shape {p.shape}); use a leaf, "
@@ -124,7 +124,7 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: state for parameter {i}, but there are {len(params)}")
             p, entry = params[i], {}
             for k, v in saved.items():
-                v = v.data if type(v) is Tensor else v
+                v = v.data if isinstance(v, Tensor) else v
                 if isinstance(v, backend.ARRAY_TYPES):
                     if v.shape != p.shape and v.ndim:
                         raise ValueError(f"{name}.load_state_dict: state {k!r} of parameter {i} has shape "
