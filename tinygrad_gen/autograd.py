@@ -1,4 +1,4 @@
-"""Reverse-mode automatic differentiation: grad mode, ``Function`` and the backward pass.
+"""Reverse-mode automatic differentiation: ``Function``, the graph node and the backward pass (``backward``, ``grad``).
 
 A ``Function`` computes its forward on raw arrays and its backward with Tensor ops. When the backward runs with
 grad mode off (the default), those Tensor ops record nothing and cost little; with ``create_graph=True`` they build
@@ -6,9 +6,9 @@ a new graph, so the gradient itself can be differentiated again (second derivati
 
 The graph is made of ``Context`` nodes. A node holds its inputs strongly and its outputs weakly, so there are no
 reference cycles: an intermediate Tensor is freed as soon as nothing downstream needs it, and ``backward`` frees the
-saved arrays of each node right after using them unless ``retain_graph=True``.
+saved arrays of each node right after using them unless ``retain_graph=True``. Grad mode (``no_grad`` ...) lives in
+``grad_mode.py`` and is re-exported here.
 """
-import contextlib
 import os
 import traceback
 import weakref
@@ -17,65 +17,13 @@ import numpy as np
 
 from . import backend
 from .backend import as_array
+from .grad_mode import (_Mode, detect_anomaly, enable_grad, is_grad_enabled, no_grad,  # noqa: F401 (public here)
+                        set_grad_enabled)
 from .tensor import Tensor
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 _tracer = None  # viz.trace_backward sets a stand-in for _run_node here; backward picks one of them once per call
 _new_tensor = object.__new__
-
-
-class _Mode:
-    grad = True       # record graphs for ops on tensors that require grad
-    anomaly = False   # remember where each op was created; fail on NaN/Inf gradients
-
-
-def is_grad_enabled():
-    return _Mode.grad
-
-
-class _ModeSwitch(contextlib.ContextDecorator):
-    """Sets one switch of ``_Mode`` inside a ``with`` block or a decorated function, and restores it after.
-    Saved values are stacked, so one instance may be entered again while active (a decorated recursive function);
-    the decorator also works without parentheses (``@tg.no_grad``)."""
-    switch, value = "grad", True
-
-    def __new__(cls, *args):
-        if len(args) == 1 and callable(args[0]) and cls is not set_grad_enabled:
-            return cls()(args[0])  # bare @tg.no_grad on a function
-        return super().__new__(cls)
-
-    def __init__(self):
-        self._saved = []
-
-    def __enter__(self):
-        self._saved.append(getattr(_Mode, self.switch))
-        setattr(_Mode, self.switch, self.value)
-
-    def __exit__(self, *exc):
-        setattr(_Mode, self.switch, self._saved.pop())
-
-
-class no_grad(_ModeSwitch):
-    """Ops inside record no graph: ``with tg.no_grad(): ...`` or ``@tg.no_grad()``."""
-    value = False
-
-
-class enable_grad(_ModeSwitch):
-    """Turn graph recording back on inside a ``no_grad`` region."""
-    value = True
-
-
-class set_grad_enabled(_ModeSwitch):
-    """Grad mode on or off by a flag: ``with tg.set_grad_enabled(training): ...``."""
-    def __init__(self, mode):
-        super().__init__()
-        self.value = bool(mode)
-
-
-class detect_anomaly(_ModeSwitch):
-    """Inside this block a NaN or Inf produced by a backward rule raises ``FloatingPointError``, naming the op
-    and the line of user code that created it (each op remembers its creator's line, which is slow)."""
-    switch, value = "anomaly", True
 
 
 class Context:

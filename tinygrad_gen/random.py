@@ -44,7 +44,7 @@ def per_example(draw, shape):
     rank, ranks = _shard
     if ranks == 1 or not shape:
         return draw(shape)
-    from .autograd import is_grad_enabled
+    from .grad_mode import is_grad_enabled
     if not is_grad_enabled():
         return draw(shape)
     whole = draw((shape[0] * ranks,) + tuple(shape[1:]))

@@ -23,7 +23,7 @@ In-place ops follow PyTorch's rules (``x += y``, ``add_``, ``sub_``, ``mul_``, `
 import numpy as np
 
 from . import autograd, backend
-from .autograd import _Mode
+from .grad_mode import _Mode
 from .backend import check_device, to_device
 from .ops import elementwise as _ew, reduce as _red, movement as _mv, matmul as _mm, softmax as _sm
 from .tensor import Tensor, _as_tensor, _dtype, _number, _to_array

@@ -286,7 +286,7 @@ def draw(*tensors, params=None, show_grad=True, collapse=False):
     all_tensors, nodes = _walk(tensors)
     steps = {}
     if len(tensors) == 1 and tensors[0]._ctx is not None:  # the order backward from this tensor visits the ops
-        steps = {id(c): i + 1 for i, c in enumerate(autograd._topological_order(tensors[0]._ctx))}
+        steps = {id(c): i + 1 for i, c in enumerate(autograd._topological_order([tensors[0]._ctx]))}
     keys = _group_keys(nodes, collapse) if collapse else {id(c): None for c in nodes}
     sizes = {}
     for key in keys.values():
