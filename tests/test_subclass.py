@@ -47,6 +47,15 @@ CASES = {  # F name -> a call whose first Tensor argument (and every Tagged one)
     "binary_cross_entropy_with_logits": lambda x: F.binary_cross_entropy_with_logits(x, tg.rand(3, 4)),
     "reparameterize": lambda x: F.reparameterize(x, tagged(3, 4, seed=1), eps=tg.randn(3, 4)),
     "gaussian_kl": lambda x: F.gaussian_kl(x, tagged(3, 4, seed=1)),
+    "attention": lambda x: F.attention(x.reshape(1, 3, 4), tagged(1, 3, 4, seed=1), tagged(1, 3, 4, seed=2)),
+    "binary_cross_entropy": lambda x: F.binary_cross_entropy(F.sigmoid(x), tg.rand(3, 4)),
+    "celu": lambda x: F.celu(x), "elu": lambda x: F.elu(x), "hardsigmoid": lambda x: F.hardsigmoid(x * 2),
+    "hardswish": lambda x: F.hardswish(x), "hardtanh": lambda x: F.hardtanh(x), "logsigmoid": lambda x: F.logsigmoid(x),
+    "mish": lambda x: F.mish(x), "quick_gelu": lambda x: F.quick_gelu(x), "relu6": lambda x: F.relu6(x * 3),
+    "selu": lambda x: F.selu(x), "silu": lambda x: F.silu(x), "softsign": lambda x: F.softsign(x),
+    "interpolate": lambda x: F.interpolate(x.reshape(1, 1, 3, 4), scale_factor=2),
+    "upsample": lambda x: F.upsample(x.reshape(1, 1, 3, 4), scale_factor=2),
+    "pad": lambda x: F.pad(x, (1, 1)),
 }
 
 
