@@ -21,11 +21,9 @@ LAYER = {
     "tinygrad_gen.nn": "library", "tinygrad_gen.optim": "library", "tinygrad_gen.data": "library",
     "tinygrad_gen.io": "library", "tinygrad_gen.gradcheck": "library", "tinygrad_gen.run": "library",
     "tinygrad_gen.viz": "library", "tinygrad_gen.distributed": "library", "tinygrad_gen.op_cases": "library",
+    "tinygrad_gen.options": "library",
     "tinygrad_gen.models": "models",
-    "tinygrad_gen.cli": "cli", "tinygrad_gen.gradcheck_cli": "cli", "tinygrad_gen.benchmarks": "cli",
-    # train.py and sample.py are command-line code on their way into tinygrad_gen/cli/; until they have moved,
-    # they sit in the cli layer, where naming the models is allowed
-    "tinygrad_gen.train": "cli", "tinygrad_gen.sample": "cli",
+    "tinygrad_gen.cli": "cli", "tinygrad_gen.benchmarks": "cli",
 }
 FORBIDDEN_EVERYWHERE = ("torch", "jax", "autograd", "tensorflow")  # from scratch: the engine never imports these
 
