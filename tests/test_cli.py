@@ -73,3 +73,10 @@ def test_bench_names_its_benchmarks_and_refuses_an_unknown_one(capsys):
     assert all(name in out for name in bench.BENCHMARKS)
     assert cli.main(["bench", "nosuch"]) == 2
     assert "unknown benchmark 'nosuch'" in capsys.readouterr().err
+
+
+def test_every_subcommands_option_errors_are_one_line(capsys):
+    for argv in (["gradcheck", "--nope"], ["explain"], ["train", "logreg", "--nope"], ["sample", "logreg"]):
+        assert cli.main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "error:" in err, argv

@@ -209,6 +209,7 @@ def test_every_target_declares_what_it_trains_by():
     ["logreg", "--lr", "0"], ["logreg", "--epochs", "two"], ["vae", "--checkpoint-every", "0"],
     ["vae", "--iwae-k", "0"], ["ae", "--batch-size", "0"], ["gpt", "--eval-every", "0"], ["dcgan", "--batch", "0"],
     ["gan2d", "--seeds", "0"], ["bert", "--checkpoint-every", "0"], ["cyclegan", "--pool", "-1"],
+    ["gan1d", "--seed", "-1"], ["gpt", "--ranks", "0"],
 ])
 def test_a_bad_number_is_one_clear_line_and_exit_2_before_any_file(capsys, tmp_path, argv):
     assert cli.main(["train", *argv, "--out", str(tmp_path / "o")]) == 2

@@ -18,6 +18,8 @@ from tinygrad_gen.gradcheck import analytical_jacobian, max_errors, mismatch, nu
 from tinygrad_gen.op_cases import all_cases
 from tinygrad_gen.tensor import Tensor
 
+from .parsing import Parser
+
 SHOWN = 8  # rows and columns of a Jacobian printed in full
 
 
@@ -99,9 +101,9 @@ def explain(case, seed=0, out=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="tgg explain", formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     description=__doc__.split("\n\n")[0].split(": ", 1)[-1],
-                                     epilog=__doc__.split("\n\n", 1)[1])
+    parser = Parser(prog="tgg explain", formatter_class=argparse.RawDescriptionHelpFormatter,
+                    description=__doc__.split("\n\n")[0].split(": ", 1)[-1],
+                    epilog=__doc__.split("\n\n", 1)[1])
     parser.add_argument("op", help="an op of tgg gradcheck's table, e.g. tanh, matmul, F.gelu")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random input")
     args = parser.parse_args(argv)

@@ -40,6 +40,8 @@ import numpy as np
 import tinygrad_gen as tg
 from tinygrad_gen.gradcheck import analytical_jacobian, max_errors, mismatch, numerical_jacobian, output_shapes
 
+from .parsing import Parser
+
 
 def check(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     """Gradcheck ``fn`` on ``inputs``: (max abs error, max rel error, None or the message naming the bad element)."""
@@ -128,9 +130,9 @@ def run(checks, out=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="tgg gradcheck", formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     description="Check backward rules against central finite differences.",
-                                     epilog=__doc__.split("\n\n", 1)[1])
+    parser = Parser(prog="tgg gradcheck", formatter_class=argparse.RawDescriptionHelpFormatter,
+                    description="Check backward rules against central finite differences.",
+                    epilog=__doc__.split("\n\n", 1)[1])
     parser.add_argument("file", nargs="?", help="a Python file whose Function subclasses are checked")
     parser.add_argument("--op", action="append", help="check only this op (or Function class); repeatable")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs")

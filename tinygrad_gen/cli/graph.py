@@ -15,6 +15,8 @@ import numpy as np
 import tinygrad_gen as tg
 from tinygrad_gen import viz
 
+from .parsing import Parser
+
 
 def _digits(n):
     from tinygrad_gen.data import digits
@@ -88,9 +90,9 @@ def _parameters(params):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="tgg graph", description=__doc__.split("\n\n")[0].split(": ", 1)[-1],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog=__doc__.split("\n\n", 1)[1])
+    parser = Parser(prog="tgg graph", description=__doc__.split("\n\n")[0].split(": ", 1)[-1],
+                    formatter_class=argparse.RawDescriptionHelpFormatter,
+                    epilog=__doc__.split("\n\n", 1)[1])
     parser.add_argument("model", choices=sorted(STEPS), help="the model whose training step is drawn")
     parser.add_argument("--out", default=None, help="output file: .svg, .png or .dot (default MODEL_graph.svg)")
     group = parser.add_mutually_exclusive_group()

@@ -23,7 +23,7 @@ def build_parser(name, module):
     parser.add_argument("--ckpt", required=True, help="a tgg train output folder")
     parser.add_argument("--out", default=None, help="where to write samples (default: the --ckpt folder)")
     parser.add_argument("--n", type=positive_int, default=64, help="how many samples")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=nonnegative_int, default=0)
     parser.add_argument("--device", default="cpu")
     text = parser.add_argument_group("text models")
     text.add_argument("--prompt", default=None, help="text to continue")

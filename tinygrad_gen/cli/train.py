@@ -12,7 +12,7 @@ import numpy as np
 
 from tinygrad_gen import distributed, models
 from tinygrad_gen import random as tg_random
-from tinygrad_gen.options import positive_int
+from tinygrad_gen.options import nonnegative_int, positive_int
 from tinygrad_gen.run import Run, use_agg
 
 from . import launch
@@ -49,7 +49,7 @@ def build_parser(name, module):
         offered = length in trained_by(module)
         common.add_argument(f"--{length}", type=positive_int, default=None,
                             help=LENGTHS[length] if offered else argparse.SUPPRESS)
-    common.add_argument("--seed", type=int, default=0, help="seeds tg.manual_seed and numpy")
+    common.add_argument("--seed", type=nonnegative_int, default=0, help="seeds tg.manual_seed and numpy")
     common.add_argument("--device", default="cpu", help="cpu or cuda")
     common.add_argument("--out", default=None, help=f"output folder (default: runs/{name})")
     common.add_argument("--resume", action="store_true", help="continue from the checkpoint in the output folder")
