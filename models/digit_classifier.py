@@ -12,6 +12,7 @@ import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
 from tinygrad_gen import nn, optim
 from tinygrad_gen import random as tg_random
+from tinygrad_gen.data import DataLoader
 
 WEIGHTS = "classifier.safetensors"
 
@@ -38,12 +39,10 @@ def train_classifier(x_train, y_train, epochs=40, batch_size=64, lr=1e-3, seed=0
     tg.manual_seed(seed)
     model = DigitClassifier()
     opt = optim.Adam(model.parameters(), lr=lr)
-    rng = np.random.default_rng(seed)
+    loader = DataLoader(x_train, y_train, batch_size=batch_size, seed=seed, device="cpu")
     for _ in range(epochs):
-        order = rng.permutation(len(x_train))
-        for i in range(0, len(order), batch_size):
-            idx = order[i:i + batch_size]
-            loss = F.cross_entropy(model(tg.tensor(x_train[idx])), tg.tensor(y_train[idx]))
+        for x, y in loader:
+            loss = F.cross_entropy(model(x), y)
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -19,7 +19,7 @@ from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 from .gan_losses import GENERATOR_LOSSES, discriminator_loss
 
 BATCH = 128
-N_TRAIN = 20000  # the training set: draws from the mixture, fixed before training as a real data set would be
+N_TRAIN = 20000  # the training set: one fixed draw from the mixture, the same for every seed, like a data set
 GRID = np.linspace(-5, 5, 101)
 
 
@@ -168,7 +168,7 @@ def saturation_figure(result):
 
 def train(args, run):
     data = mixture_1d()
-    x_train = data.sample(N_TRAIN, tg_random.generator())
+    x_train = data.sample(N_TRAIN, np.random.default_rng(0))
     G, D, opt_g, opt_d = build(args.lr, run.device)
     loader = training_batches(x_train, run.device)
     parts = {"modules": {"G": G, "D": D}, "optimizers": {"G": opt_g, "D": opt_d}, "loaders": {"train": loader}}
