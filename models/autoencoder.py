@@ -109,8 +109,7 @@ def train(args, run):
     run.savefig(grid_figure(np.concatenate([x_test[shown], recon[shown], np.clip(pca_recon[shown], 0, 1)]), cols=12,
                             title=f"test digits reconstructed through a bottleneck of k = {args.latent}",
                             row_labels=["input", "deep AE", "PCA"]), "reconstructions.png")
-    run.plot_curves("loss.png", keys=["train_mse", "test_mse"], title="mean squared error per pixel",
-                    xlabel="epoch")
+    run.plot_curves("loss.png", keys=["train_mse", "test_mse"], title="mean squared error per pixel")
     if args.latent == 2:
         run.savefig(latent_map_figure(codes, y_test, "test digits in the autoencoder's 2-D code"), "latent_map.png")
     run.finish({"test_mse": mse_per_pixel(recon, x_test), "pca_test_mse": mse_per_pixel(pca_recon, x_test),

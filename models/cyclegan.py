@@ -258,7 +258,7 @@ def train(args, run):
         bar.set_postfix(cycle=round(sums[1], 3), paired_l1=round(paired, 3))
         run.save_checkpoint(**parts, extra={"epoch": epoch, "pool_a": pool_a.state().tolist(),
                                             "pool_b": pool_b.state().tolist()})
-    run.plot_curves("curves.png", keys=["g_gan", "cycle", "identity", "d_loss", "paired_l1"], xlabel="epoch")
+    run.plot_curves("curves.png", keys=["g_gan", "cycle", "identity", "d_loss", "paired_l1"])
 
     g_a, f_g_a, f_b, metrics = evaluate(G, F_, classifier, x_test, y_test, mapping)
     np.save(run.out / "test_G_A.npy", g_a)

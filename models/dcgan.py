@@ -159,7 +159,7 @@ def train(args, run):
         bar.set_postfix(fdd=round(fdd, 2))
         run.savefig(grid_figure(samples[:64], f"epoch {epoch}  FDD {fdd:.2f}"), f"samples_epoch{epoch:03d}.png")
         run.save_checkpoint(**parts, extra={"epoch": epoch})
-    run.plot_curves("curves.png", panels=[["d_loss", "g_loss"], ["fdd"]], xlabel="epoch")
+    run.plot_curves("curves.png", panels=[["d_loss", "g_loss"], ["fdd"]])
 
     samples = generate(G, N_EVAL, args.z_dim, seed=0)
     np.save(run.out / "samples.npy", samples)

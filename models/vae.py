@@ -161,8 +161,7 @@ def train(args, run):
     model.eval()
     test_elbo, test_iwae = evaluate(model, x_test, k=args.iwae_k)
     draw_figures(model, run, x_test, y_test)
-    run.plot_curves("loss.png", keys=["train_loss", "test_loss"], title="-ELBO in nats per image",
-                    xlabel="epoch")
+    run.plot_curves("loss.png", keys=["train_loss", "test_loss"], title="-ELBO in nats per image")
     run.finish({"test_elbo": test_elbo, "test_iwae": test_iwae, "train_seconds": state["train_seconds"],
                 "epochs": state["epoch"], "latent": args.latent, "iwae_k": args.iwae_k})
 
