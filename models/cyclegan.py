@@ -10,7 +10,7 @@ G: A -> B and F: B -> A; discriminators D_B and D_A make G(a) and F(b) indisting
 domain (least-squares GAN cost); the generators are cycle-consistent, F(G(a)) ~ a and G(F(b)) ~ b (L1, weight 10);
 each D sees an image pool of 50.
 
-The default pair is a change of style: ``invert_blur``, dark soft strokes on a light ground (map(x) = 1 - K x, K a
+The default pair is a change of style: ``invert_blur``, inverted intensity and softened strokes (map(x) = 1 - K x, K a
 3-tap blur). Every pixel stays where it is, so a fully convolutional generator (``local``: 3x3 convolutions at full
 resolution, no bottleneck, as the paper's generators are convolutional) can learn it, and the discriminators plus
 cycle consistency leave it little else to learn. The identity cost G(b) ~ b is off here (weight 0): it asks G to

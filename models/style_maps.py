@@ -1,7 +1,7 @@
 """The fixed maps that make CycleGAN's domain B out of digits: B = map(A). We know the map; the model never sees it
 (A and B are disjoint halves of the training set), so we can check afterwards what unpaired training found.
 
-- ``invert_blur`` (a change of style, the default): dark, soft strokes on a light ground, map(x) = 1 - K x with K a
+- ``invert_blur`` (a change of style, the default): inverted intensity and softened strokes, map(x) = 1 - K x, K a
   separable 3-tap blur [w, 1 - 2w, w] (zero outside the image). Every pixel stays where it is; only how it looks
   changes. K is invertible (its eigenvalues are (1 - 2w + 2w cos(k pi / 9)) products, all >= (1 - 3.88 w)^2 > 0
   for w < 0.25), so map^-1(y) = K^-1 (1 - y) is exact.
