@@ -20,7 +20,7 @@ import time
 
 from .bench_overhead import import_torch, set_threads, write_json
 
-MODELS = ("vae", "gpt")
+MODELS = ("vae", "gpt", "dcgan", "cyclegan", "gan2d", "bert")
 
 
 def _seconds_per_call(fn, calls):

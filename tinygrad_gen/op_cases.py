@@ -232,6 +232,21 @@ def _functional_cases(F):
                ((1, 2, 3, 3), (2, 3, 3, 3), (3,)), draw="fixed"),
         OpCase("F.max_pool2d", lambda x: F.max_pool2d(x, 2), ((1, 2, 4, 4),), sample=distinct, draw="fixed"),
         OpCase("F.avg_pool2d", lambda x: F.avg_pool2d(x, 2), ((1, 2, 4, 4),), draw="fixed"),
+        OpCase("F.conv2d[groups,dilation]", lambda x, w, b: F.conv2d(x, w, b, 1, 1, dilation=2, groups=2),
+               ((1, 4, 5, 5), (2, 2, 3, 3), (2,)), draw="fixed"),
+        OpCase("F.conv2d[depthwise]", lambda x, w: F.conv2d(x, w, None, 2, 1, groups=3),
+               ((1, 3, 5, 5), (3, 1, 3, 3)), draw="fixed"),
+        OpCase("F.conv_transpose2d[groups,dilation]",
+               lambda x, w, b: F.conv_transpose2d(x, w, b, 2, 1, 1, groups=2, dilation=2),
+               ((1, 4, 3, 3), (4, 1, 3, 3), (2,)), draw="fixed"),
+        OpCase("F.conv1d", lambda x, w, b: F.conv1d(x, w, b, 2, 1, dilation=2), ((2, 2, 7), (3, 2, 3), (3,)),
+               draw="fixed"),
+        OpCase("F.max_pool2d[padding,dilation,ceil_mode]",
+               lambda x: F.max_pool2d(x, 3, 2, padding=1, dilation=2, ceil_mode=True), ((1, 2, 6, 6),),
+               sample=distinct, draw="fixed"),
+        OpCase("F.avg_pool2d[padding,ceil_mode,count_include_pad]",
+               lambda x: F.avg_pool2d(x, 3, 2, padding=1, ceil_mode=True, count_include_pad=False),
+               ((1, 2, 6, 6),), draw="fixed"),
         OpCase("F.layer_norm", lambda x, w, b: F.layer_norm(x, (4,), w, b), ((3, 4), (4,), (4,)), draw="fixed"),
         OpCase("F.batch_norm", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
                ((5, 3), (3,), (3,)), draw="fixed"),
@@ -297,7 +312,8 @@ def functional_cases():
         import tinygrad_gen.nn.functional as F
     except ImportError:
         return []
-    return [c for c in _functional_cases(F) if hasattr(F, c.name[2:])] + _more_functional_cases(F)
+    return ([c for c in _functional_cases(F) if hasattr(F, c.name[2:].split("[")[0])]  # "F.op[variant]" -> op
+            + _more_functional_cases(F))
 
 
 def all_cases():

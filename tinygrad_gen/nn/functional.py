@@ -18,12 +18,13 @@ from ..ops.linear import Linear
 from ..ops.loss import BCEWithLogits, BinaryCrossEntropy, CrossEntropy
 from ..ops.norm import Normalize, update_running
 from ..ops.pool import AvgPool2d, MaxPool2d
-from ..ops.windows import out_size, pair
+from ..ops.windows import out_size, pair, pool_pads
 from ..random import generator, per_example
 from ..tensor import Tensor, _to_array
 
 __all__ = ["relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "masked_softmax",
-           "linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "layer_norm", "batch_norm", "dropout",
+           "linear", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
+           "layer_norm", "batch_norm", "dropout",
            "embedding", "scaled_dot_product_attention", "mse_loss", "cross_entropy", "nll_loss",
            "binary_cross_entropy_with_logits", "reparameterize", "gaussian_kl",
            "attention", "silu", "elu", "selu", "celu", "hardsigmoid", "hardswish", "relu6", "hardtanh", "softsign",
@@ -128,69 +129,164 @@ def linear(x, w, b=None):
     return Linear.apply(x, w, b)
 
 
-def _conv_checks(op, x, w, b, stride, padding, transpose):
-    """Check x, w, b of a convolution (w is (out, in, ..), or (in, out, ..) when transposed); returns the
-    stride and padding as pairs."""
-    if x.ndim != 4 or w.ndim != 4:
-        raise ValueError(f"{op}: expected x (N, C, H, W) and a 4-D weight, got x {x.shape} and weight {w.shape}")
-    in_ch, out_ch = (w.shape[0], w.shape[1]) if transpose else (w.shape[1], w.shape[0])
+def _conv_checks(op, x, w, b, stride, padding, dilation, groups, transpose, dims=2):
+    """Check x, w, b of a convolution (w is (out, in / groups, ..), or (in, out / groups, ..) when transposed);
+    returns the geometry (stride, padding, dilation, groups) with pairs for the first three."""
+    if x.ndim != dims + 2 or w.ndim != dims + 2:
+        layout = "(N, C, H, W)" if dims == 2 else "(N, C, L)"
+        raise ValueError(f"{op}: expected x {layout} and a {dims + 2}-D weight, got x {x.shape} and weight {w.shape}")
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    in_ch, out_ch = (w.shape[0], w.shape[1] * groups) if transpose else (w.shape[1] * groups, w.shape[0])
+    if x.shape[1] % groups or (w.shape[0] % groups):
+        raise ValueError(f"{op}: {x.shape[1]} input channels (x {x.shape}) and weight {w.shape} must both split "
+                         f"into groups={groups}")
     if x.shape[1] != in_ch:
         raise ValueError(f"{op}: x has {x.shape[1]} channels (shape {x.shape}) but the weight of shape {w.shape} "
-                         f"expects {in_ch}")
+                         f"with groups={groups} expects {in_ch}")
     if b is not None and b.shape != (out_ch,):
         raise ValueError(f"{op}: bias of shape {b.shape} does not match {out_ch} output channels "
                          f"(weight {w.shape})")
-    stride, padding = pair(stride, "stride", op), pair(padding, "padding", op)
-    if min(stride) < 1:
-        raise ValueError(f"{op}: stride must be positive, got {stride}")
-    return stride, padding
+    stride = pair(stride, "stride", op, least=1)
+    dilation = pair(dilation, "dilation", op, least=1)
+    padding = pair(padding, "padding", op)
+    return stride, padding, dilation, int(groups)
 
 
-def conv2d(x, w, b=None, stride=1, padding=0):
-    """2-D cross-correlation of NCHW ``x`` with ``w`` of shape (out, in, kh, kw), by im2col and one matmul."""
+def _same_padding(op, w, stride, dilation):
+    """padding="same" (stride 1): total d (k - 1) per axis, the odd one extra at the end as in PyTorch. Returns
+    the symmetric padding (the larger half on both sides) and which axes then need their first output dropped."""
+    if pair(stride, "stride", op, least=1) != (1, 1):
+        raise ValueError(f"{op}: padding='same' needs stride 1, got stride {stride!r}")
+    total = [d * (k - 1) for d, k in zip(pair(dilation, "dilation", op, least=1), w.shape[2:])]
+    return tuple((t + 1) // 2 for t in total), tuple(t % 2 == 1 for t in total)
+
+
+def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation of NCHW ``x`` with ``w`` of shape (out, in / groups, kh, kw), by im2col and one matmul
+    per group; padding may be an int, a pair, "valid" (0) or "same" (stride 1, output size = input size)."""
     x, w, b = _t(x), _t(w), _t(b)
-    stride, padding = _conv_checks("conv2d", x, w, b, stride, padding, transpose=False)
-    out_hw = tuple(out_size(x.shape[2 + i], w.shape[2 + i], stride[i], padding[i], "conv2d") for i in range(2))
-    return Conv2d.apply(x, w, b, stride, padding, out_hw)
+    trim = (False, False)
+    if isinstance(padding, str):
+        if padding not in ("valid", "same"):
+            raise ValueError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+        padding, trim = ((0, 0), trim) if padding == "valid" else _same_padding("conv2d", w, stride, dilation)
+    geom = _conv_checks("conv2d", x, w, b, stride, padding, dilation, groups, transpose=False)
+    out_hw = tuple(out_size(x.shape[2 + i], w.shape[2 + i], geom[0][i], geom[1][i], "conv2d", geom[2][i])
+                   for i in range(2))
+    y = Conv2d.apply(x, w, b, geom, out_hw)
+    if trim[0]:
+        y = y[:, :, 1:]
+    if trim[1]:
+        y = y[:, :, :, 1:]
+    return y
 
 
-def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0):
-    """The adjoint of conv2d in its input (w of shape (in, out, kh, kw)): it upsamples by ``stride``.
-    Output size (H - 1) * stride - 2 * padding + kh + output_padding, as in PyTorch."""
+def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The adjoint of conv2d in its input (w of shape (in, out / groups, kh, kw)): it upsamples by ``stride``.
+    Output size (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1, as in PyTorch."""
     x, w, b = _t(x), _t(w), _t(b)
-    stride, padding = _conv_checks("conv_transpose2d", x, w, b, stride, padding, transpose=True)
+    geom = _conv_checks("conv_transpose2d", x, w, b, stride, padding, dilation, groups, transpose=True)
+    stride, padding, dilation, _ = geom
     extra = pair(output_padding, "output_padding", "conv_transpose2d")
-    if extra[0] >= stride[0] or extra[1] >= stride[1]:
-        raise ValueError(f"conv_transpose2d: output_padding {extra} must be smaller than stride {stride}")
-    out_hw = tuple((x.shape[2 + i] - 1) * stride[i] - 2 * padding[i] + w.shape[2 + i] + extra[i] for i in range(2))
+    if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"conv_transpose2d: output_padding {extra} must be smaller than stride {stride} or "
+                         f"dilation {dilation}")
+    out_hw = tuple((x.shape[2 + i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (w.shape[2 + i] - 1)
+                   + extra[i] + 1 for i in range(2))
     if min(out_hw) < 1:
         raise ValueError(f"conv_transpose2d: output size {out_hw} is not positive (x {x.shape}, weight {w.shape}, "
                          f"stride {stride}, padding {padding})")
-    return ConvTranspose2d.apply(x, w, b, stride, padding, out_hw)
+    return ConvTranspose2d.apply(x, w, b, geom, out_hw)
 
 
-def _pool(op, fn, x, kernel_size, stride):
-    x = _t(x)
+def _one_d(op, x, w, *ints):
+    """conv1d's arguments as conv2d's: (N, C, L) -> (N, C, 1, L), weights likewise, ints (v,) or v -> (1, v)
+    for the axis of height 1 (whose stride, dilation 1 and padding, output_padding 0 change nothing)."""
+    x, w = _t(x), _t(w)
+    if x.ndim != 3 or w.ndim != 3:
+        raise ValueError(f"{op}: expected x (N, C, L) and a 3-D weight, got x {x.shape} and weight {w.shape}")
+    out = []
+    for v, neutral in ints:
+        if isinstance(v, str):
+            out.append(v)
+            continue
+        v = tuple(v) if isinstance(v, (tuple, list)) else (v,)
+        if len(v) != 1:
+            raise ValueError(f"{op}: expected an int or a 1-tuple, got {v!r}")
+        out.append((neutral, v[0]))
+    return x.unsqueeze(2), w.unsqueeze(2), out
+
+
+def conv1d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation of (N, C, L) ``x`` with ``w`` of shape (out, in / groups, k): conv2d on a height of 1."""
+    x4, w4, (stride, padding, dilation) = _one_d("conv1d", x, w, (stride, 1), (padding, 0), (dilation, 1))
+    return conv2d(x4, w4, b, stride, padding, dilation, groups).squeeze(2)
+
+
+def conv_transpose1d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The adjoint of conv1d in its input (w of shape (in, out / groups, k)): conv_transpose2d on a height of 1."""
+    x4, w4, (stride, padding, extra, dilation) = _one_d("conv_transpose1d", x, w, (stride, 1), (padding, 0),
+                                                        (output_padding, 0), (dilation, 1))
+    return conv_transpose2d(x4, w4, b, stride, padding, extra, groups, dilation).squeeze(2)
+
+
+def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     if x.ndim not in (3, 4):
         raise ValueError(f"{op}: expected x of shape (N, C, H, W) or (C, H, W), got {x.shape}")
-    kernel = pair(kernel_size, "kernel_size", op)
-    stride = kernel if stride is None else pair(stride, "stride", op)
-    if min(kernel) < 1 or min(stride) < 1:
-        raise ValueError(f"{op}: kernel_size {kernel} and stride {stride} must be positive")
+    kernel = pair(kernel_size, "kernel_size", op, least=1)
+    stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) else \
+        pair(stride, "stride", op, least=1)
+    padding, dilation = pair(padding, "padding", op), pair(dilation, "dilation", op, least=1)
+    for p, k in zip(padding, kernel):
+        if p > k // 2:
+            raise ValueError(f"{op}: padding {padding} should be at most half of the kernel size {kernel}")
+    hw = x.shape[-2:]
+    out_hw = tuple(out_size(hw[i], kernel[i], stride[i], padding[i], op, dilation[i], ceil_mode) for i in range(2))
+    return kernel, stride, dilation, out_hw, pool_pads(hw, kernel, stride, dilation, padding, out_hw), padding
+
+
+def _pooled(fn, x, geom):
     x4 = x.unsqueeze(0) if x.ndim == 3 else x
-    out_hw = tuple(out_size(x4.shape[2 + i], kernel[i], stride[i], 0, op) for i in range(2))
-    y = fn.apply(x4, (kernel, stride, out_hw))
+    y = fn.apply(x4, geom)
     return y.squeeze(0) if x.ndim == 3 else y
 
 
-def max_pool2d(x, kernel_size, stride=None):
-    """Maximum over each kh x kw window (stride defaults to the kernel size)."""
-    return _pool("max_pool2d", MaxPool2d, x, kernel_size, stride)
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Maximum over each kh x kw window (stride defaults to the kernel size); ``padding`` pixels of -inf on each
+    side, window taps ``dilation`` apart, ``ceil_mode`` keeps a last partial window (PyTorch's rules)."""
+    x = _t(x)
+    kernel, stride, dilation, out_hw, pads, _ = _pool_geometry("max_pool2d", x, kernel_size, stride, padding,
+                                                               dilation, ceil_mode)
+    return _pooled(MaxPool2d, x, (kernel, stride, dilation, out_hw, pads, None))
 
 
-def avg_pool2d(x, kernel_size, stride=None):
-    """Mean over each kh x kw window (stride defaults to the kernel size)."""
-    return _pool("avg_pool2d", AvgPool2d, x, kernel_size, stride)
+def _avg_divisor(hw, kernel, stride, padding, out_hw, count_include_pad):
+    """PyTorch's avg_pool2d divisor per output position, as an (Ho, Wo) array: the window clipped to the padded
+    input (count_include_pad) or to the input itself."""
+    sizes = []
+    for n, k, s, p, o in zip(hw, kernel, stride, padding, out_hw):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        sizes.append(end - start if count_include_pad else np.minimum(end, n) - np.maximum(start, 0))
+    return np.outer(*sizes).astype(np.float64)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over each kh x kw window (stride defaults to the kernel size), with zero ``padding`` counted in the
+    mean or not (``count_include_pad``), ``ceil_mode`` and ``divisor_override`` as in PyTorch."""
+    x = _t(x)
+    kernel, stride, dilation, out_hw, pads, padding = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding,
+                                                                     1, ceil_mode)
+    if divisor_override is not None:
+        if not isinstance(divisor_override, (int, np.integer)) or divisor_override <= 0:
+            raise ValueError(f"avg_pool2d: divisor_override must be a positive int, got {divisor_override!r}")
+        divisor = float(divisor_override)
+    else:
+        divisor = _avg_divisor(x.shape[-2:], kernel, stride, padding, out_hw, count_include_pad)
+        divisor = float(divisor.flat[0]) if (divisor == divisor.flat[0]).all() else to_device(divisor, x.device)
+    return _pooled(AvgPool2d, x, (kernel, stride, dilation, out_hw, pads, divisor))
 
 
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):

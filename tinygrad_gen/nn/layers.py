@@ -41,49 +41,61 @@ class Linear(Module):
 
 
 class Conv2d(Module):
-    """2-D convolution over NCHW images; weight (out_channels, in_channels, kh, kw), PyTorch's initialisation."""
+    """2-D convolution over NCHW images; weight (out_channels, in_channels / groups, kh, kw), PyTorch's
+    initialisation."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True):
         super().__init__()
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv2d: in_channels {in_channels} and out_channels {out_channels} must both be "
+                             f"divisible by groups {groups}")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d")
-        self.stride, self.padding = stride, padding
-        self.weight = _empty(out_channels, in_channels, *self.kernel_size)
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        self.weight = _empty(out_channels, in_channels // groups, *self.kernel_size)
         self.bias = _empty(out_channels) if bias else None
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if bias:
             init.default_bias_(self.bias, init.fans(self.weight)[0])
 
     def forward(self, x):
-        return F.conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
-                f"padding={self.padding}, bias={self.bias is not None}")
+                f"padding={self.padding}, dilation={self.dilation}, groups={self.groups}, "
+                f"bias={self.bias is not None}")
 
 
 class ConvTranspose2d(Module):
-    """The transpose (gradient) of a convolution: it upsamples. Weight (in_channels, out_channels, kh, kw); as in
-    PyTorch its fan_in for the initialisation is out_channels * kh * kw (dim 1 of the weight)."""
+    """The transpose (gradient) of a convolution: it upsamples. Weight (in_channels, out_channels / groups, kh, kw);
+    as in PyTorch its fan_in for the initialisation is out_channels / groups * kh * kw (dim 1 of the weight)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, bias=True):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1):
         super().__init__()
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError(f"ConvTranspose2d: in_channels {in_channels} and out_channels {out_channels} must "
+                             f"both be divisible by groups {groups}")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = _pair(kernel_size, "kernel_size", "ConvTranspose2d")
         self.stride, self.padding, self.output_padding = stride, padding, output_padding
-        self.weight = _empty(in_channels, out_channels, *self.kernel_size)
+        self.groups, self.dilation = groups, dilation
+        self.weight = _empty(in_channels, out_channels // groups, *self.kernel_size)
         self.bias = _empty(out_channels) if bias else None
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if bias:
             init.default_bias_(self.bias, init.fans(self.weight)[0])
 
     def forward(self, x):
-        return F.conv_transpose2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding,
-                                  output_padding=self.output_padding)
+        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                  self.groups, self.dilation)
 
     def extra_repr(self):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
-                f"padding={self.padding}, output_padding={self.output_padding}, bias={self.bias is not None}")
+                f"padding={self.padding}, output_padding={self.output_padding}, groups={self.groups}, "
+                f"dilation={self.dilation}, bias={self.bias is not None}")
 
 
 class _BatchNorm(Module):

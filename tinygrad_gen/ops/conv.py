@@ -1,15 +1,19 @@
-"""2-D convolution and transposed convolution (NCHW) by im2col: one big matmul each way.
+"""2-D convolution and transposed convolution (NCHW) by im2col: one big matmul each way (one per group).
 
 Three array maps do all the work, and each op's backward is made of the other two:
 
-    conv(x, w)          y[n,o,p,q]  = sum_{c,i,j} w[o,c,i,j] x[n,c,p*s+i-pad,q*s+j-pad]       (im2col, then cols @ W^T)
+    conv(x, w)             y[n,o,p,q] = sum_{c,i,j} w[o,c,i,j] x[n, g(o)*Cg + c, p*s + i*d - pad, q*s + j*d - pad]
+                                        (im2col, then cols @ W^T)
     conv_input_grad(g, w)  = the adjoint of x -> conv(x, w): g @ W, then col2im             (= transposed conv)
     conv_weight_grad(x, g) = the adjoint of w -> conv(x, w): g^T @ cols
 
-so conv_transpose2d's forward is conv2d's input gradient and its input gradient is conv2d's forward. The cols
-matrix is laid out channels-last, (N*Ho*Wo, kh*kw*C), so its copies run over C contiguous channels at a time.
-Every backward is written with these differentiable ops, hence second derivatives (e.g. a GAN's R1 gradient
-penalty) just work.
+with stride s, dilation d and ``groups`` G: the C input and O output channels are split into G groups of Cg = C/G
+and Og = O/G, and output channel o (in group g(o) = o // Og) sees only its group's inputs, so w is (O, Cg, kh, kw)
+and each of the three maps is G independent matrix products, done as one batched matmul.
+conv_transpose2d's forward is conv2d's input gradient and its input gradient is conv2d's forward. The cols matrix
+is laid out channels-last, (N*Ho*Wo, kh*kw*C), so its copies run over C contiguous channels at a time. Every
+backward is written with these differentiable ops, hence second derivatives (e.g. a GAN's R1 gradient penalty)
+just work.
 """
 from .. import dispatch
 from ..autograd import Function
@@ -17,48 +21,73 @@ from ..backend import xp_of
 from .windows import col2im_nhwc, nhwc_padded, windows_nhwc
 
 
-def _cols(x, kernel, stride, padding, out_hw):
-    """im2col as an (N*Ho*Wo, kh*kw*C) matrix, channels last: the one copy that turns convolution into a matmul."""
-    win = windows_nhwc(nhwc_padded(x, *padding), kernel, stride, out_hw)      # (N, Ho, Wo, kh, kw, C) view
-    return win.reshape(x.shape[0] * out_hw[0] * out_hw[1], -1)
+def _win(x, kernel, geom, out_hw):
+    """(N, Ho, Wo, kh, kw, C) view of the padded channels-last copy of x."""
+    stride, padding, dilation, _ = geom
+    return windows_nhwc(nhwc_padded(x, *padding), kernel, stride, out_hw, dilation)
 
 
-def _w_rows(w):
-    """(O, C, kh, kw) -> (O, kh*kw*C), columns in the cols' order."""
-    return w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1)
+def _cols(x, kernel, geom, out_hw):
+    """im2col, channels last: (N*Ho*Wo, kh*kw*C), or (G, N*Ho*Wo, kh*kw*Cg) with groups; the one copy that turns
+    convolution into a matmul."""
+    win, groups = _win(x, kernel, geom, out_hw), geom[3]
+    m = x.shape[0] * out_hw[0] * out_hw[1]
+    if groups == 1:
+        return win.reshape(m, -1)
+    win = win.reshape(win.shape[:5] + (groups, -1))  # (N, Ho, Wo, kh, kw, G, Cg)
+    return win.transpose(5, 0, 1, 2, 3, 4, 6).reshape(groups, m, -1)
 
 
-def _g_rows(g):
-    """(N, O, Ho, Wo) -> (N*Ho*Wo, O), rows in the cols' order."""
-    return g.transpose(0, 2, 3, 1).reshape(-1, g.shape[1])
+def _w_rows(w, groups):
+    """(O, Cg, kh, kw) -> (O, kh*kw*Cg), or (G, Og, kh*kw*Cg) with groups: columns in the cols' order."""
+    rows = w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1)
+    return rows if groups == 1 else rows.reshape(groups, w.shape[0] // groups, -1)
+
+
+def _g_rows(g, groups):
+    """(N, O, Ho, Wo) -> (N*Ho*Wo, O), or (G, N*Ho*Wo, Og) with groups: rows in the cols' order."""
+    rows = g.transpose(0, 2, 3, 1).reshape(-1, g.shape[1])
+    return rows if groups == 1 else rows.reshape(rows.shape[0], groups, -1).transpose(1, 0, 2)
 
 
 def _nchw(rows, n, hw):
-    """(N*H*W, C) rows -> a contiguous (N, C, H, W) array."""
+    """(N*H*W, C) rows, or (G, N*H*W, Cg) per group -> a contiguous (N, C, H, W) array."""
+    if rows.ndim == 3:
+        rows = rows.transpose(1, 0, 2)
     return xp_of(rows).ascontiguousarray(rows.reshape(n, hw[0], hw[1], -1).transpose(0, 3, 1, 2))
 
 
-def conv_forward(x, w, stride, padding, out_hw):
-    """y = conv(x, w) on arrays: (N, C, H, W) * (O, C, kh, kw) -> (N, O, Ho, Wo), as cols @ W^T."""
-    cols = _cols(x, w.shape[2:], stride, padding, out_hw)
-    return _nchw(dispatch.matmul(cols, _w_rows(w).T), x.shape[0], out_hw)
+def conv_forward(x, w, geom, out_hw):
+    """y = conv(x, w) on arrays: (N, C, H, W) * (O, Cg, kh, kw) -> (N, O, Ho, Wo), as cols @ W^T."""
+    groups = geom[3]
+    w_rows = _w_rows(w, groups)
+    cols = _cols(x, w.shape[2:], geom, out_hw)
+    return _nchw(dispatch.matmul(cols, w_rows.swapaxes(-1, -2)), x.shape[0], out_hw)
 
 
-def conv_input_grad(g, w, stride, padding, in_hw):
-    """dx = col2im(g @ W): (N, O, Ho, Wo), (O, C, kh, kw) -> (N, C, H, W)."""
+def conv_input_grad(g, w, geom, in_hw):
+    """dx = col2im(g @ W): (N, O, Ho, Wo), (O, Cg, kh, kw) -> (N, C, H, W) with C = G * Cg."""
+    stride, (ph, pw), dilation, groups = geom
     n, o, ho, wo = g.shape
-    c, kh, kw = w.shape[1:]
-    (ph, pw), (h, wd) = padding, in_hw
-    cols = dispatch.matmul(_g_rows(g), _w_rows(w)).reshape(n, ho, wo, kh, kw, c)
-    out = col2im_nhwc(cols, (n, h + 2 * ph, wd + 2 * pw, c), stride)[:, ph:ph + h, pw:pw + wd]
-    return xp_of(out).ascontiguousarray(out.transpose(0, 3, 1, 2))
+    cg, kh, kw = w.shape[1:]
+    h, wd = in_hw
+    cols = dispatch.matmul(_g_rows(g, groups), _w_rows(w, groups))           # (M, K) or (G, M, Kg)
+    if groups == 1:
+        cols = cols.reshape(n, ho, wo, kh, kw, cg)
+        padded = (n, h + 2 * ph, wd + 2 * pw, cg)
+    else:
+        cols = cols.reshape(groups, n, ho, wo, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6)
+        padded = (n, h + 2 * ph, wd + 2 * pw, groups, cg)
+    out = col2im_nhwc(cols, padded, stride, dilation).reshape(n, h + 2 * ph, wd + 2 * pw, groups * cg)
+    return xp_of(out).ascontiguousarray(out[:, ph:ph + h, pw:pw + wd].transpose(0, 3, 1, 2))
 
 
-def conv_weight_grad(x, g, stride, padding, kernel):
-    """dw = g^T @ cols: (N, C, H, W), (N, O, Ho, Wo) -> (O, C, kh, kw)."""
-    o, c = g.shape[1], x.shape[1]
-    dw = dispatch.matmul(_g_rows(g).T, _cols(x, kernel, stride, padding, g.shape[2:]))
-    return xp_of(dw).ascontiguousarray(dw.reshape(o, kernel[0], kernel[1], c).transpose(0, 3, 1, 2))
+def conv_weight_grad(x, g, geom, kernel):
+    """dw = g^T @ cols: (N, C, H, W), (N, O, Ho, Wo) -> (O, Cg, kh, kw)."""
+    groups = geom[3]
+    o, cg = g.shape[1], x.shape[1] // groups
+    dw = dispatch.matmul(_g_rows(g, groups).swapaxes(-1, -2), _cols(x, kernel, geom, g.shape[2:]))
+    return xp_of(dw).ascontiguousarray(dw.reshape(o, kernel[0], kernel[1], cg).transpose(0, 3, 1, 2))
 
 
 def _add_bias(y, b):
@@ -68,62 +97,60 @@ def _add_bias(y, b):
 
 
 class Conv2d(Function):
-    """y = conv(x, w) + b[o].
+    """y = conv(x, w) + b[o]; geom = (stride, padding, dilation, groups).
     backward: dx = conv_transpose(g, w) (each x pixel gets w-weighted g from every window it sits in),
-              dw[o,c,i,j] = sum over n, p, q of g[n,o,p,q] * x[n,c,p*s+i-pad,q*s+j-pad] (i.e. g^T @ cols),
-              db = sum of g over n, p, q."""
+              dw[o,c,i,j] = sum over n, p, q of g[n,o,p,q] * x[n, g(o)*Cg + c, p*s + i*d - pad, q*s + j*d - pad]
+              (i.e. g^T @ cols, per group), db = sum of g over n, p, q."""
     @staticmethod
-    def forward(ctx, x, w, b, stride, padding, out_hw):
+    def forward(ctx, x, w, b, geom, out_hw):
         ctx.save_for_backward(x, w)
-        ctx.geom = (stride, padding)
-        return _add_bias(conv_forward(x, w, stride, padding, out_hw), b)
+        ctx.geom = geom
+        return _add_bias(conv_forward(x, w, geom, out_hw), b)
 
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
-        stride, padding = ctx.geom
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        dx = ConvTranspose2d.apply(g, w, None, stride, padding, x.shape[2:]) if need_x else None
-        dw = ConvWeightGrad.apply(x, g, stride, padding, w.shape[2:]) if need_w else None
+        dx = ConvTranspose2d.apply(g, w, None, ctx.geom, x.shape[2:]) if need_x else None
+        dw = ConvWeightGrad.apply(x, g, ctx.geom, w.shape[2:]) if need_w else None
         db = g.sum(axis=(0, 2, 3)) if need_b else None
-        return dx, dw, db, None, None, None
+        return dx, dw, db, None, None
 
 
 class ConvTranspose2d(Function):
-    """y = conv_input_grad(x, w) + b[c], w of shape (in, out, kh, kw): each input pixel paints a w-weighted patch.
+    """y = conv_input_grad(x, w) + b[c], w of shape (in, out / groups, kh, kw): each input pixel paints a
+    w-weighted patch.
     backward: dx = conv(g, w) (the adjoint of the adjoint), dw = conv_weight_grad(g, x) (g plays the input,
               x the output gradient), db = sum of g over n, h, w."""
     @staticmethod
-    def forward(ctx, x, w, b, stride, padding, out_hw):
+    def forward(ctx, x, w, b, geom, out_hw):
         ctx.save_for_backward(x, w)
-        ctx.geom = (stride, padding)
-        return _add_bias(conv_input_grad(x, w, stride, padding, out_hw), b)
+        ctx.geom = geom
+        return _add_bias(conv_input_grad(x, w, geom, out_hw), b)
 
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
-        stride, padding = ctx.geom
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        dx = Conv2d.apply(g, w, None, stride, padding, x.shape[2:]) if need_x else None
-        dw = ConvWeightGrad.apply(g, x, stride, padding, w.shape[2:]) if need_w else None
+        dx = Conv2d.apply(g, w, None, ctx.geom, x.shape[2:]) if need_x else None
+        dw = ConvWeightGrad.apply(g, x, ctx.geom, w.shape[2:]) if need_w else None
         db = g.sum(axis=(0, 2, 3)) if need_b else None
-        return dx, dw, db, None, None, None
+        return dx, dw, db, None, None
 
 
 class ConvWeightGrad(Function):
     """z = conv_weight_grad(x, g), bilinear in x and g; it is differentiated again in a double backward.
     backward (upstream h of w's shape, from <h, z> = <conv(x, h), g>): dx = conv_transpose(g, h), dg = conv(x, h)."""
     @staticmethod
-    def forward(ctx, x, g, stride, padding, kernel):
+    def forward(ctx, x, g, geom, kernel):
         ctx.save_for_backward(x, g)
-        ctx.geom = (stride, padding)
-        return conv_weight_grad(x, g, stride, padding, tuple(kernel))
+        ctx.geom = geom
+        return conv_weight_grad(x, g, geom, tuple(kernel))
 
     @staticmethod
     def backward(ctx, h):
         x, g = ctx.saved_tensors
-        stride, padding = ctx.geom
         need_x, need_g = ctx.needs_input_grad[:2]
-        dx = ConvTranspose2d.apply(g, h, None, stride, padding, x.shape[2:]) if need_x else None
-        dg = Conv2d.apply(x, h, None, stride, padding, g.shape[2:]) if need_g else None
-        return dx, dg, None, None, None
+        dx = ConvTranspose2d.apply(g, h, None, ctx.geom, x.shape[2:]) if need_x else None
+        dg = Conv2d.apply(x, h, None, ctx.geom, g.shape[2:]) if need_g else None
+        return dx, dg, None, None

@@ -1,13 +1,18 @@
-"""Max and average pooling over NCHW windows (floor mode, no padding), on the strided views of ``windows``.
+"""Max and average pooling over NCHW windows, on the strided views of ``windows``.
 
-Pooling is linear in the pixels it picks (max: one per window, fixed by the forward; average: all, weighted 1/K), so
-each backward is a scatter whose own backward is the matching gather: double backward comes for free.
+A pooling geometry ``geom`` = (kernel, stride, dilation, out_hw, pads, divisor): the input is padded by
+pads = ((top, bottom), (left, right)) -- ``padding`` on the left, on the right also whatever a ceil-mode last
+window reaches past -- with -inf for max pooling (a pad is never the max) and 0 for average pooling, whose window
+sums are divided by ``divisor`` (an (Ho, Wo) array: PyTorch's count with or without the padding, or an override).
+
+Pooling is linear in the pixels it picks (max: one per window, fixed by the forward; average: all, weighted
+1/divisor), so each backward is a scatter whose own backward is the matching gather: double backward comes free.
 """
 import numpy as np
 
 from ..autograd import Function
 from ..backend import xp_of
-from .windows import col2im, windows
+from .windows import col2im, crop, pad, slab
 
 
 def _offsets(kernel):
@@ -15,10 +20,8 @@ def _offsets(kernel):
     return [(i, j) for i in range(kernel[0]) for j in range(kernel[1])]
 
 
-def _slab(a, offset, stride, out_hw):
-    """The pixels of ``a`` (N, C, H, W) under kernel offset (i, j) of every window: a strided (N, C, Ho, Wo) view."""
-    (i, j), (sh, sw), (ho, wo) = offset, stride, out_hw
-    return a[:, :, i:i + sh * (ho - 1) + 1:sh, j:j + sw * (wo - 1) + 1:sw]
+def _lowest(dtype):
+    return -np.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min
 
 
 class MaxPool2d(Function):
@@ -27,20 +30,22 @@ class MaxPool2d(Function):
     backward: the window's arg-max pixel gets g[n,c,p,q], the others 0 (added up where windows overlap)."""
     @staticmethod
     def forward(ctx, x, geom, idx=None):
-        kernel, stride, out_hw = geom
+        kernel, stride, dilation, out_hw, pads, _ = geom
         xp = xp_of(x)
         offsets = _offsets(kernel)
         if idx is None:  # a running max over the kh*kw offsets: K passes over output-sized slabs, no window copy
-            y = _slab(x, offsets[0], stride, out_hw).copy()
+            padded = pad(x, pads, _lowest(x.dtype))
+            y = slab(padded, offsets[0], stride, out_hw, dilation).copy()
             idx = xp.zeros(y.shape, dtype=np.int8 if len(offsets) < 128 else np.int32)
             for k, offset in enumerate(offsets[1:], 1):
-                slab = _slab(x, offset, stride, out_hw)
-                idx = xp.where(slab > y, k, idx)  # strict: a tie keeps the earlier offset
-                np.maximum(y, slab, out=y)
+                s = slab(padded, offset, stride, out_hw, dilation)
+                idx[s > y] = k  # strict: a tie keeps the earlier offset
+                np.maximum(y, s, out=y)
         else:  # the gather at given arg-max offsets (max pooling's double backward)
+            padded = pad(x, pads)
             y = xp.zeros(idx.shape, dtype=x.dtype)
             for k, offset in enumerate(offsets):
-                xp.copyto(y, _slab(x, offset, stride, out_hw), where=idx == k)
+                xp.copyto(y, slab(padded, offset, stride, out_hw, dilation), where=idx == k)
         ctx.meta = (geom, idx, x.shape)
         return y
 
@@ -55,13 +60,14 @@ class MaxPoolScatter(Function):
     backward: dg = the upstream gradient read at the same arg-max pixels, i.e. ``MaxPool2d`` with ``idx`` fixed."""
     @staticmethod
     def forward(ctx, g, geom, idx, shape):
-        kernel, stride, out_hw = geom
+        kernel, stride, dilation, out_hw, pads, _ = geom
         xp = xp_of(g)
-        out = xp.zeros(shape, dtype=g.dtype)
+        (t, b), (l, r) = pads
+        out = xp.zeros(shape[:2] + (shape[2] + t + b, shape[3] + l + r), dtype=g.dtype)
         for k, offset in enumerate(_offsets(kernel)):
-            _slab(out, offset, stride, out_hw)[...] += xp.where(idx == k, g, 0)
+            slab(out, offset, stride, out_hw, dilation)[...] += xp.where(idx == k, g, 0)
         ctx.meta = (geom, idx)
-        return out
+        return xp.ascontiguousarray(crop(out, pads, shape[2:]))
 
     @staticmethod
     def backward(ctx, h):
@@ -70,13 +76,18 @@ class MaxPoolScatter(Function):
 
 
 class AvgPool2d(Function):
-    """y[n,c,p,q] = mean of the K = kh*kw pixels in the window at (p, q).
-    backward: every pixel of the window gets g[n,c,p,q] / K (added up where windows overlap)."""
+    """y[n,c,p,q] = (sum of the pixels in the window at (p, q), padding included as zeros) / divisor[p, q].
+    backward: every pixel of the window gets g[n,c,p,q] / divisor[p, q] (added up where windows overlap)."""
     @staticmethod
     def forward(ctx, x, geom):
-        kernel, stride, out_hw = geom
+        kernel, stride, dilation, out_hw, pads, divisor = geom
         ctx.meta = (geom, x.shape)
-        return windows(x, kernel, stride, out_hw).mean(axis=(2, 3))
+        padded = pad(x, pads)
+        y = slab(padded, (0, 0), stride, out_hw, dilation).copy()
+        for offset in _offsets(kernel)[1:]:
+            y += slab(padded, offset, stride, out_hw, dilation)
+        y /= divisor.astype(y.dtype, copy=False) if hasattr(divisor, "astype") else divisor
+        return y
 
     @staticmethod
     def backward(ctx, g):
@@ -85,15 +96,18 @@ class AvgPool2d(Function):
 
 
 class AvgPoolScatter(Function):
-    """z = g / K spread over each window (avg pooling's backward, a linear map).
+    """z = g / divisor spread over each window (avg pooling's backward, a linear map).
     backward: its adjoint, average pooling of the upstream gradient."""
     @staticmethod
     def forward(ctx, g, geom, shape):
-        kernel, stride, out_hw = geom
+        kernel, stride, dilation, out_hw, pads, divisor = geom
         ctx.geom = geom
-        k = kernel[0] * kernel[1]
-        cols = xp_of(g).broadcast_to((g / k)[:, :, None, None], g.shape[:2] + tuple(kernel) + tuple(out_hw))
-        return col2im(cols, shape, stride)
+        xp = xp_of(g)
+        share = g / (divisor.astype(g.dtype, copy=False) if hasattr(divisor, "astype") else divisor)
+        cols = xp.broadcast_to(share[:, :, None, None], g.shape[:2] + tuple(kernel) + tuple(out_hw))
+        (t, b), (l, r) = pads
+        out = col2im(cols, shape[:2] + (shape[2] + t + b, shape[3] + l + r), stride, dilation)
+        return xp.ascontiguousarray(crop(out, pads, shape[2:]))
 
     @staticmethod
     def backward(ctx, h):

@@ -1,0 +1,114 @@
+"""One pre-training step of the default BERT (4 layers, 128 wide, 4 heads, 64 tokens, dropout 0.1, batch 32 sentence
+pairs of the built-in corpus): masked-LM loss at the predicted positions plus the next-sentence loss, backward,
+gradient clipping at 1.0, AdamW (0.9, 0.95), weight decay 0.1 on matrices only, as ``tgg train bert`` does. The
+PyTorch peer is a twin of the same pre-LayerNorm encoder with the same initial weights (``twins.copy_params``, in
+our parameter order) and the same batch.
+"""
+import numpy as np
+
+LR = 1e-3
+
+
+def _batch_and_vocab():
+    import tinygrad_gen as tg
+    from tinygrad_gen.models.bert_data import PretrainingData
+    train_text, _ = tg.data.text_corpus(None)
+    vocab = tg.data.WordVocab(train_text, min_count=2)
+    data = PretrainingData(tg.data.sentence_documents(train_text), vocab, 64)
+    return data.batch(32, np.random.default_rng(0)), len(vocab)
+
+
+def _model(vocab):
+    import tinygrad_gen as tg
+    from tinygrad_gen.models.bert import BERT, BERTConfig
+    from tinygrad_gen.models.gpt import configure_optimizer
+    tg.manual_seed(0)
+    model = BERT(BERTConfig(vocab))
+    return model, configure_optimizer(model, LR)
+
+
+def ours(device="cpu"):
+    from tinygrad_gen import optim
+    batch, vocab = _batch_and_vocab()
+    model, optimizer = _model(vocab)
+    model.to(device)
+    params = list(model.parameters())
+
+    def step():
+        mlm, nsp, _, _ = model.pretraining_loss(batch)
+        loss = mlm + nsp
+        optimizer.zero_grad()
+        loss.backward()
+        optim.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        return loss.item()
+    return step
+
+
+def _torch_bert(torch, config):
+    """Our BERT's layers in our registration order, so copy_params can pair the parameters one by one."""
+    tnn, tF = torch.nn, torch.nn.functional
+    C, H, p = config.width, config.heads, config.dropout
+
+    class Attention(tnn.Module):  # a module of its own: torch lists a module's own parameters before its children's
+        def __init__(self):
+            super().__init__()
+            self.in_proj_weight, self.in_proj_bias = tnn.Parameter(torch.empty(3 * C, C)), tnn.Parameter(
+                torch.empty(3 * C))
+            self.out_proj = tnn.Linear(C, C)
+
+    class Block(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln1, self.attn, self.ln2 = tnn.LayerNorm(C), Attention(), tnn.LayerNorm(C)
+            self.fc, self.proj = tnn.Linear(C, 4 * C), tnn.Linear(4 * C, C)
+
+        def forward(self, x, mask):
+            B, T, _ = x.shape
+            q, k, v = (t.reshape(B, T, H, C // H).transpose(1, 2)
+                       for t in tF.linear(self.ln1(x), self.attn.in_proj_weight, self.attn.in_proj_bias).split(C, dim=-1))
+            a = tF.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p if self.training else 0.0)
+            x = x + tF.dropout(self.attn.out_proj(a.transpose(1, 2).reshape(B, T, C)), p, self.training)
+            return x + tF.dropout(self.proj(tF.gelu(self.fc(self.ln2(x)))), p, self.training)
+
+    class BERT(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok = tnn.Embedding(config.vocab_size, C)
+            self.pos = tnn.Embedding(config.max_len, C)
+            self.seg = tnn.Embedding(2, C)
+            self.blocks = tnn.ModuleList([Block() for _ in range(config.layers)])
+            self.ln_f = tnn.LayerNorm(C)
+            self.nsp_head = tnn.Linear(C, 2)
+
+        def forward(self, batch):
+            ids, segments, keep = (torch.from_numpy(batch[k]) for k in ("ids", "segments", "keep"))
+            x = tF.dropout(self.tok(ids) + self.pos.weight[:ids.shape[1]] + self.seg(segments), p, self.training)
+            for block in self.blocks:
+                x = block(x, keep[:, None, None, :])
+            h = self.ln_f(x)
+            labels = torch.from_numpy(batch["mlm_labels"])
+            rows, cols = torch.nonzero(labels != -100, as_tuple=True)
+            mlm = tF.cross_entropy(h[rows, cols] @ self.tok.weight.T, labels[rows, cols])
+            return mlm + tF.cross_entropy(self.nsp_head(h[:, 0]), torch.from_numpy(batch["nsp_labels"]))
+
+    return BERT()
+
+
+def torch_peer():
+    import torch
+    from .twins import adam_twin, copy_params
+    batch, vocab = _batch_and_vocab()
+    model, optimizer = _model(vocab)
+    twin = copy_params(torch, model, _torch_bert(torch, model.config))
+    t_opt = adam_twin(torch, optimizer, (model, twin))
+    params = list(twin.parameters())
+
+    def step():
+        loss = twin(batch)
+        t_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        t_opt.step()
+        return loss.item()
+    return step
