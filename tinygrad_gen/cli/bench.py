@@ -11,6 +11,7 @@ import sys
 BENCHMARKS = {
     "overhead": ("bench_overhead", False, "per-op forward/backward overhead and an MLP step vs PyTorch CPU"),
     "step": ("bench_step", False, "a training step of each model"),
+    "conv": ("bench_conv", False, "conv, conv_transpose, pooling, batch norm per shape, with GFLOP/s vs SGEMM"),
     "dist": ("bench_dist", False, "data-parallel GPT on MPI: tokens/s at 1 and 2 ranks, all-reduce time"),
     "matmul": ("bench_kernels", True, "our CUDA matmul kernel vs cuBLAS"),
     "attention": ("bench_kernels", True, "our CUDA attention kernel vs PyTorch SDPA"),
