@@ -16,6 +16,8 @@ TARGETS = {
     "cyclegan": "cyclegan",
     "gpt": "gpt",
     "bert": "bert",
+    "icl": "icl",
+    "scaling": "scaling",
 }
 
 

@@ -1,0 +1,221 @@
+"""In-context learning: larger models learn better in context (the lecture's unscramble slide, at this machine's
+scale).
+
+Three GPTs of different sizes are trained, with the same recipe, on the same tokens: windows of the embedded prose
+mixed with task documents (``word_tasks``: lines ``input = word`` of one unnamed task, some headed by the task's
+instruction). Then the weights are frozen and each model is prompted, on held-out words only, with k = 0, 1, 2, 4, 8
+demonstrations, with and without the instruction line; greedy decoding must write the word after ``=``. The task is
+never given by the query alone, so what the model writes depends on what it infers from its context.
+
+    tgg train icl                 # 3 sizes (1x32, 2x64, 3x96: layers x width), 1600 steps of 8 x 192 characters
+    tgg train icl --quick         # tiny sizes, a few steps: a smoke test of the whole pipeline
+
+Files: ``metrics.json`` (``accuracy[size][task]["prompt"|"no_prompt"][k]``, ``params[size]``, ``queries``),
+``metrics.csv`` (one row per size and evaluation step), ``icl.png`` (unscramble accuracy vs k, one line per size,
+no-prompt and prompt panels), ``icl_tasks.png`` (every task), ``eval_prompts.json`` (every evaluation prompt and
+its answer), and one folder per size with its checkpoint and training curves.
+"""
+import argparse
+import json
+import time
+
+import numpy as np
+
+import tinygrad_gen as tg
+from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
+from tinygrad_gen.run import Run
+
+from . import word_tasks as wt
+from .word_tasks import KS, evaluation_prompts, training_sequences
+from .gpt import GPT, GPTConfig, encode_corpus, evaluate, next_character_loss, val_starts
+from .gpt3_recipe import make_optimizer, train_steps
+from .greedy import greedy_matches
+from .param_count import non_embedding_params
+
+SIZES = "1x32x2,2x64x4,3x96x4"      # layers x width x heads
+QUICK_SIZES = "1x16x2,1x24x2,2x32x4"
+
+
+def parse_sizes(text):
+    """``"1x32x2,2x64x4"`` -> ``{"1x32": (1, 32, 2), "2x64": (2, 64, 4)}`` (named layers x width)."""
+    sizes = {}
+    for item in text.split(","):
+        try:
+            layers, width, heads = (int(v) for v in item.strip().split("x"))
+        except ValueError:
+            raise ValueError(f"icl: a size is LAYERSxWIDTHxHEADS, like 2x64x4; got {item!r}") from None
+        sizes[f"{layers}x{width}"] = (layers, width, heads)
+    return sizes
+
+
+# ----- evaluation -----
+
+def accuracy_grid(model, vocab, cells, device):
+    """``{task: {"no_prompt"|"prompt": {str(k): fraction}}}``: exact match of greedy decoding on every cell."""
+    acc = {task: {"no_prompt": {}, "prompt": {}} for task in wt.TASKS}
+    for (task, k), (prompts, answers) in cells.items():
+        targets = [a + "\n" for a in answers]
+        plain = greedy_matches(model, vocab, prompts, targets, device)
+        told = greedy_matches(model, vocab, [wt.with_instruction(task, p) for p in prompts], targets, device)
+        acc[task]["no_prompt"][str(k)] = float(plain.mean())
+        acc[task]["prompt"][str(k)] = float(told.mean())
+    return acc
+
+
+def _weights(model):
+    return [p.numpy().copy() for p in model.parameters()]
+
+
+# ----- figures -----
+
+def plot_icl(run, accuracy, params, tasks, name):
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(len(tasks), 2, figsize=(8, 3.2 * len(tasks)), sharey=True, squeeze=False)
+    xs = np.arange(len(KS))
+    for row, task in enumerate(tasks):
+        for col, mode in enumerate(("no_prompt", "prompt")):
+            ax = axes[row, col]
+            for size, acc in accuracy.items():
+                ax.plot(xs, [100 * acc[task][mode][str(k)] for k in KS], marker="o",
+                        label=f"{size} ({params[size] / 1e3:.0f}k params)")
+            ax.set_xticks(xs, [str(k) for k in KS])
+            ax.set_xlabel("demonstrations in context (k)")
+            ax.set_title(f"{task}, {'no prompt' if mode == 'no_prompt' else 'with the instruction'}")
+            ax.set_ylim(-2, 102)
+            ax.grid(alpha=0.3)
+        axes[row, 0].set_ylabel("accuracy (%)")
+    axes[0, 0].legend(fontsize=8)
+    fig.tight_layout()
+    return run.savefig(fig, name)
+
+
+def plot_losses(run, curves):
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for size, rows in curves.items():
+        ax.plot([r["tokens"] for r in rows], [r["task_loss"] for r in rows], marker=".", label=f"{size} tasks")
+        ax.plot([r["tokens"] for r in rows], [r["val_loss"] for r in rows], ls="--", label=f"{size} prose")
+    ax.set_xlabel("training tokens seen")
+    ax.set_ylabel("held-out loss (nats/char)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return run.savefig(fig, "loss.png")
+
+
+# ----- tgg train icl -----
+
+TRAINED_BY = "steps"  # tgg train: every size trains for --steps optimizer steps
+
+
+def add_arguments(parser):
+    g = parser.add_argument_group("icl")
+    g.add_argument("--quick", action="store_true", help="tiny sizes, few steps and queries (a smoke test)")
+    g.add_argument("--sizes", default=None, help=f"comma-separated LAYERSxWIDTHxHEADS (default {SIZES})")
+    g.add_argument("--text", default=None, help="a UTF-8 text file for the prose and the words (default pydoc_data)")
+    g.add_argument("--context", type=positive_int, default=192)
+    g.add_argument("--batch-size", type=positive_int, default=8)
+    g.add_argument("--lr", type=positive_float, default=2e-3, help="peak learning rate")
+    g.add_argument("--warmup", type=nonnegative_int, default=100)
+    g.add_argument("--min-lr-ratio", type=float, default=0.1)
+    g.add_argument("--weight-decay", type=float, default=0.1)
+    g.add_argument("--task-fraction", type=float, default=0.8, help="share of training sequences that are tasks")
+    g.add_argument("--instruction-rate", type=float, default=0.3, help="share of task documents with instruction")
+    g.add_argument("--word-lengths", default="3,4", help="shortest,longest word (letters)")
+    g.add_argument("--min-count", type=positive_int, default=5, help="a word must occur this often in the text")
+    g.add_argument("--held-out", type=float, default=0.25, help="share of the words held out for evaluation")
+    g.add_argument("--queries", type=positive_int, default=None, help="evaluation queries per cell (default 200; quick 20)")
+    g.add_argument("--eval-every", type=positive_int, default=200)
+    parser.set_defaults(steps=None)
+
+
+def _settle(args):
+    """Fill the defaults that depend on --quick."""
+    if args.steps is None:
+        args.steps = 40 if args.quick else 1600
+    if args.queries is None:
+        args.queries = 20 if args.quick else 200
+    if args.sizes is None:
+        args.sizes = QUICK_SIZES if args.quick else SIZES
+    if args.quick:
+        args.batch_size = min(args.batch_size, 8)
+
+
+def train(args, run):
+    _settle(args)
+    t_start = time.perf_counter()
+    sizes = parse_sizes(args.sizes)
+    vocab, train_ids, val_ids = encode_corpus(args.text)
+    lo, hi = (int(v) for v in args.word_lengths.split(","))
+    words = wt.text_words(vocab.decode(np.concatenate([train_ids, val_ids])), (lo, hi), args.min_count)
+    train_words, held = wt.split_words(words, args.held_out, seed=args.seed)
+    docs = wt.TaskDocuments(train_words, args.instruction_rate, avoid=held)
+
+    # the same tokens, in the same order, for every size
+    rng = np.random.default_rng(args.seed)
+    x, y = training_sequences(docs, train_ids, vocab, args.steps * args.batch_size, args.context,
+                              args.task_fraction, rng)
+    held_docs = wt.TaskDocuments(held, 0.0)
+    task_x, task_y = training_sequences(held_docs, train_ids, vocab, 64, args.context, 1.0,
+                                        np.random.default_rng(args.seed + 1))
+    starts = val_starts(len(val_ids), 8, args.batch_size, args.context)
+    cells = evaluation_prompts(held, args.queries, seed=args.seed + 2)
+    needed = max(len(wt.with_instruction(t, p)) + len(a) for (t, _), (ps, ans) in cells.items()
+                 for p, a in zip(ps, ans))
+    if needed > args.context:
+        raise ValueError(f"icl: the 8-shot prompts need a context of {needed} characters, got --context "
+                         f"{args.context}; give a larger --context or shorter --word-lengths")
+    _save_prompts(run, cells)
+
+    def held_out(model):
+        model.eval()
+        task_loss = [model(tg.tensor(task_x[i:i + 16], device=run.device),
+                           tg.tensor(task_y[i:i + 16], device=run.device))[1].item() for i in range(0, 64, 16)]
+        model.train()
+        return {"val_loss": evaluate(model, val_ids, starts, args.context), "task_loss": float(np.mean(task_loss))}
+
+    accuracy, params, val_loss, curves, seconds = {}, {}, {}, {}, {}
+    tokens_per_step = args.batch_size * args.context
+    for name, (layers, width, heads) in sizes.items():
+        sub = Run(argparse.Namespace(**{**vars(args), "out": str(run.out / name)}), model=f"icl {name}")
+        tg.manual_seed(args.seed)
+        model = GPT(GPTConfig(len(vocab), args.context, layers, width, heads)).to(run.device)
+        optimizer, scheduler = make_optimizer(model, args.lr, args.steps, args.warmup, args.weight_decay,
+                                              args.min_lr_ratio)
+        loader = tg.data.DataLoader(x, y, batch_size=args.batch_size, seed=args.seed, device=run.device)
+        scores, seconds[name] = train_steps(sub, model, optimizer, scheduler, loader, next_character_loss,
+                                            args.steps, held_out, eval_every=args.eval_every,
+                                            checkpoint_every=args.eval_every)
+        curves[name] = [{"step": r["step"], "tokens": r["step"] * tokens_per_step, "val_loss": r["val_loss"],
+                         "task_loss": r["task_loss"]} for r in sub.history if "val_loss" in r]
+        for r in curves[name]:
+            run.log(size=name, **r)
+        before = _weights(model)
+        accuracy[name] = accuracy_grid(model, vocab, cells, run.device)
+        if not all(np.array_equal(b, a) for b, a in zip(before, _weights(model))):
+            raise RuntimeError(f"icl: evaluating {name} changed its weights; in-context learning must not")
+        params[name], val_loss[name] = non_embedding_params(model), scores
+        sub.finish({"params": params[name], **scores, "unscramble": accuracy[name]["unscramble"]})
+
+    plot_icl(run, accuracy, params, ["unscramble"], "icl.png")
+    plot_icl(run, accuracy, params, list(wt.TASKS), "icl_tasks.png")
+    plot_losses(run, curves)
+    first, last = next(iter(sizes)), list(sizes)[-1]
+    un = {s: accuracy[s]["unscramble"] for s in sizes}
+    return run.finish({
+        "accuracy": accuracy, "params": params, "queries": args.queries, "ks": list(KS), "tasks": list(wt.TASKS),
+        "held_out_loss": val_loss, "tokens": args.steps * tokens_per_step, "steps": args.steps,
+        "configs": {n: {"layers": l, "width": w, "heads": h, "context": args.context, "vocab_size": len(vocab)}
+                    for n, (l, w, h) in sizes.items()},
+        "words": {"train": len(train_words), "held_out": len(held)},
+        "goal": {"largest_8shot_minus_0shot_no_prompt":
+                 un[last]["no_prompt"]["8"] - un[last]["no_prompt"]["0"],
+                 "largest_minus_smallest_8shot_no_prompt": un[last]["no_prompt"]["8"] - un[first]["no_prompt"]["8"]},
+        "train_seconds": seconds, "wall_seconds": time.perf_counter() - t_start})
+
+
+def _save_prompts(run, cells):
+    """``eval_prompts.json``: for every (task, k) the prompts without instruction and their answers (the instructed
+    prompt puts ``word_tasks.INSTRUCTIONS[task]`` and a newline in front): what an independent check re-scores."""
+    table = [{"task": t, "k": k, "prompts": ps, "answers": ans} for (t, k), (ps, ans) in cells.items()]
+    (run.out / "eval_prompts.json").write_text(json.dumps({"instructions": wt.INSTRUCTIONS, "cells": table}),
+                                               encoding="utf-8")
