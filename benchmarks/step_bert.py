@@ -21,10 +21,10 @@ def _batch_and_vocab():
 def _model(vocab):
     import tinygrad_gen as tg
     from tinygrad_gen.models.bert import BERT, BERTConfig
-    from tinygrad_gen.models.gpt import configure_optimizer
+    from tinygrad_gen.models.gpt3_recipe import adamw
     tg.manual_seed(0)
     model = BERT(BERTConfig(vocab))
-    return model, configure_optimizer(model, LR)
+    return model, adamw(model, LR)
 
 
 def ours(device="cpu"):

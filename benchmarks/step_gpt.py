@@ -23,11 +23,12 @@ def _batch():
 def ours(device="cpu"):
     import tinygrad_gen as tg
     from tinygrad_gen import optim
-    from tinygrad_gen.models.gpt import GPT, GPTConfig, configure_optimizer
+    from tinygrad_gen.models.gpt import GPT, GPTConfig
+    from tinygrad_gen.models.gpt3_recipe import adamw
 
     tg.manual_seed(0)
     model = GPT(GPTConfig(VOCAB, CONTEXT, LAYERS, WIDTH, HEADS, 0.0)).to(device)
-    optimizer = configure_optimizer(model, LR)
+    optimizer = adamw(model, LR)
     x, y = (tg.tensor(a, device=device) for a in _batch())
     params = list(model.parameters())
 
@@ -111,20 +112,22 @@ def torch_peer():
 def torch_train(steps=2000, warmup=100, eval_every=250, seed=0):
     """Train the PyTorch peer with the whole recipe on the embedded text; print and return the held-out loss."""
     import torch
-    from tinygrad_gen.models.gpt import encode_corpus, random_batch, val_starts, windows
+    from tinygrad_gen.data import TextWindows
+    from tinygrad_gen.models.gpt import encode_corpus, val_starts
 
     vocab, train_ids, val_ids = encode_corpus()
     model, optimizer = _torch_gpt(len(vocab))
     sched = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: (t + 1) / warmup if t < warmup else
                                               0.1 + 0.45 * (1 + np.cos(np.pi * (t - warmup) / (steps - warmup))))
     rng, starts = np.random.default_rng(seed), val_starts(len(val_ids), 50, BATCH, CONTEXT)
+    train_windows, val_windows = TextWindows(train_ids, CONTEXT), TextWindows(val_ids, CONTEXT)
 
     def evaluate():
         with torch.no_grad():
-            return float(np.mean([model(*(torch.from_numpy(a) for a in windows(val_ids, s, CONTEXT))).item()
+            return float(np.mean([model(*(torch.from_numpy(a) for a in val_windows[s])).item()
                                   for s in starts]))
     for step in range(1, steps + 1):
-        loss = model(*(torch.from_numpy(a) for a in random_batch(train_ids, BATCH, CONTEXT, rng)))
+        loss = model(*(torch.from_numpy(a) for a in train_windows[rng.integers(len(train_windows), size=BATCH)]))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
