@@ -7,10 +7,20 @@ plain left-to-right language modelling cannot train it: a word would see itself.
 - next-sentence prediction: the [CLS] vector says whether B really follows A.
 Inputs are ``[CLS] A [SEP] B [SEP]`` with token + position + segment embeddings (see ``bert_data``).
 
-Fine-tuning on a sentence-level task puts a linear head on the [CLS] vector and trains everything; we compare that
-with the same network trained from scratch on the same labelled sentences.
+Next-sentence pairs are pairs of *segments*, as in BERT: A is a run of consecutive sentences filling half the
+token budget, B the sentences that really follow (IsNext) or a run from a random place (NotNext); 50/50. Where the
+negatives come from decides what NSP can learn from: ``--nsp-negatives anywhere`` (BERT's "random segment from the
+corpus", the default) is mostly a change of topic, ``same_document`` leaves only order and coherence. Held-out NSP
+accuracy is measured both ways.
 
-    tgg train bert        # pre-training, fine-tuning vs scratch, metrics.json, loss.png, attention.png
+Fine-tuning on a sentence-level task (which of two help topics a sentence comes from) puts a linear head on the
+[CLS] vector and trains everything. The label-efficiency curve (``models/label_efficiency.py``) compares it, for
+16 ... all labelled sentences and several seeds, with the same network trained from scratch and with a linear probe
+on the frozen [CLS] vectors (the lecture's feature-based approach).
+
+    tgg train bert                                   # metrics.json, loss.png, attention.png, label_efficiency.png
+    tgg train bert --layers 4 --heads 4 --width 128  # a row of the size ablation
+    tgg train bert --quick                           # a smoke-sized run (seconds)
 """
 from dataclasses import dataclass
 
@@ -21,6 +31,7 @@ from tinygrad_gen import nn
 import tinygrad_gen.nn.functional as F
 from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 
+from . import label_efficiency as le
 from .bert_data import IGNORE, PretrainingData, pack_pair
 from .gpt3_recipe import make_optimizer, train_steps, update
 from .transformer import Transformer, padding_mask
@@ -102,19 +113,22 @@ def attention_weights(bert, ids, segments, keep, layer=0):
 
 @tg.no_grad()
 def evaluate_pretraining(model, batches):
-    """Masked-LM accuracy over all predicted positions and NSP accuracy over all pairs of the fixed batches."""
+    """Masked-LM accuracy and perplexity (exp of the mean cross-entropy) over all predicted positions, and NSP
+    accuracy over all pairs of the fixed batches: (mlm_acc, nsp_acc, mlm_ppl)."""
     was_training = model.training
     model.eval()
     mlm_hits = mlm_n = nsp_hits = nsp_n = 0
+    mlm_nats = 0.0
     for batch in batches:
-        _, _, mlm_logits, nsp_logits = model.pretraining_loss(batch)
+        mlm_loss, _, mlm_logits, nsp_logits = model.pretraining_loss(batch)
         targets = batch["mlm_labels"][batch["mlm_labels"] != IGNORE]
         mlm_hits += int((mlm_logits.numpy().argmax(-1) == targets).sum())
+        mlm_nats += mlm_loss.item() * len(targets)
         mlm_n += len(targets)
         nsp_hits += int((nsp_logits.numpy().argmax(-1) == batch["nsp_labels"]).sum())
         nsp_n += len(batch["nsp_labels"])
     model.train(was_training)
-    return mlm_hits / mlm_n, nsp_hits / nsp_n
+    return mlm_hits / mlm_n, nsp_hits / nsp_n, float(np.exp(mlm_nats / mlm_n))
 
 
 def unigram_baseline(train_batches_labels, eval_batches):
@@ -154,13 +168,14 @@ def _single(ids, keep, vocab, max_len):
 def finetune(classifier, train_set, test_set, steps, lr, batch_size, warmup=20):
     """Train all of the classifier's weights with cross-entropy on the labelled sentences (the GPT-3 recipe with
     weight decay 0.01); returns test accuracy and the loss history."""
-    optimizer, scheduler = make_optimizer(classifier, lr, steps, warmup, weight_decay=0.01)
-    batches = tg.data.DataLoader(*train_set, batch_size=batch_size).batches()
+    optimizer, scheduler = make_optimizer(classifier, lr, steps, min(warmup, steps), weight_decay=0.01)
+    batches = tg.data.DataLoader(*train_set, batch_size=min(batch_size, len(train_set[-1]))).batches()
     losses = []
     classifier.train()
     for _ in range(steps):
         ids, segments, keep, labels = next(batches)
-        loss = F.cross_entropy(classifier(ids, segments, keep), _tensor(labels, classifier))
+        n = int(np.asarray(keep).sum(1).max())   # trailing padding changes nothing but the cost: cut it
+        loss = F.cross_entropy(classifier(ids[:, :n], segments[:, :n], keep[:, :n]), _tensor(labels, classifier))
         update(classifier, optimizer, scheduler, loss)
         losses.append(loss.item())
     classifier.eval()
@@ -180,70 +195,105 @@ def pretraining_loss(model, batch):
 
 
 TRAINED_BY = "steps"  # tgg train: the run's length is counted in steps (--epochs is refused)
+QUICK = {"layers": 1, "width": 32, "heads": 2, "max_len": 32, "steps": 20, "warmup": 5, "eval_batches": 2,
+         "batch_size": 16, "finetune_steps": 5, "label_sizes": "16,32"}   # --quick: every output, in seconds
 
 
 def add_arguments(parser):
     g = parser.add_argument_group("bert")
     g.add_argument("--text", default=None, help="a UTF-8 text file to train on (default: pydoc_data)")
-    g.add_argument("--layers", type=positive_int, default=4)
-    g.add_argument("--width", type=positive_int, default=128)
-    g.add_argument("--heads", type=positive_int, default=4)
+    g.add_argument("--layers", type=positive_int, default=2)
+    g.add_argument("--width", type=positive_int, default=64)
+    g.add_argument("--heads", type=positive_int, default=2)
     g.add_argument("--max-len", type=positive_int, default=64)
     g.add_argument("--dropout", type=float, default=0.1)
     g.add_argument("--min-count", type=nonnegative_int, default=2, help="words seen fewer times become [UNK]")
     g.add_argument("--batch-size", type=positive_int, default=32)
-    g.add_argument("--lr", type=positive_float, default=1e-3)
+    g.add_argument("--lr", type=positive_float, default=2e-3)
     g.add_argument("--warmup", type=nonnegative_int, default=100)
     g.add_argument("--mask-rate", type=float, default=0.15)
     g.add_argument("--max-predictions", type=positive_int, default=10, help="cap on masked-LM predictions per sequence")
+    g.add_argument("--nsp-negatives", choices=PretrainingData.NEGATIVES, default="anywhere",
+                   help="where NotNext segments come from in pre-training (both are evaluated)")
     g.add_argument("--eval-every", type=positive_int, default=250)
     g.add_argument("--eval-batches", type=positive_int, default=20)
     g.add_argument("--checkpoint-every", type=positive_int, default=250)
-    g.add_argument("--finetune-steps", type=positive_int, default=300)
+    g.add_argument("--finetune-steps", type=positive_int, default=100, help="steps of each fine-tuning run")
     g.add_argument("--finetune-lr", type=positive_float, default=3e-4)
-    parser.set_defaults(steps=1000)
+    g.add_argument("--finetune-batch", type=positive_int, default=16)
+    g.add_argument("--label-sizes", default="16,32,64,128,256", help="labelled sentences per curve point (+ all)")
+    g.add_argument("--label-seeds", type=positive_int, default=3, help="subsets and initialisations per curve point")
+    g.add_argument("--quick", action="store_true", help="a tiny model and run, for smoke tests")
+    parser.set_defaults(steps=1500)
 
 
 def train(args, run):
+    if args.quick:
+        for k, v in QUICK.items():
+            setattr(args, k, v)
     train_text, val_text = tg.data.text_corpus(args.text)
     vocab = tg.data.WordVocab(train_text, min_count=args.min_count)
     train_docs = tg.data.sentence_documents(train_text)
-    data = PretrainingData(train_docs, vocab, args.max_len, args.mask_rate, args.max_predictions)
-    held_out = PretrainingData(tg.data.sentence_documents(val_text), vocab, args.max_len, args.mask_rate,
-                               args.max_predictions)
-    eval_rng = np.random.default_rng(1234)   # a fixed held-out set, the same for every run
-    eval_batches = [held_out.batch(args.batch_size, eval_rng) for _ in range(args.eval_batches)]
+    data = PretrainingData(train_docs, vocab, args.max_len, args.mask_rate, args.max_predictions,
+                           negatives=args.nsp_negatives)
+    val_docs = tg.data.sentence_documents(val_text)
+    held_out = {neg: PretrainingData(val_docs, vocab, args.max_len, args.mask_rate, args.max_predictions,
+                                     negatives=neg) for neg in PretrainingData.NEGATIVES}
+    eval_batches = {}
+    for neg, d in held_out.items():   # fixed held-out sets, the same for every run
+        eval_rng = np.random.default_rng(1234)
+        eval_batches[neg] = [d.batch(args.batch_size, eval_rng) for _ in range(args.eval_batches)]
 
     config = BERTConfig(len(vocab), args.max_len, args.layers, args.width, args.heads, args.dropout)
     model = BERT(config).to(run.device)
     optimizer, scheduler = make_optimizer(model, args.lr, args.steps, args.warmup)
-    loader = tg.data.DataLoader(data, batch_size=args.batch_size)   # sentence pairs, masked afresh each time
+    loader = tg.data.DataLoader(data, batch_size=args.batch_size)   # segment pairs, masked afresh each time
+    trained_on = eval_batches[args.nsp_negatives]
     scores, elapsed = train_steps(run, model, optimizer, scheduler, loader, pretraining_loss, args.steps,
-                                  evaluate=lambda m: dict(zip(("mlm_acc", "nsp_acc"),
-                                                              evaluate_pretraining(m, eval_batches))),
+                                  evaluate=lambda m: dict(zip(("mlm_acc", "nsp_acc", "mlm_ppl"),
+                                                              evaluate_pretraining(m, trained_on))),
                                   eval_every=args.eval_every, checkpoint_every=args.checkpoint_every)
-    mlm_acc, nsp_acc = scores["mlm_acc"], scores["nsp_acc"]
+    nsp_by_negatives = {neg: evaluate_pretraining(model, b)[1] for neg, b in eval_batches.items()}
     # the baseline guesses the word most often masked in a sample of training batches
     sample_rng = np.random.default_rng(4321)
     baseline = unigram_baseline([data.batch(args.batch_size, sample_rng)["mlm_labels"] for _ in range(50)],
-                                eval_batches)
+                                trained_on)
     run.plot_curves("loss.png", keys=["mlm_loss", "nsp_loss"])
-    pairs = [(doc[i], doc[i + 1]) for doc in held_out.docs for i in range(len(doc) - 1)]
+    docs = held_out["anywhere"].docs
+    pairs = [(doc[i], doc[i + 1]) for doc in docs for i in range(len(doc) - 1)]
     a, b = next((a, b) for a, b in pairs + [pairs[0]] if min(len(a), len(b)) >= 6 or (a, b) == pairs[0])
     plot_attention(run, model, vocab, a, b)   # the first held-out pair of two real sentences
 
-    # fine-tuning vs the same network from scratch, on the same labelled sentences
+    # label efficiency: fine-tuned vs the same network from scratch vs a linear probe, on the same subsets
     train_set, test_set = topic_task(tg.data.sentence_documents(train_text + val_text), vocab, args.max_len)
-    finetune_acc, ft_losses = finetune(SentenceClassifier(model, 2).to(run.device), train_set, test_set,
-                                       args.finetune_steps, args.finetune_lr, args.batch_size)
-    scratch = SentenceClassifier(BERT(config), 2).to(run.device)
-    scratch_acc, sc_losses = finetune(scratch, train_set, test_set, args.finetune_steps, args.finetune_lr,
-                                      args.batch_size)
-    plot_finetuning(run, ft_losses, sc_losses)
-    run.finish({"mlm_acc": mlm_acc, "mlm_unigram_baseline": baseline, "nsp_acc": nsp_acc,
-                "finetune_acc": finetune_acc, "scratch_acc": scratch_acc,
+
+    def new_network(seed):
+        tg.manual_seed(args.seed * 1000 + seed)
+        return BERT(config).to(run.device)
+
+    def finetuned_acc(encoder, subset, seed):
+        return finetune(SentenceClassifier(encoder, 2).to(run.device), subset, test_set, args.finetune_steps,
+                        args.finetune_lr, args.finetune_batch)[0]
+
+    sizes = [int(n) for n in args.label_sizes.split(",") if n.strip()]
+    curve = le.label_efficiency(model, new_network, train_set, test_set, sizes, range(args.label_seeds),
+                                finetuned_acc)
+    stats, lead = le.summary(curve)
+    plot_label_efficiency(run, curve, len(train_set[3]))
+    scarce = [k for k in curve if k != "all" and int(k) <= 64]
+    run.finish({"mlm_acc": scores["mlm_acc"], "mlm_ppl": scores["mlm_ppl"], "mlm_unigram_baseline": baseline,
+                "nsp_acc": scores["nsp_acc"], "nsp_negatives": args.nsp_negatives,
+                "nsp_acc_anywhere": nsp_by_negatives["anywhere"],
+                "nsp_acc_same_document": nsp_by_negatives["same_document"],
+                "label_efficiency": curve,
+                "finetune_acc": stats["all"]["pretrained"][0], "scratch_acc": stats["all"]["scratch"][0],
+                "probe_acc": stats["all"]["probe"][0],
+                "min_lead_pretrained_over_scratch": lead,
+                "min_lead_at_64_or_fewer": min((stats[k]["pretrained"][0] - stats[k]["scratch"][0] for k in scarce),
+                                               default=None),
                 "finetune_majority_baseline": float(max(test_set[3].mean(), 1 - test_set[3].mean())),
                 "ms_per_step": 1000 * elapsed / max(1, args.steps), "vocab_size": len(vocab),
+                "parameters": sum(int(np.prod(p.shape)) for p in model.parameters()),
                 "finetune_train_sentences": int(len(train_set[3])), "finetune_test_sentences": int(len(test_set[3]))})
     return model
 
@@ -270,13 +320,10 @@ def plot_attention(run, model, vocab, a, b, layer=0, head=0):
     run.savefig(fig, "attention.png")
 
 
-def plot_finetuning(run, finetuned, scratch):
+def plot_label_efficiency(run, curve, n_train):
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(finetuned, label="fine-tuned from pre-trained BERT")
-    ax.plot(scratch, label="same network from scratch")
-    ax.set_xlabel("step")
-    ax.set_ylabel("training cross-entropy")
-    ax.legend()
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    le.plot(curve, ax, n_train)
+    ax.set_title("topic of a sentence: accuracy vs labelled sentences (mean, min-max over seeds)", fontsize=9)
     fig.tight_layout()
-    run.savefig(fig, "finetune_loss.png")
+    run.savefig(fig, "label_efficiency.png")

@@ -3,12 +3,15 @@
     [CLS] the man went to [MASK] store [SEP] he bought a gallon [MASK] milk [SEP]     label IsNext
     segment  0   0   0   0    0      0     0    1    1   1    1      1     1    1
 
-Half the time B is the sentence that really follows A in its document (IsNext), otherwise (NotNext) a random
-sentence drawn by ``negatives``: ``"anywhere"`` (BERT's choice, "a random segment from the corpus": any sentence
-of any document but A and its true successor) or ``"same_document"`` (any other sentence of A's own document: the same
-topic, so only order and coherence tell them apart, a harder test). Then 15 % of the non-special tokens (at least one, at most ``max_predictions`` per
-sequence) are chosen uniformly for prediction; of those 80 % become [MASK], 10 % a random word, 10 % stay as they
-are, because [MASK] never appears at fine-tuning time. [CLS], [SEP] and [PAD] are never chosen.
+A and B are segments, as in BERT: A is a run of consecutive sentences of one document filling about half the token
+budget (at least one sentence), B fills the rest. Half the time B is the sentences that really follow A (IsNext),
+otherwise (NotNext) a run starting at a random sentence drawn by ``negatives``: ``"anywhere"`` (BERT's "random
+segment from the corpus": any sentence of any document, but not inside A or right after it) or ``"same_document"``
+(A's own document: the same topic, so only order and coherence tell them apart, a harder test).
+
+Then 15 % of the non-special tokens (at least one, at most ``max_predictions`` per sequence) are chosen uniformly
+for prediction; of those 80 % become [MASK], 10 % a random word, 10 % stay as they are, because [MASK] never
+appears at fine-tuning time. [CLS], [SEP] and [PAD] are never chosen.
 """
 import numpy as np
 
@@ -59,11 +62,12 @@ class PretrainingData:
         if len(self.docs) < 2:
             raise ValueError(f"PretrainingData: need at least two documents of two or more sentences, "
                              f"got {len(self.docs)}")
-        # a same-document negative needs a third sentence besides A and its successor
-        shortest = 3 if negatives == "same_document" else 2
-        self.pairs = [(d, i) for d, doc in enumerate(self.docs) if len(doc) >= shortest for i in range(len(doc) - 1)]
-        if not self.pairs:
-            raise ValueError("PretrainingData: same_document negatives need a document of three or more sentences")
+        self.pairs = [(d, i) for d, doc in enumerate(self.docs) for i in range(len(doc) - 1)]
+        if negatives == "same_document":   # a same-document negative needs a sentence outside A and its successor
+            self.pairs = [(d, i) for d, i in self.pairs if len(self.docs[d]) >= 3]
+            if not self.pairs:
+                raise ValueError("PretrainingData: same_document negatives need a document of three or more "
+                                 "sentences")
         self.sentences = [(d, j) for d, doc in enumerate(self.docs) for j in range(len(doc))]
         self.negatives = negatives
         self.vocab, self.max_len, self.rate, self.max_predictions = vocab, max_len, rate, max_predictions
@@ -76,22 +80,44 @@ class PretrainingData:
         return self.examples(ks, tg_random.generator())
 
     def sentence_pair(self, rng, k=None):
-        """(A, B, is_next): A a sentence with a successor (the k-th, or one drawn at random); B that successor
-        half of the time, else a random sentence drawn as ``negatives`` says, never A itself or its successor."""
+        """(A, B, is_next): A the k-th sentence with a successor (or one drawn at random) and the sentences after
+        it that fit in half the token budget; B, half of the time, the sentences that really follow A (IsNext),
+        else (NotNext) sentences from a random start drawn as ``negatives`` says, never inside A or at A's true
+        continuation. B fills the rest of the budget; both are at least one sentence."""
         return self.sentence_pair_at(rng, k)[:3]
 
     def sentence_pair_at(self, rng, k=None):
-        """``sentence_pair`` with where B comes from: (A, B, is_next, (doc of A, doc of B))."""
+        """``sentence_pair`` with where A and B come from: (A, B, is_next, (doc of A, its first and last sentence),
+        (doc of B, its first sentence))."""
         d, i = self.pairs[rng.integers(len(self.pairs)) if k is None else k]
+        doc, budget = self.docs[d], self.max_len - 3
+        last = self._span_end(doc, i, budget // 2, stop=len(doc) - 2)   # leave A a successor
+        if self.negatives == "same_document" and i == 0 and last + 2 >= len(doc):
+            last = i   # leave a same-document negative somewhere to start
+        a = np.concatenate(doc[i:last + 1])
         if rng.random() < 0.5:
-            return self.docs[d][i], self.docs[d][i + 1], 1, (d, d)
-        while True:   # rejection: drop A and its successor (rare, except in short documents)
-            if self.negatives == "anywhere":
-                e, j = self.sentences[rng.integers(len(self.sentences))]
-            else:
-                e, j = d, rng.integers(len(self.docs[d]))
-            if e != d or j not in (i, i + 1):
-                return self.docs[d][i], self.docs[e][j], 0, (d, e)
+            e, j = d, last + 1
+        else:
+            while True:   # rejection: drop starts inside A or at its true continuation
+                e, j = (self.sentences[rng.integers(len(self.sentences))] if self.negatives == "anywhere"
+                        else (d, int(rng.integers(len(doc)))))
+                if e != d or not i <= j <= last + 1:
+                    break
+        other = self.docs[e]
+        stop = i - 1 if e == d and j < i else None   # a span before A ends before A
+        b = np.concatenate(other[j:self._span_end(other, j, budget - len(a), stop) + 1])
+        return a, b, int(e == d and j == last + 1), (d, i, last), (e, j)
+
+    @staticmethod
+    def _span_end(doc, start, tokens, stop=None):
+        """The last sentence of the span from ``start`` that fits in ``tokens`` (at least ``start`` itself, at most
+        ``stop``)."""
+        stop = len(doc) - 1 if stop is None else stop
+        end, used = start, len(doc[start])
+        while end < stop and used + len(doc[end + 1]) <= tokens:
+            end += 1
+            used += len(doc[end])
+        return end
 
     def example(self, rng, k=None):
         a, b, is_next = self.sentence_pair(rng, k)

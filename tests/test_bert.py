@@ -45,22 +45,59 @@ def test_truncation_shortens_the_longer_segment_first():
     assert len(a) + len(b) == 7 and abs(len(a) - len(b)) <= 1
 
 
-def test_next_sentence_pairs_are_half_true_successors_and_half_from_other_documents():
+def _where(v, tokens):
+    """(document, position) of every sentence that starts inside a token list built from ``_docs`` sentences."""
+    words = [v.itos[t] for t in tokens]
+    return [(int(words[k][1:]), int(words[k + 1][1:]) - 10) for k in range(len(words) - 1)
+            if words[k][1:].isdigit() and int(words[k][1:]) < 6 and words[k + 1][1:].isdigit()
+            and 10 <= int(words[k + 1][1:]) < 20]
+
+
+def _pairs(negatives, n=3000, max_len=48):
     v = _vocab()
-    docs = _docs()
-    data = PretrainingData(docs, v, max_len=32)
+    data = PretrainingData(_docs(), v, max_len=max_len, negatives=negatives)
     rng = np.random.default_rng(0)
-    n, is_next = 4000, 0
-    for _ in range(n):
-        a, b, label = data.sentence_pair(rng)
-        doc_a, pos_a = int(v.itos[a[0]][1:]), int(v.itos[a[1]][1:]) - 10
-        doc_b, pos_b = int(v.itos[b[0]][1:]), int(v.itos[b[1]][1:]) - 10
-        if label == 1:
-            assert doc_b == doc_a and pos_b == pos_a + 1
-        else:
-            assert doc_b != doc_a
-        is_next += label
-    assert abs(is_next / n - 0.5) < 4 * math.sqrt(0.25 / n)
+    return v, data, [data.sentence_pair_at(rng) for _ in range(n)]
+
+
+def test_segments_are_runs_of_consecutive_sentences_and_isnext_b_really_follows_a():
+    v, data, pairs = _pairs("anywhere")
+    for a, b, is_next, (d, first, last), (e, start) in pairs:
+        assert _where(v, a) == [(d, j) for j in range(first, last + 1)]
+        assert _where(v, b)[0] == (e, start)
+        assert len(a) + len(b) <= 48 - 3 or len(_where(v, b)) == 1   # only a lone sentence may overflow (truncated)
+        assert [p for p, _ in _where(v, b)] == [e] * len(_where(v, b))
+        assert is_next == int(e == d and start == last + 1)
+
+
+def test_next_sentence_labels_are_half_and_half():
+    for negatives in ("anywhere", "same_document"):
+        _, _, pairs = _pairs(negatives)
+        n, is_next = len(pairs), sum(p[2] for p in pairs)
+        assert abs(is_next / n - 0.5) < 4 * math.sqrt(0.25 / n), negatives
+
+
+def test_anywhere_negatives_start_at_any_sentence_but_inside_a_or_at_its_continuation():
+    """Starts are drawn uniformly from all 30 sentences, rejecting the k = last - first + 2 starts inside A or right
+    after it: so a negative comes from another document with probability 25 / (30 - k)."""
+    _, _, pairs = _pairs("anywhere", n=6000)
+    negatives = [p for p in pairs if p[2] == 0]
+    expected = sum(25 / (30 - (last - first + 2)) for _, _, _, (_, first, last), _ in negatives)
+    observed = sum(e != d for _, _, _, (d, _, _), (e, _) in negatives)
+    n = len(negatives)
+    assert abs(observed - expected) < 4 * math.sqrt(n * 0.25), (observed, expected)
+    for _, _, _, (d, first, last), (e, start) in negatives:
+        assert e != d or not first <= start <= last + 1
+
+
+def test_same_document_negatives_come_from_a_s_own_document_never_inside_a_or_right_after_it():
+    _, _, pairs = _pairs("same_document")
+    negatives = [p for p in pairs if p[2] == 0]
+    assert len(negatives) > 1000
+    for _, _, _, (d, first, last), (e, start) in negatives:
+        assert e == d and not first <= start <= last + 1
+    with pytest.raises(ValueError, match="negatives must be one of"):
+        PretrainingData(_docs(), _vocab(), negatives="nearby")
 
 
 def _corruptions(n_seqs=3000, length=40, seed=0):
@@ -154,15 +191,21 @@ def test_classifier_reads_the_cls_vector():
     np.testing.assert_allclose(clf(ids[None], segments[None], keep[None]).numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
-def test_train_bert_reports_pretraining_and_finetuning_metrics(tmp_path):
+def test_quick_train_bert_writes_the_label_efficiency_curve_and_both_nsp_accuracies(tmp_path):
     out = tmp_path / "bert"
-    assert tgg_train.main(["bert", "--steps", "4", "--warmup", "2", "--eval-batches", "1", "--finetune-steps", "2",
-                           "--layers", "1", "--width", "16", "--heads", "2", "--max-len", "24", "--batch-size", "4",
-                           "--out", str(out)]) == 0
+    assert tgg_train.main(["bert", "--quick", "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
-    for key in ("mlm_acc", "mlm_unigram_baseline", "nsp_acc", "finetune_acc", "scratch_acc"):
+    for key in ("mlm_acc", "mlm_unigram_baseline", "nsp_acc", "nsp_acc_anywhere", "nsp_acc_same_document",
+                "finetune_acc", "scratch_acc", "probe_acc"):
         assert 0 <= metrics[key] <= 1, key
-    for figure in ("loss.png", "attention.png"):
+    assert metrics["nsp_acc"] == metrics["nsp_acc_anywhere"] and metrics["mlm_ppl"] > 1
+    curve = metrics["label_efficiency"]
+    assert list(curve) == ["16", "32", "all"]
+    for row in curve.values():
+        assert sorted(row) == ["pretrained", "probe", "scratch"]
+        assert all(len(accs) == 3 and all(0 <= a <= 1 for a in accs) for accs in row.values())
+    assert metrics["finetune_acc"] == pytest.approx(np.mean(curve["all"]["pretrained"]))
+    for figure in ("loss.png", "attention.png", "label_efficiency.png"):
         assert (out / figure).is_file()
 
 
@@ -172,7 +215,7 @@ def test_resumed_bert_run_ends_bit_for_bit_like_an_uninterrupted_one(tmp_path, m
     resumed_like_uninterrupted(tmp_path, monkeypatch, "bert", "--steps", "6", "--warmup", "2", "--eval-every", "3",
                                "--checkpoint-every", "3", "--eval-batches", "1", "--finetune-steps", "2",
                                "--layers", "1", "--width", "16", "--heads", "2", "--max-len", "24",
-                               "--batch-size", "4")
+                               "--batch-size", "4", "--label-sizes", "16", "--label-seeds", "1")
 
 
 def test_topic_task_labels_sentences_by_the_two_largest_documents_and_holds_out_every_fourth():
@@ -197,3 +240,64 @@ def test_topic_task_truncates_long_sentences_and_ends_them_with_sep():
     rows = ids[:, 1] == v.stoi["w0"]
     assert ids.shape[1] == 8 and rows.sum() == 3 and np.all(keep[rows])
     assert np.all(ids[rows, 0] == v.cls_id) and np.all(ids[rows, -1] == v.sep_id)
+
+
+def _task(n_per_class=40):
+    from tinygrad_gen.models.bert import topic_task
+    v = WordVocab(" ".join(f"u{i}" for i in range(200)))
+    docs = [[f"u{d} u{10 + j // 10} u{20 + j % 10}" for j in range(n_per_class)] for d in (0, 1)]
+    docs[1] += ["u5 u6"]   # the classes differ in size
+    return v, topic_task(docs, v, max_len=8)
+
+
+def test_label_subsets_are_class_balanced_nested_and_drawn_from_training_sentences_only():
+    from tinygrad_gen.models.label_efficiency import nested_subsets
+    _, (train_set, test_set) = _task()
+    labels = train_set[3]
+    test_rows = {tuple(r) for r in test_set[0]}
+    for seed in range(3):
+        subsets = nested_subsets(labels, [4, 8, 16, 32], seed)
+        for n, idx in subsets.items():
+            assert len(idx) == len(set(idx.tolist())) == n
+            assert np.bincount(labels[idx], minlength=2).tolist() == [n // 2, n // 2]
+            assert not test_rows & {tuple(r) for r in train_set[0][idx]}   # no test sentence in a subset
+        assert set(subsets[4].tolist()) <= set(subsets[8].tolist()) <= set(subsets[32].tolist())
+    assert not np.array_equal(np.sort(nested_subsets(labels, [8], 0)[8]), np.sort(nested_subsets(labels, [8], 1)[8]))
+    with pytest.raises(ValueError, match="split evenly"):
+        nested_subsets(labels, [5], 0)
+    with pytest.raises(ValueError, match="smallest class"):
+        nested_subsets(labels, [200], 0)
+
+
+def test_linear_probe_separates_features_that_are_linearly_separable():
+    from tinygrad_gen.models.label_efficiency import linear_probe
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 5)).astype(np.float32)
+    y = (x[:, 2] - x[:, 4] > 0).astype(np.int64)
+    assert linear_probe(x[:100], y[:100], x[100:], y[100:], classes=2) > 0.9
+
+
+def test_label_efficiency_leaves_the_pretrained_weights_untouched_and_reports_every_point():
+    from tinygrad_gen.models.label_efficiency import label_efficiency
+    v, (train_set, test_set) = _task()
+    config = BERTConfig(len(v), max_len=8, layers=1, width=16, heads=2, dropout=0.0)
+    tg.manual_seed(0)
+    pretrained = BERT(config)
+    before = {k: t.numpy().copy() for k, t in pretrained.state_dict().items()}
+    seen = []
+
+    def new_network(seed):
+        tg.manual_seed(seed)
+        return BERT(config)
+
+    def finetune(encoder, subset, seed):
+        seen.append((len(subset[3]), np.bincount(subset[3]).tolist(), seed))
+        return 0.5
+
+    curve = label_efficiency(pretrained, new_network, train_set, test_set, [8, 16, 1000], range(2), finetune)
+    assert list(curve) == ["8", "16", "all"]
+    assert all(len(v) == 2 for row in curve.values() for v in row.values())
+    n_train = len(train_set[3])
+    assert seen[:4] == [(8, [4, 4], 0)] * 2 + [(16, [8, 8], 0)] * 2 and seen[4][0] == n_train
+    for k, t in pretrained.state_dict().items():
+        np.testing.assert_array_equal(t.numpy(), before[k], err_msg=k)
