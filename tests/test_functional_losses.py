@@ -131,3 +131,17 @@ def test_mse_loss_gradcheck(case, reduction):
 def test_mse_loss_matches_torch(case, reduction, dtype):
     assert_matches_torch(lambda a, b: F.mse_loss(a, b, reduction=reduction),
                          lambda a, b: T.mse_loss(a, b, reduction=reduction), list(case), dtype)
+
+
+def test_cross_entropy_third_derivative_matches_torch():
+    rng = np.random.default_rng(3)
+    x0, t = rng.standard_normal((4, 5)), np.array([0, 3, 1, 4])
+    x, tx = tg.tensor(x0, dtype=tg.float64, requires_grad=True), torch.tensor(x0, requires_grad=True)
+    g, = tg.grad(F.cross_entropy(x, t), x, create_graph=True)
+    tgr, = torch.autograd.grad(T.cross_entropy(tx, torch.tensor(t)), tx, create_graph=True)
+    h, = tg.grad((g * g * g).sum(), x, create_graph=True)
+    th, = torch.autograd.grad((tgr * tgr * tgr).sum(), tx, create_graph=True)
+    np.testing.assert_allclose(h.numpy(), th.detach().numpy(), rtol=1e-9, atol=1e-12)
+    k, = tg.grad((h * h).sum(), x)
+    tk, = torch.autograd.grad((th * th).sum(), tx)
+    np.testing.assert_allclose(k.numpy(), tk.numpy(), rtol=1e-8, atol=1e-12)

@@ -122,3 +122,15 @@ def test_batch_norm_output_has_zero_mean_unit_variance_per_channel():
     y = F.batch_norm(x, None, None).numpy()
     np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-5)
     np.testing.assert_allclose(y.var(axis=(0, 2, 3)), 1, atol=1e-3)
+
+
+@settings(max_examples=6)
+@given(case=layer_norm_cases())
+def test_standardize_and_inv_std_pass_gradcheck_and_gradgradcheck_on_their_own(case):
+    from tinygrad_gen.ops.norm import InvStd, Standardize
+    x, _, _, shape = case
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    assert gradcheck(lambda x: Standardize.apply(x, axes, 1e-5), [x])
+    assert gradcheck(lambda x: InvStd.apply(x, axes, 0.1), [x])
+    assert gradgradcheck(lambda x: InvStd.apply(x, axes, 0.1), [x])
+

@@ -16,7 +16,7 @@ from ..ops.conv import Conv2d, ConvTranspose2d
 from ..ops.gaussian import GaussianKL, Reparameterize
 from ..ops.linear import Linear
 from ..ops.loss import BCEWithLogits, BinaryCrossEntropy, CrossEntropy
-from ..ops.norm import Normalize, update_running
+from ..ops.norm import Standardize, update_running
 from ..ops.pool import AvgPool2d, MaxPool2d
 from ..ops.windows import out_size, pair, pool_pads
 from ..random import generator, per_example
@@ -299,7 +299,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and p.shape != shape:
             raise ValueError(f"layer_norm: {name} of shape {p.shape} does not match normalized_shape {shape}")
-    return Normalize.apply(x, weight, bias, tuple(range(x.ndim - k, x.ndim)), eps)
+    return _scale_shift(Standardize.apply(x, tuple(range(x.ndim - k, x.ndim)), eps), weight, bias)
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=True, momentum=0.1, eps=1e-5):
@@ -339,7 +339,13 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Tr
         if running_var is not None:
             d = data - mu.reshape(per_channel)
             update_running(running_var, (d * d).sum(axis=axes) / (m - 1), momentum)
-    return Normalize.apply(x, weight, bias, axes, eps)
+    return _scale_shift(Standardize.apply(x, axes, eps), weight, bias)
+
+
+def _scale_shift(xhat, weight, bias):
+    """y = xhat * w + b, either optional: plain Tensor ops, so dw and db come from Mul, Add and unbroadcast."""
+    y = xhat * weight if weight is not None else xhat
+    return y + bias if bias is not None else y
 
 
 def dropout(x, p=0.5, training=True):

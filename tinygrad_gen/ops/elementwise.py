@@ -9,6 +9,7 @@ import numpy as np
 from ..autograd import Function
 from ..tensor import Tensor
 from ..backend import xp_of
+from .fast_math import erf
 
 
 def _mask(cond, like):
@@ -270,53 +271,6 @@ class Softplus(Function):
 
 _SQRT_HALF = 0.7071067811865476
 _INV_SQRT_2PI = 0.3989422804014327
-_erf64 = np.frompyfunc(math.erf, 1, 1)
-
-
-def _scipy_erf():
-    """SciPy's erf ufunc (exact, one pass, float32 in float32 out) when SciPy is installed, else None."""
-    try:
-        from scipy.special import erf as scipy_erf
-    except ImportError:
-        return None
-    return scipy_erf
-
-
-_fast_erf = _scipy_erf()
-
-
-def erf(x):
-    """The error function. float64: SciPy's exact erf when SciPy is there (it comes with scikit-learn), else
-    math.erf; both exact, as gradchecks need. float32: the Abramowitz-Stegun 7.1.26 rational approximation
-    (|error| < 1.5e-7, below float32 resolution), computed in place to keep it a few passes over memory.
-    CUDA: CuPy's erf, exact in float32 and float64."""
-    if isinstance(x, np.generic):
-        x = np.asarray(x)  # arithmetic on a 0-d array gives a NumPy scalar
-    if type(x) is not np.ndarray:
-        from cupyx.scipy.special import erf as cuda_erf
-        return cuda_erf(x)
-    if x.dtype != np.float32:
-        if _fast_erf is not None:
-            return np.asarray(_fast_erf(x))
-        return np.asarray(_erf64(x), dtype=x.dtype)  # frompyfunc gives a bare float for 0-d input
-    if x.ndim == 0:
-        return erf(x.reshape(1)).reshape(())  # in-place ufuncs need real arrays, not 0-d scalars
-    a = np.abs(x)
-    t = a * np.float32(0.3275911)
-    t += 1
-    np.reciprocal(t, out=t)
-    poly = t * np.float32(1.061405429)
-    for c in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
-        poly += np.float32(c)
-        poly *= t
-    np.multiply(a, a, out=a)
-    np.negative(a, out=a)
-    np.exp(a, out=a)
-    poly *= a
-    np.subtract(1, poly, out=poly)
-    return np.copysign(poly, x, out=poly)
-
-
 class NormalCdf(Function):
     """z = Phi(a) = (1 + erf(a / sqrt 2)) / 2, the standard normal CDF.  backward: da = g * phi(a), with the density
     phi(a) = exp(-a^2 / 2) / sqrt(2 pi).  ``cached`` hands in Phi(a) when the caller has already computed it."""

@@ -1,19 +1,11 @@
 """Fused losses on logits, stable at logits of +-1e4: softmax cross-entropy and binary cross-entropy with logits."""
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function
 from ..backend import xp_of
 from ..tensor import Tensor
-
-
-def softmax_shift(x):
-    """A per-row constant c that makes exp(x - c) safe: the row max in general, but one global max when the spread
-    of x is under 60. exp(-60) ~ 1e-26 is still a normal float32, so no row's sum underflows, and in NumPy a full
-    reduction is ~50x faster than a row-wise max over short rows. Returns c broadcastable against x (R, C)."""
-    hi = x.max()
-    if hi - x.min() < 60:
-        return hi
-    return x.max(axis=1, keepdims=True)
+from .fast_math import row_sums, softmax_shift
+from .softmax import Softmax
 
 
 class CrossEntropy(Function):
@@ -30,32 +22,26 @@ class CrossEntropy(Function):
         c = softmax_shift(x)
         e = x - c
         np.exp(e, out=e)
-        s = e @ xp.ones(x.shape[1], dtype=x.dtype)                     # row sums by BLAS: faster than e.sum(1)
+        s = row_sums(e)
         picked = xp.take_along_axis(x, t[:, None], axis=1)[:, 0]
         loss = ((np.log(s) + (c[:, 0] if c.ndim else c) - picked) * keep).astype(x.dtype, copy=False)
         weight = keep.astype(x.dtype)                                  # d loss_out / d loss[r]
         if reduction == "mean":
             weight /= keep.sum()                                       # n stays on the device: no host sync
-        ctx.save_for_backward(x, e, s)
-        ctx.meta = (t, weight)
+        np.divide(e, s[:, None], out=e)                                # e is now softmax(x), kept for backward
+        ctx.save_for_backward(x)
+        ctx.meta = (t, weight, e)
         return loss if reduction == "none" else loss @ weight if reduction == "mean" else loss.sum()
 
     @staticmethod
     def backward(ctx, g):
-        x, e, s = ctx.saved_tensors
-        t, weight = ctx.meta
-        xp = xp_of(x.data)
-        rows = xp.arange(len(t))
-        if not is_grad_enabled():
-            # the same formula on arrays, in two passes: softmax * g_r, then -g_r at each row's target
-            w = g.data * weight
-            dx = e.data * (w / s.data)[:, None]
-            dx[rows, t] -= w
-            return Tensor(dx), None, None, None
-        # building a graph for a double backward: softmax(x) must be a function of x
-        onehot = xp.zeros(x.shape, dtype=x.dtype)
-        onehot[rows, t] = 1
-        return (x.softmax(axis=1) - Tensor(onehot)) * (g * Tensor(weight)).unsqueeze(1), None, None, None
+        x, = ctx.saved_tensors
+        t, weight, p = ctx.meta
+        xp = xp_of(p)
+        onehot = xp.zeros(p.shape, dtype=p.dtype)
+        onehot[xp.arange(len(t)), t] = 1
+        p = Softmax.apply(x, 1, cached=p)  # softmax(x) from the forward's array, as a function of x for a double backward
+        return (p - Tensor(onehot)) * (g * Tensor(weight)).unsqueeze(1), None, None, None
 
 
 class BCEWithLogits(Function):

@@ -7,11 +7,15 @@ from ..backend import xp_of
 
 class Softmax(Function):
     """y = exp(x - max) / sum exp(x - max) along ``axis``.
-    backward: dx = y * (g - sum(g * y, axis)) (the Jacobian diag(y) - y y^T applied to g)."""
+    backward: dx = y * (g - sum(g * y, axis)) (the Jacobian diag(y) - y y^T applied to g).
+    ``cached`` hands in y when the caller has already computed it (``CrossEntropy``'s backward)."""
     @staticmethod
-    def forward(ctx, x, axis=-1):
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
-        y = e / e.sum(axis=axis, keepdims=True)
+    def forward(ctx, x, axis=-1, cached=None):
+        if cached is not None:
+            y = cached
+        else:
+            e = np.exp(x - x.max(axis=axis, keepdims=True))
+            y = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
@@ -19,7 +23,7 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, g):
         y, = ctx.saved_tensors
-        return y * (g - (g * y).sum(axis=ctx.axis, keepdims=True))
+        return y * (g - (g * y).sum(axis=ctx.axis, keepdims=True)), None, None
 
 
 class LogSoftmax(Function):

@@ -1,0 +1,88 @@
+"""Speed helpers that the ops' math calls. Each computes the plain formula (exactly, or within float32
+resolution where it says so) faster than the obvious NumPy line would, and says why it exists. Arrays in, arrays
+out: no Tensors and no autograd here, so no derivation lives in this file (the ops that call it hold those).
+"""
+import math
+
+import numpy as np
+
+from ..backend import xp_of
+
+
+def row_sums(a):
+    """Sums of the rows of a 2-D array, as the BLAS matrix-vector product a @ 1: NumPy's own reduction over many
+    short rows is several times slower (it does not vectorise across rows)."""
+    return a @ xp_of(a).ones(a.shape[1], dtype=a.dtype)
+
+
+def fast_mean(a, axes):
+    """Mean over ``axes`` (a sorted tuple; keepdims) of a float array. Where the reduced axes are the trailing ones (layer norm) or all
+    but the channel axis 1 (batch norm), a BLAS matrix-vector product does the summing: NumPy's own reductions
+    over many short rows are several times slower."""
+    xp, nd = xp_of(a), a.ndim
+    kept = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
+    if axes and axes == tuple(range(axes[0], nd)) and axes[0] > 0:
+        m = math.prod(a.shape[axes[0]:])
+        return (a.reshape(-1, m) @ xp.full(m, 1 / m, dtype=a.dtype)).reshape(kept)
+    if nd > 2 and axes == (0,) + tuple(range(2, nd)):
+        n, c = a.shape[:2]
+        m = a.size // (n * c)
+        return (a.reshape(n, c, m) @ xp.full(m, 1 / (n * m), dtype=a.dtype)).sum(axis=0).reshape(kept)
+    return a.sum(axis=axes, keepdims=True) / math.prod(a.shape[i] for i in axes)  # ndarray.mean: slower when small
+
+
+def softmax_shift(x):
+    """A per-row constant c that makes exp(x - c) safe: the row max in general, but one global max when the spread
+    of x is under 60. exp(-60) ~ 1e-26 is still a normal float32, so no row's sum underflows, and in NumPy a full
+    reduction is ~50x faster than a row-wise max over short rows. Returns c broadcastable against x (R, C)."""
+    hi = x.max()
+    if hi - x.min() < 60:
+        return hi
+    return x.max(axis=1, keepdims=True)
+
+
+_erf64 = np.frompyfunc(math.erf, 1, 1)
+
+
+def _scipy_erf():
+    """SciPy's erf ufunc (exact, one pass, float32 in float32 out) when SciPy is installed, else None."""
+    try:
+        from scipy.special import erf as scipy_erf
+    except ImportError:
+        return None
+    return scipy_erf
+
+
+_fast_erf = _scipy_erf()
+
+
+def erf(x):
+    """The error function. float64: SciPy's exact erf when SciPy is there (it comes with scikit-learn), else
+    math.erf; both exact, as gradchecks need. float32: the Abramowitz-Stegun 7.1.26 rational approximation
+    (|error| < 1.5e-7, below float32 resolution), computed in place to keep it a few passes over memory.
+    CUDA: CuPy's erf, exact in float32 and float64."""
+    if isinstance(x, np.generic):
+        x = np.asarray(x)  # arithmetic on a 0-d array gives a NumPy scalar
+    if type(x) is not np.ndarray:
+        from cupyx.scipy.special import erf as cuda_erf
+        return cuda_erf(x)
+    if x.dtype != np.float32:
+        if _fast_erf is not None:
+            return np.asarray(_fast_erf(x))
+        return np.asarray(_erf64(x), dtype=x.dtype)  # frompyfunc gives a bare float for 0-d input
+    if x.ndim == 0:
+        return erf(x.reshape(1)).reshape(())  # in-place ufuncs need real arrays, not 0-d scalars
+    a = np.abs(x)
+    t = a * np.float32(0.3275911)
+    t += 1
+    np.reciprocal(t, out=t)
+    poly = t * np.float32(1.061405429)
+    for c in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        poly += np.float32(c)
+        poly *= t
+    np.multiply(a, a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    poly *= a
+    np.subtract(1, poly, out=poly)
+    return np.copysign(poly, x, out=poly)
