@@ -56,6 +56,8 @@ CASES = {  # F name -> a call whose first Tensor argument (and every Tagged one)
     "interpolate": lambda x: F.interpolate(x.reshape(1, 1, 3, 4), scale_factor=2),
     "upsample": lambda x: F.upsample(x.reshape(1, 1, 3, 4), scale_factor=2),
     "pad": lambda x: F.pad(x, (1, 1)),
+    "conv1d": lambda x: F.conv1d(x.reshape(1, 3, 4), tagged(2, 3, 2, seed=1), tagged(2, seed=2)),
+    "conv_transpose1d": lambda x: F.conv_transpose1d(x.reshape(1, 3, 4), tagged(3, 2, 2, seed=1)),
 }
 
 
