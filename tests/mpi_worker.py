@@ -48,6 +48,28 @@ def batch_norm(out):
     np.savez(f"{out}.rank{dist.rank()}.npz", running_mean=bn.running_mean.numpy(), part=part)
 
 
+class NoisyPairs:
+    """A dataset that draws randomness for each batch (like BERT's masking) and gives a dict of arrays."""
+
+    def __len__(self):
+        return 12
+
+    def __getitem__(self, ks):
+        noise = tg.random.generator().random(len(ks))
+        return {"k": np.asarray(ks), "noise": noise}
+
+
+def loader(out):
+    """Two batches of 6 from a sharded DataLoader over NoisyPairs."""
+    from tinygrad_gen import data
+    tg.manual_seed(3)
+    batches = data.DataLoader(NoisyPairs(), batch_size=6, seed=5)
+    dist.attach(loaders=[batches])
+    seen = list(batches)
+    np.savez(f"{out}.rank{dist.rank()}.npz", k=np.stack([b["k"] for b in seen]),
+             noise=np.stack([b["noise"] for b in seen]))
+
+
 def fail(out):
     """Rank 1 raises after both ranks joined; rank 0 waits in an all-reduce that rank 1 never reaches."""
     if dist.rank() == 1:

@@ -58,6 +58,17 @@ def test_per_example_noise_of_two_shards_is_the_noise_of_the_whole_batch(tmp_pat
     np.testing.assert_array_equal(rank0["z_eval"], rank1["z_eval"])  # unsharded evaluation: the same on each rank
 
 
+def test_a_sharded_loader_serves_each_rank_its_rows_of_the_batches_one_process_sees(tmp_path):
+    import mpi_worker
+    from tinygrad_gen import data
+    rank0, rank1 = worker("loader", tmp_path)
+    tg.manual_seed(3)
+    whole = list(data.DataLoader(mpi_worker.NoisyPairs(), batch_size=6, seed=5))
+    for key in ("k", "noise"):   # the dataset's own randomness too: drawn for the whole batch, then sliced
+        np.testing.assert_array_equal(np.concatenate([rank0[key], rank1[key]], axis=1),
+                                      np.stack([b[key] for b in whole]))
+
+
 def test_batch_norm_keeps_local_statistics_of_each_ranks_shard(tmp_path):
     for seen in worker("batch_norm", tmp_path):
         # momentum 0.1 from a zero running mean: 0.1 * the shard's own mean (not the whole batch's)

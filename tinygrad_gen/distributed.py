@@ -212,11 +212,6 @@ def shard(batch_size, of_rank=None, ranks=None):
     return rows
 
 
-def shard_batch(idx):
-    """This rank's rows of the index array of one global batch (what a sharded DataLoader serves)."""
-    return idx[shard(len(idx))]
-
-
 def attach(modules=(), loaders=()):
     """Make a training loop data-parallel without its code knowing: broadcast rank 0's parameters, shard every
     batch of ``loaders``, and average the gradients of the ``modules``' parameters after every backward pass (so

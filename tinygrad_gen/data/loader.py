@@ -61,13 +61,14 @@ class DataLoader:
             yield from self
 
     def _batch(self, idx):
-        if self.sharded:
-            from ..distributed import shard_batch
-            idx = shard_batch(idx)
         batch = ()
         for a in self.arrays:
             part = a[idx]
             batch += part if isinstance(part, tuple) else (part,)  # a dataset may give several arrays
+        if self.sharded:  # the whole batch is made (with any randomness a dataset draws for it), then this rank's rows
+            from ..distributed import shard
+            rows = shard(len(idx))
+            batch = tuple({k: v[rows] for k, v in b.items()} if isinstance(b, dict) else b[rows] for b in batch)
         if self.device is not None:
             from ..tensor import tensor
             batch = tuple(tensor(b, device=self.device) for b in batch)
