@@ -70,6 +70,15 @@ def loader(out):
              noise=np.stack([b["noise"] for b in seen]))
 
 
+def nccl(out):
+    """all_reduce_gradients on CuPy gradients (NCCL), both ranks on the first GPU."""
+    r = dist.rank()
+    p = tg.tensor(np.ones(5), dtype=tg.float32, requires_grad=True, device="cuda")
+    p.grad = tg.tensor(np.arange(5.0) * (r + 1), dtype=tg.float32, device="cuda")
+    dist.all_reduce_gradients([p])
+    np.savez(f"{out}.rank{r}.npz", g=p.grad.numpy(), device=p.grad.device)
+
+
 def fail(out):
     """Rank 1 raises after both ranks joined; rank 0 waits in an all-reduce that rank 1 never reaches."""
     if dist.rank() == 1:

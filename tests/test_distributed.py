@@ -69,6 +69,22 @@ def test_a_sharded_loader_serves_each_rank_its_rows_of_the_batches_one_process_s
                                       np.stack([b[key] for b in whole]))
 
 
+def _has_cuda():
+    try:
+        import cupy
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not _has_cuda(), reason="needs CuPy and a CUDA GPU")
+def test_nccl_averages_cupy_gradients_of_two_ranks_on_one_gpu(tmp_path):
+    for seen in worker("nccl", tmp_path):
+        assert str(seen["device"]) == "cuda"
+        np.testing.assert_array_equal(seen["g"], np.arange(5.0) * 1.5)
+
+
 def test_batch_norm_keeps_local_statistics_of_each_ranks_shard(tmp_path):
     for seen in worker("batch_norm", tmp_path):
         # momentum 0.1 from a zero running mean: 0.1 * the shard's own mean (not the whole batch's)
