@@ -25,20 +25,21 @@ def worker(args):
     """One rank: the default GPT, the GPT-3 recipe, random windows of the embedded text; time args.steps steps."""
     import tinygrad_gen as tg
     from tinygrad_gen import distributed as dist, optim
-    from tinygrad_gen.models import gpt
+    from tinygrad_gen.models import gpt, gpt3_recipe
 
     dist.init()
     vocab, train_ids, _ = gpt.encode_corpus()
     tg.manual_seed(0)
     model = gpt.GPT(gpt.GPTConfig(len(vocab)))
     dist.broadcast_parameters(model)
-    optimizer = gpt.configure_optimizer(model, 1e-3)
+    optimizer = gpt3_recipe.adamw(model, 1e-3)
     rng = np.random.default_rng(0)
     local = args.batch // (1 if args.weak else dist.world_size())
     context = model.config.context
+    windows = tg.data.TextWindows(train_ids, context)
 
     def step():
-        x, y = gpt.random_batch(train_ids, local * dist.world_size(), context, rng)  # the global batch
+        x, y = windows[rng.integers(len(windows), size=local * dist.world_size())]  # the global batch
         rows = dist.shard(len(x))
         _, loss = model(tg.tensor(x[rows]), tg.tensor(y[rows]))
         optimizer.zero_grad()
