@@ -7,8 +7,12 @@ instruction). Then the weights are frozen and each model is prompted, on held-ou
 demonstrations, with and without the instruction line; greedy decoding must write the word after ``=``. The task is
 never given by the query alone, so what the model writes depends on what it infers from its context.
 
-    tgg train icl                 # 3 sizes (1x32, 2x64, 3x96: layers x width), 1600 steps of 8 x 192 characters
+    tgg train icl                 # 3 sizes (1x32, 2x32, 2x64: layers x width), 1600 steps of 8 x 192 characters
     tgg train icl --quick         # tiny sizes, a few steps: a smoke test of the whole pipeline
+
+Sizes can be trained apart, in parallel (``tgg train icl --sizes 2x64x4 --out A``, one size per folder) and gathered:
+copy the size folders into one ``--out`` and run the sweep there with ``--resume``; a finished size is not trained
+again (nor evaluated, when its saved accuracy is on the same prompts).
 
 Files: ``metrics.json`` (``accuracy[size][task]["prompt"|"no_prompt"][k]``, ``params[size]``, ``queries``),
 ``metrics.csv`` (one row per size and evaluation step), ``icl.png`` (unscramble accuracy vs k, one line per size,
@@ -16,6 +20,7 @@ no-prompt and prompt panels), ``icl_tasks.png`` (every task), ``eval_prompts.jso
 its answer), and one folder per size with its checkpoint and training curves.
 """
 import argparse
+import hashlib
 import json
 import time
 
@@ -23,7 +28,7 @@ import numpy as np
 
 import tinygrad_gen as tg
 from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
-from tinygrad_gen.run import Run
+from tinygrad_gen.run import Run, read_checkpoint
 
 from . import word_tasks as wt
 from .word_tasks import KS, evaluation_prompts, training_sequences
@@ -32,7 +37,7 @@ from .gpt3_recipe import make_optimizer, train_steps
 from .greedy import greedy_matches
 from .param_count import non_embedding_params
 
-SIZES = "1x32x2,2x64x4,3x96x4"      # layers x width x heads
+SIZES = "1x32x2,2x32x4,2x64x4"      # layers x width x heads
 QUICK_SIZES = "1x16x2,1x24x2,2x32x4"
 
 
@@ -120,8 +125,8 @@ def add_arguments(parser):
     g.add_argument("--weight-decay", type=float, default=0.1)
     g.add_argument("--task-fraction", type=float, default=0.8, help="share of training sequences that are tasks")
     g.add_argument("--instruction-rate", type=float, default=0.3, help="share of task documents with instruction")
-    g.add_argument("--word-lengths", default="3,4", help="shortest,longest word (letters)")
-    g.add_argument("--min-count", type=positive_int, default=5, help="a word must occur this often in the text")
+    g.add_argument("--word-lengths", default="4,4", help="shortest,longest word (letters)")
+    g.add_argument("--min-count", type=positive_int, default=3, help="a word must occur this often in the text")
     g.add_argument("--held-out", type=float, default=0.25, help="share of the words held out for evaluation")
     g.add_argument("--queries", type=positive_int, default=None, help="evaluation queries per cell (default 200; quick 20)")
     g.add_argument("--eval-every", type=positive_int, default=200)
@@ -164,7 +169,7 @@ def train(args, run):
     if needed > args.context:
         raise ValueError(f"icl: the 8-shot prompts need a context of {needed} characters, got --context "
                          f"{args.context}; give a larger --context or shorter --word-lengths")
-    _save_prompts(run, cells)
+    prompts_sha = _save_prompts(run, cells)
 
     def held_out(model):
         model.eval()
@@ -176,7 +181,8 @@ def train(args, run):
     accuracy, params, val_loss, curves, seconds = {}, {}, {}, {}, {}
     tokens_per_step = args.batch_size * args.context
     for name, (layers, width, heads) in sizes.items():
-        sub = Run(argparse.Namespace(**{**vars(args), "out": str(run.out / name)}), model=f"icl {name}")
+        sub = Run(_size_args(args, run.out / name), model=f"icl {name}")
+        cached = _finished_evaluation(sub, args.steps, prompts_sha)
         tg.manual_seed(args.seed)
         model = GPT(GPTConfig(len(vocab), args.context, layers, width, heads)).to(run.device)
         optimizer, scheduler = make_optimizer(model, args.lr, args.steps, args.warmup, args.weight_decay,
@@ -189,12 +195,15 @@ def train(args, run):
                          "task_loss": r["task_loss"]} for r in sub.history if "val_loss" in r]
         for r in curves[name]:
             run.log(size=name, **r)
-        before = _weights(model)
-        accuracy[name] = accuracy_grid(model, vocab, cells, run.device)
-        if not all(np.array_equal(b, a) for b, a in zip(before, _weights(model))):
-            raise RuntimeError(f"icl: evaluating {name} changed its weights; in-context learning must not")
+        if cached is not None:   # resumed after this size's training and evaluation had both finished
+            accuracy[name] = cached
+        else:
+            before = _weights(model)
+            accuracy[name] = accuracy_grid(model, vocab, cells, run.device)
+            if not all(np.array_equal(b, a) for b, a in zip(before, _weights(model))):
+                raise RuntimeError(f"icl: evaluating {name} changed its weights; in-context learning must not")
         params[name], val_loss[name] = non_embedding_params(model), scores
-        sub.finish({"params": params[name], **scores, "unscramble": accuracy[name]["unscramble"]})
+        sub.finish({"params": params[name], **scores, "prompts_sha256": prompts_sha, "accuracy": accuracy[name]})
 
     plot_icl(run, accuracy, params, ["unscramble"], "icl.png")
     plot_icl(run, accuracy, params, list(wt.TASKS), "icl_tasks.png")
@@ -217,5 +226,26 @@ def _save_prompts(run, cells):
     """``eval_prompts.json``: for every (task, k) the prompts without instruction and their answers (the instructed
     prompt puts ``word_tasks.INSTRUCTIONS[task]`` and a newline in front): what an independent check re-scores."""
     table = [{"task": t, "k": k, "prompts": ps, "answers": ans} for (t, k), (ps, ans) in cells.items()]
-    (run.out / "eval_prompts.json").write_text(json.dumps({"instructions": wt.INSTRUCTIONS, "cells": table}),
-                                               encoding="utf-8")
+    text = json.dumps({"instructions": wt.INSTRUCTIONS, "cells": table})
+    (run.out / "eval_prompts.json").write_text(text, encoding="utf-8")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _size_args(args, folder):
+    """The options of one size's own run folder: the sweep's, less the list of sizes (the folder names the size), so
+    that a size trained by another sweep (or alone, ``--sizes``) can be resumed into this one."""
+    options = {k: v for k, v in vars(args).items() if k not in ("sizes", "quick")}
+    return argparse.Namespace(**{**options, "out": str(folder)})
+
+
+def _finished_evaluation(sub, steps, prompts_sha):
+    """A resumed size whose checkpoint is at the last step and whose metrics.json holds the accuracy on these same
+    prompts (by their SHA-256) is not evaluated again: its saved accuracy, else None."""
+    path = sub.out / "metrics.json"
+    if not sub.resuming or not path.is_file():
+        return None
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    if saved.get("prompts_sha256") != prompts_sha or "accuracy" not in saved:
+        return None
+    _, meta = read_checkpoint(sub.checkpoint_path)
+    return saved["accuracy"] if meta["extra"].get("step") == steps else None

@@ -7,8 +7,12 @@ training (at D tokens seen, compute C = 6 N D floating-point operations), and th
 L(N) = E + A N^(-alpha) (``power_law``): E the loss no size reaches (the text's own entropy plus what this budget
 cannot learn), alpha how fast more parameters help.
 
-    tgg train scaling            # 6 sizes, 3k .. 450k non-embedding parameters, 800 steps of 32 x 64 characters
+    tgg train scaling            # 6 sizes, 0.5k .. 85k non-embedding parameters, 800 steps of 32 x 64 characters
     tgg train scaling --quick    # 6 tiny sizes, 60 steps: the whole pipeline in well under 2 minutes
+
+Sizes can be trained apart, in parallel (``tgg train scaling --sizes 2x64x4 --out A``, one size per folder) and gathered:
+copy the size folders into one ``--out`` and run the sweep there with ``--resume``; a finished size is not trained
+again.
 
 Files: ``metrics.json`` (``sizes``: one ``{n_params, tokens, compute, val_loss}`` per size; ``fit``: ``{E, A, alpha,
 r2, alpha_ci}``), ``metrics.csv`` (one row per size and evaluation), ``scaling_params.png`` (final loss vs N with the
@@ -30,7 +34,7 @@ from .icl import parse_sizes
 from .param_count import non_embedding_params
 from .power_law import bootstrap_alpha, fit_power_law, predict
 
-SIZES = "1x16x2,2x20x2,2x36x4,3x48x4,4x64x4,4x96x4"     # layers x width x heads
+SIZES = "1x6x1,1x8x1,1x16x2,2x20x2,2x36x4,3x48x4"     # layers x width x heads
 QUICK_SIZES = "1x8x1,1x12x2,1x16x2,2x16x2,2x24x2,2x32x4"
 KAPLAN_ALPHA_N = 0.076
 
@@ -114,7 +118,7 @@ def train(args, run):
     tokens_per_step = args.batch_size * args.context
     results, curves, seconds = [], {}, {}
     for name, (layers, width, heads) in sizes.items():
-        sub = Run(argparse.Namespace(**{**vars(args), "out": str(run.out / name)}), model=f"scaling {name}")
+        sub = Run(_size_args(args, run.out / name), model=f"scaling {name}")
         tg.manual_seed(args.seed)
         model = GPT(GPTConfig(len(vocab), args.context, layers, width, heads)).to(run.device)
         n_params = non_embedding_params(model)
@@ -152,3 +156,10 @@ def train(args, run):
     return run.finish({"sizes": results, "fit": fit, "loss_falls_with_n": falling,
                        "decades_of_n": float(np.log10(max(n) / min(n))), "kaplan_alpha_n": KAPLAN_ALPHA_N,
                        "train_seconds": seconds, "wall_seconds": time.perf_counter() - t_start})
+
+
+def _size_args(args, folder):
+    """The options of one size's own run folder: the sweep's, less the list of sizes (the folder names the size), so
+    that a size trained by another sweep (or alone, ``--sizes``) can be resumed into this one."""
+    options = {k: v for k, v in vars(args).items() if k not in ("sizes", "quick")}
+    return argparse.Namespace(**{**options, "out": str(folder)})
