@@ -209,14 +209,27 @@ class Tensor:
     def __ne__(self, other):
         return self._cmp(other, np.not_equal)
 
+    # & | ^ ~ are bitwise on integer tensors and logical on boolean ones (NumPy's bitwise ufuncs do both), constant
     def __invert__(self):
         return Tensor(~self.data)
 
     def __and__(self, other):
-        return self._cmp(other, np.logical_and)
+        return self._cmp(other, np.bitwise_and)
 
     def __or__(self, other):
-        return self._cmp(other, np.logical_or)
+        return self._cmp(other, np.bitwise_or)
+
+    def __xor__(self, other):
+        return self._cmp(other, np.bitwise_xor)
+
+    def __rand__(self, other):
+        return self._cmp(other, np.bitwise_and)
+
+    def __ror__(self, other):
+        return self._cmp(other, np.bitwise_or)
+
+    def __rxor__(self, other):
+        return self._cmp(other, np.bitwise_xor)
 
 
 def tensor(data, requires_grad=False, dtype=None, device="cpu"):
@@ -242,7 +255,12 @@ def ones(*shape, dtype=None, device="cpu", requires_grad=False):
 
 
 def full(shape, value, dtype=None, device="cpu", requires_grad=False):
+    """``shape`` filled with ``value``; without ``dtype`` it is inferred as PyTorch does: bool for True/False, int64
+    for an int, float32 for a float."""
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if dtype is None:
+        value = _number(value)
+        dtype = np.bool_ if isinstance(value, bool) else np.int64 if isinstance(value, int) else None
     return _factory(lambda s, d: np.full(s, value, d), (shape,), dtype, device, requires_grad)
 
 

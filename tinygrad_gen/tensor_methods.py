@@ -153,48 +153,65 @@ class _TensorMath:
             raise TypeError(f"masked_fill: mask must be boolean, got dtype {mask.dtype}")
         return _ew.MaskedFill.apply(self, mask if self.device == "cpu" else to_device(mask, "cuda"), value)
 
-    # ----- reductions -----
-    def sum(self, axis=None, keepdims=False):
+    # ----- reductions (NumPy's axis= / keepdims=; PyTorch's dim= / keepdim= are accepted as aliases) -----
+    def sum(self, axis=None, keepdims=False, dim=None, keepdim=False):
+        if dim is not None or keepdim:
+            axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
         return _red.Sum.apply(self, axis, keepdims) if axis is not None or keepdims else _red.Sum.apply(self)
 
-    def mean(self, axis=None, keepdims=False):
+    def mean(self, axis=None, keepdims=False, dim=None, keepdim=False):
+        if dim is not None or keepdim:
+            axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
         return _red.Mean.apply(self, axis, keepdims)
 
-    def max(self, axis=None, keepdims=False):
+    def max(self, axis=None, keepdims=False, dim=None, keepdim=False):
+        if dim is not None or keepdim:
+            axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
         return _red.Max.apply(self, axis, keepdims)
 
-    def min(self, axis=None, keepdims=False):
+    def min(self, axis=None, keepdims=False, dim=None, keepdim=False):
+        if dim is not None or keepdim:
+            axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
         return _red.Max.apply(self, axis, keepdims, reducer="min")
 
-    def var(self, axis=None, keepdims=False, ddof=0):
+    def var(self, axis=None, keepdims=False, ddof=0, dim=None, keepdim=False):
         """Variance: mean of squared deviations, divided by n - ddof. Composed of differentiable ops, so
         d var / dx_i = 2 (x_i - mean) / (n - ddof) comes out of the chain rule."""
+        axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
         axes = _red.normalize_axis(axis, self.ndim, "var")
         n = 1
         for i in axes:
             n *= self.shape[i]
-        if n - ddof <= 0:
+        if n - ddof <= 0 and n > 0:
             raise ValueError(f"var: {n} elements with ddof={ddof} leave no degrees of freedom")
         d = self - self.mean(axis=axes, keepdims=True)
+        if n == 0:  # the variance of nothing is NaN, as PyTorch (0 / 0 without NumPy's warning)
+            return (d * d).sum(axis=axes, keepdims=keepdims) * float("nan")
         return (d * d).sum(axis=axes, keepdims=keepdims) / (n - ddof)
 
-    def std(self, axis=None, keepdims=False, ddof=0):
-        return self.var(axis, keepdims, ddof).sqrt()
+    def std(self, axis=None, keepdims=False, ddof=0, dim=None, keepdim=False):
+        return self.var(axis, keepdims, ddof, dim, keepdim).sqrt()
 
-    def logsumexp(self, axis=None, keepdims=False):
+    def logsumexp(self, axis=None, keepdims=False, dim=None, keepdim=False):
+        if dim is not None or keepdim:
+            axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
         return _red.LogSumExp.apply(self, axis, keepdims)
 
-    def argmax(self, axis=None, keepdims=False):
+    def argmax(self, axis=None, keepdims=False, dim=None, keepdim=False):
+        if dim is not None or keepdim:
+            axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
         return _red.ArgMax.apply(self.detach(), axis, keepdims)
 
-    def argmin(self, axis=None, keepdims=False):
-        return (-self.detach()).argmax(axis, keepdims)
+    def argmin(self, axis=None, keepdims=False, dim=None, keepdim=False):
+        if dim is not None or keepdim:
+            axis, keepdims = (axis if dim is None else dim), keepdims or keepdim
+        return _red.ArgMax.apply(self.detach(), axis, keepdims, "min")  # direct: -x overflows at integer extremes
 
-    def softmax(self, axis=-1):
-        return _sm.Softmax.apply(self, axis)
+    def softmax(self, axis=-1, dim=None):
+        return _sm.Softmax.apply(self, axis if dim is None else dim)
 
-    def log_softmax(self, axis=-1):
-        return _sm.LogSoftmax.apply(self, axis)
+    def log_softmax(self, axis=-1, dim=None):
+        return _sm.LogSoftmax.apply(self, axis if dim is None else dim)
 
     # ----- movement -----
     def reshape(self, *shape):

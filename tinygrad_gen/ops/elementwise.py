@@ -1,7 +1,12 @@
 """Elementwise ops. Broadcasting is undone by the engine (``autograd.unbroadcast``), so these never think about
 shapes: each backward returns the gradient at the broadcast output shape.
 
-Python scalars pass straight through to NumPy, which keeps a float32 array float32 (NEP 50)."""
+Python scalars pass straight through to NumPy, which keeps a float32 array float32 (NEP 50).
+
+Dtypes follow PyTorch's promotion: NumPy turns an integer array combined with a Python float or a float32 array,
+integer division, and exp/log/sqrt of integers into float64, but PyTorch's default float dtype is float32, and
+float64 only comes from a float64 operand. ``_promoted`` fixes that after the fact: one identity check of the
+result's dtype, so the float32 hot path pays nothing measurable."""
 import math
 
 import numpy as np
@@ -10,6 +15,29 @@ from ..autograd import Function
 from ..tensor import Tensor
 from ..backend import xp_of
 from .fast_math import erf
+
+
+_F64 = np.dtype(np.float64)
+_F32 = np.dtype(np.float32)
+
+
+def _promoted(out, a, b):
+    """``out`` (float64) in PyTorch's dtype: float64 only when an operand is float64, else float32 (see the module
+    doc). A 0-d float64 operand is weak, like a number: float32 with axes times a 0-d float64 stays float32."""
+    da, db = getattr(a, "dtype", None), getattr(b, "dtype", None)
+    if da is _F64 or db is _F64:
+        if da is _F64 and db is not None and db.kind == "f" and db is not _F64 and a.ndim == 0 < b.ndim:
+            return out.astype(db)
+        if db is _F64 and da is not None and da.kind == "f" and da is not _F64 and b.ndim == 0 < a.ndim:
+            return out.astype(da)
+        return out
+    return out.astype(np.float32)
+
+
+def _as_float(a):
+    """A float function of an integer or boolean array computes in float32 (PyTorch's default float dtype), not in
+    NumPy's float64 (or float16 for bool and 8-bit ints)."""
+    return a if a.dtype is _F32 or a.dtype.kind in "fc" else a.astype(np.float32)
 
 
 def _mask(cond, like):
@@ -21,7 +49,8 @@ class Add(Function):
     """z = a + b.  backward: da = g, db = g."""
     @staticmethod
     def forward(ctx, a, b):
-        return a + b
+        out = a + b
+        return out if out.dtype is not _F64 else _promoted(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -32,7 +61,8 @@ class Sub(Function):
     """z = a - b.  backward: da = g, db = -g."""
     @staticmethod
     def forward(ctx, a, b):
-        return a - b
+        out = a - b
+        return out if out.dtype is not _F64 else _promoted(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -44,7 +74,8 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a * b
+        out = a * b
+        return out if out.dtype is not _F64 else _promoted(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -58,7 +89,8 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a / b
+        out = a / b
+        return out if out.dtype is not _F64 else _promoted(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -84,7 +116,8 @@ class PowScalar(Function):
     def forward(ctx, a, c):
         ctx.save_for_backward(a)
         ctx.c = c
-        return a ** c
+        out = a ** c
+        return out if out.dtype is not _F64 else _promoted(out, a, c)
 
     @staticmethod
     def backward(ctx, g):
@@ -100,10 +133,13 @@ class PowScalar(Function):
 class Pow(Function):
     """z = a ** b with b a tensor.  backward: da = g * b * a ** (b - 1), db = g * z * log(a).
 
-    At a = 0 the term log(a) is replaced by 0 (as PyTorch does), so 0 ** b has db = 0 rather than NaN."""
+    At the edges PyTorch's limits: da = 0 where b = 0 (a ** 0 = 1 is constant, even at a = 0 where b a ** (b - 1)
+    would be 0 * inf); db = 0 where a = 0 and b >= 0 (0 ** b is 0 or 1 nearby on the b side), while 0 ** b with
+    b < 0 gives -inf and a negative base gives NaN (log of a negative number), as in PyTorch."""
     @staticmethod
     def forward(ctx, a, b):
         out = a ** b
+        out = out if out.dtype is not _F64 else _promoted(out, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -111,14 +147,23 @@ class Pow(Function):
     def backward(ctx, g):
         a, b, out = ctx.saved_tensors
         da, db = ctx.needs_input_grad
-        ga = g * b * a ** (b - 1) if da else None
+        ga = None
+        if da:
+            ga = g * b * a ** (b - 1)
+            if isinstance(b, Tensor):
+                ga = ga.masked_fill(b.data == 0, 0.0)
         gb = None
         if db:
             if isinstance(a, (int, float)):
-                gb = g * out * math.log(a) if a > 0 else g * 0.0
+                if a > 0:
+                    gb = g * out * math.log(a)
+                elif a == 0:
+                    gb = g * Tensor(xp_of(b.data).where(b.data >= 0, 0.0, -np.inf).astype(g.dtype))
+                else:
+                    gb = g * out * math.nan
             else:
-                safe = a.data == 0
-                gb = g * out * a.masked_fill(safe, 1.0).log()
+                safe = (a.data == 0) & (b.data >= 0)
+                gb = (g * out * a.masked_fill(safe, 1.0).log()).masked_fill(safe, 0.0)
         return ga, gb
 
 
@@ -126,7 +171,7 @@ class Exp(Function):
     """z = exp(a).  backward: da = g * z (the output is its own derivative)."""
     @staticmethod
     def forward(ctx, a):
-        out = np.exp(a)
+        out = np.exp(_as_float(a))
         ctx.save_for_backward(out)
         return out
 
@@ -141,7 +186,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.log(a)
+        return np.log(_as_float(a))
 
     @staticmethod
     def backward(ctx, g):
@@ -153,7 +198,7 @@ class Sqrt(Function):
     """z = sqrt(a).  backward: da = g / (2 z)."""
     @staticmethod
     def forward(ctx, a):
-        out = np.sqrt(a)
+        out = np.sqrt(_as_float(a))
         ctx.save_for_backward(out)
         return out
 
@@ -167,7 +212,7 @@ class Tanh(Function):
     """z = tanh(a).  backward: da = g * (1 - z^2)."""
     @staticmethod
     def forward(ctx, a):
-        out = np.tanh(a)
+        out = np.tanh(_as_float(a))
         ctx.save_for_backward(out)
         return out
 
@@ -184,10 +229,12 @@ class Sigmoid(Function):
     @staticmethod
     def forward(ctx, a):
         xp = xp_of(a)
+        a = _as_float(a)
         e = np.exp(-np.abs(a))
         out = xp.where(a >= 0, 1, e) / (1 + e)
+        out = out.astype(a.dtype, copy=False)
         ctx.save_for_backward(out)
-        return out.astype(a.dtype, copy=False)
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -310,7 +357,7 @@ class Erf(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return erf(a)
+        return erf(_as_float(a))
 
     @staticmethod
     def backward(ctx, g):
@@ -323,7 +370,8 @@ class Where(Function):
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.cond = cond
-        return xp_of(cond).where(cond, a, b)
+        out = xp_of(cond).where(cond, a, b)
+        return out if out.dtype is not _F64 else _promoted(out, a, b)
 
     @staticmethod
     def backward(ctx, g):

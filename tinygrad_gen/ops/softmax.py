@@ -5,17 +5,32 @@ from ..autograd import Function
 from ..backend import xp_of
 
 
+def _axis_for(x, axis, op):
+    """A 0-d x has one element along "axis 0 / -1" (PyTorch): reduce over everything, i.e. axis None."""
+    if x.ndim == 0:
+        if axis not in (0, -1):
+            raise ValueError(f"{op}: axis {axis} is out of range for a 0-d tensor")
+        return None
+    return axis
+
+
 class Softmax(Function):
     """y = exp(x - max) / sum exp(x - max) along ``axis``.
     backward: dx = y * (g - sum(g * y, axis)) (the Jacobian diag(y) - y y^T applied to g).
     ``cached`` hands in y when the caller has already computed it (``CrossEntropy``'s backward)."""
     @staticmethod
     def forward(ctx, x, axis=-1, cached=None):
+        axis = _axis_for(x, axis, "softmax")
+        if x.size == 0:  # nothing to normalise (an empty row has no max)
+            ctx.save_for_backward(x)
+            ctx.axis = axis
+            return x.copy()
         if cached is not None:
             y = cached
         else:
             e = np.exp(x - x.max(axis=axis, keepdims=True))
             y = e / e.sum(axis=axis, keepdims=True)
+            y = np.asarray(y) if isinstance(y, np.generic) else y  # 0-d: keep an array, so backward gets a Tensor
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
@@ -31,8 +46,14 @@ class LogSoftmax(Function):
     backward: dx = g - softmax(x) * sum(g, axis) (since dy_i/dx_j = [i = j] - softmax_j)."""
     @staticmethod
     def forward(ctx, x, axis=-1):
+        axis = _axis_for(x, axis, "log_softmax")
+        if x.size == 0:
+            ctx.save_for_backward(x)
+            ctx.axis = axis
+            return x.copy()
         shifted = x - x.max(axis=axis, keepdims=True)
         y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        y = np.asarray(y) if isinstance(y, np.generic) else y
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
