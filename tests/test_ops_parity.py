@@ -339,3 +339,26 @@ def test_masked_select_broadcasts_the_mask_like_torch():
 def test_activation_modules_match_torch(ours, theirs):
     x = np.random.default_rng(0).uniform(-5, 5, (3, 4))
     assert_matches_torch(ours, theirs, [x], tol=_LOOSE)
+
+
+def test_floor_divide_and_remainder_match_torch_in_values_dtypes_and_gradients():
+    a, b = np.array([5.5, -7.2, 9.0, 0.3]), np.array([2.0, 3.0, -4.0, 0.7])
+    assert_matches_torch(lambda x, y: x % y, lambda x, y: x % y, [a, b])
+    assert_matches_torch(lambda y: 7.5 % y, lambda y: 7.5 % y, [b], grads=False)  # torch: no gradient there
+    ints = np.array([5, -7, 9, 0])
+    for ours, theirs in ((tg.tensor(ints) // 2, torch.tensor(ints) // 2), (tg.tensor(ints) % 3, torch.tensor(ints) % 3),
+                         (7 // tg.tensor([2, -3]), 7 // torch.tensor([2, -3])),
+                         (tg.tensor(ints) % 2.5, torch.tensor(ints) % 2.5)):
+        assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype)[6:]
+    x = tg.tensor(a, dtype=np.float64, requires_grad=True)
+    (x // 2 * 1.0).sum().backward()  # PyTorch has no derivative for //; ours is 0, like floor
+    assert not x.grad.numpy().any()
+
+
+def test_torch_style_function_forms_and_size_queries():
+    x = tg.tensor(np.arange(6.0).reshape(2, 3))
+    assert np.allclose(tg.exp(x).numpy(), np.exp(x.numpy())) and tg.sum(x, dim=1).tolist() == [3.0, 12.0]
+    assert tg.softmax(x, dim=0).shape == (2, 3) and tg.clamp(x, 1, 2).numpy().max() == 2
+    assert x.numel() == 6 and x.dim() == 2 and x.expand_as(tg.zeros(4, 2, 3)).shape == (4, 2, 3)
+    assert x.type_as(tg.tensor([1])).dtype == np.int64 and x.view_as(tg.zeros(3, 2)).shape == (3, 2)
+    assert np.allclose(tg.matmul(x, x.T).numpy(), x.numpy() @ x.numpy().T)

@@ -92,6 +92,7 @@ TORCH.update({
     "exp2": torch.exp2,
     "rsqrt": torch.rsqrt,
     "copysign": torch.copysign,
+    "remainder": lambda a, b: a % b,
     "maximum": torch.maximum,
     "minimum": torch.minimum,
     "prod": lambda a: a.prod(),

@@ -159,6 +159,7 @@ MORE = [
     OpCase("exp2", lambda a: a.exp2(), ((3, 4),)),
     OpCase("rsqrt", lambda a: a.rsqrt(), ((3, 4),), sample=positive),
     OpCase("copysign", lambda a, b: a.copysign(b), ((3, 4), (4,)), sample=nonzero, draw="broadcast"),
+    OpCase("remainder", lambda a, b: a % b, ((3, 4), (4,)), sample=(normal, positive), draw="broadcast"),
     OpCase("maximum", lambda a, b: tg.maximum(a, b), ((3, 4), (3, 1)), draw="broadcast"),
     OpCase("minimum", lambda a, b: a.minimum(b), ((3, 4), (4,)), draw="broadcast"),
     OpCase("prod", lambda a: a.prod(), ((3, 4),)),

@@ -127,6 +127,52 @@ def silu(self):
     return _act.Silu.apply(self)
 
 
+def floor_divide(self, other):
+    return _pw.FloorDivide.apply(self, self._lift(other))
+
+
+def rfloordiv(self, other):
+    return _pw.FloorDivide.apply(self._lift(other), self)
+
+
+def remainder(self, other):
+    """a - b floor(a / b): the sign of b, as Python's % and PyTorch's remainder."""
+    return _pw.Remainder.apply(self, self._lift(other))
+
+
+def rmod(self, other):
+    return _pw.Remainder.apply(self._lift(other), self)
+
+
+def matmul(self, other):
+    return self @ other
+
+
+def square(self):
+    return self * self
+
+
+def numel(self):
+    """The number of elements (``.size`` is NumPy's name for it; PyTorch's ``size()`` is ``.shape`` here)."""
+    return self.data.size
+
+
+def dim(self):
+    return self.data.ndim
+
+
+def expand_as(self, other):
+    return self.expand(*other.shape)
+
+
+def reshape_as(self, other):
+    return self.reshape(other.shape)
+
+
+def type_as(self, other):
+    return self.astype(other.dtype)
+
+
 def isclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
     """|a - b| <= atol + rtol |b| elementwise, a constant boolean tensor (PyTorch's defaults)."""
     o = other.data if isinstance(other, Tensor) else other
@@ -433,7 +479,11 @@ METHODS = {f.__name__: f for f in (
     sign, floor, ceil, trunc, sin, cos, log2, exp2, rsqrt, copysign, maximum, minimum, isclose, allclose,
     prod, cumsum, cumprod, logcumsumexp, cummax, cummin, sort, argsort, topk, gather, scatter,
     scatter_add, scatter_reduce, masked_select, flip, roll, repeat, tile, split, chunk, long)}
-METHODS.update({"round": round_half_even, "all": all_, "any": any_, "int": int_, "bool": bool_})
+METHODS.update({"round": round_half_even, "all": all_, "any": any_, "int": int_, "bool": bool_,
+                "floor_divide": floor_divide, "__floordiv__": floor_divide, "__rfloordiv__": rfloordiv,
+                "remainder": remainder, "__mod__": remainder, "__rmod__": rmod, "numel": numel, "dim": dim,
+                "matmul": matmul, "square": square, "expand_as": expand_as, "reshape_as": reshape_as,
+                "view_as": reshape_as, "type_as": type_as})
 for _name, _fn in METHODS.items():
     setattr(Tensor, _name, _fn)
 del _name, _fn
@@ -441,7 +491,7 @@ del _name, _fn
 
 # ----- the tg. functions: torch.<name>(x, ...) forms -----
 def _function(name):
-    method = METHODS[name]
+    method = METHODS.get(name) or getattr(Tensor, name)
 
     def call(x, *args, **kwargs):
         return method(_as_tensor(x), *args, **kwargs)
@@ -454,7 +504,11 @@ FUNCTIONS = {name: _function(name) for name in (
     "sign", "round", "floor", "ceil", "trunc", "sin", "cos", "log2", "exp2", "rsqrt", "copysign", "maximum",
     "minimum", "isclose", "allclose", "prod", "all", "any", "cumsum", "cumprod", "logcumsumexp", "cummax", "cummin",
     "sort", "argsort", "topk", "gather", "scatter", "scatter_add", "scatter_reduce", "masked_select", "flip",
-    "roll", "tile", "split", "chunk")}
+    "roll", "tile", "split", "chunk", "floor_divide", "remainder", "numel",
+    # the older methods too, so that torch.exp(x)-style code ports as tg.exp(x)
+    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "erf", "clip", "clamp", "sum", "mean", "var", "std",
+    "logsumexp", "argmax", "argmin", "softmax", "log_softmax", "reshape", "transpose", "permute", "squeeze",
+    "unsqueeze", "flatten", "matmul", "masked_fill", "square")}
 
 
 def full_like(t, value, dtype=None, device=None, requires_grad=False):

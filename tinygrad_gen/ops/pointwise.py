@@ -8,6 +8,7 @@ import numpy as np
 from ..autograd import Function
 from ..tensor import Tensor
 from ..backend import xp_of
+from . import elementwise as _ew
 
 _LN2 = math.log(2.0)
 _F64 = np.dtype(np.float64)
@@ -16,6 +17,11 @@ _F64 = np.dtype(np.float64)
 def float_result(out, a):
     """An integer input of a float function gives float32 (PyTorch's default float dtype), never NumPy's float64."""
     return out.astype(np.float32) if out.dtype is _F64 and a.dtype is not _F64 else out
+
+
+def _promoted(out, a, b):
+    """PyTorch's result dtype for a float64 NumPy result (elementwise._promoted); other results pass."""
+    return out if out.dtype is not _F64 else _ew._promoted(out, a, b)
 
 
 def as_float(a):
@@ -112,7 +118,7 @@ class Maximum(Function):
     def forward(ctx, a, b, lower=False):
         ctx.save_for_backward(a, b)
         ctx.lower = lower
-        return np.minimum(a, b) if lower else np.maximum(a, b)
+        return _promoted(np.minimum(a, b) if lower else np.maximum(a, b), a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -132,7 +138,7 @@ class Copysign(Function):
     constant in b)."""
     @staticmethod
     def forward(ctx, a, b):
-        out = np.copysign(as_float(a), b)
+        out = _promoted(np.copysign(as_float(a), b), a, b)
         ctx.save_for_backward(a, out)
         return out
 
@@ -142,3 +148,33 @@ class Copysign(Function):
         zero = a.data == 0
         ratio = out / a.masked_fill(zero, 1.0)
         return g * ratio.masked_fill(zero, 0.0), (g * 0.0 if ctx.needs_input_grad[1] else None)
+
+
+class FloorDivide(Function):
+    """z = floor(a / b) (Python's //, PyTorch's floor_divide).  forward: np.floor_divide.
+    backward: da = db = 0 (piecewise constant)."""
+    @staticmethod
+    def forward(ctx, a, b):
+        return _promoted(np.floor_divide(a, b), a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0.0, (g * 0.0 if ctx.needs_input_grad[1] else None)
+
+
+class Remainder(Function):
+    """z = a - b floor(a / b), the sign of b (Python's %, PyTorch's remainder).  forward: np.mod.
+    backward: da = g, db = -g floor(a / b) (floor is piecewise constant)."""
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _promoted(np.mod(a, b), a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        db = None
+        if ctx.needs_input_grad[1]:
+            q = np.floor_divide(a.data if isinstance(a, Tensor) else a, b.data)
+            db = -(g * Tensor(xp_of(g.data).asarray(q, dtype=g.dtype)))
+        return g, db
