@@ -353,13 +353,7 @@ def scatter_reduce(self, axis, index, src, reduce, include_self=True):
 
 def _count(xp, idx, axis, shape, dtype):
     """How many index entries point at each position of ``shape``."""
-    out = xp.zeros(shape, dtype)
-    where = _ix.coords(idx, axis)
-    if xp is np:
-        np.add.at(out, where, 1)
-    else:
-        xp.add.at(out, where, xp.ones(idx.shape, dtype))
-    return out
+    return _ix._add_at(xp.zeros(shape, dtype), _ix.coords(idx, axis), xp.ones(idx.shape, dtype))
 
 
 def masked_select(self, mask):

@@ -12,18 +12,31 @@ def coords(idx, axis):
     """The full index tuple that puts ``idx`` along ``axis`` and broadcast aranges on every other axis:
     out[coords] is out[i0, .., idx[i0, .., ik], .., ik] for each position of idx."""
     xp = xp_of(idx)
-    grid = list(xp.indices(idx.shape, sparse=True)) if idx.ndim else []
+    grid = [xp.arange(n).reshape((1,) * i + (n,) + (1,) * (idx.ndim - i - 1)) for i, n in enumerate(idx.shape)]
     grid[axis] = idx
     return tuple(grid)
 
 
-def _add_at(out, where, values):
-    xp = xp_of(out)
-    if xp is np:
-        np.add.at(out, where, values)
-    else:
-        xp.add.at(out, where, values)
+def _at(ufunc, out, where, values):
+    """out[where] op= values with repeated positions applied one after another (NumPy's ufunc.at); on CuPy, cupyx's
+    scatter_add / scatter_max / scatter_min, and a round trip through the host for products."""
+    if type(out) is np.ndarray:
+        ufunc.at(out, where, values)
+        return out
+    import cupyx
+    values = xp_of(out).broadcast_to(values, np.broadcast_shapes(*[w.shape for w in where]))
+    name = {"add": "scatter_add", "maximum": "scatter_max", "minimum": "scatter_min"}.get(ufunc.__name__)
+    if name is not None:
+        getattr(cupyx, name)(out, where, values)
+        return out
+    host = out.get()
+    ufunc.at(host, tuple(w.get() for w in where), values.get())
+    out[...] = xp_of(out).asarray(host)
     return out
+
+
+def _add_at(out, where, values):
+    return _at(np.add, out, where, values)
 
 
 class Gather(Function):
@@ -92,7 +105,7 @@ class ScatterExtreme(Function):
         touched[where] = True
         fill = -np.inf if reduce == "amax" else np.inf
         out = a.copy() if include_self else xp.where(touched, xp.asarray(fill, a.dtype), a)
-        (np.maximum if reduce == "amax" else np.minimum).at(out, where, src)
+        _at(np.maximum if reduce == "amax" else np.minimum, out, where, src)
         self_in = (a == out) if include_self else (a == out) & ~touched
         src_in = src == out[where]
         n = _add_at(self_in.astype(a.dtype), where, src_in.astype(a.dtype))
@@ -120,7 +133,7 @@ class ScatterProd(Function):
         touched = xp.zeros(a.shape, bool)
         touched[where] = True
         out = a.copy() if include_self else xp.where(touched, xp.asarray(1, a.dtype), a)
-        np.multiply.at(out, where, src)
+        _at(np.multiply, out, where, src)
         self_in = xp.ones(a.shape, bool) if include_self else ~touched
         ctx.meta = (axis, idx, where, self_in)
         ctx.save_for_backward(a, src, out)
@@ -140,7 +153,7 @@ class ScatterProd(Function):
         count = nz.astype(np.int64)
         _add_at(count, where, (src.data == 0).astype(np.int64))
         rest = xp.where(self_in & (a.data != 0), a.data, 1).astype(g.dtype)
-        np.multiply.at(rest, where, xp.where(src.data != 0, src.data, 1))
+        _at(np.multiply, rest, where, xp.where(src.data != 0, src.data, 1))
 
         def others(x, n, p):  # product of the other contributors at a position with zero count n, product p
             return xp.where(x == 0, xp.where(n == 1, p, 0), xp.where(n == 0, p / xp.where(x == 0, 1, x), 0))

@@ -95,6 +95,8 @@ def running_extreme_indices(a, axis, largest):
     extreme (PyTorch's choice at ties). The running extreme only changes where a_k equals it, so the answer is the
     running max of those positions."""
     xp = xp_of(a)
+    if xp is not np:  # CuPy has no ufunc.accumulate: the indices are computed on the host
+        return xp.asarray(running_extreme_indices(a.get(), axis, largest))
     run = (np.maximum if largest else np.minimum).accumulate(a, axis=axis)
     shape = [1] * a.ndim
     shape[axis] = a.shape[axis]
