@@ -1,8 +1,15 @@
 """The models built on tinygrad_gen, each a ``tgg train`` / ``tgg sample`` target.
 
 ``TARGETS`` maps a target's name to its module in this package: the one list of targets, so that the engine and
-the library never name a model. A target module defines ``add_arguments(parser)`` and ``train(args, run)`` (and
-``sample(args)`` to be sampled from); adding a target is one line here.
+the library never name a model. A target module defines
+  * ``TRAINED_BY``: ``"epochs"`` or ``"steps"`` (or both, ``("epochs", "steps")``): the length option tgg train
+    offers it (the other is refused);
+  * ``add_arguments(parser)``: its own options (numbers typed with ``tinygrad_gen.options``, so bad values are
+    refused when parsed), and its default length, ``parser.set_defaults(epochs=...)``;
+  * ``train(args, run)``: its loop, writing through a ``tinygrad_gen.run.Run``;
+  * ``sample(args)`` to be sampled from, rebuilding the run through ``tinygrad_gen.run.load_run``;
+and a docstring whose first paragraph (the ``--help`` description) is whole sentences. Adding a target is one line
+here.
 """
 import importlib
 

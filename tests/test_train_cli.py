@@ -281,3 +281,8 @@ def test_epoch_trained_models_label_their_curves_by_epoch(tmp_path, monkeypatch)
     labels.clear()
     tgg_train("ae", "--epochs", "1", "--hidden", "8", "--out", str(tmp_path / "b"))
     assert labels["loss.png"] == "epoch"
+
+
+def test_sampling_a_model_without_a_sample_step_is_one_clear_line(capsys, logreg_run):
+    assert cli.main(["sample", "ae", "--ckpt", str(logreg_run)]) == 2
+    assert "model 'ae' has nothing to sample" in one_error_line(capsys)

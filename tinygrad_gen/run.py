@@ -3,7 +3,7 @@
 A model's ``train(args, run)`` owns its loop; the run only writes things down::
 
     state = run.restore(modules={"model": model}, optimizers={"opt": opt}, loaders={"train": loader}) or {"epoch": 0}
-    bar = run.progress(total_steps, desc="logreg")
+    bar = run.progress(total_steps, desc="train")
     ...                                       # bar.update(1); bar.set_postfix(loss=...)
     run.log(step=epoch, train_loss=..., test_acc=...)
     run.save_checkpoint(modules=..., optimizers=..., loaders=..., extra={"epoch": epoch})

@@ -51,9 +51,13 @@ def main(argv=None):
     name = argv[0]
     use_agg()  # before the model module can import pyplot: figures are files, no display needed
     try:
-        module = load_model(name, needs=("sample",))
+        module = load_model(name, needs=())
     except ValueError as e:
         print(f"tgg sample: {e}", file=sys.stderr)
+        return 2
+    if not hasattr(module, "sample"):
+        print(f"tgg sample: model {name!r} has nothing to sample; its figures and metrics are in its run folder",
+              file=sys.stderr)
         return 2
     args = build_parser(name, module).parse_args(argv[1:])
     args.model = name
