@@ -46,7 +46,7 @@ def functions_used(fn, inputs):
     for o in outs:
         if o._ctx is None:
             continue
-        for node in reversed(autograd._topological_order(o._ctx)):
+        for node in reversed(autograd._topological_order([o._ctx])):
             if node.fn not in seen:
                 seen.add(node.fn)
                 order.append(node.fn)
