@@ -362,3 +362,20 @@ def test_torch_style_function_forms_and_size_queries():
     assert x.numel() == 6 and x.dim() == 2 and x.expand_as(tg.zeros(4, 2, 3)).shape == (4, 2, 3)
     assert x.type_as(tg.tensor([1])).dtype == np.int64 and x.view_as(tg.zeros(3, 2)).shape == (3, 2)
     assert np.allclose(tg.matmul(x, x.T).numpy(), x.numpy() @ x.numpy().T)
+
+
+def test_pytorch_keyword_spellings_work():
+    x = np.arange(12.0).reshape(3, 4)
+    idx = np.array([[0, 3], [1, 1], [2, 0]])
+    t, tt = tg.tensor(x), torch.tensor(x)
+    assert np.array_equal(t.gather(dim=1, index=idx).numpy(), tt.gather(dim=1, index=torch.tensor(idx)).numpy())
+    assert np.array_equal(tg.gather(t, 1, idx).numpy(), torch.gather(tt, 1, torch.tensor(idx)).numpy())
+    src = np.ones((3, 2))
+    assert np.array_equal(t.scatter_add(dim=1, index=idx, src=src).numpy(),
+                          tt.scatter_add(dim=1, index=torch.tensor(idx), src=torch.tensor(src)).numpy())
+    assert np.array_equal(t.scatter_reduce(dim=1, index=idx, src=src, reduce="amax").numpy(),
+                          tt.scatter_reduce(dim=1, index=torch.tensor(idx), src=torch.tensor(src), reduce="amax").numpy())
+    assert np.array_equal(t.flip(dims=(0,)).numpy(), tt.flip(dims=(0,)).numpy())
+    assert np.array_equal(t.roll(shifts=1, dims=1).numpy(), tt.roll(shifts=1, dims=1).numpy())
+    assert t.to(tg.float64).dtype == np.float64 and t.to("cpu", dtype=tg.int32).dtype == np.int32
+    assert tg.tensor([1, 2], dtype=tg.int32).dtype == np.int32 and tg.tensor([True], dtype=tg.bool).dtype == np.bool_

@@ -15,6 +15,7 @@ globals().update(_extra.FUNCTIONS)  # tg.sort, tg.cumsum, tg.gather, ... (PyTorc
 float32 = _np.float32
 float64 = _np.float64
 int64 = _np.int64
+float16, int8, int16, int32, uint8, bool = _np.float16, _np.int8, _np.int16, _np.int32, _np.uint8, _np.bool_
 
 __version__ = "0.1.0"
 

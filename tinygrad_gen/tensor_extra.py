@@ -280,9 +280,16 @@ def topk(self, k, axis=-1, largest=True, sorted=True, dim=None):
 
 
 # ----- gather / scatter -----
-def gather(self, axis, index):
+def _need(value, name, op):
+    if value is None:
+        raise TypeError(f"{op}: missing argument {name!r}")
+    return value
+
+
+def gather(self, axis=None, index=None, dim=None):
     """out[.., i, ..] = self[.., index[.., i, ..], ..] along ``axis`` (PyTorch's ``gather(dim, index)``)."""
-    axis = _one_axis(self, axis, "gather")
+    axis = _one_axis(self, _need(_axis(axis, dim, "gather"), "axis", "gather"), "gather")
+    index = _need(index, "index", "gather")
     idx = _index(self, index, "gather")
     for d, (m, n) in enumerate(zip(idx.shape, self.shape)):
         if d != axis and m > n:
@@ -314,8 +321,9 @@ def _scatter_args(self, axis, index, src, op):
     return axis, idx, src
 
 
-def scatter(self, axis, index, src=None, value=None):
+def scatter(self, axis=None, index=None, src=None, value=None, dim=None):
     """A copy of self with src (or the number ``value``) written at index along ``axis`` (PyTorch's scatter)."""
+    axis, index = _need(_axis(axis, dim, "scatter"), "axis", "scatter"), _need(index, "index", "scatter")
     src = value if src is None else src
     if src is None:
         raise TypeError("scatter: give src (a tensor) or value (a number)")
@@ -323,17 +331,21 @@ def scatter(self, axis, index, src=None, value=None):
     return _ix.Scatter.apply(self, axis, idx, src)
 
 
-def scatter_add(self, axis, index, src):
+def scatter_add(self, axis=None, index=None, src=None, dim=None):
     """self plus src added at index along ``axis`` (repeated indices add up)."""
+    axis = _need(_axis(axis, dim, "scatter_add"), "axis", "scatter_add")
+    index, src = _need(index, "index", "scatter_add"), _need(src, "src", "scatter_add")
     axis, idx, src = _scatter_args(self, axis, index, src, "scatter_add")
     return self + _ix.ScatterAdd.apply(src, axis, idx, self.shape)
 
 
-def scatter_reduce(self, axis, index, src, reduce, include_self=True):
+def scatter_reduce(self, axis=None, index=None, src=None, reduce=None, include_self=True, dim=None):
     """Reduce src's elements into self at index along ``axis``: reduce in "sum", "prod", "mean", "amax", "amin";
     with include_self=False, positions that index writes start from the src values alone (PyTorch's semantics)."""
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
         raise ValueError(f"scatter_reduce: reduce must be 'sum', 'prod', 'mean', 'amax' or 'amin', got {reduce!r}")
+    axis = _need(_axis(axis, dim, "scatter_reduce"), "axis", "scatter_reduce")
+    index, src = _need(index, "index", "scatter_reduce"), _need(src, "src", "scatter_reduce")
     axis, idx, src = _scatter_args(self, axis, index, src, "scatter_reduce")
     if not isinstance(src, Tensor):
         src = Tensor(xp_of(self.data).full(idx.shape, src, dtype=self.dtype))
@@ -373,16 +385,16 @@ def masked_select(self, mask):
 
 
 # ----- movement -----
-def flip(self, axis=None, dim=None):
+def flip(self, axis=None, dim=None, dims=None):
     """Reverse the order along ``axis`` (an int or a tuple; None: every axis, as NumPy). A reversed slice, so the
     gradient is flipped back by indexing's backward."""
-    axes = _axes_of(self, _axis(axis, dim, "flip"), "flip")
+    axes = _axes_of(self, _axis(axis, dim if dims is None else dims, "flip"), "flip")
     return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))]
 
 
-def roll(self, shifts, axis=None, dim=None):
+def roll(self, shifts, axis=None, dim=None, dims=None):
     """Shift elements along ``axis`` cyclically (None: over the flattened tensor); a cat of two slices."""
-    axis = _axis(axis, dim, "roll")
+    axis = _axis(axis, dim if dims is None else dims, "roll")
     if axis is None:
         if not isinstance(shifts, (int, np.integer)):
             raise ValueError("roll: without an axis, shifts must be one int")

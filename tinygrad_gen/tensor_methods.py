@@ -32,11 +32,18 @@ from .tensor import Tensor, _as_tensor, _dtype, _number, _to_array
 class _TensorMath:
     """The class body of Tensor's math methods; ``_attach`` copies every one onto ``Tensor``."""
 
-    def to(self, device):
+    def to(self, device=None, dtype=None):
+        """A copy on ``device`` and/or in ``dtype``; ``x.to(tg.float64)`` (a dtype in the device's place) works as in
+        PyTorch."""
+        if device is not None and not isinstance(device, str):
+            device, dtype = None, device
+        out = self if dtype is None else self.astype(dtype)
+        if device is None:
+            return out
         device = check_device(device)
-        if device == self.device:
-            return self
-        return _mv.ToDevice.apply(self, device)
+        if device == out.device:
+            return out
+        return _mv.ToDevice.apply(out, device)
 
     def astype(self, dtype):
         dtype = _dtype(dtype)
