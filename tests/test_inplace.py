@@ -157,3 +157,14 @@ def test_requires_grad_on_an_integer_tensor_is_refused_like_the_constructor():
     f = tg.ones(2)
     f.requires_grad = True
     assert f.requires_grad and f.is_leaf
+
+
+def test_backward_through_a_graph_that_saved_a_parameter_before_the_optimizer_step_raises_like_torch():
+    w = nn.Parameter(np.ones((2, 2), np.float32))
+    x = tg.ones(1, 2, requires_grad=True)
+    loss = (x @ w).sum()
+    opt = tg.optim.SGD([w], lr=0.1)
+    (w * w).sum().backward()
+    opt.step()  # updates w in place: Matmul above saved the old w
+    with pytest.raises(RuntimeError, match="Matmul: one of the variables needed for gradient computation"):
+        loss.backward()

@@ -31,22 +31,23 @@ class Context:
 
     ``ctx.save_for_backward(*arrays)`` in ``forward``; ``ctx.saved_tensors`` in ``backward`` gives them back as
     Tensors: an input's own Tensor where an input array was saved, the output's Tensor where the output was saved,
-    so that a backward built with ``create_graph=True`` reaches through them. Saving also records the inputs'
-    versions (their count of in-place writes); ``saved_tensors`` raises if one changed since, as PyTorch does.
+    so that a backward built with ``create_graph=True`` reaches through them. The node records its inputs'
+    versions (their count of in-place writes); ``saved_tensors`` raises if a saved one changed since, as PyTorch
+    does.
     """
     __slots__ = ("fn", "inputs", "outputs", "saved", "versions", "needs_input_grad", "where", "__dict__",
                  "__weakref__")
 
-    def __init__(self, fn, inputs, needs_input_grad):
+    def __init__(self, fn, inputs, needs_input_grad, versions):
         self.fn = fn
         self.inputs = inputs
         self.needs_input_grad = needs_input_grad
+        self.versions = versions  # each input's version when the op ran (0 for non-Tensors)
         self.outputs = None
         self.saved = ()
 
     def save_for_backward(self, *arrays):
         self.saved = arrays
-        self.versions = [t._version if isinstance(t, Tensor) else 0 for t in self.inputs]
 
     @property
     def saved_tensors(self):
@@ -111,17 +112,19 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         # The hot path of every op: kept flat, since on small tensors this bookkeeping costs more than the math.
-        arrays, needs = [], []
+        arrays, needs, versions = [], [], []
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
                 needs.append(a._requires_grad)
+                versions.append(a._version)
             else:
                 arrays.append(a)
                 needs.append(False)
+                versions.append(0)
         if kwargs and any(isinstance(v, Tensor) for v in kwargs.values()):
             raise TypeError(f"{cls.__name__}.apply: pass Tensors positionally (keyword arguments get no gradient)")
-        ctx = Context(cls, args, tuple(needs))
+        ctx = Context(cls, args, tuple(needs), versions)
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as e:
@@ -376,7 +379,7 @@ def _run_node(node, grads, pending, create_graph, sink):
     if len(in_grads) < len(inputs) and any(isinstance(t, Tensor) and t._requires_grad for t in inputs[len(in_grads):]):
         raise RuntimeError(f"{fn.__name__}.backward returned {len(in_grads)} gradients for {len(inputs)} inputs")
     for i, (inp, g) in enumerate(zip(inputs, in_grads)):
-        if g is None or not isinstance(inp, Tensor) or not inp.requires_grad:
+        if g is None or not isinstance(inp, Tensor) or not inp._requires_grad:
             continue
         if not isinstance(g, Tensor):
             g = Tensor(as_array(g))

@@ -69,6 +69,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     self.update(p, p.grad.data, self.state.setdefault(p, {}), group)
+                    p._version += 1  # written in place: a graph that saved p before this step can no longer backward
 
     def update(self, p, grad, state, group):
         raise NotImplementedError
