@@ -33,7 +33,8 @@ class Cumprod(Function):
       j < p: a_j != 0, so the product is z_i / a_j and da_j = revcumsum(g z)_j / a_j (z_i = 0 for i >= p);
       j = p: da_p = sum_{i >= p} g_i cumprod(b)_i, b = a with a_p replaced by 1;
       j > p: every product contains a_p = 0, so da_j = 0.
-    All three are Tensor ops of a and z, so this backward can itself be differentiated."""
+    All three are Tensor ops of a and z, so this backward can itself be differentiated: exactly away from zeros (at
+    a zero, the j > p rows drop the a_p-derivative that their products carry)."""
     @staticmethod
     def forward(ctx, a, axis):
         out = np.cumprod(a, axis=axis)
