@@ -97,12 +97,12 @@ def softplus(x):
     return _ew.Softplus.apply(_t(x))
 
 
-def softmax(x, axis=-1):
-    return _sm.Softmax.apply(_t(x), axis)
+def softmax(x, axis=-1, dim=None):
+    return _sm.Softmax.apply(_t(x), axis if dim is None else dim)
 
 
-def log_softmax(x, axis=-1):
-    return _sm.LogSoftmax.apply(_t(x), axis)
+def log_softmax(x, axis=-1, dim=None):
+    return _sm.LogSoftmax.apply(_t(x), axis if dim is None else dim)
 
 
 def masked_softmax(x, mask, axis=-1):
