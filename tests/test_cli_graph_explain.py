@@ -69,3 +69,12 @@ def test_tgg_explain_an_unknown_op_names_the_known_ones(capsys):
     assert tgg(["explain", "no_such_op"]) == 1
     err = capsys.readouterr().err
     assert "unknown op 'no_such_op'" in err and "tanh" in err
+
+
+@pytest.mark.parametrize("model", sorted(graph_cli.STEPS))
+def test_tgg_graph_draws_every_built_in_model_with_its_losses_named(model, tmp_path):
+    out = tmp_path / f"{model}.dot"
+    assert graph_cli.main([model, "--out", str(out)]) == 0
+    firsts = {label[0] for label, _ in parse_dot(out.read_text())[0].values()}
+    assert {"loss"} <= firsts or {"d_loss", "g_loss"} <= firsts
+    assert any(" (" in name and name.endswith(")") for name in firsts)  # at least one Module box

@@ -313,6 +313,9 @@ def draw(*tensors, params=None, show_grad=True, collapse=False):
 
     lines = ["digraph tinygrad_gen {", '  graph [rankdir=TB, fontname="Helvetica"];',
              '  node [fontname="Helvetica", fontsize=11];', '  edge [fontname="Helvetica", fontsize=9];']
+    fed = {place(c) for c in nodes for x in c.inputs  # boxes that take a computed tensor from outside
+           if isinstance(x, Tensor) and x._ctx is not None and place(x._ctx) != place(c)}
+    fed = {g for g in fed if g.startswith("g")}
     group_members = {key: [] for key in groups}  # hidden leaves (parameters) inside each box
     shown = set()
     for t in all_tensors:
@@ -322,7 +325,10 @@ def draw(*tensors, params=None, show_grad=True, collapse=False):
         # a parameter that only boxes use is counted in each of them instead of drawn (a GAN's D, called thrice)
         param_inside = (t._ctx is None and (t.requires_grad or id(t) in names) and where
                         and all(w.startswith("g") for w in where))
-        if id(t) not in roots and (inner or param_inside):
+        # a constant (a dropout or attention mask) inside a box that is fed a computed tensor is left out too
+        constant_inside = (t._ctx is None and not t.requires_grad and id(t) not in names and len(where) == 1
+                           and where <= fed)
+        if id(t) not in roots and (inner or param_inside or constant_inside):
             if param_inside:
                 for key, gid in groups.items():
                     if gid in where:

@@ -64,8 +64,38 @@ def gan1d_step():
             "g_loss": generator_loss_ns(D(fake))}, {"G": G, "D": D}
 
 
+def gan2d_step():
+    """gan2d's default step: J_D plus gamma/2 R1 (a double backward: its graph holds the backward of D), then J_G."""
+    from tinygrad_gen.data.toy import ring_gaussians
+    from tinygrad_gen.models.gan2d import Discriminator, Generator
+    from tinygrad_gen.models.gan_losses import discriminator_loss, generator_loss_ns, r1_penalty
+    G, D = Generator(2, 128), Discriminator(128)
+    x = tg.tensor(ring_gaussians(32, np.random.default_rng(0)))
+    with tg.no_grad():
+        fake = G(tg.randn(32, 2))
+    d_loss = discriminator_loss(D(x), D(fake)) + 0.5 * 0.1 * r1_penalty(D, x)
+    return {"d_loss": d_loss, "g_loss": generator_loss_ns(D(G(tg.randn(32, 2))))}, {"G": G, "D": D}
+
+
+BERT_TEXT = [["The cat sat on the mat.", "It was warm there.", "The dog slept by the door."],
+             ["Birds fly south in the autumn.", "They come back in the spring.", "The nights are long."]]
+
+
+def bert_step():
+    """Masked-LM plus next-sentence loss on a batch of two sentence pairs from a tiny two-document text."""
+    from tinygrad_gen.data import WordVocab
+    from tinygrad_gen.models.bert import BERT, BERTConfig, pretraining_loss
+    from tinygrad_gen.models.bert_data import PretrainingData
+    vocab = WordVocab(" ".join(" ".join(doc) for doc in BERT_TEXT))
+    batch = PretrainingData(BERT_TEXT, vocab, max_len=24).batch(2, np.random.default_rng(0))
+    model = BERT(BERTConfig(len(vocab), max_len=24))
+    loss, _ = pretraining_loss(model, batch)
+    return {"loss": loss}, model
+
+
 # each builds one training step's forward: ({loss name: loss}, the Module or {name: Module} it trains)
-STEPS = {"vae": vae_step, "ae": ae_step, "gpt": gpt_step, "dcgan": dcgan_step, "gan1d": gan1d_step}
+STEPS = {"vae": vae_step, "ae": ae_step, "gpt": gpt_step, "bert": bert_step, "dcgan": dcgan_step,
+         "gan1d": gan1d_step, "gan2d": gan2d_step}
 
 
 def backward_each(losses, params):
