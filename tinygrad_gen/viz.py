@@ -276,122 +276,148 @@ def draw(*tensors, params=None, show_grad=True, collapse=False):
     """Draw the graph that made ``tensors``: a :class:`Graph` (Graphviz DOT in ``.source``).
 
     One node per op (its Function's name, the constants it was given and the step at which backward visits it)
-    and one per tensor (shape and dtype; a name from ``params``, a Module or a dict of names, e.g. ``fc1.weight``).
-    With ``show_grad``, a tensor with a ``.grad`` shows the gradient's shape and norm; NaN or Inf in it colours the
-    node red. ``collapse=True`` (or a call depth, 1 = the outermost Module call) draws the ops of one Module call
-    as one box; it needs the forward run inside ``tg.viz.record_modules()``. Reads the graph only."""
+    and one per tensor (shape and dtype; a name from ``params``: a Module, a dict of names to Tensors or Modules,
+    or a list of these, e.g. ``fc1.weight``). With ``show_grad``, a tensor with a ``.grad`` shows the gradient's
+    shape and norm; NaN or Inf in it colours the node red. ``collapse=True`` (or a call depth, 1 = the outermost
+    Module call) draws the ops of one Module call as one box; it needs the forward run inside
+    ``tg.viz.record_modules()``. Reads the graph only, and keeps no reference to it."""
     if not tensors or not all(isinstance(t, Tensor) for t in tensors):
         raise TypeError("draw: pass one or more Tensors, e.g. tg.draw(loss, params=model)")
-    names = _named_tensors(params)
-    all_tensors, nodes = _walk(tensors)
-    steps = {}
-    if len(tensors) == 1 and tensors[0]._ctx is not None:  # the order backward from this tensor visits the ops
-        steps = {id(c): i + 1 for i, c in enumerate(autograd._topological_order([tensors[0]._ctx]))}
-    keys = _group_keys(nodes, collapse) if collapse else {id(c): None for c in nodes}
-    sizes = {}
-    for key in keys.values():
-        sizes[key] = sizes.get(key, 0) + 1
-    keys = {k: (key if key is not None and sizes[key] > 1 else None) for k, key in keys.items()}  # no 1-op boxes
+    return _Picture(tensors, params, show_grad, collapse).graph()
 
-    op_id = {id(c): f"op{i}" for i, c in enumerate(nodes)}
-    t_id = {id(t): f"t{i}" for i, t in enumerate(all_tensors)}
-    groups = {}  # key -> display id, in first-seen order
-    for c in nodes:
-        if keys[id(c)] is not None and keys[id(c)] not in groups:
-            groups[keys[id(c)]] = f"g{len(groups)}"
 
-    def place(ctx):  # the display node of an op: its own, or its group's box
-        key = keys[id(ctx)]
-        return op_id[id(ctx)] if key is None else groups[key]
+class _Picture:
+    """The display nodes of one ``draw`` call: tensors, ops, and boxes of ops (one per Module call when collapsed).
+    A tensor is left out when only one box uses it inside (its intermediates, its parameters, its masks)."""
 
-    consumers = {id(t): [] for t in all_tensors}
-    for c in nodes:
-        for i, x in enumerate(c.inputs):
-            if isinstance(x, Tensor):
-                consumers[id(x)].append((c, i))
-    roots = {id(t) for t in tensors}
+    def __init__(self, roots, params, show_grad, collapse):
+        self.roots, self.show_grad = {id(t) for t in roots}, show_grad
+        self.names, self.modules = _named_tensors(params), _named_modules(params)
+        self.tensors, self.nodes = _walk(roots)
+        self.steps = {}
+        if len(roots) == 1 and roots[0]._ctx is not None:  # the order backward from this tensor visits the ops
+            self.steps = {id(c): i + 1 for i, c in enumerate(autograd._topological_order([roots[0]._ctx]))}
+        keys = _group_keys(self.nodes, collapse) if collapse else {id(c): None for c in self.nodes}
+        sizes = {}
+        for key in keys.values():
+            sizes[key] = sizes.get(key, 0) + 1
+        # a call that made one op is drawn as that op, not as a box
+        self.keys = {k: (key if key is not None and sizes[key] > 1 else None) for k, key in keys.items()}
+        self.boxes = {}  # group key -> display id, in first-seen order
+        for c in self.nodes:
+            key = self.keys[id(c)]
+            if key is not None and key not in self.boxes:
+                self.boxes[key] = f"g{len(self.boxes)}"
+        self.box_ids = set(self.boxes.values())
+        self.op_id = {id(c): f"op{i}" for i, c in enumerate(self.nodes)}
+        self.t_id = {id(t): f"t{i}" for i, t in enumerate(self.tensors)}
+        self.users = {id(t): set() for t in self.tensors}  # display nodes that take each tensor
+        for c in self.nodes:
+            for x in c.inputs:
+                if isinstance(x, Tensor):
+                    self.users[id(x)].add(self.place(c))
+        self.fed = {self.place(c) for c in self.nodes for x in c.inputs  # boxes fed a tensor computed outside
+                    if isinstance(x, Tensor) and x._ctx is not None and self.place(x._ctx) != self.place(c)}
+        self.fed &= self.box_ids
+        self.inside = {key: [] for key in self.boxes}  # the parameters counted in each box instead of drawn
+        self.shown = set()
 
-    lines = ["digraph tinygrad_gen {", '  graph [rankdir=TB, fontname="Helvetica"];',
-             '  node [fontname="Helvetica", fontsize=11];', '  edge [fontname="Helvetica", fontsize=9];']
-    fed = {place(c) for c in nodes for x in c.inputs  # boxes that take a computed tensor from outside
-           if isinstance(x, Tensor) and x._ctx is not None and place(x._ctx) != place(c)}
-    fed = {g for g in fed if g.startswith("g")}
-    group_members = {key: [] for key in groups}  # hidden leaves (parameters) inside each box
-    shown = set()
-    for t in all_tensors:
-        where = {place(c) for c, _ in consumers[id(t)]}
-        made_in = place(t._ctx) if t._ctx is not None else None
-        inner = made_in is not None and where <= {made_in} and made_in.startswith("g")
-        # a parameter that only boxes use is counted in each of them instead of drawn (a GAN's D, called thrice)
-        param_inside = (t._ctx is None and (t.requires_grad or id(t) in names) and where
-                        and all(w.startswith("g") for w in where))
-        # a constant (a dropout or attention mask) inside a box that is fed a computed tensor is left out too
-        constant_inside = (t._ctx is None and not t.requires_grad and id(t) not in names and len(where) == 1
-                           and where <= fed)
-        if id(t) not in roots and (inner or param_inside or constant_inside):
-            if param_inside:
-                for key, gid in groups.items():
-                    if gid in where:
-                        group_members[key].append(t)
-            continue
-        shown.add(id(t))
-        lines.append(f"  {t_id[id(t)]} [{_tensor_style(t, names.get(id(t)), show_grad, id(t) in roots)}];")
-    for c in nodes:
-        if keys[id(c)] is not None:
-            continue
-        label = c.fn.__name__
-        consts = [s for s in (_constant(x) for x in c.inputs if not isinstance(x, Tensor)) if s is not None]
-        if consts:
-            label += "\n" + ", ".join(consts)
-        if id(c) in steps:
-            label += f"\nbackward step {steps[id(c)]}"
-        lines.append(f'  {op_id[id(c)]} [label={_q(label)}, shape=ellipse, style=filled, fillcolor="#eeeeee"];')
-    modules = _named_modules(params)
-    counts = {}
-    for c in nodes:
-        if keys[id(c)] is not None:
-            counts[keys[id(c)]] = counts.get(keys[id(c)], 0) + 1
-    calls_of = {}
-    for key in groups:
-        calls_of[key[-1][1]] = calls_of.get(key[-1][1], 0) + 1
-    seen_calls = {}
-    for key, gid in groups.items():
-        _, module, cls = key[-1]
-        seen_calls[module] = seen_calls.get(module, 0) + 1
-        name = modules.get(module)
-        label = f"{name} ({cls})" if name else cls
-        if calls_of[module] > 1:
-            label += f", call {seen_calls[module]}"
-        label += f"\n{counts[key]} ops"
-        hidden, color = group_members[key], "#e7f5e9"
-        if hidden:
-            label += f", {sum(t.data.size for t in hidden)} parameters in {len(hidden)} tensors"
-            grads = [t.grad for t in hidden if t.grad is not None]
-            if show_grad and grads:
-                stats = [_stats(g.data) for g in grads]
-                label += f"\ngrad norm {math.sqrt(sum(s[0] ** 2 for s in stats)):.4g}"
-                if not all(s[3] for s in stats):
-                    label, color = label + " (NaN/Inf)", "#ff8a8a"
-        lines.append(f'  {gid} [label={_q(label)}, shape=box3d, style=filled, fillcolor="{color}"];')
+    def place(self, ctx):
+        """The display node of an op: its own, or its box."""
+        key = self.keys[id(ctx)]
+        return self.op_id[id(ctx)] if key is None else self.boxes[key]
 
-    edges = []
-    for c in nodes:
-        dst = place(c)
-        for ref in c.outputs or ():
-            o = ref()
-            if o is not None and id(o) in shown:
-                edges.append((dst, t_id[id(o)], ""))
-        inputs = [(i, x) for i, x in enumerate(c.inputs) if isinstance(x, Tensor)]
-        for i, x in inputs:
-            if id(x) not in shown or (x._ctx is not None and place(x._ctx) == dst and dst.startswith("g")):
+    def hidden(self, t):
+        users = self.users[id(t)]
+        if id(t) in self.roots:
+            return False
+        if t._ctx is not None:  # an intermediate that only its own box uses
+            made_in = self.place(t._ctx)
+            return made_in in self.box_ids and users <= {made_in}
+        if t.requires_grad or id(t) in self.names:  # a parameter that only boxes use (a GAN's D, called thrice)
+            return bool(users) and users <= self.box_ids
+        return len(users) == 1 and users <= self.fed  # a constant (a dropout mask) in a box fed a computed tensor
+
+    def graph(self):
+        lines = ["digraph tinygrad_gen {", '  graph [rankdir=TB, fontname="Helvetica"];',
+                 '  node [fontname="Helvetica", fontsize=11];', '  edge [fontname="Helvetica", fontsize=9];']
+        for t in self.tensors:
+            if self.hidden(t):
+                if t._ctx is None and (t.requires_grad or id(t) in self.names):
+                    for key, gid in self.boxes.items():
+                        if gid in self.users[id(t)]:
+                            self.inside[key].append(t)
                 continue
-            edges.append((t_id[id(x)], dst, str(i) if len(inputs) > 1 and not dst.startswith("g") else ""))
-    edges = list(dict.fromkeys(edges))  # a tensor entering one box twice is drawn once
-    for src, dst, label in edges:
-        lines.append(f"  {src} -> {dst}" + (f" [label={_q(label)}]" if label else "") + ";")
-    lines.append("}")
-    count = len(shown) + len(groups) + sum(1 for c in nodes if keys[id(c)] is None)
-    return Graph("\n".join(lines) + "\n", count, len(edges))
+            self.shown.add(id(t))
+            style = _tensor_style(t, self.names.get(id(t)), self.show_grad, id(t) in self.roots)
+            lines.append(f"  {self.t_id[id(t)]} [{style}];")
+        lines += self.op_lines() + self.box_lines()
+        edges = self.edges()
+        lines += [f"  {a} -> {b}" + (f" [label={_q(label)}]" if label else "") + ";" for a, b, label in edges]
+        lines.append("}")
+        count = len(self.shown) + len(self.boxes) + sum(1 for c in self.nodes if self.keys[id(c)] is None)
+        return Graph("\n".join(lines) + "\n", count, len(edges))
+
+    def op_lines(self):
+        lines = []
+        for c in self.nodes:
+            if self.keys[id(c)] is not None:
+                continue
+            label = c.fn.__name__
+            consts = [s for s in (_constant(x) for x in c.inputs if not isinstance(x, Tensor)) if s is not None]
+            if consts:
+                label += "\n" + ", ".join(consts)
+            if id(c) in self.steps:
+                label += f"\nbackward step {self.steps[id(c)]}"
+            lines.append(f'  {self.op_id[id(c)]} [label={_q(label)}, shape=ellipse, style=filled, '
+                         'fillcolor="#eeeeee"];')
+        return lines
+
+    def box_lines(self):
+        counts, calls = {}, {}
+        for c in self.nodes:
+            key = self.keys[id(c)]
+            if key is not None:
+                counts[key] = counts.get(key, 0) + 1
+        for key in self.boxes:
+            calls[key[-1][1]] = calls.get(key[-1][1], 0) + 1
+        lines, seen = [], {}
+        for key, gid in self.boxes.items():
+            _, module, cls = key[-1]
+            seen[module] = seen.get(module, 0) + 1
+            name = self.modules.get(module)
+            label = f"{name} ({cls})" if name else cls
+            if calls[module] > 1:  # the same module called again (a GAN's D on real and fake)
+                label += f", call {seen[module]}"
+            label += f"\n{counts[key]} ops"
+            params, color = self.inside[key], "#e7f5e9"
+            if params:
+                label += f", {sum(t.data.size for t in params)} parameters in {len(params)} tensors"
+                stats = [_stats(t.grad.data) for t in params if t.grad is not None]
+                if self.show_grad and stats:
+                    label += f"\ngrad norm {math.sqrt(sum(s[0] ** 2 for s in stats)):.4g}"
+                    if not all(s[3] for s in stats):
+                        label, color = label + " (NaN/Inf)", "#ff8a8a"
+            lines.append(f'  {gid} [label={_q(label)}, shape=box3d, style=filled, fillcolor="{color}"];')
+        return lines
+
+    def edges(self):
+        """(from, to, label): op or box -> its shown outputs, shown inputs -> op or box (an op with several tensor
+        inputs numbers them); a tensor entering one box twice is drawn once."""
+        edges = []
+        for c in self.nodes:
+            dst = self.place(c)
+            for ref in c.outputs or ():
+                o = ref()
+                if o is not None and id(o) in self.shown:
+                    edges.append((dst, self.t_id[id(o)], ""))
+            inputs = [(i, x) for i, x in enumerate(c.inputs) if isinstance(x, Tensor)]
+            numbered = len(inputs) > 1 and dst not in self.box_ids
+            for i, x in inputs:
+                inside_box = dst in self.box_ids and x._ctx is not None and self.place(x._ctx) == dst
+                if id(x) in self.shown and not inside_box:
+                    edges.append((self.t_id[id(x)], dst, str(i) if numbered else ""))
+        return list(dict.fromkeys(edges))
 
 
 def _tensor_style(t, name, show_grad, root):
