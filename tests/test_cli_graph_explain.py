@@ -78,3 +78,10 @@ def test_tgg_graph_draws_every_built_in_model_with_its_losses_named(model, tmp_p
     firsts = {label[0] for label, _ in parse_dot(out.read_text())[0].values()}
     assert {"loss"} <= firsts or {"d_loss", "g_loss"} <= firsts
     assert any(" (" in name and name.endswith(")") for name in firsts)  # at least one Module box
+
+
+def test_tgg_explain_cuts_inputs_to_two_per_axis_where_the_op_allows_and_keeps_fixed_shapes_where_not(capsys):
+    assert explain_cli.main(["matmul"]) == 0
+    assert "float64 inputs of shapes (2, 2), (2, 2)" in capsys.readouterr().out
+    assert explain_cli.main(["F.cross_entropy"]) == 0  # its targets fix the batch at 3
+    assert "float64 inputs of shapes (3, 5)" in capsys.readouterr().out

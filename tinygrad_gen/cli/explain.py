@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from tinygrad_gen import autograd
+from tinygrad_gen.autograd import no_grad
 from tinygrad_gen.gradcheck import analytical_jacobian, max_errors, mismatch, numerical_jacobian, output_shapes
 from tinygrad_gen.op_cases import all_cases
 from tinygrad_gen.tensor import Tensor
@@ -31,11 +32,20 @@ def find_case(name):
     raise SystemExit(f"tgg explain: unknown op {name!r}; known: {', '.join(c.name for c in cases)}")
 
 
-def tiny_shapes(case):
-    """The case's shapes with every axis cut to at most 2 (broadcasting stays valid), unless they are fixed."""
-    if case.draw == "fixed":
-        return case.shapes
-    return tuple(tuple(min(n, 2) for n in shape) for shape in case.shapes)
+def tiny_inputs(case, rng):
+    """Inputs with every axis cut to at most 2 (broadcasting stays valid), or the case's own shapes where the op
+    refuses those (a convolution's kernel, targets of a fixed length)."""
+    tiny = tuple(tuple(min(n, 2) for n in shape) for shape in case.shapes)
+    if case.draw != "fixed":
+        return case.inputs(rng, tiny)
+    inputs = case.inputs(rng, tiny)
+    try:
+        with no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            case.fn(*inputs)
+        return inputs
+    except Exception:  # the fixed shapes are what this op needs
+        return case.inputs(rng)
 
 
 def functions_used(fn, inputs):
@@ -69,7 +79,7 @@ def side_by_side(left, right, titles):
 
 def explain(case, seed=0, out=None):
     out = out or sys.stdout
-    inputs = case.inputs(np.random.default_rng(seed), tiny_shapes(case))
+    inputs = tiny_inputs(case, np.random.default_rng(seed))
     print(f"== {case.name}: the derivation", file=out)
     for fn in functions_used(case.fn, inputs):
         print(f"\n{fn.__name__}  ({fn.__module__})", file=out)
