@@ -157,3 +157,16 @@ def test_drawing_and_tracing_keep_no_graph_alive(no_cycle_collector):
     del loss
     assert [r for r in refs if r() is not None] == []
     assert before.source and after_freed == len(refs) - 1  # the picture and the rows outlive the graph
+
+
+def test_tg_grad_is_traced_too_with_the_gradients_its_inputs_get():
+    x = tg.tensor(X, dtype=np.float64, requires_grad=True)
+    loss = (x * x).tanh().sum()
+    original = autograd._Capture.add
+    with tg.trace_backward(keep_grads=True) as trace:
+        g, = tg.grad(loss, [x])
+    assert x.grad is None
+    to_x = trace.rows[-1]["outgoing"]
+    assert [(e["to"], e["accumulated"]) for e in to_x] == [("leaf", False), ("leaf", True)]
+    np.testing.assert_allclose(to_x[0]["grad"] + to_x[1]["grad"], g.numpy(), rtol=1e-12)
+    assert autograd._Capture.add is original and autograd._tracer is None  # put back on leaving the block

@@ -511,13 +511,26 @@ class trace_backward:
         autograd._tracer = self._run_node
         self._accumulate_leaf = autograd._accumulate_leaf
         autograd._accumulate_leaf = self._leaf_spy  # sees each gradient a leaf gets, then adds it as before
+        self._capture_add = autograd._Capture.add  # the same for the inputs of tg.grad, which get no .grad
+        autograd._Capture.add = self._capture_spy()
         return self
 
     def __exit__(self, *exc):
         autograd._tracer = None
         autograd._accumulate_leaf = self._accumulate_leaf
+        autograd._Capture.add = self._capture_add
         self._pending, self._waiting, self._deliveries = None, {}, None
         return False
+
+    def _capture_spy(self):
+        original = self._capture_add
+
+        def add(sink, t, g):
+            if self._deliveries is not None:
+                there = any(sink.got[i] is not None for i in sink.index.get(id(t), ()))
+                self._deliveries.append((t, None, g, there))
+            original(sink, t, g)
+        return add
 
     def _leaf_spy(self, leaf, g, create_graph, given):
         if self._deliveries is not None:
