@@ -39,7 +39,7 @@ class MaxPool2d(Function):
             idx = xp.zeros(y.shape, dtype=np.int8 if len(offsets) < 128 else np.int32)
             for k, offset in enumerate(offsets[1:], 1):
                 s = slab(padded, offset, stride, out_hw, dilation)
-                idx[s > y] = k  # strict: a tie keeps the earlier offset
+                idx = xp.where(s > y, k, idx)  # strict: a tie keeps the earlier offset
                 np.maximum(y, s, out=y)
         else:  # the gather at given arg-max offsets (max pooling's double backward)
             padded = pad(x, pads)
