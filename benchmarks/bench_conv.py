@@ -7,18 +7,17 @@ The shapes are those of the DCGAN and CycleGAN layers (batch 64 / 32, 8x8 digits
 weight. For the convolutions the table gives the achieved GFLOP/s of each (2 N O Ho Wo C kh kw per forward, three
 times that for forward + backward: input and weight gradients cost one forward each) and ours as a share of the
 machine's SGEMM GFLOP/s, measured first with NumPy's BLAS at the same thread count: the roofline of a convolution
-lowered to matrix products. Timing: ``bench_step.compare``, interleaved rounds, medians, wall clock.
+lowered to matrix products. Timing: ``bench_overhead.compare``, interleaved rounds, medians; by default this
+process's CPU time at one thread (steadier on a shared machine) and wall time with more (``--clock``).
 """
 import argparse
-import time
 
 import numpy as np
 
 import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
 
-from .bench_overhead import import_torch, set_threads, write_json
-from .bench_step import compare
+from .bench_overhead import CLOCKS, compare, import_torch, set_threads, write_json
 
 # (N, C_in, H, C_out, k, stride, padding) -- conv_transpose2d's H is its input size
 CONV2D = [(64, 1, 8, 32, 4, 2, 1), (64, 32, 4, 64, 4, 2, 1), (64, 64, 2, 1, 2, 1, 0), (32, 64, 2, 1, 3, 1, 1),
@@ -30,18 +29,18 @@ NORM = [(64, 128, 2, 2), (64, 64, 4, 4), (32, 128, 32, 32)]
 OPS = ("conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "batch_norm")
 
 
-def sgemm_gflops(n=1024, reps=5):
+def sgemm_gflops(clock, n=1024, reps=5):
     """The best of ``reps`` float32 n x n x n products with NumPy's BLAS, in GFLOP/s."""
     a, b = (np.random.default_rng(i).standard_normal((n, n)).astype(np.float32) for i in range(2))
     a @ b
-    best = min(_time(lambda: a @ b) for _ in range(reps))
+    best = min(_time(lambda: a @ b, clock) for _ in range(reps))
     return 2 * n ** 3 / best / 1e9
 
 
-def _time(fn):
-    start = time.perf_counter()
+def _time(fn, clock):
+    start = clock()
     fn()
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def _pair(torch, shape, rng, requires_grad=True):
@@ -110,22 +109,26 @@ def main(argv=None):
     parser.add_argument("--reps", type=int, default=7, help="interleaved rounds per case (median reported)")
     parser.add_argument("--threads", type=int, default=1, help="threads for both libraries")
     parser.add_argument("--only", default=",".join(OPS), help="comma-separated subset of " + ",".join(OPS))
+    parser.add_argument("--clock", choices=("auto",) + tuple(sorted(CLOCKS)), default="auto",
+                        help="cpu: this process's CPU time; wall: elapsed; auto: cpu at 1 thread, else wall")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args(argv)
+    clock_name = args.clock if args.clock != "auto" else "cpu" if args.threads == 1 else "wall"
+    clock = CLOCKS[clock_name]
     ops = [o for o in args.only.split(",") if o]
     unknown = [o for o in ops if o not in OPS]
     if unknown:
         parser.error(f"unknown op(s) {unknown}; choose from {','.join(OPS)}")
     torch = import_torch("conv")
     limits = set_threads(torch, args.threads)  # noqa: F841 - keeps NumPy's BLAS limited while we run
-    peak = sgemm_gflops()
-    print(f"NumPy SGEMM (1024^3, {args.threads} thread(s)): {peak:.1f} GFLOP/s")
+    peak = sgemm_gflops(clock)
+    print(f"NumPy SGEMM (1024^3, {args.threads} thread(s), {clock_name} clock): {peak:.1f} GFLOP/s")
     print(f"{'case':<48} {'pass':<9} {'ours (ms)':>10} {'torch (ms)':>10} {'ratio':>6} {'GFLOP/s':>15} {'%SGEMM':>7}")
     rows = []
     for op in ops:
         for label, flops, passes in CASES[op](torch, op):
             for name, (ours, theirs), mult in zip(("fwd", "fwd+bwd"), passes, (1, 3)):
-                a, b, _ = compare(ours, theirs, args.reps)
+                a, b = compare(ours, theirs, args.reps, clock)
                 row = {"op": op, "case": label, "pass": name, "ours_ms": a * 1e3, "torch_ms": b * 1e3,
                        "ratio": a / b}
                 rates = ""
@@ -137,7 +140,7 @@ def main(argv=None):
                 print(f"{label:<48} {name:<9} {a * 1e3:10.3f} {b * 1e3:10.3f} {a / b:6.2f} {rates:>23}", flush=True)
     if args.json:
         write_json(args.json, "tgg bench conv " + " ".join(argv or []), rows, torch, threads=args.threads,
-                   sgemm_gflops=peak)
+                   clock=clock_name, sgemm_gflops=peak)
     return 0
 
 
