@@ -85,3 +85,14 @@ def test_tgg_explain_cuts_inputs_to_two_per_axis_where_the_op_allows_and_keeps_f
     assert "float64 inputs of shapes (2, 2), (2, 2)" in capsys.readouterr().out
     assert explain_cli.main(["F.cross_entropy"]) == 0  # its targets fix the batch at 3
     assert "float64 inputs of shapes (3, 5)" in capsys.readouterr().out
+
+
+def test_tgg_graph_without_graphviz_writes_a_dot_file_and_says_how_to_install_dot(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert graph_cli.main(["ae"]) == 0
+    assert (tmp_path / "ae_graph.dot").read_text().startswith("digraph")
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "apt-get install graphviz" in err
+    assert tgg(["graph", "ae", "--out", str(tmp_path / "ae.png")]) == 1  # a picture asked for: one clear line
+    assert "apt-get install graphviz" in capsys.readouterr().err
