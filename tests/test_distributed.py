@@ -16,7 +16,7 @@ WORKER = Path(__file__).with_name("mpi_worker.py")
 MPIEXEC = shutil.which("mpiexec", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
 
 
-def mpirun(*args, ranks=2, timeout=60):
+def mpirun(*args, ranks=2, timeout=180):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     return subprocess.run([MPIEXEC, "-n", str(ranks), *args], capture_output=True, text=True, timeout=timeout,
                           env=env)
@@ -95,7 +95,7 @@ def test_ranks_started_with_different_options_are_refused_at_start(tmp_path):
     out = str(tmp_path / "config")
     result = subprocess.run([MPIEXEC, "-n", "1", sys.executable, str(WORKER), "config", out, "64", ":",
                              "-n", "1", sys.executable, str(WORKER), "config", out, "128"],
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=180)
     assert result.returncode != 0
     assert "rank(s) [1] were started with a different configuration" in result.stderr
 
