@@ -60,3 +60,20 @@ def test_evaluation_leaves_every_weight_unchanged_and_the_mode_as_it_was():
 def test_a_bad_size_is_a_clear_error():
     with pytest.raises(ValueError, match="LAYERSxWIDTHxHEADS"):
         parse_sizes("2x64")
+
+
+def test_a_resumed_sweep_reuses_each_finished_sizes_training_and_accuracy(quick_run, tmp_path, monkeypatch):
+    import shutil
+    from tinygrad_gen.models import icl
+    from tinygrad_gen.cli.train import main
+    out = tmp_path / "gathered"
+    shutil.copytree(quick_run, out)
+    before = json.loads((out / "metrics.json").read_text())
+
+    def no_evaluation(*args, **kwargs):
+        raise AssertionError("a finished size was evaluated again")
+    monkeypatch.setattr(icl, "accuracy_grid", no_evaluation)
+    assert main(["icl", "--quick", "--steps", "8", "--queries", "6", "--eval-every", "4", "--resume",
+                 "--out", str(out)]) == 0
+    after = json.loads((out / "metrics.json").read_text())
+    assert after["accuracy"] == before["accuracy"] and after["held_out_loss"] == before["held_out_loss"]
