@@ -89,10 +89,12 @@ def _install_abort_on_error():
     previous = sys.excepthook
 
     def abort(kind, value, tb):
-        previous(kind, value, tb)
         if kind is not KeyboardInterrupt:
             print(f"tgg: rank {rank()} of {world_size()} failed ({kind.__name__}: {value}); stopping every rank",
                   file=sys.stderr, flush=True)
+        previous(kind, value, tb)
+        sys.stderr.flush()
+        time.sleep(0.5)  # let mpiexec pass the lines on before the abort ends every process
         _comm.Abort(1)
     sys.excepthook = abort
 
