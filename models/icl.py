@@ -125,6 +125,11 @@ def add_arguments(parser):
     g.add_argument("--weight-decay", type=float, default=0.1)
     g.add_argument("--task-fraction", type=float, default=0.8, help="share of training sequences that are tasks")
     g.add_argument("--instruction-rate", type=float, default=0.3, help="share of task documents with instruction")
+    g.add_argument("--letters-rate", type=float, default=0.5,
+                   help="share of task lines on random letters instead of training words (so the task is learned, "
+                        "not the words' answers by heart)")
+    g.add_argument("--cut-rate", type=float, default=0.5,
+                   help="share of task documents cut from a random character on (lines at every position)")
     g.add_argument("--word-lengths", default="4,4", help="shortest,longest word (letters)")
     g.add_argument("--min-count", type=positive_int, default=3, help="a word must occur this often in the text")
     g.add_argument("--held-out", type=float, default=0.25, help="share of the words held out for evaluation")
@@ -153,12 +158,12 @@ def train(args, run):
     lo, hi = (int(v) for v in args.word_lengths.split(","))
     words = wt.text_words(vocab.decode(np.concatenate([train_ids, val_ids])), (lo, hi), args.min_count)
     train_words, held = wt.split_words(words, args.held_out, seed=args.seed)
-    docs = wt.TaskDocuments(train_words, args.instruction_rate, avoid=held)
+    docs = wt.TaskDocuments(train_words, args.instruction_rate, avoid=held, letters_rate=args.letters_rate)
 
     # the same tokens, in the same order, for every size
     rng = np.random.default_rng(args.seed)
     x, y = training_sequences(docs, train_ids, vocab, args.steps * args.batch_size, args.context,
-                              args.task_fraction, rng)
+                              args.task_fraction, rng, args.cut_rate)
     held_docs = wt.TaskDocuments(held, 0.0)
     task_x, task_y = training_sequences(held_docs, train_ids, vocab, 64, args.context, 1.0,
                                         np.random.default_rng(args.seed + 1))

@@ -2,7 +2,7 @@
 
 Every task turns a garbled form of a word back into the word, written as one line ``input = output``:
 
-    unscramble   tsca = cast     the letters in a random order (never the word itself when another order exists)
+    unscramble   csat = cast     the inner letters in another order, the first and last kept (as on the slide)
     reverse      tsac = cast     the letters back to front
     cycle        dbtu = cast     every letter shifted one step forward in the alphabet (z -> a)
     rotate       tcas = cast     the last letter moved to the front
@@ -34,14 +34,24 @@ _NEXT = str.maketrans(_ALPHABET, _ALPHABET[1:] + _ALPHABET[0])
 
 
 def scramble(word, rng):
-    """A random order of the letters of ``word`` that differs from ``word`` whenever another order exists (a word of
-    one letter, or of one letter repeated, has none and is returned as it is)."""
-    if len(set(word)) < 2:
-        return word
-    letters = list(word)
+    """The slide's scramble (``chiar = chair``, ``pciinc = picnic``: GPT-3's "anagrams of all but the first and last
+    letter"): the first and last letters stay, the letters between them take a random other order. A word whose
+    inner letters have no other order (``book``, ``cat``) gets a random order of all its letters instead; it always
+    differs from ``word`` whenever another order exists (a word of one letter, or of one letter repeated, has none
+    and is returned as it is)."""
+    inner = word[1:-1]
+    if len(set(inner)) >= 2:
+        return word[0] + _shuffled(inner, rng) + word[-1]
+    return _shuffled(word, rng)
+
+
+def _shuffled(letters, rng):
+    """A random order of ``letters`` other than ``letters`` itself (``letters`` when no other exists)."""
+    if len(set(letters)) < 2:
+        return letters
     while True:
         s = "".join(letters[i] for i in rng.permutation(len(letters)))
-        if s != word:
+        if s != letters:
             return s
 
 
@@ -90,23 +100,38 @@ class TaskDocuments:
     characters (lines of one random task, with the task's instruction first in a fraction ``instruction_rate``).
 
     ``avoid``: words that must never appear in a document's lines (the held-out words): a line whose input happens to
-    spell one of them (an unscrambled form of a training word that is another word, say) is drawn again or skipped."""
+    spell one of them (an unscrambled form of a training word that is another word, say) is drawn again or skipped.
 
-    def __init__(self, words, instruction_rate=0.3, avoid=()):
+    ``letters_rate``: the share of lines whose answer is a random string of letters instead of a training word (as
+    long as the words). A few hundred training words are few enough for a small model to learn by heart, answer and
+    all, without reading the input; a line on random letters can only be answered by doing the task, which is what
+    carries over to the held-out words."""
+
+    def __init__(self, words, instruction_rate=0.3, avoid=(), letters_rate=0.0):
         self.words = list(words)
         self.avoid = set(avoid)
         if self.avoid & set(self.words):
             raise ValueError(f"TaskDocuments: {sorted(self.avoid & set(self.words))[:5]} are both words to use and "
                              "words to avoid")
-        self.instruction_rate = instruction_rate
+        if not 0 <= letters_rate <= 1:
+            raise ValueError(f"TaskDocuments: letters_rate must be in [0, 1], got {letters_rate}")
+        self.instruction_rate, self.letters_rate = instruction_rate, letters_rate
+        self.lengths = sorted({len(w) for w in self.words})
+
+    def answer(self, rng):
+        """A training word, or (a fraction ``letters_rate`` of the time) random letters as long as a word."""
+        if rng.random() < self.letters_rate:
+            n = self.lengths[rng.integers(len(self.lengths))]
+            return "".join(_ALPHABET[i] for i in rng.integers(0, 26, n))
+        return self.words[rng.integers(len(self.words))]
 
     def lines(self, task, rng, n):
         out = []
         while len(out) < n:
-            word = self.words[rng.integers(len(self.words))]
+            word = self.answer(rng)
             for _ in range(10):  # a scramble may spell a held-out word; draw it again
                 text = garble(task, word, rng)
-                if text not in self.avoid:
+                if text not in self.avoid and word not in self.avoid:
                     out.append(f"{text} = {word}")
                     break
         return out
@@ -146,14 +171,18 @@ def exact_match(text, target):
     return int(answer_after_equals(text) == target)
 
 
-def training_sequences(docs, prose_ids, vocab, n, context, task_fraction, rng):
-    """(x, y), each (n, context): a fraction ``task_fraction`` of the sequences are task documents starting at
-    position 0 (like the evaluation prompts), the rest windows of the prose at random offsets."""
+def training_sequences(docs, prose_ids, vocab, n, context, task_fraction, rng, cut_rate=0.0):
+    """(x, y), each (n, context): a fraction ``task_fraction`` of the sequences are task documents, the rest windows
+    of the prose at random offsets. A task document starts at its beginning (like the evaluation prompts), or, a
+    fraction ``cut_rate`` of the time, at a random character inside a longer one: then its lines sit at every
+    offset, and a model that finds where a line starts by its position alone (a learned position embedding can)
+    is corrected by the text (it must read the ``=`` and the line breaks)."""
     seqs = np.empty((n, context + 1), dtype=np.int64)
     for i in range(n):
         if rng.random() < task_fraction:
-            _, text = docs.document(rng, context + 1)
-            seqs[i] = vocab.encode(text[:context + 1])
+            skip = int(rng.integers(1, context)) if rng.random() < cut_rate else 0
+            _, text = docs.document(rng, context + 1 + skip)
+            seqs[i] = vocab.encode(text[skip:skip + context + 1])
         else:
             start = rng.integers(0, len(prose_ids) - context - 1)
             seqs[i] = prose_ids[start:start + context + 1]

@@ -25,6 +25,13 @@ def test_the_scrambler_never_returns_the_word_when_another_order_exists(word, se
         assert s == word
 
 
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=4, max_size=8), st.integers(0, 2 ** 32 - 1))
+def test_the_scrambler_keeps_the_first_and_last_letters_when_the_inner_ones_can_move(word, seed):
+    s = wt.scramble(word, np.random.default_rng(seed))   # the slide's chiar = chair, pciinc = picnic
+    if len(set(word[1:-1])) >= 2:
+        assert s[0] == word[0] and s[-1] == word[-1] and s[1:-1] != word[1:-1]
+
+
 def test_the_scrambler_reaches_every_other_order_of_a_short_word():
     rng = np.random.default_rng(0)
     seen = {wt.scramble("cat", rng) for _ in range(300)}
@@ -106,3 +113,45 @@ def test_the_exact_match_scorer_on_hand_made_cases():
     assert wt.exact_match("tca = ca\nt", "cat") == 0         # the answer ends at the line's end
     assert wt.exact_match("tca = Cat", "cat") == 0
     assert wt.exact_match("tca cat", "cat") == 0             # no "=": no answer
+
+
+def test_a_share_of_the_lines_answer_random_letters_and_none_a_held_out_word():
+    train, held = ["cast", "tree", "word", "lamp"], ["bird", "fish"]
+    docs = wt.TaskDocuments(train, 0.0, avoid=held, letters_rate=0.4)
+    rng = np.random.default_rng(0)
+    pairs = [ln.split(" = ") for task in wt.TASKS for ln in docs.lines(task, rng, 500)]
+    answers = [a for _, a in pairs]
+    letters = np.mean([a not in train for a in answers])
+    assert 0.35 < letters < 0.45                       # about letters_rate of the answers are random strings
+    assert all(len(a) == 4 and a.isalpha() and a.islower() for a in answers)
+    assert not {x for pair in pairs for x in pair} & set(held)
+
+
+def test_reverse_rotate_and_cycle_lines_on_random_letters_follow_their_rule():
+    docs = wt.TaskDocuments(["cast"], 0.0, letters_rate=1.0)
+    rng = np.random.default_rng(1)
+    for task in ("reverse", "cycle", "rotate"):
+        for ln in docs.lines(task, rng, 50):
+            text, answer = ln.split(" = ")
+            assert text == wt.garble(task, answer, rng)
+
+
+def test_a_bad_letters_rate_is_a_clear_error():
+    try:
+        wt.TaskDocuments(["cast"], letters_rate=1.5)
+    except ValueError as e:
+        assert "letters_rate" in str(e) and "1.5" in str(e)
+    else:
+        raise AssertionError("no error")
+
+
+def test_cut_documents_put_lines_at_every_offset_and_the_rest_start_at_the_beginning():
+    import re
+    vocab, train_ids, _ = encode_corpus()
+    docs = wt.TaskDocuments(["cast", "tree", "word"], instruction_rate=0.0)
+    x, _ = training_sequences(docs, train_ids, vocab, 600, 64, 1.0, np.random.default_rng(2), cut_rate=0.5)
+    texts = [vocab.decode(row) for row in x]
+    # uncut documents begin with a whole line; a cut one does only when the cut falls on a line break (1 in 12)
+    begins = np.mean([re.match(r"[a-z]{4} = [a-z]{4}\n", t) is not None for t in texts])
+    assert 0.45 < begins < 0.65
+    assert len({t.index(" = ") for t in texts}) >= 8   # cut ones begin anywhere inside a line
