@@ -37,7 +37,7 @@ from .gpt3_recipe import make_optimizer, train_steps
 from .greedy import greedy_matches
 from .param_count import non_embedding_params
 
-SIZES = "1x32x2,2x32x4,2x64x4"      # layers x width x heads
+SIZES = "1x32x2,2x64x4,3x96x4"      # layers x width x heads
 QUICK_SIZES = "1x16x2,1x24x2,2x32x4"
 
 
@@ -118,17 +118,17 @@ def add_arguments(parser):
     g.add_argument("--sizes", default=None, help=f"comma-separated LAYERSxWIDTHxHEADS (default {SIZES})")
     g.add_argument("--text", default=None, help="a UTF-8 text file for the prose and the words (default pydoc_data)")
     g.add_argument("--context", type=positive_int, default=192)
-    g.add_argument("--batch-size", type=positive_int, default=8)
-    g.add_argument("--lr", type=positive_float, default=2e-3, help="peak learning rate")
+    g.add_argument("--batch-size", type=positive_int, default=16)
+    g.add_argument("--lr", type=positive_float, default=3e-3, help="peak learning rate")
     g.add_argument("--warmup", type=nonnegative_int, default=100)
     g.add_argument("--min-lr-ratio", type=float, default=0.1)
     g.add_argument("--weight-decay", type=float, default=0.1)
-    g.add_argument("--task-fraction", type=float, default=0.8, help="share of training sequences that are tasks")
+    g.add_argument("--task-fraction", type=float, default=0.9, help="share of training sequences that are tasks")
     g.add_argument("--instruction-rate", type=float, default=0.3, help="share of task documents with instruction")
     g.add_argument("--letters-rate", type=float, default=0.5,
                    help="share of task lines on random letters instead of training words (so the task is learned, "
                         "not the words' answers by heart)")
-    g.add_argument("--cut-rate", type=float, default=0.5,
+    g.add_argument("--cut-rate", type=float, default=0.2,
                    help="share of task documents cut from a random character on (lines at every position)")
     g.add_argument("--word-lengths", default="4,4", help="shortest,longest word (letters)")
     g.add_argument("--min-count", type=positive_int, default=3, help="a word must occur this often in the text")
@@ -141,7 +141,7 @@ def add_arguments(parser):
 def _settle(args):
     """Fill the defaults that depend on --quick."""
     if args.steps is None:
-        args.steps = 40 if args.quick else 1600
+        args.steps = 40 if args.quick else 3000
     if args.queries is None:
         args.queries = 20 if args.quick else 200
     if args.sizes is None:
