@@ -95,9 +95,11 @@ def test_masked_softmax_gradgradcheck(case):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("scale", [1.0, 1e4])  # small scores take the unshifted path, large ones the row max
 @given(case=masked_cases())
-def test_masked_softmax_matches_torch_on_rows_that_keep_something(case, dtype):
+def test_masked_softmax_matches_torch_on_rows_that_keep_something(case, dtype, scale):
     x, mask = case
+    x = x * scale
     mask = np.broadcast_to(mask, x.shape).copy()
     mask[..., 0] = True
     mt = torch.tensor(mask)
@@ -113,6 +115,15 @@ def test_masked_softmax_fully_masked_row_is_zero_with_finite_gradient():
     assert np.array_equal(y.numpy()[1], np.zeros(3))
     assert np.isfinite(x.grad.numpy()).all() and np.array_equal(x.grad.numpy()[1], np.zeros(3))
     assert y.numpy()[0, 1] == 0 and np.isclose(y.numpy()[0].sum(), 1)
+
+
+@pytest.mark.parametrize("hidden", [np.inf, -np.inf, np.nan, 1e4])
+def test_masked_softmax_ignores_whatever_the_masked_positions_hold(hidden):
+    x = np.array([[0.5, -1.0, 2.0, 0.0], [1.0, 3.0, -2.0, 0.5]], dtype=np.float32)
+    mask = np.array([[True, True, False, True], [False, True, True, True]])
+    ours = F.masked_softmax(tg.tensor(np.where(mask, x, hidden).astype(np.float32)), mask).numpy()
+    e = np.where(mask, np.exp(x), 0)
+    np.testing.assert_allclose(ours, e / e.sum(axis=1, keepdims=True), rtol=1e-6)
 
 
 def test_masked_softmax_along_another_axis():
