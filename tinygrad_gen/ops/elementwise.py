@@ -14,7 +14,7 @@ import numpy as np
 from ..autograd import Function
 from ..tensor import Tensor
 from ..backend import xp_of
-from .fast_math import erf
+from .fast_math import _INV_SQRT_2PI, erf, normal_cdf_pdf
 
 
 _F64 = np.dtype(np.float64)
@@ -316,24 +316,33 @@ class Softplus(Function):
         return g * a.sigmoid()
 
 
-_SQRT_HALF = 0.7071067811865476
-_INV_SQRT_2PI = 0.3989422804014327
 class NormalCdf(Function):
     """z = Phi(a) = (1 + erf(a / sqrt 2)) / 2, the standard normal CDF.  backward: da = g * phi(a), with the density
     phi(a) = exp(-a^2 / 2) / sqrt(2 pi).  ``cached`` hands in Phi(a) when the caller has already computed it."""
     @staticmethod
     def forward(ctx, a, cached=None):
         ctx.save_for_backward(a)
-        return cached if cached is not None else 0.5 * (1 + erf(a * _SQRT_HALF))
+        return cached if cached is not None else normal_cdf_pdf(a)[0]
 
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        return g * _normal_pdf(a)
+        return g * NormalPdf.apply(a)
 
 
-def _normal_pdf(a):
-    return (a * a * -0.5).exp() * _INV_SQRT_2PI
+class NormalPdf(Function):
+    """z = phi(a) = exp(-a^2 / 2) / sqrt(2 pi), the standard normal density.  backward: da = -g * a * phi(a)
+    (d/da of -a^2 / 2 is -a).  ``cached`` hands in phi(a) when the caller has already computed it."""
+    @staticmethod
+    def forward(ctx, a, cached=None):
+        out = cached if cached is not None else xp_of(a).exp(a * a * -0.5) * _INV_SQRT_2PI
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        return -g * a * out
 
 
 class Gelu(Function):
@@ -342,14 +351,15 @@ class Gelu(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        ctx.cdf = 0.5 * (1 + erf(a * _SQRT_HALF))  # reused by backward: erf is the costly part
+        ctx.cdf, ctx.pdf = normal_cdf_pdf(a)  # both reused by backward: computing them is the costly part
         return a * ctx.cdf
 
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        cdf = NormalCdf.apply(a, cached=ctx.cdf)  # Phi(a) as a function of a, so a double backward sees phi
-        return g * (cdf + a * _normal_pdf(a))
+        cdf = NormalCdf.apply(a, cached=ctx.cdf)  # Phi(a) and phi(a) as functions of a: a double backward
+        pdf = NormalPdf.apply(a, cached=ctx.pdf)  # differentiates them
+        return g * (cdf + a * pdf)
 
 
 class Erf(Function):

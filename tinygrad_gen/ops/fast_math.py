@@ -86,3 +86,43 @@ def erf(x):
     poly *= a
     np.subtract(1, poly, out=poly)
     return np.copysign(poly, x, out=poly)
+
+
+_SQRT_HALF = 0.7071067811865476
+_INV_SQRT_2PI = 0.3989422804014327
+# Abramowitz-Stegun 7.1.26 (as in ``erf``) rewritten for Phi(-|x|) = erfc(|x| / sqrt 2) / 2 = h(t) * phi(x):
+# t = 1 / (1 + p |x| / sqrt 2), h = t (a1 + t (a2 + ...)) * sqrt(2 pi) / 2, the factor folded into the a's.
+_CDF_P = np.float32(0.3275911 * _SQRT_HALF)
+_CDF_A = tuple(np.float32(c * 0.5 / _INV_SQRT_2PI) for c in
+               (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592))
+_SIGN_BIT = np.int32(-2 ** 31)
+
+
+def normal_cdf_pdf(x):
+    """Phi(x) and phi(x) = exp(-x^2 / 2) / sqrt(2 pi), the standard normal CDF and density, together (GELU needs
+    both). float32: phi first, then Phi(-|x|) = h(t) * phi(x) with the Abramowitz-Stegun polynomial of ``erf``
+    (|error| < 1e-7), and Phi(x) = 1/2 + copysign(1/2 - Phi(-|x|), x), the sign copied with two integer ops
+    (np.copysign is 7x slower, np.where 40x): about 20 cheap in-place passes, a third fewer than erf, then the CDF,
+    then the density, and no cancellation in the left tail. Other dtypes: the exact erf and exp."""
+    if type(x) is not np.ndarray or x.dtype != np.float32 or x.ndim == 0:
+        xp = xp_of(x)
+        return 0.5 * (1 + erf(x * _SQRT_HALF)), xp.exp(x * x * -0.5) * _INV_SQRT_2PI
+    pdf = np.square(x)
+    pdf *= np.float32(-0.5)
+    np.exp(pdf, out=pdf)
+    pdf *= np.float32(_INV_SQRT_2PI)
+    t = np.abs(x)
+    t *= _CDF_P
+    t += 1
+    np.divide(1, t, out=t)  # a division by an array is ~2x faster than np.reciprocal here
+    h = t * _CDF_A[0]
+    for c in _CDF_A[1:]:
+        h += c
+        h *= t
+    h *= pdf  # Phi(-|x|)
+    np.subtract(np.float32(0.5), h, out=h)  # |Phi(x) - 1/2|
+    sign = t.view(np.int32)
+    np.bitwise_and(x.view(np.int32), _SIGN_BIT, out=sign)
+    np.bitwise_or(h.view(np.int32), sign, out=h.view(np.int32))
+    h += np.float32(0.5)
+    return h, pdf
