@@ -41,6 +41,7 @@ TORCH = {
     "erf": torch.erf,
     "normal_cdf": torch.special.ndtr,
     "normal_pdf": lambda a: torch.exp(-a * a / 2) / math.sqrt(2 * math.pi),
+    "gelu_slope": lambda a: torch.special.ndtr(a) + a * torch.exp(-a * a / 2) / math.sqrt(2 * math.pi),
     "masked_fill": lambda a: a.masked_fill(torch.from_numpy(_pattern(tuple(a.shape))), -1.0),
     "where": lambda a, b: torch.where(torch.from_numpy(_pattern(tuple(_bshape(a, b)))), a, b),
     "sum": lambda a: a.sum(),

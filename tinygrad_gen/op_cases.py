@@ -96,6 +96,7 @@ CORE = [
     OpCase("erf", lambda a: a.erf(), ((3, 4),)),
     OpCase("normal_cdf", lambda a: _ew.NormalCdf.apply(a), ((3, 4),)),
     OpCase("normal_pdf", lambda a: _ew.NormalPdf.apply(a), ((3, 4),)),
+    OpCase("gelu_slope", lambda a: _ew.GeluSlope.apply(a), ((3, 4),)),
     OpCase("masked_fill", lambda a: a.masked_fill(_pattern(a.shape), -1.0), ((3, 4),)),
     OpCase("where", lambda a, b: tg.where(_pattern(np.broadcast_shapes(a.shape, b.shape)), a, b),
            ((3, 4), (4,)), draw="broadcast"),

@@ -347,19 +347,42 @@ class NormalPdf(Function):
 
 class Gelu(Function):
     """z = a * Phi(a), Phi the standard normal CDF = (1 + erf(a / sqrt 2)) / 2 (PyTorch's exact GELU).
-    backward: da = g * (Phi(a) + a * phi(a)), phi(a) = exp(-a^2 / 2) / sqrt(2 pi) (product rule, Phi' = phi)."""
+    backward: da = g * (Phi(a) + a * phi(a)), phi(a) = exp(-a^2 / 2) / sqrt(2 pi) (product rule, Phi' = phi).
+    The slope Phi(a) + a phi(a) is computed in the forward, while Phi and phi are still in cache, and only when a
+    needs a gradient: the backward is then one product over memory that has gone cold."""
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
-        ctx.cdf, ctx.pdf = normal_cdf_pdf(a)  # both reused by backward: computing them is the costly part
-        return a * ctx.cdf
+        cdf, pdf = normal_cdf_pdf(a)
+        out = a * cdf
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(a)
+            pdf *= a
+            pdf += cdf
+            ctx.slope = pdf
+        return out
 
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        cdf = NormalCdf.apply(a, cached=ctx.cdf)  # Phi(a) and phi(a) as functions of a: a double backward
-        pdf = NormalPdf.apply(a, cached=ctx.pdf)  # differentiates them
-        return g * (cdf + a * pdf)
+        return g * GeluSlope.apply(a, cached=ctx.slope)  # a function of a, so a double backward differentiates it
+
+
+class GeluSlope(Function):
+    """z = Phi(a) + a * phi(a), GELU's derivative.  backward: da = g * phi(a) * (2 - a^2)
+    (Phi' = phi, and (a phi)' = phi + a phi' = phi - a^2 phi since phi' = -a phi).
+    ``cached`` hands in z when the caller has already computed it (``Gelu``)."""
+    @staticmethod
+    def forward(ctx, a, cached=None):
+        ctx.save_for_backward(a)
+        if cached is not None:
+            return cached
+        cdf, pdf = normal_cdf_pdf(a)
+        return cdf + a * pdf
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * NormalPdf.apply(a) * (2 - a * a)
 
 
 class Erf(Function):
