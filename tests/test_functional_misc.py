@@ -78,6 +78,21 @@ def test_embedding_matches_torch(case, dtype):
                          dtype)
 
 
+@pytest.mark.parametrize("idx_dtype", [np.int64, np.int32, np.uint8])
+def test_rows_picked_by_an_integer_array_sum_their_gradients_like_torch(idx_dtype):
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((5, 2, 3))
+    idx = np.array([[4, 0, 4], [1, 4, 2]], dtype=idx_dtype)
+    signed = idx.astype(np.int64) - 5 * (idx % 2)  # odd rows given as negative indices (the same rows)
+    for pick in (idx, signed if idx_dtype is not np.uint8 else idx):
+        g = rng.standard_normal(pick.shape + (2, 3))
+        x = tg.tensor(w, dtype=np.float64, requires_grad=True)
+        x[pick].backward(tg.tensor(g, dtype=np.float64))
+        tw = torch.tensor(w, requires_grad=True)
+        tw[torch.from_numpy(pick.astype(np.int64))].backward(torch.tensor(g))
+        np.testing.assert_allclose(x.grad.numpy(), tw.grad.numpy(), rtol=1e-12)
+
+
 # ----- attention -----
 @st.composite
 def attention_cases(draw):

