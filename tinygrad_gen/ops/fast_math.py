@@ -15,20 +15,44 @@ def row_sums(a):
     return a @ xp_of(a).ones(a.shape[1], dtype=a.dtype)
 
 
-def fast_mean(a, axes):
-    """Mean over ``axes`` (a sorted tuple; keepdims) of a float array. Where the reduced axes are the trailing ones (layer norm) or all
-    but the channel axis 1 (batch norm), a BLAS matrix-vector product does the summing: NumPy's own reductions
-    over many short rows are several times slower."""
-    xp, nd = xp_of(a), a.ndim
+_SHORT = 512  # elements: NumPy sums rows at least this long as fast as BLAS does
+
+
+def _blas_sum(a, axes, scale):
+    """scale * the sum of a float array over ``axes`` (a sorted tuple; keepdims) as one BLAS matrix-vector
+    product, where the summed elements form short contiguous rows: the trailing axes (layer norm, a softmax's
+    rows) or all but the channel axis 1 (batch norm). NumPy's own reduction over many short rows is 1.5-5x slower
+    (measured with the array out of cache, as in a training step); over long rows, or down columns (leading axes,
+    where BLAS's transposed product is the slower one), NumPy is as fast or faster: None there, and for a
+    copy-needing layout, an empty array, or a sum of everything (NumPy's pairwise sum is the accurate one)."""
+    nd = a.ndim
+    if not axes or len(axes) == nd or a.size == 0 or not a.flags.c_contiguous:
+        return None
+    xp = xp_of(a)
     kept = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
-    if axes and axes == tuple(range(axes[0], nd)) and axes[0] > 0:
+    if axes == tuple(range(axes[0], nd)):
         m = math.prod(a.shape[axes[0]:])
-        return (a.reshape(-1, m) @ xp.full(m, 1 / m, dtype=a.dtype)).reshape(kept)
-    if nd > 2 and axes == (0,) + tuple(range(2, nd)):
+        if m <= _SHORT:
+            return (a.reshape(-1, m) @ xp.full(m, scale, dtype=a.dtype)).reshape(kept)
+    elif nd > 2 and axes == (0,) + tuple(range(2, nd)):
         n, c = a.shape[:2]
         m = a.size // (n * c)
-        return (a.reshape(n, c, m) @ xp.full(m, 1 / (n * m), dtype=a.dtype)).sum(axis=0).reshape(kept)
-    return a.sum(axis=axes, keepdims=True) / math.prod(a.shape[i] for i in axes)  # ndarray.mean: slower when small
+        if m <= _SHORT:
+            return (a.reshape(n, c, m) @ xp.full(m, scale, dtype=a.dtype)).sum(axis=0).reshape(kept)
+    return None
+
+
+def fast_sum(a, axes):
+    """Sum over ``axes`` (a sorted tuple; keepdims) of a float array, by BLAS where ``_blas_sum`` can."""
+    out = _blas_sum(a, axes, 1)
+    return out if out is not None else a.sum(axis=axes, keepdims=True)
+
+
+def fast_mean(a, axes):
+    """Mean over ``axes`` (a sorted tuple; keepdims) of a float array, by BLAS where ``_blas_sum`` can."""
+    m = math.prod(a.shape[i] for i in axes)
+    out = _blas_sum(a, axes, 1 / m)
+    return out if out is not None else a.sum(axis=axes, keepdims=True) / m  # ndarray.mean: slower when small
 
 
 def softmax_shift(x):

@@ -4,7 +4,7 @@ import numpy as np
 from ..autograd import Function
 from ..tensor import Tensor
 from ..backend import xp_of
-from .fast_math import fast_mean
+from .fast_math import fast_mean, fast_sum
 
 
 def normalize_axis(axis, ndim, op="reduce"):
@@ -45,6 +45,9 @@ class Sum(Function):
     def forward(ctx, a, axis=None, keepdims=False):
         axes = None if axis is None else normalize_axis(axis, a.ndim, "sum")  # None: all (the common case)
         ctx.meta = (a.shape, axes, keepdims)
+        if axes and a.dtype.kind == "f" and a.ndim >= 2:  # BLAS sums where the axes allow (see fast_math)
+            s = fast_sum(a, axes)
+            return s if keepdims else s.reshape(tuple(k for i, k in enumerate(a.shape) if i not in axes))
         return a.sum(axis=axes, keepdims=keepdims)
 
     @staticmethod
