@@ -14,7 +14,7 @@ import numpy as np
 from ..autograd import Function
 from ..tensor import Tensor
 from ..backend import xp_of
-from .fast_math import _INV_SQRT_2PI, erf, normal_cdf_pdf
+from .fast_math import _INV_SQRT_2PI, erf, gelu_and_slope, normal_cdf_pdf
 
 
 _F64 = np.dtype(np.float64)
@@ -352,13 +352,8 @@ class Gelu(Function):
     needs a gradient: the backward is then one product over memory that has gone cold."""
     @staticmethod
     def forward(ctx, a):
-        cdf, pdf = normal_cdf_pdf(a)
-        out = a * cdf
-        if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(a)
-            pdf *= a
-            pdf += cdf
-            ctx.slope = pdf
+        out, ctx.slope = gelu_and_slope(a, slope=ctx.needs_input_grad[0])
+        ctx.save_for_backward(a)
         return out
 
     @staticmethod
