@@ -172,6 +172,27 @@ def test_padded_pooling_gradgradcheck(kind, case):
     assert gradgradcheck(lambda x: fn(x) ** 2, [case["x"]])
 
 
+@pytest.mark.parametrize("name", ["max_pool2d", "avg_pool2d"])
+@pytest.mark.parametrize("k,p,ceil,size", [(2, 0, False, (4, 6)), ((2, 3), 0, False, (5, 7)), (2, 1, False, (4, 5)),
+                                            (3, 0, True, (7, 8))])
+def test_tiling_windows_scatter_gradients_like_torch_even_an_inf(name, k, p, ceil, size):
+    """stride = kernel: the backward is one assignment to non-overlapping tiles; an inf upstream gradient reaches
+    only the pixels it belongs to (no 0 * inf = NaN elsewhere), as in PyTorch."""
+    rng = np.random.default_rng(0)
+    x = rng.permutation(2 * 3 * size[0] * size[1]).reshape((2, 3) + size).astype(np.float64)
+    ours, theirs = (getattr(F, name), getattr(T, name))
+    y = ours(tg.tensor(x, dtype=np.float64, requires_grad=True), k, k, p, ceil_mode=ceil)
+    g = rng.standard_normal(y.shape)
+    g[0, 1, 0, 0], g[1, 2, -1, -1] = np.inf, -np.inf
+    xt = tg.tensor(x, dtype=np.float64, requires_grad=True)
+    ours(xt, k, k, p, ceil_mode=ceil).backward(tg.tensor(g, dtype=np.float64))
+    tt = torch.tensor(x, requires_grad=True)
+    theirs(tt, k, k, p, ceil_mode=ceil).backward(torch.tensor(g))
+    np.testing.assert_array_equal(np.isnan(xt.grad.numpy()), np.isnan(tt.grad.numpy()))
+    np.testing.assert_allclose(xt.grad.numpy(), tt.grad.numpy(), rtol=1e-12)
+    assert gradgradcheck(lambda v: ours(v, k, k, p, ceil_mode=ceil) ** 2, [x[:1, :1]])
+
+
 def test_ceil_mode_keeps_the_last_partial_window_like_torch():
     x = np.arange(2 * 7 * 7, dtype=np.float64).reshape(1, 2, 7, 7)
     y = F.max_pool2d(x, 2, 2, ceil_mode=True)
