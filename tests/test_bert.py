@@ -180,6 +180,20 @@ def test_attention_weights_are_distributions_over_real_tokens_only():
     assert np.all(w[..., ~keep] == 0)
 
 
+def test_nsp_head_reads_the_pooled_cls_vector():
+    """NSP logits = W_nsp tanh(W_pool h_[CLS] + b_pool) + b_nsp, BERT's pooler, and nothing else of h."""
+    v = _vocab()
+    tg.manual_seed(0)
+    bert = BERT(BERTConfig(len(v), max_len=48, layers=1, width=16, heads=2, dropout=0.0))
+    bert.eval()
+    batch = PretrainingData(_docs(), v, max_len=48).batch(4, np.random.default_rng(0))
+    _, _, _, nsp_logits = bert.pretraining_loss(batch)
+    h = bert(batch["ids"], batch["segments"], batch["keep"])[:, 0].numpy()
+    pooled = np.tanh(h @ bert.pooler.weight.numpy().T + bert.pooler.bias.numpy())
+    expected = pooled @ bert.nsp_head.weight.numpy().T + bert.nsp_head.bias.numpy()
+    np.testing.assert_allclose(nsp_logits.numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
 def test_classifier_reads_the_cls_vector():
     v = _vocab()
     tg.manual_seed(0)
@@ -196,7 +210,7 @@ def test_quick_train_bert_writes_the_label_efficiency_curve_and_both_nsp_accurac
     assert tgg_train.main(["bert", "--quick", "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     for key in ("mlm_acc", "mlm_unigram_baseline", "nsp_acc", "nsp_acc_anywhere", "nsp_acc_same_document",
-                "finetune_acc", "scratch_acc", "probe_acc"):
+                "nsp_acc_train", "finetune_acc", "scratch_acc", "probe_acc"):
         assert 0 <= metrics[key] <= 1, key
     assert metrics["nsp_acc"] == metrics["nsp_acc_anywhere"] and metrics["mlm_ppl"] > 1
     curve = metrics["label_efficiency"]
