@@ -79,6 +79,7 @@ def _torch_bert(torch, config):
             self.seg = tnn.Embedding(2, C)
             self.blocks = tnn.ModuleList([Block() for _ in range(config.layers)])
             self.ln_f = tnn.LayerNorm(C)
+            self.pooler = tnn.Linear(C, C)  # BERT's pooler: tanh(W h_[CLS] + b) under the NSP head
             self.nsp_head = tnn.Linear(C, 2)
 
         def forward(self, batch):
@@ -90,7 +91,7 @@ def _torch_bert(torch, config):
             labels = torch.from_numpy(batch["mlm_labels"])
             rows, cols = torch.nonzero(labels != -100, as_tuple=True)
             mlm = tF.cross_entropy(h[rows, cols] @ self.tok.weight.T, labels[rows, cols])
-            return mlm + tF.cross_entropy(self.nsp_head(h[:, 0]), torch.from_numpy(batch["nsp_labels"]))
+            return mlm + tF.cross_entropy(self.nsp_head(torch.tanh(self.pooler(h[:, 0]))), torch.from_numpy(batch["nsp_labels"]))
 
     return BERT()
 
