@@ -127,9 +127,15 @@ class AvgPool2d(Function):
         kernel, stride, dilation, out_hw, pads, divisor = geom
         ctx.meta = (geom, x.shape)
         padded = pad(x, pads)
-        y = slab(padded, (0, 0), stride, out_hw, dilation).copy()
-        for offset in _offsets(kernel)[1:]:
-            y += slab(padded, offset, stride, out_hw, dilation)
+        # a window sum is separable: sum the kw columns of each row (rows kept whole), then the kh rows of those
+        # sums: kh + kw passes instead of kh * kw, and the second pass reads whole contiguous rows
+        (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
+        rows = slab(padded, (0, 0), (1, sw), (padded.shape[2], wo), (1, dw)).copy()
+        for j in range(1, kw):
+            rows += slab(padded, (0, j), (1, sw), (padded.shape[2], wo), (1, dw))
+        y = slab(rows, (0, 0), (sh, 1), (ho, wo), (dh, 1)).copy()
+        for i in range(1, kh):
+            y += slab(rows, (i, 0), (sh, 1), (ho, wo), (dh, 1))
         y /= divisor.astype(y.dtype, copy=False) if hasattr(divisor, "astype") else divisor
         return y
 
