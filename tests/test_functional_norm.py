@@ -134,3 +134,35 @@ def test_standardize_and_inv_std_pass_gradcheck_and_gradgradcheck_on_their_own(c
     assert gradcheck(lambda x: InvStd.apply(x, axes, 0.1), [x])
     assert gradgradcheck(lambda x: InvStd.apply(x, axes, 0.1), [x])
 
+
+
+@pytest.mark.parametrize("affine", [(True, True), (True, False), (False, True), (False, False)])
+def test_batch_norm_on_long_spatial_rows_gradchecks_and_matches_torch(affine):
+    """64 pixels per channel: the BLAS sums and dots of ``fast_math`` run (the small hypothesis shapes use the
+    NumPy fallbacks), with and without the affine parameters."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, 8, 8)) * 2 + 0.5
+    w = rng.standard_normal(3) if affine[0] else None
+    b = rng.standard_normal(3) if affine[1] else None
+    arrays = [a for a in (x, w, b) if a is not None]
+
+    def call(fn, t, *rest):
+        it = iter(rest)
+        return fn(t, None, None, next(it) if affine[0] else None, next(it) if affine[1] else None, training=True)
+
+    assert gradcheck(lambda *a: call(F.batch_norm, *a), arrays)
+    assert_matches_torch(lambda *a: call(F.batch_norm, *a), lambda *a: call(T.batch_norm, *a), arrays, np.float32)
+
+
+def test_layer_norm_on_long_rows_matches_torch():
+    rng = np.random.default_rng(2)
+    x, w, b = rng.standard_normal((3, 5, 40)) * 3 - 1, rng.standard_normal(40), rng.standard_normal(40)
+    assert gradcheck(lambda x, w, b: F.layer_norm(x, (40,), w, b), [x[:1, :2], w, b])
+    assert_matches_torch(lambda x, w, b: F.layer_norm(x, (40,), w, b), lambda x, w, b: T.layer_norm(x, (40,), w, b),
+                         [x, w, b], np.float32)
+
+
+def test_batch_norm_gradgradcheck_on_long_spatial_rows():
+    rng = np.random.default_rng(3)
+    x, w, b = rng.standard_normal((2, 2, 4, 8)), rng.standard_normal(2), rng.standard_normal(2)
+    assert gradgradcheck(lambda x, w, b: F.batch_norm(x, None, None, w, b) ** 2, [x, w, b])

@@ -16,7 +16,7 @@ from ..ops.conv import Conv2d, ConvTranspose2d
 from ..ops.gaussian import GaussianKL, Reparameterize
 from ..ops.linear import Linear
 from ..ops.loss import BCEWithLogits, BinaryCrossEntropy, CrossEntropy
-from ..ops.norm import Standardize, update_running
+from ..ops.norm import BatchNorm, Standardize, update_running
 from ..ops.pool import AvgPool2d, MaxPool2d
 from ..ops.windows import out_size, pair, pool_pads
 from ..random import generator, per_example
@@ -317,29 +317,24 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Tr
         if p is not None and tuple(p.shape) != (c,):
             raise ValueError(f"batch_norm: {name} of shape {tuple(p.shape)} does not match the {c} channels of x "
                              f"{x.shape}")
-    axes = (0,) + tuple(range(2, x.ndim))
-    per_channel = (1, c) + (1,) * (x.ndim - 2)
-    weight = weight.reshape(per_channel) if weight is not None else None
-    bias = bias.reshape(per_channel) if bias is not None else None
     if not training:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation mode (training=False) needs running_mean and running_var")
+        per_channel = (1, c) + (1,) * (x.ndim - 2)
         mean, var = _t(running_mean).reshape(per_channel), _t(running_var).reshape(per_channel)
         y = (x - mean.detach()) * (var.detach() + eps) ** -0.5
-        y = y * weight if weight is not None else y
-        return y + bias if bias is not None else y
+        y = y * weight.reshape(per_channel) if weight is not None else y
+        return y + bias.reshape(per_channel) if bias is not None else y
     m = x.size // c
     if m < 2:
         raise ValueError(f"batch_norm: training needs more than 1 value per channel, got x of shape {x.shape}")
-    if running_mean is not None or running_var is not None:
-        data = x.data
-        mu = data.mean(axis=axes)
-        if running_mean is not None:
-            update_running(running_mean, mu, momentum)
-        if running_var is not None:
-            d = data - mu.reshape(per_channel)
-            update_running(running_var, (d * d).sum(axis=axes) / (m - 1), momentum)
-    return _scale_shift(Standardize.apply(x, axes, eps), weight, bias)
+    stats = []
+    y = BatchNorm.apply(x, weight, bias, eps, stats)
+    if running_mean is not None:
+        update_running(running_mean, stats[0], momentum)
+    if running_var is not None:
+        update_running(running_var, stats[1] * (m / (m - 1)), momentum)
+    return y
 
 
 def _scale_shift(xhat, weight, bias):

@@ -19,12 +19,13 @@ _SHORT = 512  # elements: NumPy sums rows at least this long as fast as BLAS doe
 
 
 def _blas_sum(a, axes, scale):
-    """scale * the sum of a float array over ``axes`` (a sorted tuple; keepdims) as one BLAS matrix-vector
-    product, where the summed elements form short contiguous rows: the trailing axes (layer norm, a softmax's
-    rows) or all but the channel axis 1 (batch norm). NumPy's own reduction over many short rows is 1.5-5x slower
-    (measured with the array out of cache, as in a training step); over long rows, or down columns (leading axes,
-    where BLAS's transposed product is the slower one), NumPy is as fast or faster: None there, and for a
-    copy-needing layout, an empty array, or a sum of everything (NumPy's pairwise sum is the accurate one)."""
+    """scale * the sum of a float array over ``axes`` (a sorted tuple; keepdims) as BLAS matrix-vector products,
+    in two layouts: the trailing axes when they form short rows (layer norm, a softmax's rows; NumPy's reduction
+    over many short rows is 1.5-5x slower, measured with the array out of cache as in a training step, and as fast
+    over long ones), and all but the channel axis 1 (batch norm, a conv bias gradient), summed down the batch and
+    then along each channel's pixels: 2.5-3x faster than NumPy at every size measured. None elsewhere (NumPy is
+    as fast), and for a copy-needing layout, an empty array, or a sum of everything (NumPy's pairwise sum is the
+    accurate one)."""
     nd = a.ndim
     if not axes or len(axes) == nd or a.size == 0 or not a.flags.c_contiguous:
         return None
@@ -34,11 +35,11 @@ def _blas_sum(a, axes, scale):
         m = math.prod(a.shape[axes[0]:])
         if m <= _SHORT:
             return (a.reshape(-1, m) @ xp.full(m, scale, dtype=a.dtype)).reshape(kept)
-    elif nd > 2 and axes == (0,) + tuple(range(2, nd)):
+    elif nd > 2 and axes == (0,) + tuple(range(2, nd)):  # per channel: down the batch first, then each row
         n, c = a.shape[:2]
         m = a.size // (n * c)
-        if m <= _SHORT:
-            return (a.reshape(n, c, m) @ xp.full(m, scale, dtype=a.dtype)).sum(axis=0).reshape(kept)
+        down = xp.full(n, scale, dtype=a.dtype) @ a.reshape(n, c * m)  # 2.5-3x faster than (N, C, m) @ 1 and
+        return (down.reshape(c, m) @ xp.ones(m, dtype=a.dtype)).reshape(kept)  # than NumPy, at all sizes measured
     return None
 
 
@@ -53,6 +54,28 @@ def fast_mean(a, axes):
     m = math.prod(a.shape[i] for i in axes)
     out = _blas_sum(a, axes, 1 / m)
     return out if out is not None else a.sum(axis=axes, keepdims=True) / m  # ndarray.mean: slower when small
+
+
+_DOT_ROWS = 32  # elements: from this row length on, one BLAS dot per row beats writing d * d and summing it
+
+
+def mean_square(d, axes):
+    """mean(d * d) over ``axes`` (a sorted tuple; keepdims) of a float array: a variance once d is centred. Where
+    the summed elements form contiguous rows of at least 32 (the trailing axes, or all but the channel axis 1), each
+    row's sum of squares is a BLAS dot, rows batched in one matmul (R, 1, m) @ (R, m, 1): no d * d temporary, which
+    on a 16 MB activation is most of the cost (measured 0.9 ms vs 8 ms). Elsewhere, d * d and ``fast_mean``."""
+    nd, m = d.ndim, math.prod(d.shape[i] for i in axes)
+    trailing = axes == tuple(range(nd - len(axes), nd))
+    per_channel = nd > 2 and axes == (0,) + tuple(range(2, nd))
+    if not (trailing or per_channel) or len(axes) == nd or not d.flags.c_contiguous or d.size == 0:
+        return fast_mean(d * d, axes)
+    row = math.prod(d.shape[axes[0]:]) if trailing else d.size // (d.shape[0] * d.shape[1])
+    if row < _DOT_ROWS:
+        return fast_mean(d * d, axes)
+    rows = d.reshape(-1, row)
+    sq = (rows[:, None, :] @ rows[:, :, None]).reshape(d.shape[:axes[0]] if trailing else d.shape[:2])
+    kept = tuple(1 if i in axes else n for i, n in enumerate(d.shape))
+    return (sq if trailing else sq.sum(axis=0)).reshape(kept) / m
 
 
 def softmax_shift(x):

@@ -37,12 +37,13 @@ class Transpose(Function):
 
 
 class Expand(Function):
-    """z = a broadcast to ``shape`` (a read-only view).  backward: da = g summed over the broadcast axes."""
+    """z = a broadcast to ``shape`` (a read-only view; with ``copy``, a contiguous copy, which NumPy's loops run
+    faster against, see ``norm.spread``).  backward: da = g summed over the broadcast axes."""
     @staticmethod
-    def forward(ctx, a, shape):
+    def forward(ctx, a, shape, copy=False):
         ctx.shape = a.shape
         xp = xp_of(a)
-        if math.prod(shape) <= _SMALL:  # broadcast_to's setup costs more than copying a few numbers
+        if copy or math.prod(shape) <= _SMALL:  # broadcast_to's setup costs more than copying a few numbers
             out = xp.empty(shape, a.dtype)
             out[...] = a
             return out
