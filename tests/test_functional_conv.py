@@ -206,3 +206,24 @@ def test_max_pool2d_of_a_chw_image_keeps_three_axes():
 def test_max_pool2d_tie_sends_the_gradient_to_the_first_maximum_like_torch():
     x = np.round(np.random.default_rng(4).standard_normal((1, 2, 6, 6)))  # many ties within windows
     assert_matches_torch(lambda x: F.max_pool2d(x, 3, 2), lambda x: T.max_pool2d(x, 3, 2), [x])
+
+
+@pytest.mark.parametrize("cin, cout, k, stride, padding, size, extra", [
+    (8, 4, 4, (2, 2), (1, 1), (8, 8), (0, 0)),    # as DCGAN's discriminator, fewer outputs than inputs
+    (4, 8, 4, (2, 2), (1, 1), (8, 8), (0, 0)),    # more outputs than inputs
+    (6, 6, 3, (2, 3), (1, 0), (9, 10), (1, 2)),   # uneven taps per phase, an output padding
+    (5, 5, 1, (3, 2), (0, 0), (7, 6), (2, 1)),    # phases that no tap reaches
+])
+def test_strided_input_gradient_lowerings_match_torch(cin, cout, k, stride, padding, size, extra):
+    """conv2d's input gradient and conv_transpose2d's forward at strides > 1, on channel counts either side of
+    the rule that picks one stride-1 convolution per output phase over col2im's scatter."""
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((2, cin) + size), rng.standard_normal((cout, cin, k, k)), rng.standard_normal(cout)
+    conv = dict(stride=stride, padding=padding)
+    assert_matches_torch(lambda x, w, b: F.conv2d(x, w, b, **conv), lambda x, w, b: T.conv2d(x, w, b, **conv),
+                         [x, w, b], np.float64)
+    xt = rng.standard_normal((2, cout) + size)
+    tr = dict(stride=stride, padding=padding, output_padding=extra)
+    assert_matches_torch(lambda x, w: F.conv_transpose2d(x, w, **tr), lambda x, w: T.conv_transpose2d(x, w, **tr),
+                         [xt, w], np.float64)
+    assert gradgradcheck(lambda x, w: F.conv2d(x, w, **conv), [x[:1, :, :5, :6], w])

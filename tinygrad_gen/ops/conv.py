@@ -21,6 +21,7 @@ from ..backend import xp_of
 from .windows import col2im_nhwc, nhwc_padded, windows_nhwc
 
 
+
 def _win(x, kernel, geom, out_hw):
     """(N, Ho, Wo, kh, kw, C) view of the padded channels-last copy of x."""
     stride, padding, dilation, _ = geom
@@ -86,9 +87,52 @@ def _as_flipped_conv(g, w, geom, in_hw):
     return groups > 1 or g.shape[1] <= w.shape[1] * groups
 
 
+def _phases(k, s, p, n, m):
+    """Along one axis of a stride-s transposed convolution (kernel k, padding p, input length m = Ho, output length
+    n = H): for each phase rho < s, (the first output y0 of that phase, how many, the taps rho, rho + s, ... that
+    reach it, the first of the m inputs its window starts at). Output y sits at Y = y + p on the stride-s grid,
+    and only the taps i = Y mod s (+ s t) land on it, from input u - t where Y = s u + i0: a stride-1 sum."""
+    out = []
+    for rho in range(s):
+        y0 = (rho - p) % s
+        taps = len(range(rho, k, s))
+        u0 = (y0 + p - rho) // s
+        out.append((y0, len(range(y0, n, s)), rho, taps, u0 - taps + 1))
+    return out
+
+
+def _phase_input_grad(g, w, geom, in_hw):
+    """conv_input_grad at stride s > 1 (dilation 1, one group) as s * s stride-1 convolutions, one per output
+    phase (y mod s, x mod s), each of g with the kernel taps that reach that phase, turned by 180 degrees. Every
+    output pixel is written once, by one matmul, instead of being summed from kh * kw strided slabs (col2im):
+    the im2col copies here cost as much as the forward's, and no scatter-add remains."""
+    stride, padding, _, _ = geom
+    n, o, ho, wo = g.shape
+    c = w.shape[1]
+    rows, cols = (_phases(k, s, p, size, m) for k, s, p, size, m in zip(w.shape[2:], stride, padding, in_hw, (ho, wo)))
+    lo = [max([0] + [-start for *_, taps, start in axis if taps]) for axis in (rows, cols)]
+    hi = [max([0] + [start + cnt + taps - 1 - m for _, cnt, _, taps, start in axis if taps])
+          for axis, m in zip((rows, cols), (ho, wo))]
+    pad = (max(lo[0], hi[0]), max(lo[1], hi[1]))
+    gp = nhwc_padded(g, *pad)
+    xp = xp_of(g)
+    dx = (xp.empty if all(t for axis in (rows, cols) for *_, t, _ in axis) else xp.zeros)((n,) + tuple(in_hw) + (c,),
+                                                                                          dtype=g.dtype)
+    for y0, ny, ry, ky, sy in rows:
+        for x0, nx, rx, kx, sx in cols:
+            if not (ky and kx and ny and nx):
+                continue
+            win = windows_nhwc(gp[:, sy + pad[0]:, sx + pad[1]:], (ky, kx), (1, 1), (ny, nx))
+            taps = w[:, :, ry::stride[0], rx::stride[1]][:, :, ::-1, ::-1]            # (O, C, ky, kx), flipped
+            part = dispatch.matmul(win.reshape(n * ny * nx, -1), taps.transpose(2, 3, 0, 1).reshape(-1, c))
+            dx[:, y0::stride[0], x0::stride[1]] = part.reshape(n, ny, nx, c)
+    return xp.ascontiguousarray(dx.transpose(0, 3, 1, 2))
+
+
 def conv_input_grad(g, w, geom, in_hw):
     """dx = col2im(g @ W): (N, O, Ho, Wo), (O, Cg, kh, kw) -> (N, C, H, W) with C = G * Cg; at stride 1 possibly
-    as conv(g, flipped w) (``_as_flipped_conv``), the same numbers by another lowering."""
+    as conv(g, flipped w) (``_as_flipped_conv``), at larger strides as one stride-1 convolution per output phase
+    (``_phase_input_grad``): the same numbers by other lowerings."""
     stride, (ph, pw), dilation, groups = geom
     n, o, ho, wo = g.shape
     cg, kh, kw = w.shape[1:]
@@ -96,6 +140,8 @@ def conv_input_grad(g, w, geom, in_hw):
     if _as_flipped_conv(g, w, geom, in_hw):
         full = (dilation[0] * (kh - 1) - ph, dilation[1] * (kw - 1) - pw)
         return conv_forward(g, _flipped(w, groups), (stride, full, dilation, groups), in_hw)
+    if stride != (1, 1) and dilation == (1, 1) and groups == 1 and o <= cg:  # the rule of _as_flipped_conv
+        return _phase_input_grad(g, w, geom, in_hw)
     cols = dispatch.matmul(_g_rows(g, groups), _w_rows(w, groups))           # (M, K) or (G, M, Kg)
     if groups == 1:
         cols = cols.reshape(n, ho, wo, kh, kw, cg)
