@@ -12,6 +12,10 @@ from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 
 globals().update(_extra.FUNCTIONS)  # tg.sort, tg.cumsum, tg.gather, ... (PyTorch's torch.<name>(x, ...) forms)
 
+from . import binding as _binding, ops_new as _ops  # noqa: E402
+_binding.attach(_ops.FAMILIES)
+globals().update(_binding.functions(_ops.FAMILIES))
+
 float32 = _np.float32
 float64 = _np.float64
 int64 = _np.int64

@@ -294,8 +294,20 @@ def ones_like(t, dtype=None):
     return Tensor(xp_for(t.device).ones(t.shape, dtype=_dtype(dtype) or t.dtype))
 
 
-def _as_tensor(x, like=None):
-    if isinstance(x, Tensor):
-        return x
-    dtype = like.dtype if like is not None and np.asarray(x).dtype.kind == "f" else None
-    return Tensor(_to_array(x, dtype, like.device if like is not None else "cpu"))
+def as_tensor(data, dtype=None, device=None, like=None) -> "Tensor":
+    """``data`` as a Tensor, sharing its array where it can (PyTorch's ``torch.as_tensor``).
+
+    A Tensor passes through (cast or moved only if ``dtype`` / ``device`` ask). Other data becomes a constant
+    Tensor: float data is float32 unless ``dtype`` says otherwise, or takes the dtype and device of ``like`` (how a
+    list or array joins an expression with a tensor without upcasting it)."""
+    if isinstance(data, Tensor):
+        out = data if dtype is None else data.astype(dtype)
+        return out if device is None else out.to(device)
+    if like is not None:
+        kind = data.dtype.kind if isinstance(data, backend.ARRAY_TYPES) else np.asarray(data).dtype.kind
+        dtype = dtype if dtype is not None else (like.dtype if kind == "f" else None)
+        device = device or like.device
+    return Tensor(_to_array(data, dtype, check_device(device) if device else "cpu"))
+
+
+_as_tensor = as_tensor  # the old name, until every caller says as_tensor

@@ -730,3 +730,7 @@ def _weighted_nll(op, logp, t, ignore_index, reduction, weight):
     if reduction == "mean":
         return loss.sum() / w.sum()
     return _reduce(loss, reduction, op)
+
+
+from .. import binding as _binding, ops_new as _ops  # noqa: E402
+globals().update(_binding.functionals(_ops.FAMILIES))

@@ -1,0 +1,3 @@
+"""(family stub: filled in by the redesign)"""
+BINDINGS: list = []
+CASES: list = []
