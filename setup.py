@@ -19,7 +19,7 @@ setup(
         "gpu": ["cupy-cuda12x", "numba-cuda"],
         # data-parallel training: mpi4py, and an MPI (the mpich wheel brings the library and mpiexec; no apt needed)
         "dist": ["mpi4py", "mpich"],
-        "dev": ["pytest", "hypothesis", "torch==2.13.0", "numba", "safetensors", "mpi4py", "mpich"],
+        "dev": ["pytest", "hypothesis", "torch==2.13.0", "numba", "safetensors", "mpi4py", "mpich", "ruff"],
     },
     entry_points={"console_scripts": ["tgg=tinygrad_gen.cli:main"]},
 )

@@ -68,40 +68,49 @@ class Tensor:
 
     # ----- basic properties -----
     @property
-    def shape(self):
+    def shape(self) -> tuple:
+        """The size of each axis, a tuple (PyTorch's ``x.shape``)."""
         return self.data.shape
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
+        """The number of axes (PyTorch's ``x.ndim``)."""
         return self.data.ndim
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
+        """The NumPy dtype of the values (``tg.float32`` ... are NumPy's dtypes)."""
         return self.data.dtype
 
     @property
-    def size(self):
+    def size(self) -> int:
+        """The number of elements, NumPy's ``a.size`` (PyTorch's ``numel()``)."""
         return self.data.size
 
     @property
-    def device(self):
+    def device(self) -> str:
+        """'cpu' for a NumPy array, 'cuda' for a CuPy one (PyTorch's ``x.device``, as a string)."""
         return device_of(self.data)
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> bool:
+        """True for a tensor no recorded op made: backward writes only leaves' ``.grad`` (PyTorch's ``is_leaf``)."""
         return self._ctx is None
 
     @property
-    def requires_grad(self):
+    def requires_grad(self) -> bool:
+        """Whether gradients flow to this tensor (PyTorch's ``requires_grad``; setting it checks the dtype)."""
         return self._requires_grad
 
     @requires_grad.setter
-    def requires_grad(self, flag):
+    def requires_grad(self, flag: bool) -> None:
         # a property, so that ``t.requires_grad = True`` is checked like the constructor; the engine's hot path
         # reads and writes the slot ``_requires_grad`` directly
         self.requires_grad_(flag)
 
-    def requires_grad_(self, flag=True):
+    def requires_grad_(self, flag: bool = True) -> "Tensor":
+        """Turn gradient tracking on (or off) for this leaf, in place; returns it (PyTorch's ``requires_grad_``).
+        Only floating-point tensors can require gradients."""
         if flag and self.data.dtype.kind not in "fc":
             raise TypeError(f"requires_grad: only floating-point tensors can require gradients, got dtype "
                             f"{self.data.dtype} (shape {self.shape})")
@@ -140,36 +149,43 @@ class Tensor:
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
-    def numpy(self):
+    def numpy(self) -> np.ndarray:
         """The values as a NumPy array (copied from the GPU if needed; no graph)."""
         return self.data if type(self.data) is np.ndarray else self.data.get()
 
-    def tolist(self):
+    def tolist(self) -> list:
+        """The values as (nested) Python lists (PyTorch's ``tolist``)."""
         return self.numpy().tolist()
 
-    def item(self):
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python number (PyTorch's ``item``)."""
         if self.data.size != 1:
             raise ValueError(f"item: only a one-element tensor can be converted to a Python number, got shape "
                              f"{self.shape}")
         return self.data.item()
 
-    def detach(self):
+    def detach(self) -> "Tensor":
         """The same values, cut off from the graph (shares the array)."""
         return Tensor(self.data)
 
-    def cpu(self):
+    def cpu(self) -> "Tensor":
+        """This tensor on the CPU (itself if it is there already); PyTorch's ``cpu()``."""
         return self.to("cpu")
 
-    def cuda(self):
+    def cuda(self) -> "Tensor":
+        """This tensor on the GPU (needs CuPy); PyTorch's ``cuda()``."""
         return self.to("cuda")
 
-    def float(self):
+    def float(self) -> "Tensor":
+        """This tensor as float32 (PyTorch's ``float()``); differentiable."""
         return self.astype(np.float32)
 
-    def double(self):
+    def double(self) -> "Tensor":
+        """This tensor as float64 (PyTorch's ``double()``); differentiable."""
         return self.astype(np.float64)
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient: ``.grad`` becomes None (as ``optimizer.zero_grad()`` does)."""
         self.grad = None
 
     # ----- operands (used by the math methods in tensor_methods.py) -----
@@ -232,7 +248,7 @@ class Tensor:
         return self._cmp(other, np.bitwise_xor)
 
 
-def tensor(data, requires_grad=False, dtype=None, device="cpu"):
+def tensor(data, requires_grad: bool = False, dtype=None, device: str = "cpu") -> Tensor:
     """Make a Tensor from data (lists, numbers, arrays): float data becomes float32 unless ``dtype`` is given."""
     return Tensor(_to_array(data, dtype, check_device(device)), requires_grad=requires_grad)
 
@@ -246,15 +262,17 @@ def _factory(make, shape, dtype, device, requires_grad):
     return Tensor(to_device(arr, device), requires_grad=requires_grad)
 
 
-def zeros(*shape, dtype=None, device="cpu", requires_grad=False):
+def zeros(*shape, dtype=None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of ``shape`` (float32 unless ``dtype`` says); PyTorch's ``torch.zeros``."""
     return _factory(lambda s, d: np.zeros(s, d), shape, dtype, device, requires_grad)
 
 
-def ones(*shape, dtype=None, device="cpu", requires_grad=False):
+def ones(*shape, dtype=None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of ``shape`` (float32 unless ``dtype`` says); PyTorch's ``torch.ones``."""
     return _factory(lambda s, d: np.ones(s, d), shape, dtype, device, requires_grad)
 
 
-def full(shape, value, dtype=None, device="cpu", requires_grad=False):
+def full(shape, value, dtype=None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
     """``shape`` filled with ``value``; without ``dtype`` it is inferred as PyTorch does: bool for True/False, int64
     for an int, float32 for a float."""
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
@@ -264,33 +282,36 @@ def full(shape, value, dtype=None, device="cpu", requires_grad=False):
     return _factory(lambda s, d: np.full(s, value, d), (shape,), dtype, device, requires_grad)
 
 
-def randn(*shape, dtype=None, device="cpu", requires_grad=False):
+def randn(*shape, dtype=None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
     """Standard normal samples from the engine's seeded generator (``tg.manual_seed``)."""
     from .random import generator
     return _factory(lambda s, d: generator().standard_normal(s).astype(d), shape, dtype, device, requires_grad)
 
 
-def rand(*shape, dtype=None, device="cpu", requires_grad=False):
+def rand(*shape, dtype=None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) from the engine's seeded generator."""
     from .random import generator
     return _factory(lambda s, d: generator().random(s).astype(d), shape, dtype, device, requires_grad)
 
 
-def arange(start, stop=None, step=1, dtype=None, device="cpu", requires_grad=False):
+def arange(start, stop=None, step=1, dtype=None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
     """Like np.arange; integer arguments give int64, float arguments float32 unless ``dtype`` is given."""
     arr = np.arange(start, stop, step) if stop is not None else np.arange(start)
     return tensor(arr, requires_grad=requires_grad, dtype=dtype, device=device)
 
 
-def eye(n, m=None, dtype=None, device="cpu", requires_grad=False):
+def eye(n: int, m: int = None, dtype=None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
+    """The n x m identity matrix (m = n by default); PyTorch's ``torch.eye``."""
     return _factory(lambda s, d: np.eye(n, m, dtype=d), (), dtype, device, requires_grad)
 
 
-def zeros_like(t, dtype=None):
+def zeros_like(t: Tensor, dtype=None) -> Tensor:
+    """Zeros of ``t``'s shape, dtype (unless ``dtype`` says) and device; PyTorch's ``torch.zeros_like``."""
     return Tensor(xp_for(t.device).zeros(t.shape, dtype=_dtype(dtype) or t.dtype))
 
 
-def ones_like(t, dtype=None):
+def ones_like(t: Tensor, dtype=None) -> Tensor:
+    """Ones of ``t``'s shape, dtype (unless ``dtype`` says) and device; PyTorch's ``torch.ones_like``."""
     return Tensor(xp_for(t.device).ones(t.shape, dtype=_dtype(dtype) or t.dtype))
 
 

@@ -15,6 +15,7 @@ COMMANDS = {
     "gradcheck": ("gradcheck", "gradcheck every built-in op, or the Functions in a file"),
     "bench": ("bench", "benchmarks against a peer: tgg bench NAME"),
     "graph": ("graph", "draw the graph of one training step: tgg graph MODEL [--out FILE]"),
+    "ops": ("ops", "where each op lives: its family, methods, tg.* and F.* names, tests; --fast: the fast paths"),
     "explain": ("explain", "an op's derivation, and its analytical vs numerical Jacobian: tgg explain OP"),
 }
 
