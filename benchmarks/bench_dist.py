@@ -23,9 +23,11 @@ import numpy as np
 
 def worker(args):
     """One rank: the default GPT, the GPT-3 recipe, random windows of the embedded text; time args.steps steps."""
-    import tinygrad_gen as tg
-    from tinygrad_gen import distributed as dist, optim
     from tinygrad_gen.models import gpt, gpt3_recipe
+
+    import tinygrad_gen as tg
+    from tinygrad_gen import distributed as dist
+    from tinygrad_gen import optim
 
     dist.init()
     vocab, train_ids, _ = gpt.encode_corpus()

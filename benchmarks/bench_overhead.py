@@ -19,7 +19,6 @@ import numpy as np
 
 import tinygrad_gen as tg
 
-
 CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
 
 

@@ -10,8 +10,9 @@ LR = 1e-3
 
 
 def _batch_and_vocab():
-    import tinygrad_gen as tg
     from tinygrad_gen.models.bert_data import PretrainingData
+
+    import tinygrad_gen as tg
     train_text, _ = tg.data.text_corpus(None)
     vocab = tg.data.WordVocab(train_text, min_count=2)
     data = PretrainingData(tg.data.sentence_documents(train_text), vocab, 64)
@@ -19,9 +20,10 @@ def _batch_and_vocab():
 
 
 def _model(vocab):
-    import tinygrad_gen as tg
     from tinygrad_gen.models.bert import BERT, BERTConfig
     from tinygrad_gen.models.gpt3_recipe import adamw
+
+    import tinygrad_gen as tg
     tg.manual_seed(0)
     model = BERT(BERTConfig(vocab))
     return model, adamw(model, LR)
@@ -98,6 +100,7 @@ def _torch_bert(torch, config):
 
 def torch_peer():
     import torch
+
     from .twins import adam_twin, copy_params
     batch, vocab = _batch_and_vocab()
     model, optimizer = _model(vocab)

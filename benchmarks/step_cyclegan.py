@@ -4,22 +4,23 @@ update, then the discriminators', as ``tgg train cyclegan`` does, except that th
 generated images rather than an image pool (the pool is bookkeeping, not engine work). The PyTorch peer is a twin
 with the same layers and initial weights (``twins.sequential``) and the same fixed batches.
 """
-import numpy as np
 
 BATCH, LR, BETAS, CYCLE, IDENTITY = 32, 2e-4, (0.5, 0.999), 10.0, 5.0
 
 
 def _data():
-    from tinygrad_gen.data import digits
     from tinygrad_gen.models.cyclegan import secret_map, to_images
+
+    from tinygrad_gen.data import digits
     x = digits()[0]
     return to_images(x[:BATCH]), to_images(secret_map(x[BATCH:2 * BATCH]))
 
 
 def _models():
+    from tinygrad_gen.models.cyclegan import PatchDiscriminator, Translator
+
     import tinygrad_gen as tg
     from tinygrad_gen import optim
-    from tinygrad_gen.models.cyclegan import PatchDiscriminator, Translator
     tg.manual_seed(0)
     G, F, D_A, D_B = Translator(), Translator(), PatchDiscriminator(), PatchDiscriminator()
     opt_g = optim.Adam(list(G.parameters()) + list(F.parameters()), lr=LR, betas=BETAS)
@@ -59,6 +60,7 @@ def ours(device="cpu"):
 
 def torch_peer():
     import torch
+
     from .twins import adam_twin, sequential
     (G, F, D_A, D_B), opt_g, opt_d = _models()
 

@@ -10,24 +10,27 @@ BATCH, Z_DIM, LR, BETAS = 64, 32, 2e-4, (0.5, 0.999)
 
 
 def _data():
-    from tinygrad_gen.data import digits
     from tinygrad_gen.models.dcgan import to_images
+
+    from tinygrad_gen.data import digits
     rng = np.random.default_rng(0)
     return to_images(digits()[0][:BATCH]), rng.standard_normal((BATCH, Z_DIM)).astype(np.float32)
 
 
 def _models():
+    from tinygrad_gen.models.dcgan import Discriminator, Generator, dcgan_init
+
     import tinygrad_gen as tg
     from tinygrad_gen import optim
-    from tinygrad_gen.models.dcgan import Discriminator, Generator, dcgan_init
     tg.manual_seed(0)
     G, D = dcgan_init(Generator(Z_DIM)), dcgan_init(Discriminator())
     return G, D, optim.Adam(G.parameters(), lr=LR, betas=BETAS), optim.Adam(D.parameters(), lr=LR, betas=BETAS)
 
 
 def ours(device="cpu"):
-    import tinygrad_gen as tg
     from tinygrad_gen.models.gan_losses import discriminator_loss, generator_loss_ns
+
+    import tinygrad_gen as tg
     G, D, opt_g, opt_d = _models()
     x, z = (tg.tensor(a) for a in _data())
 
@@ -48,6 +51,7 @@ def ours(device="cpu"):
 def torch_peer():
     import torch
     from torch.nn.functional import softplus
+
     from .twins import adam_twin, sequential
     G, D, opt_g, opt_d = _models()
     g_net, d_net = sequential(torch, G.net), sequential(torch, D.net)

@@ -17,17 +17,19 @@ def _data():
 
 
 def _models():
+    from tinygrad_gen.models.gan2d import Discriminator, Generator
+
     import tinygrad_gen as tg
     from tinygrad_gen import optim
-    from tinygrad_gen.models.gan2d import Discriminator, Generator
     tg.manual_seed(0)
     G, D = Generator(Z_DIM, HIDDEN), Discriminator(HIDDEN)
     return G, D, optim.Adam(G.parameters(), lr=LR, betas=BETAS), optim.Adam(D.parameters(), lr=LR, betas=BETAS)
 
 
 def ours(device="cpu"):
-    import tinygrad_gen as tg
     from tinygrad_gen.models.gan_losses import discriminator_loss, generator_loss_ns, r1_penalty
+
+    import tinygrad_gen as tg
     G, D, opt_g, opt_d = _models()
     x, z1, z2 = (tg.tensor(a) for a in _data())
 
@@ -49,6 +51,7 @@ def ours(device="cpu"):
 def torch_peer():
     import torch
     from torch.nn.functional import softplus
+
     from .twins import adam_twin, sequential
     G, D, opt_g, opt_d = _models()
     g_net, d_net = sequential(torch, G.net), sequential(torch, D.net)

@@ -21,10 +21,11 @@ def _batch():
 
 
 def ours(device="cpu"):
-    import tinygrad_gen as tg
-    from tinygrad_gen import optim
     from tinygrad_gen.models.gpt import GPT, GPTConfig
     from tinygrad_gen.models.gpt3_recipe import adamw
+
+    import tinygrad_gen as tg
+    from tinygrad_gen import optim
 
     tg.manual_seed(0)
     model = GPT(GPTConfig(VOCAB, CONTEXT, LAYERS, WIDTH, HEADS, 0.0)).to(device)
@@ -45,6 +46,7 @@ def ours(device="cpu"):
 def _torch_gpt(vocab=VOCAB, lr=LR):
     """The PyTorch twin of ``GPT`` and its AdamW; returns (model, optimizer, loss_fn(x, y))."""
     import math
+
     import torch
     import torch.nn as tnn
     import torch.nn.functional as tF
@@ -112,8 +114,9 @@ def torch_peer():
 def torch_train(steps=2000, warmup=100, eval_every=250, seed=0):
     """Train the PyTorch peer with the whole recipe on the embedded text; print and return the held-out loss."""
     import torch
-    from tinygrad_gen.data import TextWindows
     from tinygrad_gen.models.gpt import encode_corpus, val_starts
+
+    from tinygrad_gen.data import TextWindows
 
     vocab, train_ids, val_ids = encode_corpus()
     model, optimizer = _torch_gpt(len(vocab))

@@ -18,9 +18,10 @@ def _batch():
 
 
 def ours(device="cpu"):
+    from tinygrad_gen.models.vae import VAE
+
     import tinygrad_gen as tg
     from tinygrad_gen import optim
-    from tinygrad_gen.models.vae import VAE
 
     tg.manual_seed(0)
     model = VAE(LATENT, HIDDEN).to(device)
@@ -83,6 +84,7 @@ def train_torch(epochs=300, latent=LATENT, seed=0, k=500):
 
     import numpy as np
     import torch
+
     from tinygrad_gen.data import digits
 
     torch.manual_seed(seed)

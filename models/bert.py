@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 import tinygrad_gen as tg
-from tinygrad_gen import nn
 import tinygrad_gen.nn.functional as F
+from tinygrad_gen import nn
 from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 
 from . import label_efficiency as le

@@ -31,11 +31,11 @@ from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 from tinygrad_gen.run import Run, read_checkpoint
 
 from . import word_tasks as wt
-from .word_tasks import KS, evaluation_prompts, training_sequences
 from .gpt import GPT, GPTConfig, encode_corpus, evaluate, next_character_loss, val_starts
 from .gpt3_recipe import make_optimizer, train_steps
 from .greedy import greedy_matches
 from .param_count import non_embedding_params
+from .word_tasks import KS, evaluation_prompts, training_sequences
 
 SIZES = "1x32x2,2x64x4,3x96x4"      # layers x width x heads
 QUICK_SIZES = "1x16x2,1x24x2,2x32x4"

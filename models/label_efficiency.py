@@ -13,8 +13,8 @@ labels, not other labels.
 import numpy as np
 
 import tinygrad_gen as tg
-from tinygrad_gen import nn, optim
 import tinygrad_gen.nn.functional as F
+from tinygrad_gen import nn, optim
 
 
 def nested_subsets(labels, sizes, seed):

@@ -9,9 +9,8 @@ import numpy as np
 
 import tinygrad_gen as tg
 from tinygrad_gen import data, nn, optim
-from tinygrad_gen.run import load_config, load_run
 from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
-
+from tinygrad_gen.run import load_config, load_run
 
 TRAINED_BY = ("epochs", "steps")  # tgg train: the run's length is counted in epochs or steps
 

@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from tinygrad_gen import nn
 import tinygrad_gen.nn.functional as F
+from tinygrad_gen import nn
 from tinygrad_gen.random import generator
 
 

@@ -1,11 +1,38 @@
 """Layers and the module system: ``from tinygrad_gen import nn``; the stateless math is ``nn.functional``."""
 from . import functional, init
-from .module import Module, Parameter, Sequential, ModuleList
-from .layers import (Linear, Conv2d, ConvTranspose2d, BatchNorm1d, BatchNorm2d, LayerNorm, Embedding, Dropout,
-                     ReLU, LeakyReLU, GELU, Tanh, Sigmoid)
+from .activations import (
+                     CELU,
+                     ELU,
+                     SELU,
+                     Hardsigmoid,
+                     Hardswish,
+                     Hardtanh,
+                     LogSigmoid,
+                     LogSoftmax,
+                     Mish,
+                     ReLU6,
+                     SiLU,
+                     Softmax,
+                     Softplus,
+                     Softsign,
+)
 from .attention import MultiHeadAttention
-from .activations import (SiLU, SELU, Hardsigmoid, Hardswish, ReLU6, Softsign, Mish, Softplus, LogSigmoid, ELU, CELU,
-                          Hardtanh, Softmax, LogSoftmax)
+from .layers import (
+                     GELU,
+                     BatchNorm1d,
+                     BatchNorm2d,
+                     Conv2d,
+                     ConvTranspose2d,
+                     Dropout,
+                     Embedding,
+                     LayerNorm,
+                     LeakyReLU,
+                     Linear,
+                     ReLU,
+                     Sigmoid,
+                     Tanh,
+)
+from .module import Module, ModuleList, Parameter, Sequential
 
 __all__ = ["functional", "init", "Module", "Parameter", "Sequential", "ModuleList", "Linear", "Conv2d",
            "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding", "Dropout", "ReLU", "LeakyReLU",

@@ -4,10 +4,10 @@ import math
 
 import numpy as np
 
+from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module, Parameter
-from ..tensor import Tensor
 
 
 def _empty(*shape):
