@@ -135,7 +135,8 @@ def main(argv=None):
                 if flops:
                     row.update(ours_gflops=mult * flops / a / 1e9, torch_gflops=mult * flops / b / 1e9)
                     row["ours_share_of_sgemm"] = row["ours_gflops"] / peak
-                    rates = f"{row['ours_gflops']:6.1f} / {row['torch_gflops']:6.1f} {100 * row['ours_share_of_sgemm']:6.0f}%"
+                    share = 100 * row["ours_share_of_sgemm"]
+                    rates = f"{row['ours_gflops']:6.1f} / {row['torch_gflops']:6.1f} {share:6.0f}%"
                 rows.append(row)
                 print(f"{label:<48} {name:<9} {a * 1e3:10.3f} {b * 1e3:10.3f} {a / b:6.2f} {rates:>23}", flush=True)
     if args.json:

@@ -132,7 +132,8 @@ def bench_matmul(shapes, repeats, json_path=None, variant=None):
         t_ours, t_cublas = time_interleaved([ours, cublas], repeats)
         flops = 2.0 * math.prod(batch) * m * n * k
         rows.append({
-            "shape": "x".join(map(str, shape)), "variant": variant or matmul_numba.DEFAULT, "numba_ms": t_ours, "cublas_ms": t_cublas,
+            "shape": "x".join(map(str, shape)), "variant": variant or matmul_numba.DEFAULT,
+            "numba_ms": t_ours, "cublas_ms": t_cublas,
             "numba_tflops": flops / t_ours / 1e9, "cublas_tflops": flops / t_cublas / 1e9,
             "pct_of_cublas": 100.0 * t_cublas / t_ours,
             "numba_err": rel_err(ours(), ref), "cublas_err": rel_err(cublas(), ref),
@@ -213,7 +214,8 @@ def bench_attention(configs, repeats, json_path=None, variant=None):
         theirs = [cp.asarray(x.detach()).reshape(B * H, N, d) for x in sdpa_fwd_bwd()]
         row = {
             "config": f"B{B} H{H} N{N} d{d}{' causal' if causal else ''}",
-            "variant": variant or attention_numba.default_variant(d), "numba_fwd_ms": t_of, "sdpa_fwd_ms": t_sf, "numba_fwdbwd_ms": t_ofb, "sdpa_fwdbwd_ms": t_sfb,
+            "variant": variant or attention_numba.default_variant(d), "numba_fwd_ms": t_of, "sdpa_fwd_ms": t_sf,
+            "numba_fwdbwd_ms": t_ofb, "sdpa_fwdbwd_ms": t_sfb,
             "numba_fwd_tflops": flops / t_of / 1e9, "sdpa_fwd_tflops": flops / t_sf / 1e9,
             "numba_fwdbwd_tflops": 3.5 * flops / t_ofb / 1e9, "sdpa_fwdbwd_tflops": 3.5 * flops / t_sfb / 1e9,
             "fwd_x_sdpa": t_sf / t_of, "fwdbwd_x_sdpa": t_sfb / t_ofb,

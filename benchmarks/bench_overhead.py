@@ -159,7 +159,7 @@ def import_torch(bench):
     try:
         import torch
     except ImportError:
-        raise SystemExit(f"bench {bench} compares with PyTorch: pip install 'tinygrad_gen[dev]'")
+        raise SystemExit(f"bench {bench} compares with PyTorch: pip install 'tinygrad_gen[dev]'") from None
     return torch
 
 

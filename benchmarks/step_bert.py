@@ -67,8 +67,8 @@ def _torch_bert(torch, config):
 
         def forward(self, x, mask):
             B, T, _ = x.shape
-            q, k, v = (t.reshape(B, T, H, C // H).transpose(1, 2)
-                       for t in tF.linear(self.ln1(x), self.attn.in_proj_weight, self.attn.in_proj_bias).split(C, dim=-1))
+            qkv = tF.linear(self.ln1(x), self.attn.in_proj_weight, self.attn.in_proj_bias)
+            q, k, v = (t.reshape(B, T, H, C // H).transpose(1, 2) for t in qkv.split(C, dim=-1))
             a = tF.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p if self.training else 0.0)
             x = x + tF.dropout(self.attn.out_proj(a.transpose(1, 2).reshape(B, T, C)), p, self.training)
             return x + tF.dropout(self.proj(tF.gelu(self.fc(self.ln2(x)))), p, self.training)
@@ -93,7 +93,8 @@ def _torch_bert(torch, config):
             labels = torch.from_numpy(batch["mlm_labels"])
             rows, cols = torch.nonzero(labels != -100, as_tuple=True)
             mlm = tF.cross_entropy(h[rows, cols] @ self.tok.weight.T, labels[rows, cols])
-            return mlm + tF.cross_entropy(self.nsp_head(torch.tanh(self.pooler(h[:, 0]))), torch.from_numpy(batch["nsp_labels"]))
+            nsp_logits = self.nsp_head(torch.tanh(self.pooler(h[:, 0])))
+            return mlm + tF.cross_entropy(nsp_logits, torch.from_numpy(batch["nsp_labels"]))
 
     return BERT()
 

@@ -138,7 +138,7 @@ def evaluate_pretraining(model, batches):
 
 def unigram_baseline(train_batches_labels, eval_batches):
     """Accuracy of always guessing the word most often masked in training: what the masked LM must beat."""
-    counts = np.bincount(np.concatenate([l[l != IGNORE] for l in train_batches_labels]))
+    counts = np.bincount(np.concatenate([labels[labels != IGNORE] for labels in train_batches_labels]))
     guess = counts.argmax()
     targets = np.concatenate([b["mlm_labels"][b["mlm_labels"] != IGNORE] for b in eval_batches])
     return float((targets == guess).mean())

@@ -133,7 +133,8 @@ def add_arguments(parser):
     g.add_argument("--word-lengths", default="4,4", help="shortest,longest word (letters)")
     g.add_argument("--min-count", type=positive_int, default=3, help="a word must occur this often in the text")
     g.add_argument("--held-out", type=float, default=0.25, help="share of the words held out for evaluation")
-    g.add_argument("--queries", type=positive_int, default=None, help="evaluation queries per cell (default 200; quick 20)")
+    g.add_argument("--queries", type=positive_int, default=None,
+                   help="evaluation queries per cell (default 200; quick 20)")
     g.add_argument("--eval-every", type=positive_int, default=200)
     parser.set_defaults(steps=None)
 
@@ -218,8 +219,8 @@ def train(args, run):
     return run.finish({
         "accuracy": accuracy, "params": params, "queries": args.queries, "ks": list(KS), "tasks": list(wt.TASKS),
         "held_out_loss": val_loss, "tokens": args.steps * tokens_per_step, "steps": args.steps,
-        "configs": {n: {"layers": l, "width": w, "heads": h, "context": args.context, "vocab_size": len(vocab)}
-                    for n, (l, w, h) in sizes.items()},
+        "configs": {n: {"layers": depth, "width": w, "heads": h, "context": args.context, "vocab_size": len(vocab)}
+                    for n, (depth, w, h) in sizes.items()},
         "words": {"train": len(train_words), "held_out": len(held)},
         "goal": {"largest_8shot_minus_0shot_no_prompt":
                  un[last]["no_prompt"]["8"] - un[last]["no_prompt"]["0"],

@@ -10,9 +10,9 @@ cannot learn), alpha how fast more parameters help.
     tgg train scaling            # 6 sizes, 0.5k .. 85k non-embedding parameters, 800 steps of 32 x 64 characters
     tgg train scaling --quick    # 6 tiny sizes, 60 steps: the whole pipeline in well under 2 minutes
 
-Sizes can be trained apart, in parallel (``tgg train scaling --sizes 2x64x4 --out A``, one size per folder) and gathered:
-copy the size folders into one ``--out`` and run the sweep there with ``--resume``; a finished size is not trained
-again.
+Sizes can be trained apart, in parallel (``tgg train scaling --sizes 2x64x4 --out A``, one size per folder) and
+gathered: copy the size folders into one ``--out`` and run the sweep there with ``--resume``; a finished size is not
+trained again.
 
 Files: ``metrics.json`` (``sizes``: one ``{n_params, tokens, compute, val_loss}`` per size; ``fit``: ``{E, A, alpha,
 r2, alpha_ci}``), ``metrics.csv`` (one row per size and evaluation), ``scaling_params.png`` (final loss vs N with the
@@ -95,7 +95,8 @@ def add_arguments(parser):
     g.add_argument("--min-lr-ratio", type=float, default=0.1)
     g.add_argument("--weight-decay", type=float, default=0.1)
     g.add_argument("--evals", type=positive_int, default=8, help="held-out evaluations per size during training")
-    g.add_argument("--eval-batches", type=positive_int, default=None, help="held-out batches per evaluation (default 20)")
+    g.add_argument("--eval-batches", type=positive_int, default=None,
+                   help="held-out batches per evaluation (default 20)")
     g.add_argument("--bootstrap", type=positive_int, default=300, help="bootstrap refits for alpha_ci")
     parser.set_defaults(steps=None)
 

@@ -196,7 +196,7 @@ def load(path, device="cpu"):
     if crc is not None and f"{zlib.crc32(memoryview(raw)[start:]):08x}" != crc:
         raise CheckpointError(f"load: {path} is corrupt: the checksum of its tensor data does not match")
     out = {}
-    for name, (code, shape, (begin, stop)) in entries.items():
+    for name, (code, shape, (begin, _stop)) in entries.items():
         if code == "BF16":  # bfloat16 is the top half of a float32
             bits = np.frombuffer(raw, "<u2", math.prod(shape), start + begin).astype(np.uint32) << 16
             arr = bits.view(np.float32).reshape(shape)

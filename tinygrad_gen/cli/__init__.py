@@ -22,7 +22,8 @@ COMMANDS = {
 
 def version():
     try:
-        from importlib.metadata import PackageNotFoundError, version as installed
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as installed
         try:
             return installed("tinygrad_gen")
         except PackageNotFoundError:

@@ -27,7 +27,7 @@ def find_mpiexec():
 def without_ranks(argv):
     """``argv`` without its ``--ranks N`` / ``--ranks=N``."""
     out, skip = [], False
-    for i, a in enumerate(argv):
+    for a in argv:
         if skip:
             skip = False
         elif a == "--ranks":
