@@ -67,7 +67,7 @@ def accept_aliases(fn: Callable) -> Callable:
     pairs = tuple((alias, name) for alias, name in ALIASES.items() if name in params and alias not in params)
     if not pairs:
         return fn
-    op = fn.__name__.rstrip("_")
+    op = fn.__qualname__.replace(".__init__", "").rstrip("_")  # a module's __init__ says the module's name
 
     @functools.wraps(fn)
     def call(*args, **kwargs):

@@ -3,17 +3,6 @@ documentation as text; plus an IDX (MNIST) reader and a seeded ``DataLoader``.""
 from .digits import digits
 from .idx import mnist, read_idx
 from .loader import DataLoader
-from .text import (
-                   SPECIALS,
-                   CharVocab,
-                   TextWindows,
-                   WordVocab,
-                   load_text,
-                   pydoc_text,
-                   sentence_documents,
-                   split_documents,
-                   split_sentences,
-                   text_corpus,
-                   tokenize,
-)
+from .text import (SPECIALS, CharVocab, TextWindows, WordVocab, load_text, pydoc_text, sentence_documents,
+                   split_documents, split_sentences, text_corpus, tokenize)
 from .toy import GaussianMixture, gaussians_1d, grid_gaussians, grid_mixture, mixture_1d, ring_gaussians, ring_mixture

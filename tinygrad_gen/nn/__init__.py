@@ -1,37 +1,9 @@
 """Layers and the module system: ``from tinygrad_gen import nn``; the stateless math is ``nn.functional``."""
 from . import functional, init
-from .activations import (
-                     CELU,
-                     ELU,
-                     SELU,
-                     Hardsigmoid,
-                     Hardswish,
-                     Hardtanh,
-                     LogSigmoid,
-                     LogSoftmax,
-                     Mish,
-                     ReLU6,
-                     SiLU,
-                     Softmax,
-                     Softplus,
-                     Softsign,
-)
+from .activations import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax,
+                          Mish, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus, Softsign, Tanh)
 from .attention import MultiHeadAttention
-from .layers import (
-                     GELU,
-                     BatchNorm1d,
-                     BatchNorm2d,
-                     Conv2d,
-                     ConvTranspose2d,
-                     Dropout,
-                     Embedding,
-                     LayerNorm,
-                     LeakyReLU,
-                     Linear,
-                     ReLU,
-                     Sigmoid,
-                     Tanh,
-)
+from .layers import BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout, Embedding, LayerNorm, Linear
 from .module import Module, ModuleList, Parameter, Sequential
 
 __all__ = ["functional", "init", "Module", "Parameter", "Sequential", "ModuleList", "Linear", "Conv2d",
