@@ -40,6 +40,7 @@ def check_device(device):
 
 
 def device_of(array):
+    """'cpu' for a NumPy array, 'cuda' for a CuPy one."""
     return "cpu" if type(array) is np.ndarray else "cuda"
 
 
@@ -49,6 +50,7 @@ def xp_of(array):
 
 
 def xp_for(device):
+    """The array module of ``device``: NumPy for 'cpu', CuPy for 'cuda'."""
     return np if device == "cpu" else cupy()
 
 

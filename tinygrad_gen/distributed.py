@@ -81,6 +81,7 @@ def is_main():
 
 
 def barrier():
+    """Wait until every rank reaches this point (nothing to wait for in a single process)."""
     if _comm is not None:
         _comm.Barrier()
 
@@ -99,7 +100,7 @@ def _install_abort_on_error():
     sys.excepthook = abort
 
 
-# ----- start: one model everywhere -------------------------------------------------------------------------------------
+# ----- start: one model everywhere ----------------------------------------------------------------------------------
 def config_hash(config):
     """A short fingerprint of a JSON-able config (the run's options), equal on ranks that agree."""
     text = json.dumps(config, sort_keys=True, default=str)
@@ -148,7 +149,7 @@ def all_reduce_gradients(params):
     for p in params:
         if p.grad is not None:
             groups.setdefault((p.grad.data.dtype, backend.device_of(p.grad.data)), []).append(p)
-    for (dtype, device), group in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
+    for (_dtype, device), group in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
         xp = backend.xp_for(device)
         flat = xp.concatenate([p.grad.data.reshape(-1) for p in group])
         if _weight != 1.0:
@@ -237,9 +238,3 @@ def rank_seed_sequence(seed):
     see exactly what one process sees."""
     return np.random.SeedSequence(seed).spawn(world_size())[rank()]
 
-
-def gather_to_main(value):
-    """rank 0 gets the list of every rank's ``value`` (picklable); the other ranks get None."""
-    if world_size() == 1:
-        return [value]
-    return _comm.gather(value, root=0)

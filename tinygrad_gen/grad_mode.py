@@ -10,6 +10,7 @@ class _Mode:
 
 
 def is_grad_enabled():
+    """Whether ops record a graph now (PyTorch's ``torch.is_grad_enabled``)."""
     return _Mode.grad
 
 

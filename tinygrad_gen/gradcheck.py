@@ -77,6 +77,7 @@ def analytical_jacobian(fn, inputs, create_graph=False):
 
 
 def output_shapes(fn, inputs):
+    """The shapes of ``fn(*inputs)``'s Tensor outputs (computed without a graph)."""
     with no_grad():
         return [o.shape for o in _outputs(fn, inputs) if isinstance(o, Tensor)]
 

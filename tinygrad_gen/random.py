@@ -13,14 +13,17 @@ def manual_seed(seed):
 
 
 def generator():
+    """The engine's NumPy generator, seeded by ``tg.manual_seed``."""
     return _generator
 
 
 def get_state():
+    """The generator's state, to restore with ``set_state`` (checkpoints keep it)."""
     return _generator.bit_generator.state
 
 
 def set_state(state):
+    """Restore a state ``get_state`` returned."""
     _generator.bit_generator.state = state
 
 

@@ -21,6 +21,7 @@ COMMANDS = {
 
 
 def version():
+    """The installed version of tinygrad_gen (the package's own when it is not installed)."""
     try:
         from importlib.metadata import PackageNotFoundError
         from importlib.metadata import version as installed
@@ -35,6 +36,7 @@ def version():
 
 
 def usage():
+    """The text of ``tgg --help``: the commands and what each does."""
     lines = ["usage: tgg COMMAND [options]   (tgg COMMAND --help lists its options)", "", "commands:"]
     lines += [f"  {name:10s} {help_}" for name, (_, help_) in COMMANDS.items()]
     lines += ["", "  --version  print the version of tinygrad_gen"]
@@ -77,6 +79,7 @@ def run_command(prog, fn, argv):
 
 
 def main(argv=None):
+    """Run ``tgg`` with ``argv`` (default: the command line); returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(usage(), file=sys.stdout if argv else sys.stderr)

@@ -21,12 +21,14 @@ BENCHMARKS = {
 
 
 def usage():
+    """The text of ``tgg bench --help``: the benchmarks."""
     lines = ["usage: tgg bench NAME [options]   (tgg bench NAME --help lists its options)", "", "benchmarks:"]
     lines += [f"  {name:19s} {help_}" for name, (_, _, help_) in BENCHMARKS.items()]
     return "\n".join(lines)
 
 
 def main(argv=None):
+    """Run one benchmark by name; returns the exit status."""
     argv = list(argv or [])
     if not argv or argv[0] in ("-h", "--help"):
         print(usage())

@@ -25,6 +25,7 @@ SHOWN = 8  # rows and columns of a Jacobian printed in full
 
 
 def find_case(name):
+    """The OpCase row named ``name`` (case-insensitive), or exit naming the known ones."""
     cases = all_cases()
     for case in cases:
         if case.name == name or case.name.lower() == name.lower():
@@ -78,6 +79,7 @@ def side_by_side(left, right, titles):
 
 
 def explain(case, seed=0, out=None):
+    """Print the op's derivation (its docstring) and its analytical vs numerical Jacobian on tiny inputs."""
     out = out or sys.stdout
     inputs = tiny_inputs(case, np.random.default_rng(seed))
     print(f"== {case.name}: the derivation", file=out)
@@ -111,6 +113,7 @@ def explain(case, seed=0, out=None):
 
 
 def main(argv=None):
+    """``tgg explain OP``; returns the exit status."""
     parser = Parser(prog="tgg explain", formatter_class=argparse.RawDescriptionHelpFormatter,
                     description=__doc__.split("\n\n")[0].split(": ", 1)[-1],
                     epilog=__doc__.split("\n\n", 1)[1])

@@ -130,6 +130,7 @@ def run(checks, out=None):
 
 
 def main(argv=None):
+    """``tgg gradcheck [FILE] [OPS ...]``; returns 1 when any check fails."""
     parser = Parser(prog="tgg gradcheck", formatter_class=argparse.RawDescriptionHelpFormatter,
                     description="Check backward rules against central finite differences.",
                     epilog=__doc__.split("\n\n", 1)[1])

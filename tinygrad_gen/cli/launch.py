@@ -17,6 +17,7 @@ PID_DIR = "TGG_RANK_PID_DIR"  # where each rank writes its process id (read back
 
 
 def find_mpiexec():
+    """The ``mpiexec`` to launch ranks with: the virtual environment's own first, then the PATH's."""
     here = str(Path(sys.executable).parent)  # a virtual environment's own mpiexec (the mpich wheel) comes first
     found = shutil.which("mpiexec", path=here + os.pathsep + os.environ.get("PATH", ""))
     if found is None:

@@ -6,6 +6,7 @@ class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line (argparse prints the whole usage first) and exit 2."""
 
     def error(self, message):
+        """Exit 2 with one line naming the problem (argparse's hook for usage errors)."""
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 

@@ -19,6 +19,7 @@ from .train import load_model
 
 
 def build_parser(name, module):
+    """The options of ``tgg sample NAME``, from the model's ``sample`` function."""
     parser = Parser(prog=f"tgg sample {name}", description=description(module.sample.__doc__))
     parser.add_argument("--ckpt", required=True, help="a tgg train output folder")
     parser.add_argument("--out", default=None, help="where to write samples (default: the --ckpt folder)")
@@ -42,6 +43,7 @@ def _files(folder):
 
 
 def main(argv=None):
+    """``tgg sample MODEL --ckpt DIR``; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0].startswith("-"):
         help_ = argv[:1] in (["-h"], ["--help"])

@@ -77,6 +77,7 @@ def parse(name, module, argv):
 
 
 def main(argv=None):
+    """``tgg train MODEL [options]``; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0].startswith("-"):
         print(_usage(), file=sys.stdout if argv[:1] in (["-h"], ["--help"]) else sys.stderr)

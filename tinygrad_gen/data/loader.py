@@ -80,6 +80,7 @@ class DataLoader:
         return {"rng": self._epoch_state, "position": self._position, "epoch": self.epoch}
 
     def load_state_dict(self, state):
+        """Resume from ``state_dict()``: the shuffling generator, the position and the epoch."""
         for key in ("rng", "position", "epoch"):
             if key not in state:
                 raise ValueError(f"DataLoader.load_state_dict: missing key {key!r} (got {sorted(state)})")

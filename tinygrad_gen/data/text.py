@@ -102,6 +102,7 @@ class CharVocab:
                              f"of {len(self)} characters") from None
 
     def decode(self, ids):
+        """The text of token ids (the inverse of ``encode``)."""
         ids = np.asarray(ids).ravel()
         if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
             raise ValueError(f"CharVocab.decode: ids must be in [0, {len(self)}), got {ids.min()}..{ids.max()}")

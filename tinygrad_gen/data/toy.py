@@ -58,6 +58,7 @@ class GaussianMixture:
         return (top + np.log(np.exp(log_comp - top).sum(1, keepdims=True)))[:, 0]
 
     def pdf(self, x):
+        """The density at each row of ``x``."""
         return np.exp(self.log_pdf(x))
 
     def nearest_mode(self, x):

@@ -78,4 +78,5 @@ class MultiHeadAttention(Module):
         return dropped @ v, weights
 
     def extra_repr(self):
+        """The sizes, shown by ``print(model)``."""
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}"

@@ -25,18 +25,22 @@ def fans(t):
 
 
 def uniform_(t, a=0.0, b=1.0):
+    """Fill ``t`` in place with U(a, b) samples (PyTorch's ``nn.init.uniform_``)."""
     return _fill(t, generator().uniform(a, b, t.shape))
 
 
 def normal_(t, mean=0.0, std=1.0):
+    """Fill ``t`` in place with N(mean, std^2) samples (PyTorch's ``nn.init.normal_``)."""
     return _fill(t, generator().normal(mean, std, t.shape))
 
 
 def zeros_(t):
+    """Fill ``t`` with zeros, in place (PyTorch's ``nn.init.zeros_``)."""
     return _fill(t, 0)
 
 
 def ones_(t):
+    """Fill ``t`` with ones, in place (PyTorch's ``nn.init.ones_``)."""
     return _fill(t, 1)
 
 

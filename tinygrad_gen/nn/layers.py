@@ -34,9 +34,11 @@ class Linear(Module):
             init.default_bias_(self.bias, in_features)
 
     def forward(self, x):
+        """The layer applied to ``x`` (see the class docstring)."""
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self):
+        """The settings, shown by ``print(model)``."""
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
@@ -60,9 +62,11 @@ class Conv2d(Module):
             init.default_bias_(self.bias, init.fans(self.weight)[0])
 
     def forward(self, x):
+        """The layer applied to ``x`` (see the class docstring)."""
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self):
+        """The settings, shown by ``print(model)``."""
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
                 f"padding={self.padding}, dilation={self.dilation}, groups={self.groups}, "
                 f"bias={self.bias is not None}")
@@ -89,10 +93,12 @@ class ConvTranspose2d(Module):
             init.default_bias_(self.bias, init.fans(self.weight)[0])
 
     def forward(self, x):
+        """The layer applied to ``x`` (see the class docstring)."""
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
                                   self.groups, self.dilation)
 
     def extra_repr(self):
+        """The settings, shown by ``print(model)``."""
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
                 f"padding={self.padding}, output_padding={self.output_padding}, groups={self.groups}, "
                 f"dilation={self.dilation}, bias={self.bias is not None}")
@@ -116,6 +122,7 @@ class _BatchNorm(Module):
         self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)) if track else None)
 
     def forward(self, x):
+        """The layer applied to ``x`` (see the class docstring)."""
         name = type(self).__name__
         if x.ndim not in self.input_dims or x.shape[1] != self.num_features:
             raise ValueError(f"{name}: expected input of {' or '.join(map(str, self.input_dims))} dims with "
@@ -132,6 +139,7 @@ class _BatchNorm(Module):
         return y
 
     def extra_repr(self):
+        """The settings, shown by ``print(model)``."""
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"track_running_stats={self.track_running_stats}")
 
@@ -158,9 +166,11 @@ class LayerNorm(Module):
         self.bias = Parameter(np.zeros(self.normalized_shape, np.float32)) if elementwise_affine and bias else None
 
     def forward(self, x):
+        """The layer applied to ``x`` (see the class docstring)."""
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
+        """The settings, shown by ``print(model)``."""
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
@@ -182,6 +192,7 @@ class Embedding(Module):
             self.weight.data[padding_idx] = 0
 
     def forward(self, idx):
+        """The layer applied to ``x`` (see the class docstring)."""
         out = F.embedding(idx, self.weight)
         if self.padding_idx is not None:
             # zeroing the padding positions' outputs zeroes exactly the gradient that would reach the padding row
@@ -190,6 +201,7 @@ class Embedding(Module):
         return out
 
     def extra_repr(self):
+        """The settings, shown by ``print(model)``."""
         pad = f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
         return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
 
@@ -204,7 +216,9 @@ class Dropout(Module):
         self.p = p
 
     def forward(self, x):
+        """The layer applied to ``x`` (see the class docstring)."""
         return F.dropout(x, self.p, self.training)
 
     def extra_repr(self):
+        """The settings, shown by ``print(model)``."""
         return f"p={self.p}"

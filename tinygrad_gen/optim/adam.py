@@ -17,6 +17,7 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
 
     def check_options(self, group):
+        """Check lr, betas, eps and weight_decay of a parameter group; a clear error naming the optimizer."""
         super().check_options(group)
         b1, b2 = group["betas"]
         if not (0 <= b1 < 1 and 0 <= b2 < 1):
@@ -25,6 +26,7 @@ class Adam(Optimizer):
             raise ValueError(f"{type(self).__name__}: invalid eps {group['eps']}")
 
     def update(self, p, g, state, group):
+        """One Adam (or AdamW) step of parameter ``p`` with gradient array ``g``, in place (the formulas above)."""
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         if not state:
             xp = backend.xp_of(p.data)

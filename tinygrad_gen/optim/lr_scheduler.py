@@ -4,6 +4,8 @@ import math
 
 
 class LRScheduler:
+    """The base of the schedules (PyTorch's ``lr_scheduler.LRScheduler``): ``step()`` advances the count and
+    writes each parameter group's ``lr``; a subclass says the rate at step t in ``lr_at``."""
     def __init__(self, optimizer):
         self.optimizer = optimizer
         for g in optimizer.param_groups:
@@ -13,12 +15,15 @@ class LRScheduler:
         self.step()  # as in PyTorch: the rate of step 0 is in place before the first optimizer step
 
     def lr_at(self, base_lr, t, i):
+        """The rate at step ``t`` of parameter group ``i``, whose initial rate is ``base_lr``."""
         raise NotImplementedError
 
     def get_lr(self):
+        """The rates of every parameter group at the current step (PyTorch's ``get_lr``)."""
         return [self.lr_at(base, self.last_epoch, i) for i, base in enumerate(self.base_lrs)]
 
     def step(self):
+        """Advance one step (an epoch or an iteration, as the caller counts) and set the groups' rates."""
         self.last_epoch += 1
         lrs = self.get_lr()
         for g, lr in zip(self.optimizer.param_groups, lrs):
@@ -26,6 +31,7 @@ class LRScheduler:
         self._last_lr = lrs
 
     def get_last_lr(self):
+        """The rates the last ``step()`` set, one per parameter group (PyTorch's ``get_last_lr``)."""
         return list(self._last_lr)
 
     def state_dict(self):
@@ -33,6 +39,7 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
 
     def load_state_dict(self, state_dict):
+        """Restore what ``state_dict()`` returned (PyTorch's ``load_state_dict``)."""
         self.__dict__.update({k: list(v) if isinstance(v, tuple) else v for k, v in state_dict.items()})
 
 
@@ -47,6 +54,7 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer)
 
     def lr_at(self, base_lr, t, i):
+        """initial_lr * lr_lambda(t)."""
         return base_lr * self.lr_lambdas[i](t)
 
 
@@ -60,6 +68,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer)
 
     def lr_at(self, base_lr, t, i):
+        """initial_lr * gamma ** (t // step_size)."""
         return base_lr * self.gamma ** (t // self.step_size)
 
 
@@ -74,6 +83,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer)
 
     def lr_at(self, base_lr, t, i):
+        """eta_min + (initial_lr - eta_min) (1 + cos(pi t / T_max)) / 2."""
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
 
 
@@ -92,6 +102,7 @@ class WarmupCosineLR(LRScheduler):
         super().__init__(optimizer)
 
     def lr_at(self, base_lr, t, i):
+        """The warm-up line, then the cosine, then the floor (see the class docstring)."""
         if t < self.warmup_steps:
             return base_lr * (t + 1) / self.warmup_steps
         if t >= self.total_steps:

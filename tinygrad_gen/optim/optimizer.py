@@ -52,6 +52,7 @@ class Optimizer:
         self.param_groups.append(group)
 
     def check_options(self, group):
+        """Check a parameter group's options (lr, weight_decay); subclasses add their own."""
         name = type(self).__name__
         if not group["lr"] >= 0:
             raise ValueError(f"{name}: invalid learning rate {group['lr']}")
@@ -59,6 +60,7 @@ class Optimizer:
             raise ValueError(f"{name}: invalid weight_decay {group['weight_decay']}")
 
     def zero_grad(self, set_to_none=True):
+        """Clear every gradient: None, or zeros with ``set_to_none=False`` (PyTorch's ``zero_grad``)."""
         for g in self.param_groups:
             for p in g["params"]:
                 p.grad = None if set_to_none or p.grad is None else Tensor(p.grad.data * 0)
@@ -72,6 +74,7 @@ class Optimizer:
                     p._version += 1  # written in place: a graph that saved p before this step can no longer backward
 
     def update(self, p, grad, state, group):
+        """Update one parameter ``p`` in place from its gradient array; each optimizer defines it."""
         raise NotImplementedError
 
     def to(self, device):

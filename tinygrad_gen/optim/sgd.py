@@ -18,11 +18,13 @@ class SGD(Optimizer):
                                       dampening=dampening))
 
     def check_options(self, group):
+        """Check lr, momentum and weight_decay of a parameter group."""
         super().check_options(group)
         if not group["momentum"] >= 0:
             raise ValueError(f"SGD: invalid momentum {group['momentum']}")
 
     def update(self, p, g, state, group):
+        """One SGD step of ``p`` with gradient array ``g``, in place (momentum, Nesterov: see the class)."""
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
         if wd:
             g = g + wd * p.data  # a new array: the gradient itself is never written
