@@ -315,6 +315,23 @@ def ones_like(t: Tensor, dtype=None) -> Tensor:
     return Tensor(xp_for(t.device).ones(t.shape, dtype=_dtype(dtype) or t.dtype))
 
 
+def full_like(t: Tensor, value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ``t``'s shape filled with ``value``, in t's dtype and device unless given (PyTorch's
+    ``torch.full_like``)."""
+    arr = xp_for(device or t.device).full(t.shape, value, dtype=_dtype(dtype) or t.dtype)
+    return Tensor(arr, requires_grad=requires_grad)
+
+
+def empty(*shape, dtype=None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
+    """PyTorch's ``torch.empty`` leaves memory uninitialised; here it is zeros, so nothing depends on leftovers."""
+    return zeros(*shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``t``'s shape (PyTorch's ``torch.empty_like``, without leftover memory)."""
+    return full_like(t, 0, dtype, device, requires_grad)
+
+
 def as_tensor(data, dtype=None, device=None, like=None) -> "Tensor":
     """``data`` as a Tensor, sharing its array where it can (PyTorch's ``torch.as_tensor``).
 
