@@ -35,6 +35,7 @@ class Autoencoder(nn.Module):
                                      nn.Linear(hidden, pixels), nn.Sigmoid())
 
     def forward(self, x):
+        """The module applied to a batch (see the class docstring)."""
         return self.decoder(self.encoder(x))
 
 
@@ -48,13 +49,16 @@ class PCA:
         self.components = vt[:k].T  # (pixels, k)
 
     def encode(self, x):
+        """The k principal coordinates of each row of ``x``."""
         return (x - self.mean) @ self.components
 
     def decode(self, code):
+        """Rows rebuilt from their principal coordinates (the mean plus the components)."""
         return self.mean + code @ self.components.T
 
 
 def mse_per_pixel(a, b):
+    """The mean squared error per pixel of two image batches, as a float."""
     return float(np.mean((np.asarray(a, dtype=np.float64) - b) ** 2))
 
 
@@ -62,6 +66,7 @@ TRAINED_BY = "epochs"  # tgg train: the run's length is counted in epochs (--ste
 
 
 def add_arguments(parser):
+    """The model's options of ``tgg train`` (and their defaults)."""
     parser.add_argument("--latent", type=positive_int, default=2, help="bottleneck size k (2 also draws the code map)")
     parser.add_argument("--hidden", type=positive_int, default=256,
                         help="width of the encoder and decoder hidden layers")
@@ -72,6 +77,7 @@ def add_arguments(parser):
 
 
 def train(args, run):
+    """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
     x_train, _, x_test, y_test = digits()
     model = Autoencoder(args.latent, args.hidden).to(run.device)
     opt = optim.Adam(model.parameters(), lr=args.lr)

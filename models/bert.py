@@ -39,6 +39,7 @@ from .transformer import Transformer, padding_mask
 
 @dataclass
 class BERTConfig:
+    """The encoder's sizes: vocabulary, sequence length, layers, width, heads, dropout."""
     vocab_size: int
     max_len: int = 64
     layers: int = 4
@@ -88,6 +89,7 @@ class SentenceClassifier(nn.Module):
         self.head = nn.Linear(bert.config.width, classes)
 
     def forward(self, ids, segments, keep):
+        """The module applied to a batch (see the class docstring)."""
         return self.head(self.bert(ids, segments, keep)[:, 0])
 
 
@@ -205,6 +207,7 @@ QUICK = {"layers": 1, "width": 32, "heads": 2, "max_len": 32, "steps": 20, "warm
 
 
 def add_arguments(parser):
+    """The model's options of ``tgg train`` (and their defaults)."""
     g = parser.add_argument_group("bert")
     g.add_argument("--text", default=None, help="a UTF-8 text file to train on (default: pydoc_data)")
     g.add_argument("--layers", type=positive_int, default=2)
@@ -233,6 +236,7 @@ def add_arguments(parser):
 
 
 def train(args, run):
+    """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
     if args.quick:
         for k, v in QUICK.items():
             setattr(args, k, v)
@@ -330,6 +334,7 @@ def plot_attention(run, model, vocab, a, b, layer=0, head=0):
 
 
 def plot_label_efficiency(run, curve, n_train):
+    """Draw the label-efficiency curve (accuracy vs labelled sentences) into the run's figures."""
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     le.plot(curve, ax, n_train)

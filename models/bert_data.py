@@ -120,6 +120,7 @@ class PretrainingData:
         return end
 
     def example(self, rng, k=None):
+        """One pre-training example: a sentence pair packed, masked for the MLM, and its NSP label."""
         a, b, is_next = self.sentence_pair(rng, k)
         ids, segments, keep = pack_pair(a, b, self.vocab, self.max_len)
         special = (ids == self.vocab.cls_id) | (ids == self.vocab.sep_id) | ~keep
@@ -127,9 +128,11 @@ class PretrainingData:
         return ids, segments, keep, labels, is_next
 
     def batch(self, size, rng):
+        """``size`` random examples as a dict of stacked arrays."""
         return self.examples(rng.integers(len(self.pairs), size=size), rng)
 
     def examples(self, ks, rng):
+        """The examples of pairs ``ks`` as a dict of stacked arrays (ids, segments, keep, labels)."""
         ids, segments, keep, labels, nsp = zip(*(self.example(rng, k) for k in ks))
         return {"ids": np.stack(ids), "segments": np.stack(segments), "keep": np.stack(keep),
                 "mlm_labels": np.stack(labels), "nsp_labels": np.array(nsp, np.int64)}

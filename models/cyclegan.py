@@ -67,6 +67,7 @@ class LocalTranslator(nn.Module):
                                  nn.Conv2d(width, 1, 1), nn.Tanh())
 
     def forward(self, x):
+        """The module applied to a batch (see the class docstring)."""
         return self.net(x)
 
 
@@ -84,6 +85,7 @@ class Translator(nn.Module):
                                     nn.ConvTranspose2d(width, 1, 4, stride=2, padding=1), nn.Tanh())
 
     def forward(self, x):
+        """The module applied to a batch (see the class docstring)."""
         h = self.bottleneck(self.encode(x).reshape(x.shape[0], 8 * self.width))
         return self.decode(h.reshape(x.shape[0], 2 * self.width, 2, 2))
 
@@ -98,6 +100,7 @@ class MLPTranslator(nn.Module):
                                  nn.Linear(hidden, 64), nn.Tanh())
 
     def forward(self, x):
+        """The module applied to a batch (see the class docstring)."""
         return self.net(x.reshape(x.shape[0], 64)).reshape(x.shape[0], 1, 8, 8)
 
 
@@ -114,6 +117,7 @@ class PatchDiscriminator(nn.Module):
                                  nn.Conv2d(2 * width, 1, 3, stride=1, padding=1))
 
     def forward(self, x):
+        """The module applied to a batch (see the class docstring)."""
         return self.net(x)
 
 
@@ -121,6 +125,7 @@ TRAINED_BY = "epochs"  # tgg train: the run's length is counted in epochs (--ste
 
 
 def add_arguments(parser):
+    """The model's options of ``tgg train`` (and their defaults)."""
     parser.add_argument("--batch", type=positive_int, default=32)
     parser.add_argument("--lr", type=positive_float, default=2e-4)
     parser.add_argument("--cycle-weight", type=float, default=10.0)
@@ -145,10 +150,12 @@ def settings(args):
 
 
 def to_images(x):
+    """Pixels in [0, 1] (rows of 64) as 8x8 images in [-1, 1] (the generators' tanh range)."""
     return (2.0 * np.asarray(x, np.float32) - 1.0).reshape(-1, 1, 8, 8)
 
 
 def to_pixels(images):
+    """Images in [-1, 1] back to pixel rows in [0, 1]."""
     return np.clip((np.asarray(images) + 1.0) / 2.0, 0.0, 1.0).reshape(len(images), 64).astype(np.float32)
 
 
@@ -160,6 +167,7 @@ def translate(net, x, batch=500):
 
 
 def l1(a, b):
+    """The mean absolute difference: the cycle-consistency and identity losses."""
     return (a - b).abs().mean()
 
 
@@ -208,6 +216,7 @@ def figure(a, g_a, f_g_a, mapping):
 
 
 def train(args, run):
+    """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
     x_train, y_train, x_test, y_test = data = digits()
     classifier = digit_classifier.load_or_train(run.out, data)
     mapping, generator, identity_weight = settings(args)

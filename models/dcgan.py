@@ -38,6 +38,7 @@ class Generator(nn.Module):
             nn.ConvTranspose2d(width, 1, 4, stride=2, padding=1), nn.Tanh())
 
     def forward(self, z):
+        """The module applied to a batch (see the class docstring)."""
         return self.net(z.reshape(z.shape[0], self.z_dim, 1, 1))
 
 
@@ -52,6 +53,7 @@ class Discriminator(nn.Module):
             nn.Conv2d(2 * width, 1, 2, stride=1, padding=0))
 
     def forward(self, x):
+        """The module applied to a batch (see the class docstring)."""
         return self.net(x).reshape(x.shape[0], 1)
 
 
@@ -72,6 +74,7 @@ TRAINED_BY = "epochs"  # tgg train: the run's length is counted in epochs (--ste
 
 
 def add_arguments(parser):
+    """The model's options of ``tgg train`` (and their defaults)."""
     parser.add_argument("--z-dim", type=positive_int, default=32)
     parser.add_argument("--batch", type=positive_int, default=64)
     parser.add_argument("--lr", type=positive_float, default=2e-4)
@@ -89,6 +92,7 @@ def to_pixels(images):
 
 
 def generate(G, n, z_dim, seed):
+    """``n`` digits from the generator, for fixed seeds (eval mode, no graph)."""
     G.eval()
     with tg.no_grad():
         z = np.random.default_rng(seed).standard_normal((n, z_dim)).astype(np.float32)
@@ -98,6 +102,7 @@ def generate(G, n, z_dim, seed):
 
 
 def grid_figure(images, title, rows=8):
+    """A grid of 8x8 digits as a figure."""
     import matplotlib.pyplot as plt
     cols = int(np.ceil(len(images) / rows))
     canvas = np.zeros((rows * 9 - 1, cols * 9 - 1))  # white gaps between digits
@@ -121,6 +126,7 @@ def evaluate(samples, classifier, x_train, x_test):
 
 
 def train(args, run):
+    """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
     x_train, y_train, x_test, y_test = data = digits()
     classifier = digit_classifier.load_or_train(run.out, data)
     classifier_acc = digit_classifier.accuracy(classifier, x_test, y_test)

@@ -26,9 +26,11 @@ class DigitClassifier(nn.Module):
         self.head = nn.Linear(64, 10)
 
     def features(self, x):
+        """The hidden layer's features of a batch of digits."""
         return self.hidden(x.reshape(x.shape[0], 64))
 
     def forward(self, x):
+        """The module applied to a batch (see the class docstring)."""
         return self.head(self.features(x))
 
 
@@ -75,4 +77,5 @@ def predict(model, x, batch_size=500):
 
 
 def accuracy(model, x, y):
+    """The share of ``x`` classified as ``y``."""
     return float((predict(model, x)[0] == np.asarray(y)).mean())

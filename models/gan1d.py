@@ -32,6 +32,7 @@ class Generator(nn.Module):
                                  nn.LeakyReLU(0.2), nn.Linear(hidden, 1))
 
     def forward(self, z):
+        """The module applied to a batch (see the class docstring)."""
         return self.net(z)
 
 
@@ -44,6 +45,7 @@ class Discriminator(nn.Module):
                                  nn.LeakyReLU(0.2), nn.Linear(hidden, 1))
 
     def forward(self, x):
+        """The module applied to a batch (see the class docstring)."""
         return self.net(x)
 
 
@@ -51,6 +53,7 @@ TRAINED_BY = "steps"  # tgg train: the run's length is counted in steps (--epoch
 
 
 def add_arguments(parser):
+    """The model's options of ``tgg train`` (and their defaults)."""
     parser.add_argument("--g-loss", choices=sorted(GENERATOR_LOSSES), default="ns",
                         help="generator cost: minimax E[log(1 - D(G(z)))] or non-saturating E[-log D(G(z))]")
     parser.add_argument("--d-warmup", type=nonnegative_int, default=0,
@@ -66,12 +69,14 @@ def add_arguments(parser):
 
 
 def build(lr, device):
+    """The generator, the discriminator and their Adam optimizers (the DCGAN betas)."""
     G, D = Generator().to(device), Discriminator().to(device)
     adam = dict(lr=lr, betas=(0.5, 0.999))
     return G, D, optim.Adam(G.parameters(), **adam), optim.Adam(D.parameters(), **adam)
 
 
 def grad_norm(module):
+    """The gradient norm over a module's parameters (how strongly G learns)."""
     return float(np.sqrt(sum(float((p.grad.numpy().astype(np.float64) ** 2).sum())
                              for p in module.parameters() if p.grad is not None)))
 
@@ -116,6 +121,7 @@ def snapshot(G, D, step, n=20000):
 
 
 def strip_figure(snapshots, data):
+    """The generated density against the data at each snapshot, side by side."""
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(snapshots), figsize=(3.2 * len(snapshots), 2.8), sharey=True)
     centers = (GRID[1:] + GRID[:-1]) / 2
@@ -154,6 +160,7 @@ def saturation_experiment(args, x_train, device):
 
 
 def saturation_figure(result):
+    """The minimax loss saturating while the non-saturating one learns: G's gradient norm over steps."""
     import matplotlib.pyplot as plt
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
     for g_loss, style in (("minimax", "r-"), ("ns", "g-")):
@@ -167,6 +174,7 @@ def saturation_figure(result):
 
 
 def train(args, run):
+    """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
     data = mixture_1d()
     x_train = data.sample(N_TRAIN, np.random.default_rng(0))
     G, D, opt_g, opt_d = build(args.lr, run.device)

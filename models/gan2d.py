@@ -33,6 +33,7 @@ N_TRAIN = 100_000  # the training set: one fixed draw from the mixture, the same
 
 
 def mlp(n_in, n_out, hidden, act):
+    """An MLP with three hidden layers of ``hidden`` units and ``act`` between them."""
     return nn.Sequential(nn.Linear(n_in, hidden), act(), nn.Linear(hidden, hidden), act(),
                          nn.Linear(hidden, hidden), act(), nn.Linear(hidden, n_out))
 
@@ -46,6 +47,7 @@ class Generator(nn.Module):
         self.net = mlp(z_dim, 2, hidden, nn.ReLU)
 
     def forward(self, z):
+        """The module applied to a batch (see the class docstring)."""
         return self.net(z)
 
 
@@ -58,6 +60,7 @@ class Discriminator(nn.Module):
         self.net = mlp(2 * pack, 1, hidden, lambda: nn.LeakyReLU(0.2))
 
     def forward(self, x):
+        """The module applied to a batch (see the class docstring)."""
         return self.net(x.reshape(x.shape[0] // self.pack, 2 * self.pack))
 
 
@@ -65,6 +68,7 @@ TRAINED_BY = "steps"  # tgg train: the run's length is counted in steps (--epoch
 
 
 def add_arguments(parser):
+    """The model's options of ``tgg train`` (and their defaults)."""
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="ring",
                         help=f"the mixture; --steps defaults to {', '.join(f'{k} {v}' for k, v in STEPS.items())}")
     parser.add_argument("--seeds", type=positive_int, default=5, help="independent runs, seeds seed .. seed + N - 1")
@@ -89,6 +93,7 @@ def build(args, x_train, device):
 
 
 def set_lr(step, args, *optimizers):
+    """Set every optimizer's rate for ``step`` (a linear decay to 0 with --lr-decay)."""
     lr = args.lr * (1 - step / args.steps) if args.lr_decay else args.lr
     for opt in optimizers:
         for group in opt.param_groups:
@@ -96,6 +101,7 @@ def set_lr(step, args, *optimizers):
 
 
 def codes(n, z_dim, device):
+    """``n`` codes z ~ N(0, I) of size ``z_dim``."""
     return tg.randn(n, z_dim, device=device)
 
 
@@ -131,6 +137,7 @@ def train_step(G, D, opt_g, opt_d, x, args, step=0):
 
 
 def evaluate(G, data, z_dim, seed):
+    """Mode coverage and sample quality of G on a fixed draw of codes."""
     with tg.no_grad():
         z = np.random.default_rng(10_000 + seed).standard_normal((N_EVAL, z_dim)).astype(np.float32)
         samples = G(tg.tensor(z, device=G.device)).numpy()
@@ -138,6 +145,7 @@ def evaluate(G, data, z_dim, seed):
 
 
 def scatter_figure(all_samples, results, data, name):
+    """The samples of each seed over the mixture's modes, side by side."""
     import matplotlib.pyplot as plt
     n = len(all_samples)
     fig, axes = plt.subplots(1, n, figsize=(3 * n, 3.1), squeeze=False)
@@ -154,6 +162,7 @@ def scatter_figure(all_samples, results, data, name):
 
 
 def train(args, run):
+    """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
     if args.batch % args.pack:
         raise ValueError(f"gan2d: --batch {args.batch} must be a multiple of --pack {args.pack}")
     data = DATASETS[args.dataset]()

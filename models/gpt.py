@@ -24,6 +24,7 @@ from .transformer import Transformer
 
 @dataclass
 class GPTConfig:
+    """The model's sizes: vocabulary, context, layers, width, heads, dropout."""
     vocab_size: int = 128
     context: int = 64
     layers: int = 4
@@ -110,6 +111,7 @@ TRAINED_BY = "steps"  # tgg train: the run's length is counted in steps (--epoch
 
 
 def add_arguments(parser):
+    """The model's options of ``tgg train`` (and their defaults)."""
     g = parser.add_argument_group("gpt")
     g.add_argument("--text", default=None, help="a UTF-8 text file to train on (default: pydoc_data)")
     g.add_argument("--layers", type=positive_int, default=4)
@@ -132,6 +134,7 @@ def add_arguments(parser):
 
 
 def build_model(args, vocab_size):
+    """The GPT of the sizes in ``args``."""
     return GPT(GPTConfig(vocab_size, args.context, args.layers, args.width, args.heads, args.dropout))
 
 
@@ -143,6 +146,7 @@ def next_character_loss(model, batch):
 
 
 def train(args, run):
+    """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
     vocab, train_ids, val_ids = encode_corpus(args.text)
     model = build_model(args, len(vocab)).to(run.device)
     optimizer, scheduler = make_optimizer(model, args.lr, args.steps, args.warmup, args.weight_decay,

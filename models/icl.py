@@ -74,6 +74,7 @@ def _weights(model):
 # ----- figures -----
 
 def plot_icl(run, accuracy, params, tasks, name):
+    """Accuracy against the number of in-context examples, one panel per task."""
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(len(tasks), 2, figsize=(8, 3.2 * len(tasks)), sharey=True, squeeze=False)
     xs = np.arange(len(KS))
@@ -95,6 +96,7 @@ def plot_icl(run, accuracy, params, tasks, name):
 
 
 def plot_losses(run, curves):
+    """The training and validation losses of each size."""
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 4))
     for size, rows in curves.items():
@@ -113,6 +115,7 @@ TRAINED_BY = "steps"  # tgg train: every size trains for --steps optimizer steps
 
 
 def add_arguments(parser):
+    """The model's options of ``tgg train`` (and their defaults)."""
     g = parser.add_argument_group("icl")
     g.add_argument("--quick", action="store_true", help="tiny sizes, few steps and queries (a smoke test)")
     g.add_argument("--sizes", default=None, help=f"comma-separated LAYERSxWIDTHxHEADS (default {SIZES})")
@@ -152,6 +155,7 @@ def _settle(args):
 
 
 def train(args, run):
+    """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
     _settle(args)
     t_start = time.perf_counter()
     sizes = parse_sizes(args.sizes)

@@ -18,6 +18,8 @@ class ImagePool:
         self.images = []
 
     def query(self, images):
+        """Images for the discriminator: half of the time from the pool of past fakes (which then keeps
+        the new ones), as CycleGAN's history buffer does."""
         data = images.detach().numpy()
         if self.size == 0:
             return tg.tensor(data, device=images.device)
@@ -40,4 +42,5 @@ class ImagePool:
         return np.stack(self.images) if self.images else np.zeros((0,), np.float32)
 
     def load_state(self, images):
+        """Restore the pool from saved images."""
         self.images = [img.copy() for img in np.asarray(images)][: self.size]

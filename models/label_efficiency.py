@@ -36,6 +36,7 @@ def nested_subsets(labels, sizes, seed):
 
 
 def take(dataset, idx):
+    """The rows ``idx`` of every array of a data set."""
     return tuple(a[idx] for a in dataset)
 
 

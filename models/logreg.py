@@ -16,6 +16,7 @@ TRAINED_BY = ("epochs", "steps")  # tgg train: the run's length is counted in ep
 
 
 def add_arguments(parser):
+    """The model's options of ``tgg train`` (and their defaults)."""
     parser.add_argument("--lr", type=positive_float, default=0.1)
     parser.add_argument("--momentum", type=float, default=0.9)
     parser.add_argument("--batch-size", type=positive_int, default=64)
@@ -26,6 +27,7 @@ def add_arguments(parser):
 
 
 def load_data(path):
+    """The digits scikit-learn ships, or MNIST from IDX files at ``path``."""
     return data.digits() if path is None else data.mnist(path)
 
 
@@ -44,6 +46,7 @@ def evaluate(model, x, y):
 
 
 def train(args, run):
+    """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
     x_train, y_train, x_test, y_test = load_data(args.data)
     model = nn.Linear(x_train.shape[1], 10).to(run.device)
     opt = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)

@@ -15,4 +15,5 @@ def non_embedding_params(model):
 
 
 def total_params(model):
+    """The number of parameters of a model."""
     return int(sum(p.size for p in model.parameters()))

@@ -54,6 +54,7 @@ def fit_power_law(n, loss, grid=400):
 
 
 def predict(fit, n):
+    """The fitted loss at ``n`` parameters: E + A n^(-alpha)."""
     return fit["E"] + fit["A"] * np.asarray(n, np.float64) ** (-fit["alpha"])
 
 

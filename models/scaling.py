@@ -42,6 +42,7 @@ KAPLAN_ALPHA_N = 0.076
 # ----- figures -----
 
 def plot_params(run, sizes, fit):
+    """Validation loss against parameters, with the fitted power law."""
     import matplotlib.pyplot as plt
     n = np.array([s["n_params"] for s in sizes], float)
     loss = np.array([s["val_loss"] for s in sizes])
@@ -59,6 +60,7 @@ def plot_params(run, sizes, fit):
 
 
 def plot_curves(run, curves, key, name, xlabel, frontier=False):
+    """One curve per size of ``key`` against steps, tokens or compute."""
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 4))
     for size, rows in curves.items():
@@ -84,6 +86,7 @@ TRAINED_BY = "steps"  # tgg train: every size trains for --steps optimizer steps
 
 
 def add_arguments(parser):
+    """The model's options of ``tgg train`` (and their defaults)."""
     g = parser.add_argument_group("scaling")
     g.add_argument("--quick", action="store_true", help="six tiny sizes and few steps (a smoke test)")
     g.add_argument("--sizes", default=None, help=f"comma-separated LAYERSxWIDTHxHEADS (default {SIZES})")
@@ -110,6 +113,7 @@ def _settle(args):
 
 
 def train(args, run):
+    """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
     _settle(args)
     t_start = time.perf_counter()
     sizes = parse_sizes(args.sizes)

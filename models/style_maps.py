@@ -34,9 +34,11 @@ class InvertBlur:
         self.K_inv = np.linalg.inv(self.K)
 
     def __call__(self, x):
+        """The map applied to pixel rows."""
         return (1.0 - np.asarray(x, np.float64).reshape(-1, SIDE * SIDE) @ self.K.T).astype(np.float32)
 
     def inverse(self, y):
+        """The map undone (the inverse blur)."""
         return ((1.0 - np.asarray(y, np.float64).reshape(-1, SIDE * SIDE)) @ self.K_inv.T).astype(np.float32)
 
 
@@ -45,9 +47,11 @@ class Transpose:
     name, invertible = "transpose", True
 
     def __call__(self, x):
+        """The map applied to pixel rows."""
         return (1.0 - np.asarray(x).reshape(-1, SIDE, SIDE).transpose(0, 2, 1)).reshape(-1, SIDE * SIDE)
 
     def inverse(self, y):
+        """The map undone: the map itself."""
         return self(y)
 
 
@@ -55,6 +59,7 @@ MAPS = {"invert_blur": InvertBlur, "transpose": Transpose}
 
 
 def style_map(name):
+    """The domain map named ``name``."""
     if name not in MAPS:
         raise ValueError(f"style_map: unknown domain map {name!r}; choose from {sorted(MAPS)}")
     return MAPS[name]()

@@ -28,6 +28,7 @@ class MLP(nn.Module):
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x):
+        """The module applied to a batch (see the class docstring)."""
         return self.drop(self.proj(F.gelu(self.fc(x))))
 
 

@@ -113,6 +113,7 @@ TRAINED_BY = "epochs"  # tgg train: the run's length is counted in epochs (--ste
 
 
 def add_arguments(parser):
+    """The model's options of ``tgg train`` (and their defaults)."""
     parser.add_argument("--latent", type=positive_int, default=8,
                         help="size Z of the latent code (2 draws latent maps)")
     parser.add_argument("--hidden", type=positive_int, default=256,
@@ -125,6 +126,7 @@ def add_arguments(parser):
 
 
 def train(args, run):
+    """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
     x_train, _, x_test, y_test = digits()
     model = VAE(args.latent, args.hidden).to(run.device)
     opt = optim.Adam(model.parameters(), lr=args.lr)

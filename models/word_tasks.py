@@ -126,6 +126,7 @@ class TaskDocuments:
         return self.words[rng.integers(len(self.words))]
 
     def lines(self, task, rng, n):
+        """``n`` task lines 'garbled = word', none with a held-out word."""
         out = []
         while len(out) < n:
             word = self.answer(rng)
