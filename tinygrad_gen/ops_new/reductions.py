@@ -1,3 +1,388 @@
-"""(family stub: filled in by the redesign)"""
-BINDINGS: list = []
-CASES: list = []
+"""Reductions: sum, mean, max and min, logsumexp, prod, var and std over some axes, the arg-extremes (argmax,
+argmin) and the truth tests (all, any).
+
+A reduction maps many inputs to one output per slice, so each backward sends the output's gradient g back to the
+input's shape: reshape g to the kept-dims shape (a 1 where each reduced axis was), then broadcast it over the reduced
+axes (``_expand_back``), and weight it by d z / d a_i (1 for a sum, 1/n for a mean, the arg-max indicator for max).
+
+Every function takes NumPy's ``axis=`` (None: every axis; an int or a tuple) and ``keepdims=``; the binder adds
+PyTorch's ``dim=`` and ``keepdim=``. The BLAS sums of ``Sum`` and ``Mean`` are fast paths (``fast/reductions.py``).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import xp_of
+from ..binding import bind
+from ..dispatch import pick
+from ..tensor import Tensor
+from .case import OpCase, distinct, nonzero
+from .checks import normalize_axis
+
+
+def kept_shape(shape: tuple, axes) -> tuple:
+    """The shape a reduction over ``axes`` (None: all) leaves with keepdims=True."""
+    return tuple(1 if axes is None or i in axes else n for i, n in enumerate(shape))
+
+
+def reduced_shape(shape: tuple, axes) -> tuple:
+    """The shape a reduction over ``axes`` leaves with keepdims=False."""
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+def reduced_count(shape: tuple, axes) -> int:
+    """How many elements each slice of a reduction over ``axes`` holds: n in mean = sum / n."""
+    return math.prod(shape[i] for i in axes)
+
+
+def _array(out):
+    """An op's result as an array object: NumPy gives a scalar for some 0-d results, and what is saved for backward
+    must be the very array the op returns."""
+    return np.asarray(out) if isinstance(out, np.generic) else out
+
+
+def _expand_back(g: Tensor, shape: tuple, axes, keepdims: bool) -> Tensor:
+    """The adjoint of a reduction's shape change: g reshaped to the keepdims form, then broadcast to ``shape``."""
+    if not keepdims and g.ndim:  # a 0-d g (everything reduced) broadcasts as it is
+        g = g.reshape(kept_shape(shape, axes))
+    return g.expand(*shape)
+
+
+def _check_not_empty(x: Tensor, axes: tuple, op: str) -> None:
+    """A max, min or arg-reduction over no elements has no value: an error naming the op (PyTorch's too)."""
+    if x.size == 0 and any(x.shape[i] == 0 for i in axes):
+        raise ValueError(f"{op}: cannot reduce over a zero-size axis (shape {x.shape}, axes {axes})")
+
+
+class Sum(Function):
+    """z = sum_i a_i over ``axes`` (a sorted tuple of axes, or None for all of them).
+
+    backward: every a_i enters its slice's sum once, d z / d a_i = 1, so da = g broadcast back over the summed axes.
+    The sum over no elements is 0, and its gradient is empty."""
+    @staticmethod
+    def forward(ctx, a, axes=None, keepdims=False):
+        ctx.meta = (a.shape, axes, keepdims)
+        return a.sum(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g, *ctx.meta), None, None
+
+
+class Mean(Function):
+    """z = (1/n) sum_i a_i over ``axes`` (a sorted tuple), n the number of elements in each slice.
+
+    backward: d z / d a_i = 1/n, so da = g / n broadcast back over the reduced axes.
+    The mean of no elements (n = 0) is NaN, as in PyTorch, and its gradient is empty. The mean of an integer tensor
+    is float32 (PyTorch asks for a float dtype there)."""
+    @staticmethod
+    def forward(ctx, a, axes, keepdims=False):
+        n = reduced_count(a.shape, axes)
+        ctx.meta = (a.shape, axes, keepdims)
+        ctx.n = n
+        if n == 0:  # 0 / 0, without NumPy's division warning
+            shape = kept_shape(a.shape, axes) if keepdims else reduced_shape(a.shape, axes)
+            return xp_of(a).full(shape, np.nan, dtype=a.dtype if a.dtype.kind in "fc" else np.float32)
+        out = a.sum(axis=axes, keepdims=keepdims) / n
+        return out if a.dtype.kind in "fc" else out.astype(np.float32)
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.n == 0:  # an empty input: an empty gradient
+            return Tensor(xp_of(g.data).zeros(ctx.meta[0], g.dtype)), None, None
+        return _expand_back(g / ctx.n, *ctx.meta), None, None
+
+
+class Max(Function):
+    """z = max_i a_i over ``axes`` (``largest=False``: min_i a_i).
+
+    backward: z is one of the a_i, so d z / d a_i = 1 where a_i = z and 0 elsewhere. Where several a_i tie for the
+    extreme, the gradient is shared equally among them (PyTorch's amax/amin): da_i = g [a_i = z] / #{j : a_j = z}.
+    A NaN in a slice makes z NaN and that slice's gradient NaN. A max over a zero-size axis is an error.
+    The input and the output are saved (the tie mask is rebuilt from them), as PyTorch saves them."""
+    @staticmethod
+    def forward(ctx, a, axes, keepdims=False, largest=True):
+        out = a.max(axis=axes, keepdims=keepdims) if largest else a.min(axis=axes, keepdims=keepdims)
+        out = _array(out)
+        ctx.save_for_backward(a, out)
+        ctx.meta = (a.shape, axes, keepdims)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        shape, axes, keepdims = ctx.meta
+        hit = a.data == out.data.reshape(kept_shape(shape, axes))
+        with np.errstate(invalid="ignore", divide="ignore"):  # only a NaN slice (no hit) divides 0 by 0
+            weight = hit / hit.sum(axis=axes, keepdims=True)
+        return _expand_back(g, shape, axes, keepdims) * Tensor(weight.astype(g.dtype, copy=False)), None, None, None
+
+
+class LogSumExp(Function):
+    """z = log sum_i exp(a_i) over ``axes``, computed as m + log sum_i exp(a_i - m) with m the slice's max, so that
+    no exp overflows (a = 1e4 gives z = 1e4 + log n, not inf).
+
+    backward: d z / d a_i = exp(a_i) / sum_j exp(a_j) = exp(a_i - z), the softmax of the slice, so
+    da = g * softmax(a). It is computed as e / sum(e) with e = exp(a - m), not as exp(a - z): in float32, z = 1e4
+    has a spacing of 1e-3, and exp(a - z) would carry that error into every weight.
+    Special values: an empty slice gives log 0 = -inf; an all -inf slice gives z = -inf and da = 0 (m is then taken
+    as 0, so that no -inf - (-inf) = NaN appears). The input and the output are saved, as PyTorch saves them."""
+    @staticmethod
+    def forward(ctx, a, axes, keepdims=False):
+        xp = xp_of(a)
+        # initial=-inf: an empty slice has no max, and its log-sum is log 0 = -inf (PyTorch)
+        m = a.max(axis=axes, keepdims=True) if a.size else a.max(axis=axes, keepdims=True, initial=-np.inf)
+        m = xp.where(xp.isfinite(m), m, 0)
+        with np.errstate(divide="ignore"):  # log 0 = -inf is the answer for an empty or all -inf slice
+            out = np.log(np.exp(a - m).sum(axis=axes, keepdims=True)) + m
+        out = _array(out if keepdims else out.reshape(reduced_shape(a.shape, axes)))
+        ctx.save_for_backward(a, out)
+        ctx.m = m
+        ctx.meta = (a.shape, axes, keepdims)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, _ = ctx.saved_tensors
+        shape, axes, keepdims = ctx.meta
+        e = (a - Tensor(ctx.m)).exp()  # m is a constant shift: the softmax does not depend on it
+        s = e.sum(axis=axes, keepdims=True)
+        p = e / s.masked_fill(s.data == 0, 1.0)  # an all -inf slice: e = 0 everywhere, and p = 0
+        return _expand_back(g, shape, axes, keepdims) * p, None, None
+
+
+class Prod(Function):
+    """z = prod_i a_i over ``axes``.
+
+    backward: d z / d a_j = prod_{i != j} a_i, the product of the others. Take one slice, and b = a with its zeros
+    replaced by 1, P = prod_i b_i (the product of the nonzero entries):
+      no zero in the slice:   prod_{i != j} a_i = z / a_j, so da = g z / a;
+      one zero, at p:         da_p = g P (the others' product), and da_j = g P / b_j * a_p = 0 for j != p;
+      two zeros or more:      every product of the others holds a zero, so da = 0.
+    The one-zero rule is written with a_p kept as a factor (0 in value, but its derivative is 1), so this backward
+    can be differentiated again exactly there too: d da_j / d a_p = g P / b_j. The empty product is 1, with an
+    empty gradient. The input and the output are saved, as PyTorch saves them."""
+    @staticmethod
+    def forward(ctx, a, axes, keepdims=False):
+        out = _array(a.prod(axis=axes, keepdims=keepdims))
+        ctx.save_for_backward(a, out)
+        ctx.meta = (a.shape, axes, keepdims)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        shape, axes, keepdims = ctx.meta
+        g = _expand_back(g, shape, axes, keepdims)
+        zero = a.data == 0
+        if not zero.any():
+            return g * out.reshape(kept_shape(shape, axes)) / a, None, None
+        count = zero.sum(axis=axes, keepdims=True)  # zeros per slice
+        lone = zero & (count == 1)  # the only zero of its slice
+        b = a.masked_fill(zero, 1.0)
+        others = Prod.apply(b, axes, True)
+        a_p = a.masked_fill(~lone, 0.0).sum(axis=axes, keepdims=True).masked_fill(count == 0, 1.0)
+        return g * others / b * a_p.expand(*shape).masked_fill(lone, 1.0), None, None
+
+
+class Var(Function):
+    """v = sum_i (a_i - mean(a))^2 / (n - ddof) over ``axes``, n the number of elements in each slice (ddof = 0: the
+    population variance, 1: the unbiased sample variance).
+
+    backward: d v / d a_j = 2 (a_j - mean) / (n - ddof) - 2/(n - ddof) * (1/n) sum_i (a_i - mean); the second sum
+    is 0 (deviations from the mean add up to 0), so da = g * 2 (a - mean(a)) / (n - ddof).
+    The variance of no elements is NaN (PyTorch). The input is saved, as PyTorch saves it."""
+    @staticmethod
+    def forward(ctx, a, axes, keepdims=False, ddof=0):
+        n = reduced_count(a.shape, axes)
+        ctx.save_for_backward(a)
+        ctx.meta = (a.shape, axes, keepdims)
+        ctx.dof = n - ddof
+        if n == 0:  # 0 / 0, without NumPy's warning
+            return xp_of(a).full(kept_shape(a.shape, axes) if keepdims else reduced_shape(a.shape, axes),
+                                 np.nan, dtype=a.dtype)
+        d = a - a.mean(axis=axes, keepdims=True)
+        return (d * d).sum(axis=axes, keepdims=keepdims) / (n - ddof)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        shape, axes, keepdims = ctx.meta
+        d = a - a.mean(axis=axes, keepdims=True)
+        scale = 2.0 / ctx.dof if ctx.dof else 0.0  # dof = 0 only for an empty input (its gradient is empty)
+        return _expand_back(g, shape, axes, keepdims) * d * scale, None, None, None
+
+
+class ArgMax(Function):
+    """z = the index of the maximum along ``axis`` (``largest=False``: of the minimum), the first one at ties;
+    ``axis=None`` indexes the flattened tensor. Computed directly (never as argmax(-a)), so integer extremes are
+    exact. backward: none, the output is an integer and piecewise constant in a (the functions apply it to a
+    detached tensor)."""
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False, largest=True):
+        if a.ndim == 0:
+            return xp_of(a).zeros((), np.int64)
+        fn = a.argmax if largest else a.argmin
+        if axis is None:
+            out = fn()
+            return out.reshape((1,) * a.ndim) if keepdims else out
+        return fn(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return None, None, None, None
+
+
+# ----- the functions users call (Tensor methods and tg.*) -----
+def sum(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+    """The sum of the elements over ``axis`` (None: all; an int or a tuple), keeping the reduced axes as size 1 when
+    ``keepdims``. PyTorch: ``torch.sum(x, dim, keepdim)``."""
+    if axis is None and not keepdims:  # the common case, kept short
+        return pick(Sum).apply(x)
+    return pick(Sum).apply(x, normalize_axis(axis, x.ndim, "sum"), keepdims)
+
+
+def mean(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+    """The mean over ``axis`` (None: all; an int or a tuple); NaN over no elements, float32 for an integer tensor.
+    PyTorch: ``torch.mean(x, dim, keepdim)``."""
+    return pick(Mean).apply(x, normalize_axis(axis, x.ndim, "mean"), keepdims)
+
+
+def max(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+    """The largest value over ``axis`` (None: all; an int or a tuple); tied maxima share the gradient.
+    PyTorch: ``torch.amax(x, dim, keepdim)`` (the values only: ``x.max(dim)`` here returns no indices)."""
+    axes = normalize_axis(axis, x.ndim, "max")
+    _check_not_empty(x, axes, "max")
+    return Max.apply(x, axes, keepdims)
+
+
+def min(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+    """The smallest value over ``axis`` (None: all; an int or a tuple); tied minima share the gradient.
+    PyTorch: ``torch.amin(x, dim, keepdim)`` (the values only)."""
+    axes = normalize_axis(axis, x.ndim, "min")
+    _check_not_empty(x, axes, "min")
+    return Max.apply(x, axes, keepdims, False)
+
+
+def logsumexp(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+    """log(sum(exp(x))) over ``axis`` (None: all; an int or a tuple), without overflow; its gradient is the softmax.
+    PyTorch: ``torch.logsumexp(x, dim, keepdim)``."""
+    return LogSumExp.apply(x, normalize_axis(axis, x.ndim, "logsumexp"), keepdims)
+
+
+def prod(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+    """The product of the elements over ``axis`` (None: all; an int or a tuple); the gradient is exact at zeros.
+    PyTorch: ``torch.prod(x, dim, keepdim)``."""
+    return Prod.apply(x, normalize_axis(axis, x.ndim, "prod"), keepdims)
+
+
+def _variance(x: Tensor, axis, keepdims: bool, ddof: int, op: str) -> Tensor:
+    axes = normalize_axis(axis, x.ndim, op)
+    n = reduced_count(x.shape, axes)
+    if n - ddof <= 0 < n:
+        raise ValueError(f"{op}: {n} elements with ddof={ddof} leave no degrees of freedom (shape {x.shape})")
+    if x.dtype.kind not in "fc":
+        x = x.astype(np.float32)  # as mean: the variance of integers is float32
+    return Var.apply(x, axes, keepdims, ddof)
+
+
+def var(x: Tensor, axis=None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """The variance over ``axis`` (None: all): the sum of squared deviations from the mean divided by n - ``ddof``
+    (0: population, 1: unbiased). PyTorch: ``torch.var(x, dim, correction=ddof, keepdim)``."""
+    return _variance(x, axis, keepdims, ddof, "var")
+
+
+def std(x: Tensor, axis=None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """The standard deviation over ``axis``: the square root of ``var`` with the same ``ddof``.
+    PyTorch: ``torch.std(x, dim, correction=ddof, keepdim)``."""
+    return _variance(x, axis, keepdims, ddof, "std").sqrt()
+
+
+def _arg_extreme(x: Tensor, axis, keepdims: bool, largest: bool, op: str) -> Tensor:
+    if axis is not None and not isinstance(axis, (int, np.integer)):
+        raise ValueError(f"{op}: axis must be one int or None, got {axis!r}")
+    axes = normalize_axis(axis, x.ndim, op)
+    _check_not_empty(x, axes, op)
+    return ArgMax.apply(x.detach(), None if axis is None or not axes else axes[0], keepdims, largest)
+
+
+def argmax(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+    """The index of the largest value along ``axis`` (None: in the flattened tensor), the first at ties; int64, no
+    gradient. PyTorch: ``torch.argmax(x, dim, keepdim)``."""
+    return _arg_extreme(x, axis, keepdims, True, "argmax")
+
+
+def argmin(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+    """The index of the smallest value along ``axis`` (None: in the flattened tensor), the first at ties; int64, no
+    gradient. PyTorch: ``torch.argmin(x, dim, keepdim)``."""
+    return _arg_extreme(x, axis, keepdims, False, "argmin")
+
+
+def all_(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+    """Whether every element over ``axis`` (None: all) is nonzero, a boolean tensor (no gradient).
+    PyTorch: ``torch.all(x, dim, keepdim)``."""
+    axes = normalize_axis(axis, x.ndim, "all")
+    return Tensor(xp_of(x.data).asarray(x.data.astype(bool).all(axis=axes, keepdims=keepdims)))
+
+
+def any_(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+    """Whether any element over ``axis`` (None: all) is nonzero, a boolean tensor (no gradient).
+    PyTorch: ``torch.any(x, dim, keepdim)``."""
+    axes = normalize_axis(axis, x.ndim, "any")
+    return Tensor(xp_of(x.data).asarray(x.data.astype(bool).any(axis=axes, keepdims=keepdims)))
+
+
+BINDINGS = [
+    bind(sum, method="sum", tg="sum"),
+    bind(mean, method="mean", tg="mean"),
+    bind(max, method="max"),
+    bind(min, method="min"),
+    bind(logsumexp, method="logsumexp", tg="logsumexp"),
+    bind(prod, method="prod", tg="prod"),
+    bind(var, method="var", tg="var"),
+    bind(std, method="std", tg="std"),
+    bind(argmax, method="argmax", tg="argmax"),
+    bind(argmin, method="argmin", tg="argmin"),
+    bind(all_, method="all", tg="all"),
+    bind(any_, method="any", tg="any"),
+]
+
+
+CASES = [
+    OpCase("sum", lambda a: a.sum(), ((3, 4),), torch=lambda torch, a: a.sum()),
+    OpCase("sum_axis", lambda a: a.sum(axis=-1, keepdims=True), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.sum(-1, keepdim=True)),
+    OpCase("sum_channels", lambda a: a.sum(axis=(0, 2, 3)), ((2, 3, 4, 5),), draw="fixed",
+           torch=lambda torch, a: a.sum((0, 2, 3))),
+    OpCase("mean", lambda a: a.mean(axis=0), ((3, 4),), min_ndim=1, torch=lambda torch, a: a.mean(0)),
+    OpCase("mean_dims", lambda a: a.mean(dim=(0, -1), keepdim=True), ((3, 4),), min_ndim=2,
+           torch=lambda torch, a: a.mean((0, -1), keepdim=True)),
+    OpCase("max", lambda a: a.max(axis=-1), ((3, 4),), sample=distinct, min_ndim=1,
+           torch=lambda torch, a: a.amax(-1)),
+    OpCase("max_keepdim", lambda a: a.max(dim=0, keepdim=True), ((3, 4),), sample=distinct, min_ndim=1,
+           torch=lambda torch, a: a.amax(0, keepdim=True)),
+    OpCase("min", lambda a: a.min(), ((3, 4),), sample=distinct, torch=lambda torch, a: a.amin()),
+    OpCase("var", lambda a: a.var(), ((3, 4),), torch=lambda torch, a: a.var(correction=0)),
+    OpCase("var_ddof1", lambda a: a.var(axis=0, ddof=1), ((3, 4),), draw="fixed",
+           torch=lambda torch, a: a.var(0, correction=1)),
+    OpCase("std", lambda a: a.std(axis=-1, keepdims=True), ((3, 4),), draw="fixed",
+           torch=lambda torch, a: a.std(-1, keepdim=True, correction=0)),
+    OpCase("logsumexp", lambda a: a.logsumexp(axis=-1), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: torch.logsumexp(a, -1)),
+    OpCase("prod", lambda a: a.prod(), ((3, 4),), torch=lambda torch, a: a.prod()),
+    OpCase("prod_axis", lambda a: a.prod(axis=0, keepdims=True), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.prod(0, keepdim=True)),
+    # the index and truth reductions have no gradient: each row multiplies a by their (constant) result
+    OpCase("argmax", lambda a: a * a.argmax(axis=-1, keepdims=True), ((3, 4),), sample=distinct, min_ndim=1,
+           torch=lambda torch, a: a * a.argmax(-1, keepdim=True), exact_twin=False),
+    OpCase("argmin", lambda a: a * a.argmin(axis=0), ((3, 4),), sample=distinct, min_ndim=1,
+           torch=lambda torch, a: a * torch.argmin(a, 0), exact_twin=False),
+    OpCase("all", lambda a: a * (a > 0).all(axis=-1, keepdims=True), ((3, 4),), sample=nonzero, min_ndim=1,
+           torch=lambda torch, a: a * (a > 0).all(-1, keepdim=True), exact_twin=False),
+    OpCase("any", lambda a: a * (a > 1).any(axis=0), ((3, 4),), sample=nonzero, min_ndim=1,
+           torch=lambda torch, a: a * (a > 1).any(0), exact_twin=False),
+]
+

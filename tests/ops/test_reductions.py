@@ -1,0 +1,329 @@
+"""Reductions: sum, mean, max, min, logsumexp, prod, var, std, argmax, argmin, all, any (ops/reductions.py), and
+the BLAS fast paths of sum and mean (ops/fast/reductions.py)."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+import tinygrad_gen as tg
+from family_checks import FamilyChecks
+from tinygrad_gen import dispatch
+from tinygrad_gen.ops_new import reductions
+from tinygrad_gen.ops_new.fast.fast_math import fast_mean, fast_sum
+from tinygrad_gen.ops_new.fast.reductions import FastMean, FastSum
+from tinygrad_gen.ops_new.reductions import Mean, Sum
+
+I64 = np.iinfo(np.int64)
+
+
+class TestReductionsRows(FamilyChecks):
+    family = reductions
+
+
+# ----- one axis=/dim= rule over every reduction -----
+# name: (ours(x, **kwargs), PyTorch's values for (x, dim, keepdim)); x is float64, so all/any test x != 0
+REDUCTIONS = {
+    "sum": lambda t, d, k: t.sum(d, keepdim=k),
+    "mean": lambda t, d, k: t.mean(d, keepdim=k),
+    "max": lambda t, d, k: t.amax(d, keepdim=k),
+    "min": lambda t, d, k: t.amin(d, keepdim=k),
+    "logsumexp": lambda t, d, k: torch.logsumexp(t, d, keepdim=k),
+    "prod": lambda t, d, k: t.prod(d, keepdim=k),
+    "var": lambda t, d, k: t.var(d, keepdim=k, correction=0),
+    "std": lambda t, d, k: t.std(d, keepdim=k, correction=0),
+    "argmax": lambda t, d, k: t.argmax(d, keepdim=k),
+    "argmin": lambda t, d, k: t.argmin(d, keepdim=k),
+    "all": lambda t, d, k: t.all(d, keepdim=k),
+    "any": lambda t, d, k: t.any(d, keepdim=k),
+}
+TG_FUNCTIONS = sorted(set(REDUCTIONS) - {"max", "min"})  # tg.max / tg.min are not bound (torch.max(x, dim) differs)
+
+
+def _values():
+    x = np.random.default_rng(0).standard_normal((3, 4, 2))
+    x[0, 1, 0] = x[2, 3, 1] = 0.0  # zeros for all/any and prod
+    return x
+
+
+@pytest.mark.parametrize("keepdim", [True, False])
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+def test_dim_and_keepdim_are_aliases_of_axis_and_keepdims_with_pytorchs_values(name, keepdim):
+    x = _values()
+    t = tg.tensor(x, dtype=np.float64)
+    by_dim = getattr(t, name)(dim=1, keepdim=keepdim).numpy()
+    by_axis = getattr(t, name)(axis=1, keepdims=keepdim).numpy()
+    want = REDUCTIONS[name](torch.tensor(x), 1, keepdim).numpy()
+    np.testing.assert_array_equal(by_dim, by_axis)
+    assert by_dim.shape == want.shape and by_dim.dtype == want.dtype
+    np.testing.assert_allclose(by_dim, want, rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(getattr(t, name)(1, keepdim).numpy(), by_dim)  # positional, as in PyTorch
+    if name in TG_FUNCTIONS:
+        np.testing.assert_array_equal(getattr(tg, name)(t, dim=1, keepdim=keepdim).numpy(), by_dim)
+
+
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+def test_axis_and_dim_together_is_a_type_error_naming_the_op(name):
+    t = tg.randn(3, 4)
+    with pytest.raises(TypeError, match=rf"^{name}: .*axis=0.*dim=1"):
+        getattr(t, name)(axis=0, dim=1)
+    with pytest.raises(TypeError, match=rf"^{name}: .*keepdims.*keepdim"):
+        getattr(t, name)(axis=0, keepdims=True, keepdim=True)
+    if name in TG_FUNCTIONS:
+        with pytest.raises(TypeError, match=rf"^{name}: "):
+            getattr(tg, name)(t, axis=0, dim=1)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "logsumexp", "prod", "var", "std", "all", "any"])
+def test_a_tuple_of_dims_reduces_them_all(name):
+    x = _values()
+    ours = getattr(tg.tensor(x, dtype=np.float64), name)(dim=(0, 2), keepdim=True).numpy()
+    want = (np.prod(x, axis=(0, 2), keepdims=True) if name == "prod"  # torch.prod takes one dim
+            else REDUCTIONS[name](torch.tensor(x), (0, 2), True).numpy())
+    np.testing.assert_allclose(ours, want, rtol=1e-12)
+
+
+# ----- errors -----
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+def test_an_axis_out_of_range_is_an_error_naming_the_op_and_the_axis(name):
+    with pytest.raises(ValueError, match=rf"{name}.*axis 2"):
+        getattr(tg.randn(3, 4), name)(axis=2)
+
+
+def test_var_and_std_without_degrees_of_freedom_are_errors_naming_ddof():
+    with pytest.raises(ValueError, match=r"var.*ddof=3"):
+        tg.randn(2, 3).var(axis=1, ddof=3)
+    with pytest.raises(ValueError, match=r"std.*ddof=3"):
+        tg.randn(2, 3).std(axis=1, ddof=3)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_arg_reductions_take_one_axis(name):
+    with pytest.raises(ValueError, match=rf"{name}: axis must be one int"):
+        getattr(tg.randn(2, 3), name)(axis=(0, 1))
+
+
+@pytest.mark.parametrize("name", ["max", "min", "argmax", "argmin"])
+def test_extremes_over_a_zero_size_axis_are_errors_naming_the_op(name):
+    with pytest.raises(ValueError, match=name):
+        getattr(tg.zeros(0, 3), name)()
+    with pytest.raises(ValueError, match=name):
+        getattr(tg.zeros(0, 3), name)(axis=0)
+    assert getattr(tg.zeros(0, 3), name)(axis=1).shape == (0,)  # nothing reduced over a zero-size axis: fine
+
+
+# ----- special values, 0-d and empty tensors -----
+@pytest.mark.parametrize("values", [[I64.min, 0, I64.max], [I64.max, I64.min, I64.min], [5, -3, 5, -3]])
+def test_argmin_and_argmax_are_exact_on_integer_extremes(values):
+    x = np.array(values)
+    for name in ("argmin", "argmax"):
+        assert getattr(tg.tensor(x), name)().item() == getattr(torch.tensor(x), name)().item()
+    m = np.stack([x, x[::-1]])
+    for name in ("argmin", "argmax"):
+        ours = getattr(tg.tensor(m), name)(axis=1, keepdims=True).numpy()
+        assert np.array_equal(ours, getattr(torch.tensor(m), name)(dim=1, keepdim=True).numpy())
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_max_and_min_share_the_gradient_among_ties(op):
+    x = tg.tensor([[3.0, 1.0, 3.0, 3.0], [0.0, 5.0, -1.0, -1.0]], requires_grad=True)
+    getattr(x, op)(axis=1).sum().backward()
+    expected = [[1 / 3, 0, 1 / 3, 1 / 3], [0, 1, 0, 0]] if op == "max" else [[0, 1, 0, 0], [0, 0, 0.5, 0.5]]
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6)
+
+
+EXTREME = np.array([[1e4, 1e4 - 1.0, 1e4 - 30.0], [-1e4, -1e4 + 2.0, -1e4 - 5.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_logsumexp_at_plus_minus_1e4_is_finite_with_the_softmax_as_gradient(dtype):
+    x = tg.tensor(EXTREME, dtype=dtype, requires_grad=True)
+    out = x.logsumexp(axis=-1)
+    out.sum().backward()
+    m = EXTREME.max(axis=-1, keepdims=True)
+    e = np.exp(EXTREME - m)
+    np.testing.assert_allclose(out.numpy(), m[:, 0] + np.log(e.sum(axis=-1)), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), e / e.sum(axis=-1, keepdims=True), atol=1e-6)
+
+
+def test_logsumexp_of_an_all_minus_inf_row_is_minus_inf_with_zero_gradient():
+    x = tg.tensor([[-np.inf, -np.inf], [0.0, -np.inf]], dtype=np.float64, requires_grad=True)
+    out = x.logsumexp(axis=1)
+    out.sum().backward()
+    np.testing.assert_array_equal(out.numpy(), [-np.inf, 0.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 0.0], [1.0, 0.0]])
+
+
+@settings(max_examples=10)
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=4), seed=st.integers(0, 2 ** 16),
+       zeros=st.integers(1, 3))
+def test_prod_gradients_at_zeros_match_torch(shape, seed, zeros):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape)
+    x.reshape(-1)[rng.choice(x.size, min(zeros, x.size), replace=False)] = 0.0
+    for ours, theirs in ((lambda a: a.prod(axis=0), lambda a: a.prod(0)), (lambda a: a.prod(), lambda a: a.prod()),
+                         (lambda a: a.prod(axis=-1, keepdims=True), lambda a: a.prod(-1, keepdim=True))):
+        a, t = tg.tensor(x, dtype=np.float64, requires_grad=True), torch.tensor(x, requires_grad=True)
+        y, yt = ours(a), theirs(t)
+        np.testing.assert_allclose(y.numpy(), yt.detach().numpy())
+        y.backward(tg.tensor(np.linspace(-1, 1, y.size).reshape(y.shape), dtype=np.float64))
+        yt.backward(torch.tensor(np.linspace(-1, 1, yt.numel()).reshape(yt.shape)))
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), atol=1e-12)
+
+
+def test_prod_second_derivatives_are_exact_with_one_zero_in_a_slice():
+    x = np.array([[2.0, 0.0, -1.5], [0.5, 3.0, 1.2]])
+    assert tg.gradgradcheck(lambda a: a.prod(axis=1), [tg.tensor(x, dtype=np.float64, requires_grad=True)])
+    assert tg.gradgradcheck(lambda a: a.prod(), [tg.tensor(x[1:], dtype=np.float64, requires_grad=True)])
+
+
+ZERO_D = {
+    "sum": (lambda x, ax: x.sum(axis=ax), lambda x, ax: x.sum(dim=ax)),
+    "mean": (lambda x, ax: x.mean(axis=ax), lambda x, ax: x.mean(dim=ax)),
+    "max": (lambda x, ax: x.max(axis=ax), lambda x, ax: x.amax(dim=ax)),
+    "min": (lambda x, ax: x.min(axis=ax), lambda x, ax: x.amin(dim=ax)),
+    "logsumexp": (lambda x, ax: x.logsumexp(axis=ax), lambda x, ax: x.logsumexp(dim=ax)),
+    "prod": (lambda x, ax: x.prod(axis=ax), lambda x, ax: x.prod(dim=ax)),
+    "var": (lambda x, ax: x.var(axis=ax), lambda x, ax: x.var(dim=ax, correction=0)),
+}
+
+
+@pytest.mark.parametrize("axis", [0, -1])
+@pytest.mark.parametrize("name", sorted(ZERO_D))
+def test_0d_tensors_go_through_the_reductions_forward_and_backward_like_torch(name, axis):
+    ours_fn, torch_fn = ZERO_D[name]
+    x = tg.tensor(1.5, dtype=np.float64, requires_grad=True)
+    xt = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    y, yt = ours_fn(x, axis), torch_fn(xt, axis)
+    assert y.shape == tuple(yt.shape) == ()
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy())
+    (y * 3).backward()
+    (yt * 3).backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+
+
+def test_0d_tensors_reduce_without_an_axis_and_refuse_axis_1():
+    x = tg.tensor(2.0)
+    assert x.sum().item() == 2.0 and x.max().item() == 2.0 and x.argmax().item() == 0 and x.argmax(0).item() == 0
+    assert x.all().item() and x.any(0).item()
+    with pytest.raises(ValueError, match="sum"):
+        x.sum(axis=1)
+
+
+EMPTY = {
+    "sum": (lambda x, ax: x.sum(axis=ax), lambda x, ax: x.sum(dim=ax) if ax is not None else x.sum()),
+    "mean": (lambda x, ax: x.mean(axis=ax), lambda x, ax: x.mean(dim=ax) if ax is not None else x.mean()),
+    "prod": (lambda x, ax: x.prod(axis=ax), lambda x, ax: x.prod(dim=ax) if ax is not None else x.prod()),
+    "logsumexp": (lambda x, ax: x.logsumexp(axis=ax),
+                  lambda x, ax: x.logsumexp(dim=ax if ax is not None else (0, 1))),
+    "var": (lambda x, ax: x.var(axis=ax), lambda x, ax: x.var(dim=ax, correction=0)),
+    "std": (lambda x, ax: x.std(axis=ax), lambda x, ax: x.std(dim=ax, correction=0)),
+    "all": (lambda x, ax: x.all(axis=ax), lambda x, ax: x.all(dim=ax) if ax is not None else x.all()),
+    "any": (lambda x, ax: x.any(axis=ax), lambda x, ax: x.any(dim=ax) if ax is not None else x.any()),
+}
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1])
+@pytest.mark.parametrize("name", sorted(EMPTY))
+def test_empty_tensors_reduce_to_torchs_values_without_warnings(name, axis):
+    ours_fn, torch_fn = EMPTY[name]
+    x = tg.zeros(0, 3, dtype=np.float64, requires_grad=True)
+    xt = torch.zeros(0, 3, dtype=torch.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch warns of no degrees of freedom in var
+        yt = torch_fn(xt, axis)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy division warnings here
+        y = ours_fn(x, axis)
+        assert y.shape == tuple(yt.shape)
+        np.testing.assert_allclose(y.numpy().astype(np.float64), yt.detach().numpy().astype(np.float64))
+        if y.requires_grad:
+            y.sum().backward()
+            assert x.grad.shape == (0, 3)
+
+
+def test_the_mean_and_variance_of_integers_are_float32():
+    x = tg.tensor([[1, 2], [3, 5]])
+    assert x.mean().dtype == np.float32 and x.mean().item() == 2.75
+    assert x.var(axis=0).dtype == np.float32 and x.var(axis=0).tolist() == [1.0, 2.25]
+
+
+def test_the_output_of_max_changed_in_place_is_caught_at_backward_as_in_pytorch():
+    x = tg.tensor([[1.0, 3.0], [2.0, 0.0]], requires_grad=True)
+    y = x.max(axis=1)
+    with tg.no_grad():
+        y.add_(1.0)
+    with pytest.raises(RuntimeError, match="Max.*modified by an inplace operation"):
+        y.sum().backward()
+
+
+# ----- the fast paths against the plain ops -----
+def test_sum_and_mean_have_registered_fast_paths():
+    assert dispatch.FAST_PATHS[Sum].fast is FastSum and dispatch.FAST_PATHS[Mean].fast is FastMean
+    with dispatch.kernels("fast"):
+        assert dispatch.pick(Sum) is FastSum and dispatch.pick(Mean) is FastMean
+    with dispatch.kernels("reference"):
+        assert dispatch.pick(Sum) is Sum and dispatch.pick(Mean) is Mean
+
+
+# (shape, axes): rows of the trailing axes on both sides of 512 elements, the per-channel (N, C, H, W) layout,
+# layouts the fast paths leave to NumPy, and a non-contiguous input
+FAST_LAYOUTS = [
+    ((6, 511), -1), ((6, 512), -1), ((6, 513), (1,)), ((3, 8, 64), (1, 2)), ((3, 8, 65), (-2, -1)),
+    ((4, 3, 5, 7), (0, 2, 3)), ((2, 5, 16, 17), (0, 2, 3)), ((5, 4, 3), (0, 2)), ((6, 40), 0), ((4, 6), None),
+    ((3, 4, 0), -1), ("transposed", (1,)),
+]
+
+
+def _fast_input(shape, dtype):
+    rng = np.random.default_rng(11)
+    if shape == "transposed":
+        return tg.tensor(rng.standard_normal((600, 5)).T * 3 + 1, dtype=dtype, requires_grad=True)
+    return tg.tensor(rng.standard_normal(shape) * 3 + 1, dtype=dtype, requires_grad=True)
+
+
+def _run(name, shape, axis, keepdims, dtype, spec):
+    with dispatch.kernels(spec):
+        x = _fast_input(shape, dtype)
+        y = getattr(x, name)(axis=axis, keepdims=keepdims)
+        y.backward(tg.tensor(np.linspace(-1, 1, y.size).reshape(y.shape), dtype=dtype))
+        return y.numpy(), x.grad.numpy()
+
+
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, axis", FAST_LAYOUTS, ids=[str(s) for s, _ in FAST_LAYOUTS])
+@pytest.mark.parametrize("name", ["sum", "mean"])
+def test_fast_sum_and_mean_match_the_plain_ops_across_their_thresholds(name, shape, axis, keepdims, dtype):
+    want, want_grad = _run(name, shape, axis, keepdims, dtype, "reference")
+    got, grad = _run(name, shape, axis, keepdims, dtype, "fast")
+    assert got.shape == want.shape and got.dtype == want.dtype == dtype
+    tol = dict(rtol=1e-12, atol=1e-12) if dtype == np.float64 else dict(rtol=2e-5, atol=2e-4)
+    np.testing.assert_allclose(got, want, **tol)
+    np.testing.assert_array_equal(grad, want_grad)  # the backward is the plain op's
+
+
+@st.composite
+def reduction_cases(draw):
+    """An array (C-contiguous, or a transposed view) and axes in one of the layouts the helpers special-case
+    (trailing axes, all but axis 1) or another; rows from 1 to 600 long, so both sides of the 512 limit."""
+    nd = draw(st.integers(2, 4))
+    shape = [draw(st.integers(1, 4)) for _ in range(nd)]
+    shape[-1] = draw(st.sampled_from([1, 3, 70, 128, 511, 512, 513, 600]))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    a = rng.standard_normal(shape) * 3 + 1
+    if draw(st.booleans()):
+        a = a.swapaxes(0, -1)  # not contiguous: the helpers must fall back to NumPy
+    layouts = [tuple(range(k, a.ndim)) for k in range(1, a.ndim)] + [tuple(i for i in range(a.ndim) if i != 1)]
+    axes = draw(st.sampled_from(layouts + [(0,), tuple(range(a.ndim))]))
+    return a, axes
+
+
+@settings(max_examples=40)
+@given(case=reduction_cases())
+def test_the_blas_sum_and_mean_helpers_equal_numpy(case):
+    a, axes = case
+    np.testing.assert_allclose(fast_sum(a, axes), a.sum(axis=axes, keepdims=True), rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(fast_mean(a, axes), a.mean(axis=axes, keepdims=True), rtol=1e-12, atol=1e-12)
