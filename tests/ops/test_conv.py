@@ -1,0 +1,274 @@
+"""Convolution: F.conv1d, F.conv2d, F.conv_transpose1d, F.conv_transpose2d (ops/conv.py) and the fast path of
+their input gradient (ops/fast/conv.py)."""
+import numpy as np
+import pytest
+import torch
+from family_checks import FamilyChecks
+
+import tinygrad_gen as tg
+import tinygrad_gen.nn.functional as F
+from tinygrad_gen import dispatch
+from tinygrad_gen.ops_new import conv
+from tinygrad_gen.ops_new.fast.conv import FastConv2d, FastConvTranspose2d, lowering
+
+T = torch.nn.functional
+TOL = {np.float64: dict(rtol=1e-9, atol=1e-11), np.float32: dict(rtol=2e-4, atol=2e-5)}
+
+
+class TestConvRows(FamilyChecks):
+    family = conv
+
+
+def run(fn, arrays, dtype, seed=0):
+    """fn's output and the gradients of all its inputs, for a fixed random upstream gradient."""
+    xs = [tg.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
+    y = fn(*xs)
+    y.backward(tg.tensor(np.random.default_rng(seed).standard_normal(y.shape), dtype=dtype))
+    return [y.numpy()] + [x.grad.numpy() for x in xs]
+
+
+def run_torch(fn, arrays, dtype, seed=0):
+    xs = [torch.tensor(np.asarray(a, dtype=dtype), requires_grad=True) for a in arrays]
+    y = fn(*xs)
+    y.backward(torch.tensor(np.random.default_rng(seed).standard_normal(tuple(y.shape)).astype(dtype)))
+    return [y.detach().numpy()] + [x.grad.numpy() for x in xs]
+
+
+def assert_all_close(got, want, dtype, what):
+    for i, (g, w) in enumerate(zip(got, want)):
+        np.testing.assert_allclose(g, w, err_msg=f"{what}: {'output' if i == 0 else f'gradient {i - 1}'}",
+                                   **TOL[dtype])
+
+
+# ----- the fast path against the plain op, on each of its lowerings -----
+# (x shape, weight shape, stride, padding, dilation, groups, the lowering conv2d's input gradient takes)
+CONV_SHAPES = [
+    ((2, 4, 6, 6), (3, 4, 3, 3), 1, 1, 1, 1, "flipped"),        # stride 1, O <= C
+    ((2, 4, 7, 7), (6, 2, 3, 3), 1, 2, 2, 2, "flipped"),        # stride 1, groups and dilation (any O)
+    ((2, 3, 6, 5), (5, 3, 3, 2), 1, 0, 1, 1, "col2im"),         # stride 1, O > C
+    ((2, 5, 8, 8), (3, 5, 4, 4), 2, 1, 1, 1, "phases"),         # stride 2, O <= C
+    ((2, 4, 9, 10), (4, 4, 3, 3), (2, 3), (1, 0), 1, 1, "phases"),  # uneven taps per phase
+    ((2, 4, 7, 6), (4, 4, 1, 1), (3, 2), 0, 1, 1, "phases"),    # phases that no tap reaches
+    ((2, 3, 8, 8), (5, 3, 4, 4), 2, 1, 1, 1, "col2im"),         # stride 2, O > C
+    ((2, 4, 9, 9), (4, 2, 3, 3), 2, 1, 2, 2, "col2im"),         # stride 2 with groups and dilation
+]
+
+
+def _conv_geometry(x_shape, w_shape, stride, padding, dilation, groups):
+    stride, padding, dilation = ((v, v) if isinstance(v, int) else v for v in (stride, padding, dilation))
+    out = tuple((n + 2 * p - d * (k - 1) - 1) // s + 1
+                for n, k, s, p, d in zip(x_shape[2:], w_shape[2:], stride, padding, dilation))
+    return (stride, padding, dilation, groups), (x_shape[0], w_shape[0]) + out
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation, groups, path", CONV_SHAPES)
+def test_conv2d_fast_input_gradient_matches_the_plain_op(x_shape, w_shape, stride, padding, dilation, groups, path,
+                                                          dtype):
+    geom, y_shape = _conv_geometry(x_shape, w_shape, stride, padding, dilation, groups)
+    assert lowering(y_shape, w_shape, geom, x_shape[2:]) == path
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])]
+
+    def fn(x, w, b):
+        return F.conv2d(x, w, b, stride, padding, dilation, groups)
+    with dispatch.kernels("reference"):
+        want = run(fn, arrays, dtype)
+    with dispatch.kernels("fast"):
+        got = run(fn, arrays, dtype)
+    assert_all_close(got, want, dtype, f"conv2d, {path}")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation, groups, path", CONV_SHAPES)
+def test_conv_transpose2d_fast_forward_matches_the_plain_op(x_shape, w_shape, stride, padding, dilation, groups,
+                                                             path, dtype):
+    """conv_transpose2d's forward is conv2d's input gradient: the same shapes take the same lowerings (its input
+    is conv2d's output, its weight conv2d's weight, its output conv2d's input)."""
+    geom, y_shape = _conv_geometry(x_shape, w_shape, stride, padding, dilation, groups)
+    extra = tuple(n - ((m - 1) * s - 2 * p + d * (k - 1) + 1) for n, m, s, p, d, k in
+                  zip(x_shape[2:], y_shape[2:], geom[0], geom[1], geom[2], w_shape[2:]))
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(y_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[1] * groups)]
+
+    def fn(x, w, b):
+        return F.conv_transpose2d(x, w, b, stride, padding, extra, groups, dilation)
+    with dispatch.kernels("reference"):
+        want = run(fn, arrays, dtype)
+    with dispatch.kernels("fast"):
+        got = run(fn, arrays, dtype)
+    assert got[0].shape == x_shape
+    assert_all_close(got, want, dtype, f"conv_transpose2d, {path}")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("stride, padding, path", [(1, 1, "flipped"), (2, 1, "phases"), (3, 0, "phases")])
+def test_conv1d_fast_paths_match_the_plain_ops(stride, padding, path, dtype):
+    """conv1d and conv_transpose1d run as the 2-D ops on a height of 1 (stride (1, s)): the same lowerings along
+    one axis."""
+    x_shape, w_shape = (2, 5, 11), (3, 5, 3)
+    geom, y_shape = _conv_geometry((2, 5, 1, 11), (3, 5, 1, 3), (1, stride), (0, padding), 1, 1)
+    assert lowering(y_shape, (3, 5, 1, 3), geom, (1, 11)) == path
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(3)]
+
+    def fn(x, w, b):
+        return F.conv1d(x, w, b, stride, padding)
+    with dispatch.kernels("reference"):
+        want = run(fn, arrays, dtype)
+    with dispatch.kernels("fast"):
+        got = run(fn, arrays, dtype)
+    assert_all_close(got, want, dtype, f"conv1d, {path}")
+    extra = x_shape[-1] - ((y_shape[-1] - 1) * stride - 2 * padding + w_shape[-1])
+    arrays = [rng.standard_normal(y_shape[:2] + y_shape[3:]), arrays[1]]
+
+    def fn_t(y, w):
+        return F.conv_transpose1d(y, w, None, stride, padding, extra)
+    with dispatch.kernels("reference"):
+        want = run(fn_t, arrays, dtype)
+    with dispatch.kernels("fast"):
+        got = run(fn_t, arrays, dtype)
+    assert got[0].shape == x_shape
+    assert_all_close(got, want, dtype, f"conv_transpose1d, {path}")
+
+
+def test_the_fast_paths_are_registered_and_the_reference_mode_turns_them_off():
+    with dispatch.kernels("fast"):
+        assert dispatch.pick(conv.Conv2d) is FastConv2d
+        assert dispatch.pick(conv.ConvTranspose2d) is FastConvTranspose2d
+    with dispatch.kernels("reference"):
+        assert dispatch.pick(conv.Conv2d) is conv.Conv2d
+        assert dispatch.pick(conv.ConvTranspose2d) is conv.ConvTranspose2d
+    with dispatch.kernels("fast,Conv2d=reference"):
+        assert dispatch.pick(conv.Conv2d) is conv.Conv2d and dispatch.pick(conv.ConvTranspose2d) is FastConvTranspose2d
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_second_derivatives_through_the_fast_path_match_the_plain_op(stride):
+    """An R1-style penalty |d D(x) / dx|^2 of a small conv net, differentiated again: through the input gradient
+    itself (tanh between the layers, so that every input gets a second derivative)."""
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((2, 3, 3, 3)), rng.standard_normal((1, 2, 2, 2))]
+
+    def r1(x, w1, w2):
+        d = F.conv2d(F.conv2d(x, w1, None, stride, 1).tanh(), w2).sum()
+        gx, = tg.grad(d, x, create_graph=True)
+        return (gx * gx).sum()
+
+    def grads():
+        xs = [tg.tensor(a, dtype=np.float64, requires_grad=True) for a in arrays]
+        return [g.numpy() for g in tg.grad(r1(*xs), xs)]
+    with dispatch.kernels("reference"):
+        want = grads()
+    with dispatch.kernels("fast"):
+        got = grads()
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+
+
+# ----- against PyTorch, beyond the rows -----
+@pytest.mark.parametrize("cin, cout, k, stride, padding, size, extra", [
+    (8, 4, 4, (2, 2), (1, 1), (8, 8), (0, 0)),    # as DCGAN's discriminator, fewer outputs than inputs
+    (4, 8, 4, (2, 2), (1, 1), (8, 8), (0, 0)),    # more outputs than inputs
+    (6, 6, 3, (2, 3), (1, 0), (9, 10), (1, 2)),   # uneven taps per phase, an output padding
+])
+def test_strided_input_gradient_lowerings_match_torch(cin, cout, k, stride, padding, size, extra):
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((2, cin) + size), rng.standard_normal((cout, cin, k, k)), rng.standard_normal(cout)
+    args = dict(stride=stride, padding=padding)
+    assert_all_close(run(lambda x, w, b: F.conv2d(x, w, b, **args), [x, w, b], np.float64),
+                     run_torch(lambda x, w, b: T.conv2d(x, w, b, **args), [x, w, b], np.float64), np.float64,
+                     "conv2d")
+    xt = rng.standard_normal((2, cout) + size)
+    args = dict(stride=stride, padding=padding, output_padding=extra)
+    assert_all_close(run(lambda x, w: F.conv_transpose2d(x, w, **args), [xt, w], np.float64),
+                     run_torch(lambda x, w: T.conv_transpose2d(x, w, **args), [xt, w], np.float64), np.float64,
+                     "conv_transpose2d")
+
+
+def test_conv2d_on_a_dcgan_sized_layer_matches_torch_in_float32():
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal((4, 8, 16, 16)), rng.standard_normal((16, 8, 4, 4)), rng.standard_normal(16)]
+    assert_all_close(run(lambda x, w, b: F.conv2d(x, w, b, 2, 1), arrays, np.float32),
+                     run_torch(lambda x, w, b: T.conv2d(x, w, b, 2, 1), arrays, np.float32), np.float32, "conv2d")
+
+
+@pytest.mark.parametrize("padding", ["same", "valid"])
+@pytest.mark.parametrize("kernel, dilation", [((2, 3), 1), ((3, 4), 2), ((1, 2), 3)])
+def test_string_padding_matches_torch(padding, kernel, dilation):
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal((2, 3, 8, 9)), rng.standard_normal((4, 3) + kernel), rng.standard_normal(4)
+    assert_all_close(run(lambda x, w, b: F.conv2d(x, w, b, 1, padding, dilation), [x, w, b], np.float64),
+                     run_torch(lambda x, w, b: T.conv2d(x, w, b, 1, padding, dilation), [x, w, b], np.float64),
+                     np.float64, f"conv2d padding={padding!r}")
+    x1, w1 = x[:, :, 0], w[:, :, 0]
+    assert_all_close(run(lambda x, w, b: F.conv1d(x, w, b, 1, padding, dilation), [x1, w1, b], np.float64),
+                     run_torch(lambda x, w, b: T.conv1d(x, w, b, 1, padding, dilation), [x1, w1, b], np.float64),
+                     np.float64, f"conv1d padding={padding!r}")
+
+
+# ----- properties and dtypes -----
+def test_conv_transpose2d_is_the_adjoint_of_conv2d():
+    # <conv(x, w), y> = <x, conv_transpose(y, w)> for every x, y: the defining property of the transpose
+    rng = np.random.default_rng(2)
+    x, w, y = rng.standard_normal((2, 3, 7, 7)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal((2, 4, 4, 4))
+    tx, tw, ty = (tg.tensor(a, dtype=np.float64) for a in (x, w, y))
+    lhs = (F.conv2d(tx, tw, stride=2, padding=1).numpy() * y).sum()
+    rhs = (x * F.conv_transpose2d(ty, tw, stride=2, padding=1).numpy()).sum()
+    assert np.isclose(lhs, rhs, rtol=1e-12)
+
+
+def test_conv_transpose2d_upsamples_by_the_stride():
+    assert F.conv_transpose2d(tg.randn(2, 8, 4, 4), tg.randn(8, 3, 4, 4), stride=2, padding=1).shape == (2, 3, 8, 8)
+
+
+def test_padding_same_keeps_the_size():
+    assert F.conv2d(tg.randn(1, 2, 7, 6), tg.randn(3, 2, 4, 3), padding="same").shape == (1, 3, 7, 6)
+    assert F.conv1d(tg.randn(1, 2, 7), tg.randn(3, 2, 4), padding="same").shape == (1, 3, 7)
+
+
+def test_plain_weights_join_the_input_dtype():
+    x = tg.randn(1, 2, 5, 5)
+    w = np.random.default_rng(0).standard_normal((3, 2, 3, 3))  # float64 data
+    assert F.conv2d(x, w, [0.0, 1.0, 2.0]).dtype == np.float32
+    assert F.conv2d(x.astype(np.float64), w).dtype == np.float64
+    assert F.conv_transpose1d(tg.randn(1, 2, 5), np.ones((2, 3, 3))).dtype == np.float32
+
+
+def test_conv1d_saves_its_own_inputs_so_an_in_place_change_is_caught():
+    x, w = tg.randn(1, 2, 6, requires_grad=True), tg.randn(3, 2, 3, requires_grad=True)
+    y = F.conv1d(x, w)
+    with tg.no_grad():
+        x.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+# ----- bad arguments: errors name the op and the shapes or values -----
+@pytest.mark.parametrize("call, message", [
+    (lambda: F.conv2d(tg.randn(2, 3, 5, 5), tg.randn(4, 2, 3, 3)), r"conv2d.*\(2, 3, 5, 5\).*\(4, 2, 3, 3\)"),
+    (lambda: F.conv2d(tg.randn(1, 1, 3, 3), tg.randn(1, 1, 5, 5)), "conv2d: kernel size 5"),
+    (lambda: F.conv2d(tg.randn(1, 2, 4, 4), tg.randn(4, 2, 3, 3), tg.randn(3)), r"conv2d: bias of shape \(3,\)"),
+    (lambda: F.conv2d(tg.randn(2, 5, 5), tg.randn(4, 2, 3, 3)), r"conv2d: expected x \(N, C, H, W\)"),
+    (lambda: F.conv2d(tg.randn(1, 2, 4, 4), tg.randn(4, 2, 3, 3), stride=0), "conv2d: stride"),
+    (lambda: F.conv2d(tg.randn(1, 4, 5, 5), tg.randn(6, 2, 3, 3), groups=3), "groups=3"),
+    (lambda: F.conv2d(tg.randn(1, 4, 5, 5), tg.randn(6, 4, 3, 3), groups=2), "expects 8"),
+    (lambda: F.conv2d(tg.randn(1, 4, 5, 5), tg.randn(6, 4, 3, 3), dilation=0), "dilation"),
+    (lambda: F.conv2d(tg.randn(1, 4, 5, 5), tg.randn(6, 4, 3, 3), dilation=3), "dilation 3"),
+    (lambda: F.conv2d(tg.randn(1, 4, 5, 5), tg.randn(6, 4, 3, 3), stride=2, padding="same"), "stride 1"),
+    (lambda: F.conv2d(tg.randn(1, 4, 5, 5), tg.randn(6, 4, 3, 3), padding="full"), "'valid' or 'same'"),
+    (lambda: F.conv_transpose2d(tg.randn(1, 3, 4, 4), tg.randn(2, 5, 3, 3)),
+     r"conv_transpose2d.*\(1, 3, 4, 4\).*\(2, 5, 3, 3\)"),
+    (lambda: F.conv_transpose2d(tg.randn(1, 2, 4, 4), tg.randn(2, 3, 3, 3), stride=2, output_padding=2),
+     "conv_transpose2d: output_padding"),
+    (lambda: F.conv_transpose2d(tg.randn(1, 4, 5, 5), tg.randn(4, 2, 3, 3), groups=0), "groups"),
+    (lambda: F.conv1d(tg.randn(1, 4, 5, 5), tg.randn(6, 4, 3)), r"conv1d: expected x \(N, C, L\)"),
+    (lambda: F.conv1d(tg.randn(1, 4, 5), tg.randn(6, 3, 3)), r"conv1d: x has 4 channels \(shape \(1, 4, 5\)\)"),
+    (lambda: F.conv1d(tg.randn(1, 4, 5), tg.randn(6, 4, 3), stride=(1, 2)), "conv1d: expected an int or a 1-tuple"),
+    (lambda: F.conv1d(tg.randn(1, 4, 2), tg.randn(6, 4, 3)), "conv1d: kernel size 3"),
+    (lambda: F.conv_transpose1d(tg.randn(1, 4, 5), tg.randn(4, 2, 3), stride=2, output_padding=3),
+     "conv_transpose1d: output_padding"),
+])
+def test_bad_arguments_raise_naming_the_op(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
