@@ -1,3 +1,549 @@
-"""(family stub: filled in by the redesign)"""
-BINDINGS: list = []
-CASES: list = []
+"""Indexing: picking elements by position (``x[...]``, gather, masked_select, embedding) and the adjoint of picking,
+adding values into positions (indexing's backward, scatter_add); scatter and scatter_reduce write or reduce values
+into positions.
+
+Every backward here rests on one fact: if z copies elements of a (z_k = a_{p(k)} for a map p of positions), then
+da is zero except at the picked positions, where each copy's g adds up: da_j = sum of g_k over the k with p(k) = j.
+Picking and adding-into are each other's adjoints, so the backward of one is the other.
+
+The integer index arrays (and boolean masks) are constants: no gradient flows to them. They are saved through
+``save_for_backward``, as PyTorch saves its index tensors, so changing an index tensor in place after the forward
+makes the backward raise instead of sending gradients to the wrong places. Adding rows of an embedding's gradient
+through one flat ``np.add.at`` is a speed trick: a fast path in ``fast/indexing.py``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function, unbroadcast
+from ..backend import to_device, xp_of
+from ..binding import bind
+from ..dispatch import pick
+from ..tensor import Tensor
+from .case import OpCase, distinct, index_pattern, pattern
+from .checks import as_tensor, broadcast_shape, constant, one_axis
+
+
+def _index_arrays(idx) -> tuple:
+    """An index as NumPy takes it: a tuple in which Tensors are their arrays and lists are arrays."""
+    if type(idx) is not tuple:
+        idx = (idx,)
+    return tuple(i.data if isinstance(i, Tensor) else np.asarray(i) if isinstance(i, list) else i for i in idx)
+
+
+def _index_parts(idx) -> tuple:
+    """An index as GetItem's inputs: a tuple in which lists are arrays and Tensors stay Tensors (so that the
+    Function records their versions and the in-place check covers them)."""
+    if type(idx) is not tuple:
+        idx = (idx,)
+    for i in idx:
+        if type(i) is list:
+            return tuple(np.asarray(j) if type(j) is list else j for j in idx)
+    return idx
+
+
+def _repeats(idx) -> bool:
+    """Whether ``idx`` holds an integer array, which may name one position more than once. (Ints, slices, None,
+    Ellipsis and boolean masks name each position at most once.)"""
+    for i in idx:
+        if getattr(i, "dtype", None) is not None and i.dtype.kind in "iu" and i.ndim:
+            return True
+    return False
+
+
+class GetItem(Function):
+    """z = a[idx] for any NumPy index: ints, slices, None, Ellipsis, integer arrays, boolean masks.
+
+    backward: each element of z is a copy of one element of a, so a's gradient is zero except at the picked
+    positions, which get the g of every copy: da = zeros(a.shape) with g added at idx (``IndexAdd``; an integer
+    array that picks one element twice adds both g's there).
+    Saved: the index (its arrays, as PyTorch saves the index tensors); a and z are not needed."""
+    @staticmethod
+    def forward(ctx, a, *idx):
+        if type(a) is not np.ndarray:  # NumPy index arrays are constants: they go to the data's device
+            idx = tuple(to_device(i, "cuda") if type(i) is np.ndarray else i for i in idx)
+        ctx.save_for_backward(*idx)
+        return a[idx]
+
+    @staticmethod
+    def backward(ctx, g):
+        idx = ctx.saved_tensors
+        return (pick(IndexAdd).apply(g, ctx.inputs[0].shape, *idx),) + (None,) * len(idx)
+
+
+class IndexAdd(Function):
+    """z = zeros(shape) with g added at idx, ``z[idx] += g`` one element at a time: the adjoint of indexing
+    (GetItem's backward).
+
+    forward: an integer array may name a position twice, and every g aimed there must add up: ``np.add.at`` does
+    that (``z[idx] += g`` would keep only the last); other indices name each position once, so assigning is enough.
+    backward: z is linear in g, with g's element k added at position idx_k, so dg = dz[idx] (indexing again)."""
+    @staticmethod
+    def forward(ctx, g, shape, *idx):
+        ctx.save_for_backward(*idx)
+        xp = xp_of(g)
+        out = xp.zeros(shape, dtype=g.dtype)
+        if _repeats(idx):
+            xp.add.at(out, idx, g)
+        else:
+            out[idx] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, dz):
+        idx = ctx.saved_tensors
+        return (GetItem.apply(dz, *idx), None) + (None,) * len(idx)
+
+
+# ----- along one axis: gather and the scatters -----
+def coords(idx, axis: int) -> tuple:
+    """The full index that puts ``idx`` along ``axis`` and broadcast aranges on every other axis:
+    out[coords(idx, axis)] is out[i0, .., idx[i0, .., ik], .., ik] at each position (i0, .., ik) of idx."""
+    xp = xp_of(idx)
+    grid = [xp.arange(n).reshape((1,) * i + (n,) + (1,) * (idx.ndim - i - 1)) for i, n in enumerate(idx.shape)]
+    grid[axis] = idx
+    return tuple(grid)
+
+
+def _at(ufunc, out, where, values):
+    """out[where] op= values with repeated positions applied one after another (NumPy's ``ufunc.at``); on CuPy,
+    cupyx's scatter_add / scatter_max / scatter_min, and a round trip through the host for products."""
+    if type(out) is np.ndarray:
+        ufunc.at(out, where, values)
+        return out
+    import cupyx
+    values = xp_of(out).broadcast_to(values, np.broadcast_shapes(*[w.shape for w in where]))
+    name = {"add": "scatter_add", "maximum": "scatter_max", "minimum": "scatter_min"}.get(ufunc.__name__)
+    if name is not None:
+        getattr(cupyx, name)(out, where, values)
+        return out
+    host = out.get()
+    ufunc.at(host, tuple(w.get() for w in where), values.get())
+    out[...] = xp_of(out).asarray(host)
+    return out
+
+
+def _add_at(out, where, values):
+    """out[where] += values, repeated positions adding up."""
+    return _at(np.add, out, where, values)
+
+
+class Gather(Function):
+    """z[.., i, ..] = a[.., idx[.., i, ..], ..] along ``axis`` (idx may be smaller than a on the other axes).
+
+    backward: each z element is a copy of one a element, so its g goes back there, and an element picked twice
+    gets both: da = zeros(a.shape) with g added at idx along ``axis`` (``ScatterAdd``).
+    Saved: idx, and a (for its shape; PyTorch's gather saves it, so an in-place change to a raises as there)."""
+    @staticmethod
+    def forward(ctx, a, axis, idx):
+        ctx.axis = axis
+        ctx.save_for_backward(a, idx)
+        return a[coords(idx, axis)]
+
+    @staticmethod
+    def backward(ctx, g):
+        a, idx = ctx.saved_tensors
+        return ScatterAdd.apply(g, ctx.axis, idx, a.shape), None, None
+
+
+class ScatterAdd(Function):
+    """z = zeros(shape) with src[.., i, ..] added at [.., idx[.., i, ..], ..] along ``axis``: the adjoint of gather.
+
+    forward: ``np.add.at``, so sources aimed at one position add up.
+    backward: z is linear in src, each src element landing at one position: dsrc = gather(g, axis, idx)."""
+    @staticmethod
+    def forward(ctx, src, axis, idx, shape):
+        ctx.axis = axis
+        ctx.save_for_backward(idx)
+        return _add_at(xp_of(src).zeros(shape, src.dtype), coords(idx, axis), src)
+
+    @staticmethod
+    def backward(ctx, g):
+        idx, = ctx.saved_tensors
+        return Gather.apply(g, ctx.axis, idx), None, None, None
+
+
+class Scatter(Function):
+    """z = a with src written at idx along ``axis``: z[.., idx[.., i, ..], ..] = src[.., i, ..] (src has idx's
+    shape, or is a number).
+
+    backward: a written position no longer depends on a, every other one copies it: da = g * [position not
+    written]; each written element copies one src element: dsrc = gather(g, axis, idx) (as PyTorch, also for a
+    src element whose write another one with the same target overwrote)."""
+    @staticmethod
+    def forward(ctx, a, axis, idx, src):
+        where = coords(idx, axis)
+        out = a.copy()
+        out[where] = src
+        kept = xp_of(a).ones(a.shape, bool)
+        kept[where] = False
+        ctx.axis, ctx.kept = axis, kept
+        ctx.save_for_backward(idx)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        idx, = ctx.saved_tensors
+        need_a, _, _, need_src = ctx.needs_input_grad
+        da = g * Tensor(ctx.kept.astype(g.dtype)) if need_a else None
+        dsrc = Gather.apply(g, ctx.axis, idx) if need_src else None
+        return da, None, None, dsrc
+
+
+class ScatterMean(Function):
+    """scatter_reduce "sum" and "mean": z = (keep * a + the src elements aimed at each position, added up) / n
+    along ``axis``, where keep = 1 (include_self) or 1 only at positions idx never names, and n = 1 for "sum",
+    for "mean" the number of values added at each position (count + keep; at least 1).
+
+    backward: z is linear in a and src: da = g * keep / n and dsrc = gather(g / n, axis, idx).
+    Saved: idx, and a, src and z as PyTorch's scatter_reduce saves them, so an in-place change to any of them
+    after the forward raises as there (the backward reads only idx)."""
+    @staticmethod
+    def forward(ctx, a, axis, idx, src, reduce, include_self):
+        xp = xp_of(a)
+        where = coords(idx, axis)
+        count = _add_at(xp.zeros(a.shape, a.dtype), where, xp.ones(idx.shape, a.dtype))
+        keep = xp.ones(a.shape, a.dtype) if include_self else (count == 0).astype(a.dtype)
+        total = _add_at(a * keep, where, src)
+        n = count + keep if reduce == "mean" else xp.ones(a.shape, a.dtype)
+        out = total / n
+        ctx.axis, ctx.keep, ctx.n = axis, keep, n
+        ctx.save_for_backward(a, idx, src, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        idx = ctx.saved_tensors[1]  # reading saved_tensors checks that a, src and z are unchanged
+        need_a, _, _, need_src = ctx.needs_input_grad[:4]
+        per = g / Tensor(ctx.n)
+        da = per * Tensor(ctx.keep) if need_a else None
+        dsrc = Gather.apply(per, ctx.axis, idx) if need_src else None
+        return da, None, None, dsrc, None, None
+
+
+class ScatterExtreme(Function):
+    """scatter_reduce "amax" / "amin": z = the max (min) of a (where include_self, or where idx never writes) and
+    of every src element aimed at each position along ``axis``.
+
+    forward: ``np.maximum.at`` / ``np.minimum.at``, starting from a (or from -inf / +inf where idx writes and
+    include_self is False).
+    backward: z at a position equals its largest contributor, so dz/dx = 1 for that one and 0 for the rest; ties
+    share the gradient equally (as PyTorch): with N the number of contributors equal to z there,
+    da = g * [a = z] / N and dsrc = gather(g / N, axis, idx) * [src = z at its target].
+    Saved: a, idx, src and z (the ties are found from them)."""
+    @staticmethod
+    def forward(ctx, a, axis, idx, src, reduce, include_self):
+        xp = xp_of(a)
+        where = coords(idx, axis)
+        written = xp.zeros(a.shape, bool)
+        written[where] = True
+        fill = -np.inf if reduce == "amax" else np.inf
+        out = a.copy() if include_self else xp.where(written, xp.asarray(fill, a.dtype), a)
+        _at(np.maximum if reduce == "amax" else np.minimum, out, where, src)
+        ctx.axis, ctx.self_counts = axis, (None if include_self else ~written)
+        ctx.save_for_backward(a, idx, src, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        saved = ctx.saved_tensors
+        a, idx, src, out = (t.data for t in saved)
+        need_a, _, _, need_src = ctx.needs_input_grad[:4]
+        where = coords(idx, ctx.axis)
+        self_in = a == out if ctx.self_counts is None else (a == out) & ctx.self_counts
+        src_in = src == out[where]
+        n = _add_at(self_in.astype(g.dtype), where, src_in.astype(g.dtype))  # the ties at each position
+        da = g * Tensor(self_in / n) if need_a else None
+        dsrc = Gather.apply(g / Tensor(n), ctx.axis, saved[1]) * Tensor(src_in.astype(g.dtype)) if need_src else None
+        return da, None, None, dsrc, None, None
+
+
+class ScatterProd(Function):
+    """scatter_reduce "prod": z = a (or 1 where idx writes and include_self is False) times every src element
+    aimed at each position along ``axis``.
+
+    forward: ``np.multiply.at``.
+    backward: each contributor x to a position gets g times the product of the other contributors there, which
+    is z / x when no contributor is 0. With zeros, that product comes from the count of zeros and the product p
+    of the non-zero contributors: for x = 0, p if x is the only zero there, else 0; for x != 0, 0 if there is a
+    zero, else p / x.
+    Saved: a, idx, src and z."""
+    @staticmethod
+    def forward(ctx, a, axis, idx, src, include_self):
+        xp = xp_of(a)
+        where = coords(idx, axis)
+        written = xp.zeros(a.shape, bool)
+        written[where] = True
+        out = a.copy() if include_self else xp.where(written, xp.asarray(1, a.dtype), a)
+        _at(np.multiply, out, where, src)
+        ctx.axis, ctx.self_in = axis, (xp.ones(a.shape, bool) if include_self else ~written)
+        ctx.save_for_backward(a, idx, src, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, idx, src, out = ctx.saved_tensors
+        axis, self_in = ctx.axis, ctx.self_in
+        xp = xp_of(a.data)
+        self_w = Tensor(self_in.astype(g.dtype))
+        if not (bool((a.data == 0).any()) or bool((src.data == 0).any())):
+            da = g * out / a * self_w
+            dsrc = Gather.apply(g * out, axis, idx) / src
+            return da, None, None, dsrc, None
+        where = coords(idx.data, axis)
+        zeros = ((a.data == 0) & self_in).astype(np.int64)
+        _add_at(zeros, where, (src.data == 0).astype(np.int64))
+        rest = xp.where(self_in & (a.data != 0), a.data, 1).astype(g.dtype)
+        _at(np.multiply, rest, where, xp.where(src.data != 0, src.data, 1))
+
+        def others(x, n, p):  # the product of the other contributors at a position with n zeros and product p
+            return xp.where(x == 0, xp.where(n == 1, p, 0), xp.where(n == 0, p / xp.where(x == 0, 1, x), 0))
+        da = g * Tensor(others(a.data, zeros, rest).astype(g.dtype)) * self_w
+        dsrc = Gather.apply(g, axis, idx) * Tensor(others(src.data, zeros[where], rest[where]).astype(g.dtype))
+        return da, None, None, dsrc, None
+
+
+class MaskedSelect(Function):
+    """z = the elements of a where mask is True, in row-major order, as one axis (a and mask broadcast together
+    first).
+
+    backward: each z element copies one element of the broadcast a: the broadcast gradient is zeros with g
+    written at mask's True positions (``IndexAdd``), summed over the axes where a was broadcast (unbroadcast).
+    Saved: a and mask, as PyTorch's masked_select saves them."""
+    @staticmethod
+    def forward(ctx, a, mask):
+        ctx.save_for_backward(a, mask)
+        xp = xp_of(a)
+        shape = np.broadcast_shapes(a.shape, mask.shape)
+        return xp.broadcast_to(a, shape)[xp.broadcast_to(mask, shape)]
+
+    @staticmethod
+    def backward(ctx, g):
+        a, mask = ctx.saved_tensors
+        shape = np.broadcast_shapes(a.shape, mask.shape)
+        spread = pick(IndexAdd).apply(g, shape, xp_of(mask.data).broadcast_to(mask.data, shape))
+        return unbroadcast(spread, a.shape), None
+
+
+# ----- the public functions -----
+def getitem(x: Tensor, idx) -> Tensor:
+    """x[idx]: NumPy's indexing (ints, slices, None, Ellipsis, integer arrays, lists or Tensors, boolean masks).
+
+    Args:
+        idx: the index; integer arrays may repeat an element (its gradient adds up).
+    Mirrors ``torch.Tensor.__getitem__``."""
+    return GetItem.apply(x, *_index_parts(idx))
+
+
+def _index(x: Tensor, index, op: str) -> Tensor:
+    """An integer index (a Tensor, array or list) as a Tensor on x's device with x's number of axes (checked);
+    a Tensor on that device is passed on itself."""
+    idx = constant(index, x)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must hold integers, got dtype {idx.dtype}")
+    if idx.ndim != x.ndim:
+        raise ValueError(f"{op}: index of shape {idx.shape} must have as many axes as the input {x.shape}")
+    return index if isinstance(index, Tensor) and index.data is idx else Tensor(idx)
+
+
+def _no_larger(x: Tensor, idx: Tensor, axis: int, op: str) -> None:
+    for d, (m, n) in enumerate(zip(idx.shape, x.shape)):
+        if d != axis and m > n:
+            raise ValueError(f"{op}: index of shape {idx.shape} is larger than the input {x.shape} on axis {d}")
+
+
+def gather(x: Tensor, axis: int, index) -> Tensor:
+    """out[.., i, ..] = x[.., index[.., i, ..], ..] along ``axis``.
+
+    Args:
+        axis: the axis to pick along.
+        index: integers in [-n, n) (n = x.shape[axis]; negative counts from the end), with x's number of axes and
+            no larger than x on the other axes.
+    Mirrors ``torch.gather``."""
+    axis = one_axis(x, axis, "gather")
+    idx = _index(x, index, "gather")
+    _no_larger(x, idx, axis, "gather")
+    n = x.shape[axis]
+    if idx.size:
+        lo, hi = int(idx.data.min()), int(idx.data.max())
+        if lo < -n or hi >= n:
+            raise IndexError(f"gather: index values span [{lo}, {hi}] but axis {axis} has size {n}")
+        if lo < 0:
+            idx = Tensor(idx.data % n)
+    return Gather.apply(x, axis, idx)
+
+
+def _scatter_args(x: Tensor, axis, index, src, op: str):
+    """(axis, index Tensor, src) checked for the scatters: src a number, or a Tensor of x's dtype cut to the
+    index's shape (only its elements at index positions are used)."""
+    axis = one_axis(x, axis, op)
+    idx = _index(x, index, op)
+    _no_larger(x, idx, axis, op)
+    if idx.size and (int(idx.data.min()) < 0 or int(idx.data.max()) >= x.shape[axis]):
+        raise IndexError(f"{op}: index values span [{int(idx.data.min())}, {int(idx.data.max())}] but axis {axis} "
+                         f"has size {x.shape[axis]}")
+    if isinstance(src, (int, float, bool, np.generic)):
+        return axis, idx, src
+    src = as_tensor(src, like=x)
+    if src.ndim != idx.ndim or any(m > n for m, n in zip(idx.shape, src.shape)):
+        raise ValueError(f"{op}: src of shape {src.shape} must cover the index of shape {idx.shape}")
+    if src.shape != idx.shape:
+        src = src[tuple(slice(0, m) for m in idx.shape)]
+    if src.dtype != x.dtype:
+        src = src.astype(x.dtype)
+    return axis, idx, src
+
+
+def scatter(x: Tensor, axis: int, index, src=None, value=None) -> Tensor:
+    """A copy of x with src (or the number ``value``) written at index along ``axis``.
+
+    Args:
+        axis: the axis to write along.
+        index: integers in [0, x.shape[axis]), with x's number of axes.
+        src: a tensor covering index's shape, or a number; value: a number (give src or value).
+    Mirrors ``torch.scatter``."""
+    src = value if src is None else src
+    if src is None:
+        raise TypeError("scatter: give src (a tensor) or value (a number)")
+    axis, idx, src = _scatter_args(x, axis, index, src, "scatter")
+    return Scatter.apply(x, axis, idx, src)
+
+
+def scatter_add(x: Tensor, axis: int, index, src) -> Tensor:
+    """x plus src added at index along ``axis`` (sources aimed at one position add up).
+
+    Args:
+        axis: the axis to add along.
+        index: integers in [0, x.shape[axis]), with x's number of axes.
+        src: a tensor covering index's shape.
+    Mirrors ``torch.scatter_add``."""
+    axis, idx, src = _scatter_args(x, axis, index, src, "scatter_add")
+    src = src if isinstance(src, Tensor) else Tensor(xp_of(x.data).full(idx.shape, src, dtype=x.dtype))
+    return x + ScatterAdd.apply(src, axis, idx, x.shape)
+
+
+REDUCES = ("sum", "prod", "mean", "amax", "amin")
+
+
+def scatter_reduce(x: Tensor, axis: int, index, src, reduce: str, include_self: bool = True) -> Tensor:
+    """x with src's elements reduced into it at index along ``axis``.
+
+    Args:
+        axis: the axis to reduce along.
+        index: integers in [0, x.shape[axis]), with x's number of axes.
+        src: a tensor covering index's shape (or a number).
+        reduce: "sum", "prod", "mean", "amax" or "amin".
+        include_self: whether x's own value at a written position takes part (False: only the src values).
+    Mirrors ``torch.scatter_reduce``."""
+    if reduce not in REDUCES:
+        raise ValueError(f"scatter_reduce: reduce must be 'sum', 'prod', 'mean', 'amax' or 'amin', got {reduce!r}")
+    axis, idx, src = _scatter_args(x, axis, index, src, "scatter_reduce")
+    if not isinstance(src, Tensor):
+        src = Tensor(xp_of(x.data).full(idx.shape, src, dtype=x.dtype))
+    if reduce in ("amax", "amin"):
+        return ScatterExtreme.apply(x, axis, idx, src, reduce, include_self)
+    if reduce == "prod":
+        return ScatterProd.apply(x, axis, idx, src, include_self)
+    return ScatterMean.apply(x, axis, idx, src, reduce, include_self)
+
+
+def masked_select(x: Tensor, mask) -> Tensor:
+    """The elements of x where ``mask`` (broadcast against x) is True, as a 1-D tensor.
+
+    Args:
+        mask: a boolean Tensor, array or list that broadcasts with x.
+    Mirrors ``torch.masked_select``."""
+    m = constant(mask, x)
+    if m.dtype != bool:
+        raise TypeError(f"masked_select: mask must be boolean, got dtype {m.dtype}")
+    if broadcast_shape(x.shape, m.shape) is None:
+        raise ValueError(f"masked_select: mask of shape {m.shape} does not broadcast with {x.shape}")
+    return MaskedSelect.apply(x, mask if isinstance(mask, Tensor) and mask.data is m else m)
+
+
+def embedding(indices, weight: Tensor) -> Tensor:
+    """The rows of ``weight`` (num, dim) picked by integer ``indices`` of any shape: indices.shape + (dim,).
+
+    Args:
+        indices: integers in [0, num) (a Tensor, array or list).
+        weight: the table, one row per index value.
+    Mirrors ``torch.nn.functional.embedding``. Its backward adds each picked row's g into that row of weight's
+    gradient (an index used twice adds both)."""
+    weight = as_tensor(weight)
+    idx = constant(indices, weight)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be (num_embeddings, dim), got {weight.shape}")
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= weight.shape[0]):
+        raise IndexError(f"embedding: indices range over [{int(idx.min())}, {int(idx.max())}] but weight of shape "
+                         f"{weight.shape} has {weight.shape[0]} rows")
+    return GetItem.apply(weight, indices if isinstance(indices, Tensor) and indices.data is idx else idx)
+
+
+BINDINGS = [
+    bind(getitem, method="__getitem__"),
+    bind(gather, method=True, tg=True),
+    bind(scatter, method=True, tg=True),
+    bind(scatter_add, method=True, tg=True),
+    bind(scatter_reduce, method=True, tg=True),
+    bind(masked_select, method=True, tg=True),
+    bind(embedding, F=True),
+]
+
+
+def _torch_index(torch, shape, n):
+    return torch.from_numpy(index_pattern(tuple(shape), n))
+
+
+def _scatter_reduce_case(axis, reduce, include_self=True, sample=None):
+    """A scatter_reduce row: b's elements reduced into a along ``axis`` (negative: from the end) at a fixed index
+    with repeats."""
+    def n(a):
+        return min(2, a.shape[axis]) if reduce == "mean" else a.shape[axis]
+
+    def ours(a, b):
+        return a.scatter_reduce(axis, index_pattern(b.shape, n(a)), b, reduce, include_self=include_self)
+
+    def theirs(torch, a, b):
+        return a.scatter_reduce(axis, _torch_index(torch, b.shape, n(a)), b, reduce, include_self=include_self)
+    name = f"scatter_reduce_{reduce}" + ("" if include_self else "_without_self")
+    return OpCase(name, ours, ((3, 4), (3, 4)), draw="same", min_ndim=1, torch=theirs,
+                  **({} if sample is None else {"sample": sample}))
+
+
+_EMBEDDED = np.array([[0, 2], [2, 4]])
+
+CASES = [
+    OpCase("getitem_basic", lambda a: a[..., ::2], ((3, 4),), min_ndim=1, torch=lambda torch, a: a[..., ::2]),
+    OpCase("getitem_int_array", lambda a: a[[0, -1, 0]], ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: a[[0, -1, 0]]),
+    OpCase("getitem_tensor", lambda a: a[Tensor(np.array([0, 0, -1]))], ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: a[torch.tensor([0, 0, -1])]),
+    OpCase("getitem_bool", lambda a: a[pattern(a.shape)], ((3, 4),),
+           torch=lambda torch, a: a[torch.from_numpy(pattern(tuple(a.shape)))]),
+    OpCase("getitem_mixed", lambda a: a[None, 1:, np.array([2, 2, 0])], ((3, 4),), draw="fixed",
+           torch=lambda torch, a: a[None, 1:, torch.tensor([2, 2, 0])]),
+    OpCase("gather", lambda a: a.gather(-1, index_pattern(a.shape[:-1] + (2,), a.shape[-1])), ((3, 4),),
+           min_ndim=1, torch=lambda torch, a: a.gather(-1, _torch_index(torch, a.shape[:-1] + (2,), a.shape[-1]))),
+    OpCase("scatter", lambda a, b: a.scatter(0, index_pattern((1,) + a.shape[1:], a.shape[0]), b[:1]),
+           ((3, 4), (3, 4)), draw="same", min_ndim=1,
+           torch=lambda torch, a, b: a.scatter(0, _torch_index(torch, (1,) + tuple(a.shape[1:]), a.shape[0]), b[:1])),
+    OpCase("scatter_value", lambda a: a.scatter(-1, index_pattern(a.shape[:-1] + (2,), a.shape[-1]), value=-1.0),
+           ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.scatter(-1, _torch_index(torch, a.shape[:-1] + (2,), a.shape[-1]), -1.0)),
+    OpCase("scatter_add", lambda a, b: a.scatter_add(-1, index_pattern(b.shape, a.shape[-1]), b),
+           ((3, 4), (3, 4)), draw="same", min_ndim=1,
+           torch=lambda torch, a, b: a.scatter_add(-1, _torch_index(torch, b.shape, a.shape[-1]), b)),
+    _scatter_reduce_case(-1, "sum"),
+    _scatter_reduce_case(-1, "mean", include_self=False),
+    _scatter_reduce_case(0, "mean"),
+    _scatter_reduce_case(0, "amax", sample=distinct),
+    _scatter_reduce_case(-1, "amin", include_self=False, sample=distinct),
+    _scatter_reduce_case(-1, "prod"),
+    _scatter_reduce_case(0, "prod", include_self=False),
+    OpCase("masked_select", lambda a: a.masked_select(pattern(a.shape[-1:])), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.masked_select(torch.from_numpy(pattern(tuple(a.shape[-1:]))))),
+    OpCase("F.embedding", lambda w: embedding(Tensor(_EMBEDDED), w), ((5, 3),), draw="fixed",
+           torch=lambda torch, w: torch.nn.functional.embedding(torch.from_numpy(_EMBEDDED), w)),
+]

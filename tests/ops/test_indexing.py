@@ -1,0 +1,282 @@
+"""Indexing ops: x[...], gather, the scatters, masked_select, embedding (ops/indexing.py)."""
+import numpy as np
+import pytest
+import torch
+
+import tinygrad_gen as tg
+import tinygrad_gen.nn.functional as F
+from family_checks import FamilyChecks
+from tinygrad_gen import dispatch
+from tinygrad_gen.ops_new import indexing
+from tinygrad_gen.ops_new.fast.indexing import IndexAddRows
+
+A = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+
+
+class TestIndexingRows(FamilyChecks):
+    family = indexing
+
+
+def grads_of(fn, arrays, dtype=np.float64):
+    """fn's values and its inputs' gradients, for the upstream gradient linspace(-1, 1)."""
+    xs = [tg.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
+    out = fn(*xs)
+    out.backward(tg.tensor(np.linspace(-1, 1, out.size).reshape(out.shape), dtype=dtype))
+    return out.numpy().copy(), [x.grad.numpy() for x in xs]
+
+
+def torch_grads_of(fn, arrays, dtype=np.float64):
+    xs = [torch.tensor(np.asarray(a, dtype=dtype), requires_grad=True) for a in arrays]
+    out = fn(*xs)
+    out.backward(torch.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)), dtype=out.dtype))
+    return out.detach().numpy(), [x.grad.numpy() for x in xs]
+
+
+def assert_matches_torch(ours, theirs, arrays):
+    out, grads = grads_of(ours, arrays)
+    want, want_grads = torch_grads_of(theirs, arrays)
+    np.testing.assert_allclose(out, want, rtol=1e-12)
+    for g, w in zip(grads, want_grads):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+# ----- x[...] -----
+@pytest.mark.parametrize("index", [
+    1, -1, (0, 2), slice(1, None), (Ellipsis, 1), (None, 0), (slice(None), None, slice(None, None, 2)),
+    (1, slice(0, 2), -1), [1, 1, 0], (np.array([0, 1, 1]), np.array([2, 0, 2])), (slice(None), [2, 2]),
+    A > 10, (slice(None), A[0] > 5), (np.array([[0], [1]]), slice(None), np.array([3, 0])), (), Ellipsis,
+])
+def test_indexing_matches_numpy(index):
+    np.testing.assert_array_equal(tg.tensor(A)[index].numpy(), A[index])
+
+
+def test_indexing_with_tensors_matches_numpy():
+    t = tg.tensor(A)
+    np.testing.assert_array_equal(t[tg.tensor([1, 0, 1])].numpy(), A[[1, 0, 1]])
+    np.testing.assert_array_equal(t[t > 10].numpy(), A[A > 10])
+    np.testing.assert_array_equal(t[:, tg.tensor([2, 0]), 1:].numpy(), A[:, [2, 0], 1:])
+
+
+def test_integer_index_with_repeats_accumulates_gradient():
+    x = tg.zeros(4, requires_grad=True)
+    x[[0, 2, 2, 2, 0]].sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2, 0, 3, 0])
+
+
+def test_boolean_mask_gradient_lands_on_the_kept_elements():
+    x = tg.tensor(A, requires_grad=True)
+    (x[x > 10] * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), (A > 10) * 2.0)
+
+
+def test_an_index_out_of_range_names_the_op_and_the_shape():
+    with pytest.raises(IndexError, match=r"GetItem.*index 3.*\(2, 3\)"):
+        tg.randn(2, 3)[3]
+
+
+@pytest.mark.parametrize("index, position, value", [(np.array([0, 2]), 0, 1),
+                                                     (np.array([True, False, True]), 1, True)])
+def test_an_index_tensor_changed_in_place_after_forward_raises_as_in_pytorch(index, position, value):
+    x, i = tg.randn(3, 4, requires_grad=True), tg.tensor(index)
+    xt, it = torch.randn(3, 4, requires_grad=True), torch.tensor(index)
+    y, yt = x[i], xt[it]
+    with tg.no_grad():
+        i[position] = value
+    it[position] = value
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        yt.sum().backward()
+    with pytest.raises(RuntimeError, match="GetItem.*modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_second_derivative_through_integer_indexing():
+    x = tg.tensor([1.0, 2.0, 3.0], dtype=np.float64, requires_grad=True)
+    (g,) = tg.grad((x[[0, 0, 2]] ** 3).sum(), [x], create_graph=True)
+    np.testing.assert_allclose(g.numpy(), [6.0, 0.0, 27.0])
+    g.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [12.0, 0.0, 18.0])
+
+
+# ----- gather and the scatters -----
+def test_gather_with_a_smaller_index_and_negative_indices_matches_torch():
+    x = np.arange(12.0).reshape(3, 4)
+    idx = np.array([[2, 0], [1, 1]])
+    assert_matches_torch(lambda a: a.gather(0, idx), lambda a: a.gather(0, torch.tensor(idx)), [x])
+    assert_matches_torch(lambda a: a.gather(1, -1 - idx), lambda a: a.gather(1, torch.tensor(3 - idx)), [x])
+
+
+def test_gather_saves_its_input_as_pytorch_does():
+    x = tg.randn(3, 4, requires_grad=True)
+    y = x.gather(1, np.array([[0], [1], [3]]))
+    with tg.no_grad():
+        x.add_(1.0)
+    with pytest.raises(RuntimeError, match="Gather.*modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_scatter_with_a_number_matches_torch():
+    x = np.arange(12.0).reshape(3, 4)
+    idx = np.array([[2, 0], [1, 1]])
+    ours = tg.tensor(x).scatter(1, idx, value=-1.0).numpy()
+    assert np.array_equal(ours, torch.tensor(x).scatter(1, torch.tensor(idx), -1.0).numpy())
+    assert np.array_equal(tg.tensor(x).scatter(1, idx, -1.0).numpy(), ours)
+
+
+@pytest.mark.parametrize("name, axis", [("scatter", 1), ("scatter_add", 0)])
+def test_scatter_src_larger_than_the_index_uses_its_leading_part(name, axis):
+    x, src = np.zeros((3, 4)), np.arange(12.0).reshape(3, 4) + 1
+    idx = np.array([[2, 0], [1, 1]])
+    out, (_, dsrc) = grads_of(lambda a, s: getattr(a, name)(axis, idx, s), [x, src])
+    np.testing.assert_array_equal(out, getattr(torch.tensor(x), name)(axis, torch.tensor(idx), torch.tensor(src)))
+    # each used src element gets the g of the position it went to; PyTorch's own backward fails on this case
+    g, want = np.linspace(-1, 1, 12).reshape(3, 4), np.zeros((3, 4))
+    for i, j in np.ndindex(idx.shape):
+        want[i, j] = g[i, idx[i, j]] if axis == 1 else g[idx[i, j], j]
+    np.testing.assert_allclose(dsrc, want)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "amax", "amin", "prod"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_matches_torch_in_every_mode(reduce, include_self):
+    rng = np.random.default_rng(5)
+    a, src = rng.standard_normal((3, 4)), rng.standard_normal((2, 4))
+    idx = torch.tensor([[0, 2, 2, 0], [2, 2, 0, 0]])
+    assert_matches_torch(lambda x, s: x.scatter_reduce(0, idx.numpy(), s, reduce, include_self=include_self),
+                         lambda x, s: x.scatter_reduce(0, idx, s, reduce, include_self=include_self), [a, src])
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_prod_gradient_with_zeros_matches_torch(include_self):
+    a = np.array([[2.0, 0.0, 3.0], [1.0, 4.0, 0.0]])
+    src = np.array([[0.0, 5.0, 2.0], [3.0, 0.0, 0.0]])
+    idx = torch.tensor([[0, 0, 2], [1, 1, 1]])
+    assert_matches_torch(lambda x, s: x.scatter_reduce(1, idx.numpy(), s, "prod", include_self=include_self),
+                         lambda x, s: x.scatter_reduce(1, idx, s, "prod", include_self=include_self), [a, src])
+
+
+def test_scatter_reduce_amax_shares_the_gradient_among_ties_like_torch():
+    a = np.array([[1.0, 5.0], [2.0, 0.0]])
+    src = np.array([[5.0, 5.0], [2.0, 1.0]])
+    idx = torch.tensor([[1, 1], [0, 0]])
+    assert_matches_torch(lambda x, s: x.scatter_reduce(1, idx.numpy(), s, "amax"),
+                         lambda x, s: x.scatter_reduce(1, idx, s, "amax"), [a, src])
+
+
+def test_pytorch_keyword_spellings_work():
+    x = np.arange(12.0).reshape(3, 4)
+    idx = np.array([[0, 3], [1, 1], [2, 0]])
+    t, tt = tg.tensor(x), torch.tensor(x)
+    assert np.array_equal(t.gather(dim=1, index=idx).numpy(), tt.gather(dim=1, index=torch.tensor(idx)).numpy())
+    assert np.array_equal(tg.gather(t, 1, idx).numpy(), torch.gather(tt, 1, torch.tensor(idx)).numpy())
+    src = np.ones((3, 2))
+    assert np.array_equal(t.scatter_add(dim=1, index=idx, src=src).numpy(),
+                          tt.scatter_add(dim=1, index=torch.tensor(idx), src=torch.tensor(src)).numpy())
+    theirs = tt.scatter_reduce(dim=1, index=torch.tensor(idx), src=torch.tensor(src), reduce="amax")
+    assert np.array_equal(t.scatter_reduce(dim=1, index=idx, src=src, reduce="amax").numpy(), theirs.numpy())
+    assert np.array_equal(tg.scatter(t, dim=1, index=idx, value=0.0).numpy(),
+                          torch.scatter(tt, 1, torch.tensor(idx), 0.0).numpy())
+
+
+@pytest.mark.parametrize("op, error, pattern", [
+    (lambda: tg.randn(2, 3).gather(1, np.array([[0, 3]])), IndexError, r"gather.*\[0, 3\].*size 3"),
+    (lambda: tg.randn(2, 3).gather(1, np.array([[0.0]])), TypeError, r"gather.*integers.*float64"),
+    (lambda: tg.randn(2, 3).gather(1, np.array([0])), ValueError, r"gather.*\(1,\).*\(2, 3\)"),
+    (lambda: tg.randn(2, 3).gather(2, np.array([[0]])), ValueError, r"gather.*axis 2.*\(2, 3\)"),
+    (lambda: tg.randn(2, 3).gather(1, np.zeros((3, 1), int)), ValueError, r"gather.*\(3, 1\).*larger.*\(2, 3\)"),
+    (lambda: tg.randn(2, 3).scatter(1, np.array([[-1]]), 0.0), IndexError, r"scatter.*\[-1, -1\].*size 3"),
+    (lambda: tg.randn(2, 3).scatter(1, np.array([[0]])), TypeError, r"scatter.*src.*value"),
+    (lambda: tg.randn(2, 3).scatter_add(1, np.array([[0, 1]]), tg.randn(1, 1)), ValueError,
+     r"scatter_add.*\(1, 1\).*\(1, 2\)"),
+    (lambda: tg.randn(2, 3).scatter_reduce(1, np.array([[0]]), tg.randn(1, 1), "max"), ValueError,
+     r"scatter_reduce.*'max'"),
+    (lambda: tg.randn(3).masked_select(np.array([1, 0, 1])), TypeError, r"masked_select.*boolean.*int64"),
+    (lambda: tg.randn(3).masked_select(np.ones(2, bool)), ValueError, r"masked_select.*\(2,\).*\(3,\)"),
+])
+def test_errors_name_the_op_and_the_shapes_or_values(op, error, pattern):
+    with pytest.raises(error, match=pattern):
+        op()
+
+
+# ----- masked_select and embedding -----
+def test_masked_select_broadcasts_the_mask_and_the_input_like_torch():
+    x = np.random.default_rng(0).standard_normal((2, 3))
+    mask = np.array([True, False, True])
+    assert_matches_torch(lambda a: a.masked_select(mask), lambda a: a.masked_select(torch.tensor(mask)), [x])
+    big = np.array([[[True], [False]], [[False], [True]], [[True], [True]]])  # (3, 2, 1): x is broadcast too
+    assert_matches_torch(lambda a: tg.masked_select(a, tg.tensor(big)),
+                         lambda a: torch.masked_select(a, torch.tensor(big)), [x])
+
+
+def test_embedding_picks_rows_and_adds_the_gradient_of_repeated_indices():
+    w = np.arange(10.0).reshape(5, 2)
+    idx = np.array([[0, 4], [4, 4]])
+    assert_matches_torch(lambda t: F.embedding(idx, t), lambda t: torch.nn.functional.embedding(torch.tensor(idx), t),
+                         [w])
+    assert_matches_torch(lambda t: F.embedding(tg.tensor(idx[0]), t),
+                         lambda t: torch.nn.functional.embedding(torch.tensor(idx[0]), t), [w])
+
+
+@pytest.mark.parametrize("indices, error, pattern", [
+    (np.array([0, 5]), IndexError, r"embedding.*\[0, 5\].*\(5, 2\)"),
+    (np.array([-1, 0]), IndexError, r"embedding.*\[-1, 0\].*\(5, 2\)"),
+    (np.array([0.0, 1.0]), TypeError, "embedding: indices must be integers"),
+])
+def test_embedding_bad_indices_are_errors_naming_the_op(indices, error, pattern):
+    with pytest.raises(error, match=pattern):
+        F.embedding(indices, tg.randn(5, 2))
+
+
+def test_embedding_weight_must_be_a_matrix():
+    with pytest.raises(ValueError, match=r"embedding.*\(5,\)"):
+        F.embedding(np.array([0]), tg.randn(5))
+
+
+# ----- the fast path: one flat add.at for rows picked by one integer array -----
+def test_the_fast_path_is_registered_and_chosen_by_dispatch():
+    with dispatch.kernels("fast"):
+        assert dispatch.pick(indexing.IndexAdd) is IndexAddRows
+    with dispatch.kernels("reference"):
+        assert dispatch.pick(indexing.IndexAdd) is indexing.IndexAdd
+
+
+INDEXES = {
+    "embedding rows": (lambda: np.random.default_rng(0).integers(0, 65, (16, 64)), (65, 64)),
+    "negative rows": (lambda: np.array([0, -1, -1, 2, -3]), (3, 2, 4)),
+    "one row": (lambda: np.array(1), (4, 3)),
+    "rows of a vector": (lambda: np.array([3, 3, 0]), (5,)),
+    "two arrays (plain)": (lambda: (np.array([0, 2, 2]), np.array([1, 1, 1])), (3, 4)),
+    "mask (plain)": (lambda: np.arange(12).reshape(3, 4) % 5 == 0, (3, 4)),
+    "array and slice (plain)": (lambda: (slice(None), np.array([1, 1, 0])), (3, 4)),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(INDEXES))
+def test_fast_index_add_matches_the_plain_op(name, dtype):
+    make, shape = INDEXES[name]
+    index = make()
+    values = np.random.default_rng(1).standard_normal(shape)
+
+    def fn(w):
+        return w[index] * 1.5
+    with dispatch.kernels("reference"):
+        want, (want_grad,) = grads_of(fn, [values], dtype)
+    got, (grad,) = grads_of(fn, [values], dtype)
+    np.testing.assert_array_equal(got, want)
+    assert grad.dtype == want_grad.dtype == dtype
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-6 if dtype == np.float32 else 1e-12)
+
+
+def test_fast_index_add_second_derivatives_match_the_plain_op():
+    idx = np.array([[0, 2], [2, 2]])
+
+    def second(values):
+        w = tg.tensor(values, dtype=np.float64, requires_grad=True)
+        (g,) = tg.grad((F.embedding(idx, w) ** 3).sum(), [w], create_graph=True)
+        (g * g).sum().backward()
+        return g.numpy().copy(), w.grad.numpy()
+    values = np.random.default_rng(2).standard_normal((3, 2))
+    with dispatch.kernels("reference"):
+        want = second(values)
+    for got, expected in zip(second(values), want):
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
