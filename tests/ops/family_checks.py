@@ -64,8 +64,11 @@ def modified_in_place(case, arrays, which, library):
         xs = [torch.tensor(a, requires_grad=True) for a in arrays]
         out = case.torch(torch, *xs)
         target = out if which == -1 else xs[which]
-        with torch.no_grad():
-            target.add_(0.25)
+        try:
+            with torch.no_grad():
+                target.add_(0.25)
+        except RuntimeError:  # PyTorch refuses the write itself (an expanded view's output): nothing to probe
+            return None
     else:
         xs = [tg.tensor(a, dtype=a.dtype, requires_grad=True) for a in arrays]
         tg.manual_seed(0)
@@ -125,6 +128,8 @@ class FamilyChecks:
         arrays = [x.numpy() for x in fresh(case, 5, np.float64)]
         for which in [-1, *range(len(arrays))]:
             want = modified_in_place(case, arrays, which, "torch")
+            if want is None:
+                continue
             got = modified_in_place(case, arrays, which, "tg")
             what = f"{case.name}: {'the output' if which == -1 else f'input {which}'} changed in place"
             if isinstance(want, Exception):
