@@ -178,3 +178,134 @@ def test_nothing_in_the_engine_kernels_or_models_imports_another_autodiff_librar
     found = [f"{MODULES[n][0].relative_to(ROOT)}:{line} imports {target}" for n in MODULES
              for target, line in imports_of(n) if target.split(".")[0] in FORBIDDEN_EVERYWHERE]
     assert not found, found
+
+
+# ----- no module rewires another: assignments on what it imported -----
+# A module may change its own names only. Assigning an attribute of an imported module or of an object imported from
+# another module (``autograd._tracer = ...``, ``Module.__call__ = ...``, ``setattr(Tensor, ...)``, ``del m.x``), or
+# changing a container that another module owns (``other.TABLE[k] = v``, ``other.hooks.append(f)``), is rewiring:
+# a tool should use the engine's hooks instead. A helper that does it to its parameter counts where it is called
+# with an imported name (``_attach(methods, Tensor)``). Each exception below says why it is one.
+ALLOWED_REWIRING = {
+    ("tinygrad_gen/binding.py", "setattr(Tensor, ...)"):
+        "the one binder: it attaches every op family's methods to Tensor (issue 24 asks for exactly one)",
+    ("tinygrad_gen/distributed.py", "autograd.after_backward.append(...)"):
+        "data-parallel training registers its gradient all-reduce through the engine's after_backward hook list",
+    ("tinygrad_gen/autograd.py", "_Mode.grad = ..."):
+        "the backward pass sets grad mode (grad_mode.py's switch, as no_grad does) to create_graph while it runs",
+}
+# the binders issue 24 replaces by binding.py; allowed until they are deleted (then drop these entries)
+GOING_AWAY = {
+    ("tinygrad_gen/tensor_extra.py", "setattr(Tensor, ...)"): "METHODS and its setattr loop",
+    ("tinygrad_gen/tensor_methods.py", "setattr(Tensor, ...)"): "_attach(_TensorMath, Tensor)",
+}
+MUTATING_METHODS = {"append", "extend", "insert", "update", "setdefault", "clear", "pop", "popitem", "remove", "add",
+                    "discard", "__setitem__", "__delitem__", "__setattr__", "__delattr__"}
+
+
+def imported_names(name):
+    """{local name: what it is} for the names a module's imports bind to something of this tree (a module, or an
+    object defined in another module): ``from . import autograd`` binds autograd, ``from .tensor import Tensor``
+    binds Tensor."""
+    path, tree = MODULES[name]
+    package = name if _is_package(name) else name.rpartition(".")[0]
+    out = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                out[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[:len(anchor) - (node.level - 1)]
+                base = ".".join(anchor + ([base] if base else []))
+            for alias in node.names:
+                out[alias.asname or alias.name] = f"{base}.{alias.name}"
+    return {k: v for k, v in out.items() if v.split(".")[0] in ("tinygrad_gen", "benchmarks")}
+
+
+def _root(expr):
+    """The name an attribute or subscript chain starts from (``a`` of ``a.b[c].d``), or None."""
+    while isinstance(expr, (ast.Attribute, ast.Subscript)):
+        expr = expr.value
+    return expr.id if isinstance(expr, ast.Name) else None
+
+
+def _writes(tree):
+    """(line, root name, description) for every write through a name: attribute and subscript assignments (plain,
+    augmented, annotated, del), setattr/delattr calls and calls of a container's mutating methods."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+            targets = [e for t in targets for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])]
+            for t in targets:
+                if isinstance(t, (ast.Attribute, ast.Subscript)) and _root(t):
+                    text = ast.unparse(t)
+                    out.append((node.lineno, _root(t), f"del {text}" if isinstance(node, ast.Delete) else
+                                f"{text} = ..."))
+        elif isinstance(node, ast.Call):
+            f = node.func
+            if isinstance(f, ast.Name) and f.id in ("setattr", "delattr") and node.args and _root(node.args[0]):
+                out.append((node.lineno, _root(node.args[0]), f"{f.id}({ast.unparse(node.args[0])}, ...)"))
+            elif isinstance(f, ast.Attribute) and f.attr in MUTATING_METHODS and _root(f.value):
+                out.append((node.lineno, _root(f.value), f"{ast.unparse(f)}(...)"))
+    return out
+
+
+def rewiring(name):
+    """[(line, description)]: where module ``name`` writes on something it imported from another module, directly
+    or by passing it to a function of its own that writes on that parameter."""
+    path, tree = MODULES[name]
+    imported = imported_names(name)
+    found = [(line, text) for line, root, text in _writes(tree) if root in imported]
+    methods = {id(f) for c in ast.walk(tree) if isinstance(c, ast.ClassDef) for f in c.body}
+    helpers = {}  # function name -> {parameter position: [(parameter, description)]}, for functions called by name
+    for fn in ast.walk(tree):
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and id(fn) not in methods:
+            params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+            for _, root, text in _writes(fn):
+                if root in params:
+                    helpers.setdefault(fn.name, {}).setdefault(params.index(root), []).append((root, text))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in helpers:
+            for position, writes in helpers[node.func.id].items():
+                if position < len(node.args) and _root(node.args[position]) in imported:
+                    given = ast.unparse(node.args[position])
+                    found += [(node.lineno, text.replace(param, given, 1)) for param, text in writes]
+    return found
+
+
+def _found_rewiring():
+    """[(path, line, description)] over the engine, kernels and models."""
+    return [(str(MODULES[n][0].relative_to(ROOT)), line, text) for n in MODULES for line, text in rewiring(n)]
+
+
+def test_no_module_assigns_attributes_on_what_it_imported_from_another_module():
+    wrong = [f"{path}:{line}: {text}" for path, line, text in _found_rewiring()
+             if (path, text) not in ALLOWED_REWIRING and (path, text) not in GOING_AWAY]
+    assert not wrong, ("modules that rewire another module (use a hook instead, or add an entry with its reason "
+                       "to ALLOWED_REWIRING):\n" + "\n".join(wrong))
+
+
+def test_every_allowed_rewiring_is_still_there_so_the_list_stays_short():
+    found = {(path, text) for path, _, text in _found_rewiring()}
+    stale = [f"{path}: {text}" for path, text in ALLOWED_REWIRING if (path, text) not in found]
+    assert not stale, f"allowed rewiring no longer in the code (drop the entries): {stale}"
+
+
+def test_the_rewiring_scan_finds_what_viz_once_did():
+    planted = ast.parse("from . import autograd\nfrom .nn.module import Module\nimport tinygrad_gen as tg\n"
+                        "autograd._tracer = run\nModule.__call__ = call\nsetattr(autograd, '_x', 1)\n"
+                        "autograd._Capture.add = spy\ntg.nn.hooks['k'] = 1\nautograd.after_backward.append(f)\n"
+                        "def attach(cls):\n    setattr(cls, 'x', 1)\nattach(Module)\n"
+                        "mine = 1\nlocal = object()\nlocal.x = 1\n")
+    MODULES["tinygrad_gen.planted"] = (ROOT / "tinygrad_gen" / "planted.py", planted)
+    try:
+        texts = [text for _, text in rewiring("tinygrad_gen.planted")]
+    finally:
+        del MODULES["tinygrad_gen.planted"]
+    assert texts == ["autograd._tracer = ...", "Module.__call__ = ...", "autograd._Capture.add = ...",
+                     "tg.nn.hooks['k'] = ...", "setattr(autograd, ...)", "autograd.after_backward.append(...)",
+                     "setattr(Module, ...)"]

@@ -8,6 +8,7 @@ import pytest
 
 import tinygrad_gen as tg
 from tinygrad_gen import nn, viz
+from tinygrad_gen.nn import module as module_lib
 
 from viz_helpers import named_edges, parse_dot
 
@@ -146,13 +147,41 @@ def test_collapse_without_recorded_module_calls_is_a_clear_error():
         tg.draw(loss, collapse=True)
 
 
-def test_record_modules_restores_module_call_on_exit_even_after_an_error():
+def test_record_modules_removes_its_hooks_on_exit_even_after_an_error():
+    model = nested_model()
     original = nn.Module.__dict__["__call__"]
     with pytest.raises(KeyError):
         with viz.record_modules():
-            assert nn.Module.__dict__["__call__"] is not original
+            assert module_lib._global_hooks  # it records through the global forward hooks
             raise KeyError("boom")
-    assert nn.Module.__dict__["__call__"] is original
+    assert nn.Module.__dict__["__call__"] is original  # nothing swapped, nothing left behind
+    assert not module_lib._global_hooks and not any(m._hooks for m in model.modules())
+    loss = model(tg.randn(5, 3)).sum()
+    with pytest.raises(ValueError, match="record_modules"):  # a forward after the block is not recorded
+        tg.draw(loss, collapse=True)
+
+
+def test_record_modules_given_a_model_hooks_its_modules_only_while_the_block_runs():
+    model = nested_model()
+    with viz.record_modules(model):
+        assert all(len(m._hooks) == 2 for m in model.modules()) and not module_lib._global_hooks
+        loss = model(tg.randn(5, 3)).sum()
+    assert not any(m._hooks for m in model.modules())
+    with viz.record_modules():
+        same = model(tg.randn(5, 3)).sum()
+    assert tg.draw(loss, params=model, collapse=True).source == tg.draw(same, params=model, collapse=True).source
+
+
+def test_a_module_call_that_raises_inside_record_modules_leaves_later_calls_grouped_right():
+    model = nested_model()
+    with viz.record_modules():
+        with pytest.raises(ValueError):
+            model(tg.randn(5, 7))  # the first Linear fails: its call, and the Sequentials around it, are left
+        loss = model(tg.randn(5, 3)).sum()
+    assert tg.draw(loss, params=model, collapse=True).source == tg.draw(loss, params=model, collapse=2).source
+    boxes = [label for label, attrs in parse_dot(tg.draw(loss, params=model, collapse=2).source)[0].values()
+             if "box3d" in attrs]
+    assert boxes == [["0 (Sequential)", "2 ops, 16 parameters in 2 tensors"]]
 
 
 def test_saving_a_dot_file_writes_the_source(tmp_path):
@@ -173,7 +202,7 @@ def test_svg_and_png_are_drawn_by_graphviz(tmp_path):
 
 
 def test_without_graphviz_a_picture_fails_in_one_line_saying_how_to_install_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     g = tg.draw(known_expression()["loss"])
     with pytest.raises(RuntimeError) as info:
         g.save(tmp_path / "g.png")

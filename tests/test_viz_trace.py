@@ -114,14 +114,27 @@ def test_two_backward_calls_in_one_block_are_numbered_apart():
 
 
 def test_leaving_the_block_turns_tracing_off_even_after_an_error():
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(ZeroDivisionError):
-        with tg.trace_backward():
-            assert autograd._tracer is not None
-            1 / 0
-    assert autograd._tracer is None
-    with tg.trace_backward():
-        with pytest.raises(RuntimeError, match="already tracing"):
-            tg.trace_backward().__enter__()
+        with tg.trace_backward() as trace:
+            (a * 2).sum().backward()
+            raise ZeroDivisionError
+    assert autograd._node_callbacks == ()  # the engine's callback is off again
+    a.exp().sum().backward()
+    assert [r["op"] for r in trace.rows] == ["Sum", "Mul"]  # nothing recorded after the block
+
+
+def test_a_trace_is_entered_once_but_two_traces_nest_and_both_record():
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    with tg.trace_backward() as outer:
+        with pytest.raises(RuntimeError, match="already active"):
+            outer.__enter__()
+        with tg.trace_backward() as inner:
+            (a * 2).sum().backward()
+        a.exp().sum().backward()
+    assert [r["op"] for r in inner.rows] == ["Sum", "Mul"]
+    assert [r["op"] for r in outer.rows] == ["Sum", "Mul", "Sum", "Exp"]
+    assert autograd._node_callbacks == ()
 
 
 def test_drawing_and_tracing_change_no_gradient():
@@ -162,11 +175,20 @@ def test_drawing_and_tracing_keep_no_graph_alive(no_cycle_collector):
 def test_tg_grad_is_traced_too_with_the_gradients_its_inputs_get():
     x = tg.tensor(X, dtype=np.float64, requires_grad=True)
     loss = (x * x).tanh().sum()
-    original = autograd._Capture.add
     with tg.trace_backward(keep_grads=True) as trace:
         g, = tg.grad(loss, [x])
     assert x.grad is None
     to_x = trace.rows[-1]["outgoing"]
     assert [(e["to"], e["accumulated"]) for e in to_x] == [("leaf", False), ("leaf", True)]
     np.testing.assert_allclose(to_x[0]["grad"] + to_x[1]["grad"], g.numpy(), rtol=1e-12)
-    assert autograd._Capture.add is original and autograd._tracer is None  # put back on leaving the block
+
+
+def test_tracing_assigns_nothing_on_the_engine():
+    """The trace is built on autograd.on_backward_node: no function or class attribute of autograd is rebound."""
+    before = {k: v for k, v in vars(autograd).items() if k != "_node_callbacks"}
+    methods = {k: v for k, v in vars(autograd._Capture).items()}
+    x = tg.tensor(X, dtype=np.float64, requires_grad=True)
+    with tg.trace_backward():
+        assert {k: v for k, v in vars(autograd).items() if k != "_node_callbacks"} == before
+        assert dict(vars(autograd._Capture)) == methods
+        (x * x).sum().backward()

@@ -8,10 +8,16 @@ The graph is made of ``Context`` nodes. A node holds its inputs strongly and its
 reference cycles: an intermediate Tensor is freed as soon as nothing downstream needs it, and ``backward`` frees the
 saved arrays of each node right after using them unless ``retain_graph=True``. Grad mode (``no_grad`` ...) lives in
 ``grad_mode.py`` and is re-exported here.
+
+Tools watch the backward pass through one hook, ``with on_backward_node(callback):``, which hands the callback a
+``NodeVisit`` (the node, its incoming gradients, what it sent to each input) per node; ``tg.trace_backward`` is
+built on it.
 """
+import contextlib
 import os
 import traceback
 import weakref
+from typing import Callable, Iterator, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -22,7 +28,7 @@ from .grad_mode import (_Mode, detect_anomaly, enable_grad, is_grad_enabled, no_
 from .tensor import Tensor
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
-_tracer = None  # viz.trace_backward sets a stand-in for _run_node here; backward picks one of them once per call
+_node_callbacks = ()  # set only by on_backward_node(); each backward call reads it once to pick its per-node runner
 _new_tensor = object.__new__
 
 
@@ -317,6 +323,66 @@ class _Capture:
         for i in self.index.get(id(t), ()):
             self.got[i] = g if self.got[i] is None else self.got[i] + g
 
+    def has(self, t):
+        """Whether a gradient for ``t`` was collected already."""
+        return any(self.got[i] is not None for i in self.index.get(id(t), ()))
+
+
+# ----- watching the backward pass: a per-node callback, chosen once per backward call -----
+
+class GradSent(NamedTuple):
+    """One gradient a node's backward sent to one of its inputs (one entry of ``NodeVisit.outgoing``)."""
+    input: int          # the input's position in the node's inputs
+    tensor: Tensor      # that input: a leaf, or the output of the node it came from (``tensor._ctx``)
+    grad: Tensor        # the gradient, reduced to the input's shape and dtype: what was added
+    accumulated: bool   # added to a gradient already there (a fan-out, or a leaf whose .grad was not zeroed)
+
+
+class NodeVisit(NamedTuple):
+    """What the backward pass hands an ``on_backward_node`` callback, once per node, right after running it.
+
+    The node is still whole (``node.fn``, ``node.inputs``): the pass frees it after the callbacks return, unless
+    ``retain_graph=True``. A callback reads; it must not keep the node or the tensors, or the graph stays alive."""
+    step: int                         # 1, 2, ...: the order this backward call runs the nodes in
+    node: Context                     # the graph node (``node.fn.__name__`` is its op)
+    grads: Tuple[Optional[Tensor], ...]   # d loss / d output, one per output (None: an output nothing used)
+    outgoing: Tuple[GradSent, ...]    # the gradients it sent to its inputs, in input order
+
+
+@contextlib.contextmanager
+def on_backward_node(callback: Callable[[NodeVisit], None]) -> Iterator[Callable[[NodeVisit], None]]:
+    """Call ``callback(visit)`` for every node that a backward pass started inside this block runs
+    (``Tensor.backward``, ``backward`` and ``grad``), with a :class:`NodeVisit` of the node, its incoming gradients
+    and the gradients it sent to each input. Blocks nest: each active callback is called, outermost first.
+
+    The callbacks are read once when a backward pass starts, so a pass that runs without any pays nothing per
+    node; leaving the block stops the calls even after an error. ``tg.trace_backward`` is built on this."""
+    global _node_callbacks
+    _node_callbacks = _node_callbacks + (callback,)
+    try:
+        yield callback
+    finally:
+        at = len(_node_callbacks) - 1 - _node_callbacks[::-1].index(callback)
+        _node_callbacks = _node_callbacks[:at] + _node_callbacks[at + 1:]
+
+
+class _Observed:
+    """The per-node runner of a backward pass that callbacks watch: ``_run_node`` noting what it sends where,
+    then a ``NodeVisit`` to each callback (in grad mode off, even under ``create_graph=True``)."""
+    __slots__ = ("callbacks", "step")
+
+    def __init__(self, callbacks):
+        self.callbacks, self.step = callbacks, 0
+
+    def __call__(self, node, grads, pending, create_graph, sink):
+        self.step += 1
+        outgoing = []
+        _run_node(node, grads, pending, create_graph, sink, outgoing)
+        visit = NodeVisit(self.step, node, tuple(grads), tuple(outgoing))
+        with no_grad():  # what a callback computes from the gradients is never part of a graph
+            for callback in self.callbacks:
+                callback(visit)
+
 
 def _backprop(pairs, retain_graph, create_graph, wanted):
     """Run the graph backward from each (tensor, seed gradient) pair. ``wanted`` None: accumulate into every leaf's
@@ -344,7 +410,7 @@ def _backprop(pairs, retain_graph, create_graph, wanted):
                 _accumulate_leaf(t, g, create_graph, sink)
             else:
                 capture.add(t, g)
-    run = _run_node if _tracer is None else _tracer  # chosen once: no per-node check when not tracing
+    run = _run_node if not _node_callbacks else _Observed(_node_callbacks)  # chosen once: no per-node check
     prev, _Mode.grad = _Mode.grad, create_graph
     try:
         for node in order:
@@ -362,7 +428,11 @@ def _backprop(pairs, retain_graph, create_graph, wanted):
         _Mode.grad = prev
     return None if capture is None else capture.got
 
-def _run_node(node, grads, pending, create_graph, sink):
+
+def _run_node(node, grads, pending, create_graph, sink, outgoing=None):
+    """Run one node's backward and send each input its gradient: added to a leaf's ``.grad`` (or to ``sink``, a
+    ``_Capture``, for ``grad()``), or to the pending gradients of the node that made the input. ``outgoing``, a
+    list when ``on_backward_node`` callbacks watch, gets a ``GradSent`` per gradient sent."""
     fn = node.fn
     if len(grads) > 1 and any(g is None for g in grads):  # an output that nothing used gets a zero gradient
         xp = backend.xp_of(next(g for g in grads if g is not None).data)
@@ -394,6 +464,8 @@ def _run_node(node, grads, pending, create_graph, sink):
             g = _OnceDifferentiableBackward.apply(g.data, *inputs, op_name=fn.__name__)
         if _Mode.anomaly:
             _check_finite(node, g)
+        if outgoing is not None:  # watched (see _Observed): note where g goes, before it is added
+            outgoing.append(GradSent(i, inp, g, _has_grad(inp, pending, sink)))
         if inp._ctx is None:
             if type(sink) is _Capture:  # grad(): collected, no .grad written (see _backprop)
                 sink.add(inp, g)
@@ -405,6 +477,14 @@ def _run_node(node, grads, pending, create_graph, sink):
                 slot = pending[inp._ctx] = [None] * len(inp._ctx.outputs)
             prev = slot[inp._index]
             slot[inp._index] = g if prev is None else prev + g
+
+
+def _has_grad(inp, pending, sink):
+    """Whether a gradient for ``inp`` is already there: the gradient about to be sent is then added to it."""
+    if inp._ctx is None:
+        return sink.has(inp) if type(sink) is _Capture else inp.grad is not None
+    slot = pending.get(inp._ctx)
+    return slot is not None and slot[inp._index] is not None
 
 
 def _broadcasts_to(shape, grad_shape):

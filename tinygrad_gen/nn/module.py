@@ -1,12 +1,22 @@
-"""``Module``: a layer that owns parameters, buffers and sub-modules, and ``Parameter``, the marker for a trainable tensor.
+"""``Module``: a layer that owns parameters, buffers and sub-modules; ``Parameter``, the marker of a trainable tensor.
 
 A module registers what is assigned to it, in assignment order: ``self.weight = Parameter(...)`` is a parameter,
 ``self.fc = Linear(...)`` a sub-module, ``self.register_buffer("running_mean", t)`` a buffer (state that is saved but
 not trained). That order fixes ``parameters()`` (what an optimizer sees) and the keys of ``state_dict()``, which use
 PyTorch's dotted names ("blocks.0.attn.in_proj_weight"), so a state dict maps one to one onto the PyTorch module.
+
+Calling a module runs its forward hooks around ``forward``, as in PyTorch: ``register_forward_pre_hook`` (may replace
+the arguments), ``register_forward_hook`` (may replace the output), and for every module at once
+``register_module_forward_pre_hook`` / ``register_module_forward_hook``. Each returns a handle whose ``remove()``
+takes the hook off. Tools (``tg.viz.record_modules``) use these instead of changing ``Module``; with no hook
+registered a call is ``forward`` plus two empty-dict checks.
 """
+from __future__ import annotations
+
 import copy
+import itertools
 from collections import OrderedDict, namedtuple
+from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, Tuple, Union
 
 import numpy as np
 
@@ -14,12 +24,14 @@ from .. import backend
 from ..backend import check_device, to_device
 from ..tensor import Tensor
 
+
 class Parameter(Tensor):
     """A trainable tensor: ``nn.Parameter(data)`` is a leaf Tensor that requires grad (sharing ``data``'s array),
-    and a Module assigned one registers it as a parameter. Ops on a Parameter give plain Tensors."""
+    and a Module assigned one registers it as a parameter. Ops on a Parameter give plain Tensors (torch.nn.Parameter).
+    """
     __slots__ = ()
 
-    def __init__(self, data, requires_grad=True):
+    def __init__(self, data: Any, requires_grad: bool = True) -> None:
         super().__init__(data.data if isinstance(data, Tensor) else data)
         self.requires_grad_(requires_grad)
 
@@ -27,25 +39,134 @@ class Parameter(Tensor):
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
-class Module:
-    """Base class of every layer and model: define ``forward``, call the module like a function."""
+# ----- forward hooks -----
 
-    def __init__(self):
+# hook id -> (hook, is_pre_hook, with_kwargs, always_call): the hooks every module call runs before the module's own
+# (PyTorch's global module hooks); register_module_forward_pre_hook / register_module_forward_hook fill it
+_global_hooks: Dict[int, tuple] = {}
+_hook_ids = itertools.count()
+
+
+class RemovableHandle:
+    """What registering a hook returns: ``handle.remove()`` takes the hook off again (a second call does nothing);
+    ``with handle:`` removes it on leaving the block. Like ``torch.utils.hooks.RemovableHandle``."""
+    __slots__ = ("id", "_table")
+
+    def __init__(self, table: Dict[int, tuple], entry: tuple) -> None:
+        self.id = next(_hook_ids)
+        self._table = table
+        table[self.id] = entry
+
+    def remove(self) -> None:
+        """Take the hook off; it is not called again."""
+        self._table.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+def register_module_forward_pre_hook(hook: Callable[..., Any], *, with_kwargs: bool = False) -> RemovableHandle:
+    """Call ``hook(module, args)`` before the ``forward`` of every Module call, before the module's own pre-hooks;
+    like ``torch.nn.modules.module.register_module_forward_pre_hook``. What the hook may return, and
+    ``with_kwargs``: see :meth:`Module.register_forward_pre_hook`. Returns a handle; ``handle.remove()`` ends it."""
+    return RemovableHandle(_global_hooks, (hook, True, with_kwargs, False))
+
+
+def register_module_forward_hook(hook: Callable[..., Any], *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> RemovableHandle:
+    """Call ``hook(module, args, output)`` after the ``forward`` of every Module call, before the module's own
+    forward hooks; like ``torch.nn.modules.module.register_module_forward_hook``. What the hook may return,
+    ``with_kwargs`` and ``always_call``: see :meth:`Module.register_forward_hook`. Returns a handle;
+    ``handle.remove()`` ends it."""
+    return RemovableHandle(_global_hooks, (hook, False, with_kwargs, always_call))
+
+
+class Module:
+    """Base class of every layer and model: define ``forward``, call the module like a function (torch.nn.Module).
+    """
+    _hooks: Mapping[int, tuple] = {}  # read-only fallback for a module built without __init__ (see _hook_table)
+
+    def __init__(self) -> None:
         d = self.__dict__
         d["training"] = True
         d["_parameters"] = OrderedDict()
         d["_buffers"] = OrderedDict()
         d["_non_persistent"] = set()
         d["_modules"] = OrderedDict()
+        d["_hooks"] = {}  # hook id -> (hook, is_pre_hook, with_kwargs, always_call), in registration order
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The module's computation; subclasses define it. Call the module (``m(x)``), not ``forward``, so that
+        its hooks run."""
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
-    def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """``forward(*args, **kwargs)``, with the forward hooks (the global ones, then the module's) around it."""
+        if _global_hooks or self._hooks:
+            return self._call_with_hooks(args, kwargs)
+        return self.forward(*args, **kwargs)  # no hook anywhere: the call is just forward
+
+    def _call_with_hooks(self, args, kwargs):
+        """``forward`` between the pre-hooks and the forward hooks (the global ones first, each in registration
+        order). If a pre-hook or ``forward`` raises, the ``always_call`` forward hooks still run, with output None."""
+        hooks = list(_global_hooks.values()) + list(self._hooks.values())
+        try:
+            for hook, is_pre, with_kwargs, _ in hooks:
+                if not is_pre:
+                    continue
+                if with_kwargs:
+                    result = hook(self, args, kwargs)
+                    if result is not None:
+                        if not (isinstance(result, tuple) and len(result) == 2):
+                            raise RuntimeError(f"{type(self).__name__}: a forward pre-hook with kwargs must return "
+                                               f"None or (args, kwargs), got {type(result).__name__}")
+                        args, kwargs = result
+                else:
+                    result = hook(self, args)
+                    if result is not None:
+                        args = result if isinstance(result, tuple) else (result,)
+            output = self.forward(*args, **kwargs)
+        except BaseException:
+            for hook, _, with_kwargs, always_call in hooks:
+                if always_call and with_kwargs:
+                    hook(self, args, kwargs, None)
+                elif always_call:
+                    hook(self, args, None)
+            raise
+        for hook, is_pre, with_kwargs, _ in hooks:
+            if not is_pre:
+                result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
+                if result is not None:
+                    output = result
+        return output
+
+    def _hook_table(self):
+        d = self.__dict__
+        if "_hooks" not in d:  # a module whose __init__ did not run (see the class attribute)
+            d["_hooks"] = {}
+        return d["_hooks"]
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, with_kwargs: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args)`` before each ``forward`` of this module (like PyTorch's). ``args`` is the
+        tuple of positional arguments; returning a tuple (or a single value) replaces them, returning None keeps
+        them. With ``with_kwargs=True`` the hook is ``hook(module, args, kwargs)`` and may return ``(args, kwargs)``.
+        Hooks run in registration order; returns a handle whose ``remove()`` takes the hook off."""
+        return RemovableHandle(self._hook_table(), (hook, True, with_kwargs, False))
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after each ``forward`` of this module (like PyTorch's); returning
+        something other than None replaces the output (the next hook and the caller see the new one). With
+        ``with_kwargs=True`` the hook is ``hook(module, args, kwargs, output)``. With ``always_call=True`` it also
+        runs when a pre-hook or ``forward`` raises, with ``output`` None (the error then goes on). Hooks run in
+        registration order; returns a handle whose ``remove()`` takes the hook off."""
+        return RemovableHandle(self._hook_table(), (hook, False, with_kwargs, always_call))
 
     # ----- registration: attribute assignment decides what a value is -----
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__
         if "_parameters" not in d:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning {name!r}")
@@ -80,7 +201,7 @@ class Module:
             table.pop(name, None)
         d["_non_persistent"].discard(name)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         # only called when normal lookup fails: parameters, buffers and sub-modules live in their tables
         d = self.__dict__
         for table in ("_parameters", "_buffers", "_modules"):
@@ -88,16 +209,17 @@ class Module:
                 return d[table][name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    def __delattr__(self, name):
+    def __delattr__(self, name: str) -> None:
         d = self.__dict__
         if any(name in d[t] for t in ("_parameters", "_buffers", "_modules")):
             self._forget(name)
         else:
             object.__delattr__(self, name)
 
-    def register_buffer(self, name, tensor, persistent=True):
-        """State that belongs to the module but is not trained (BatchNorm's running statistics). Buffers move with
-        ``to(device)``; persistent ones are saved in ``state_dict()``."""
+    def register_buffer(self, name: str, tensor: Optional[Tensor], persistent: bool = True) -> None:
+        """Register ``tensor`` as the buffer ``name``: state that belongs to the module but is not trained
+        (BatchNorm's running statistics). Buffers move with ``to(device)``; persistent ones are saved in
+        ``state_dict()``. Like ``torch.nn.Module.register_buffer``."""
         if not isinstance(name, str) or not name or "." in name:
             raise KeyError(f"register_buffer: buffer name must be a non-empty string without '.', got {name!r}")
         if tensor is not None and not isinstance(tensor, Tensor):
@@ -108,21 +230,26 @@ class Module:
         if not persistent:
             self._non_persistent.add(name)
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Optional[Parameter]) -> None:
+        """Register ``param`` (an ``nn.Parameter``, or None for a missing one) as the parameter ``name``; the same
+        as assigning it. Like ``torch.nn.Module.register_parameter``."""
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be an nn.Parameter or None")
         self._forget(name)
         self._parameters[name] = param
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Optional[Module]) -> None:
+        """Register ``module`` as the sub-module ``name`` (a name that need not be an identifier, such as "0");
+        like ``torch.nn.Module.add_module``."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module or None, got {type(module).__name__}")
         self._forget(name)
         self._modules[name] = module
 
     # ----- traversal -----
-    def named_modules(self, prefix="", memo=None):
-        """This module and every sub-module, depth first in registration order, each once."""
+    def named_modules(self, prefix: str = "", memo: Optional[set] = None) -> Iterator[Tuple[str, Module]]:
+        """(dotted name, module) for this module ("") and every sub-module, depth first in registration order,
+        each once (like ``torch.nn.Module.named_modules``)."""
         memo = set() if memo is None else memo
         if id(self) in memo:
             return
@@ -132,16 +259,19 @@ class Module:
             if m is not None:
                 yield from m.named_modules(prefix + ("." if prefix else "") + name, memo)
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
+        """This module and every sub-module, each once (``named_modules`` without the names)."""
         for _, m in self.named_modules():
             yield m
 
-    def named_children(self):
+    def named_children(self) -> Iterator[Tuple[str, Module]]:
+        """(name, module) for the direct sub-modules, in registration order."""
         for name, m in self._modules.items():
             if m is not None:
                 yield name, m
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
+        """The direct sub-modules, in registration order."""
         for _, m in self.named_children():
             yield m
 
@@ -155,22 +285,26 @@ class Module:
                 seen.add(id(t))
                 yield prefix + ("." if prefix else "") + name, t
 
-    def named_parameters(self, recurse=True):
-        """(dotted name, Parameter) in registration order; the order an optimizer's state is keyed by."""
+    def named_parameters(self, recurse: bool = True) -> Iterator[Tuple[str, Parameter]]:
+        """(dotted name, Parameter) in registration order, a shared one once; the order an optimizer's state is
+        keyed by. ``recurse=False``: this module's own only."""
         return self._named_members("_parameters", recurse)
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """The parameters, in ``named_parameters`` order (what an optimizer is given)."""
         for _, p in self.named_parameters(recurse):
             yield p
 
-    def named_buffers(self, recurse=True):
+    def named_buffers(self, recurse: bool = True) -> Iterator[Tuple[str, Tensor]]:
+        """(dotted name, buffer) in registration order, persistent or not."""
         return self._named_members("_buffers", recurse)
 
-    def buffers(self, recurse=True):
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """The buffers, in ``named_buffers`` order."""
         for _, b in self.named_buffers(recurse):
             yield b
 
-    def apply(self, fn):
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn(module)`` on every sub-module and then on this one (like PyTorch, e.g. for initialisation)."""
         for m in self.children():
             m.apply(fn)
@@ -178,7 +312,7 @@ class Module:
         return self
 
     # ----- state -----
-    def state_dict(self, prefix=""):
+    def state_dict(self, prefix: str = "") -> OrderedDict[str, Tensor]:
         """Ordered {dotted name: Tensor}: each module's parameters, then its persistent buffers, then its
         sub-modules', as in PyTorch. The tensors share the live arrays (detached); save or copy them."""
         out = OrderedDict()
@@ -206,7 +340,7 @@ class Module:
                     out[p + name] = t
         return out
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values into this module's parameters and buffers in place (on their device and dtype).
 
         Values may be Tensors or arrays. Every problem is found before anything is written: a missing or an
@@ -240,21 +374,23 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     # ----- modes and devices -----
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> Module:
         """Training mode (Dropout drops, BatchNorm uses batch statistics) for this module and all inside it."""
         for m in self.modules():
             m.__dict__["training"] = bool(mode)
         return self
 
-    def eval(self):
+    def eval(self) -> Module:
+        """Evaluation mode (Dropout passes through, BatchNorm uses its running statistics); ``train(False)``."""
         return self.train(False)
 
-    def requires_grad_(self, flag=True):
+    def requires_grad_(self, flag: bool = True) -> Module:
+        """Turn gradients on or off for every parameter (to freeze a part of a model); returns the module."""
         for p in self.parameters():
             p.requires_grad_(flag)
         return self
 
-    def to(self, device):
+    def to(self, device: str) -> Module:
         """Move every parameter, gradient and buffer to ``device`` in place (optimizers keep their references)."""
         device = check_device(device)
         for t in list(self.parameters()) + list(self.buffers()):
@@ -264,7 +400,7 @@ class Module:
         return self
 
     @property
-    def device(self):
+    def device(self) -> str:
         """Where the module's parameters (or, without any, its buffers) live; "cpu" for a module with neither. The
         one way a model finds the device to put its inputs on."""
         for t in self.parameters():
@@ -273,35 +409,41 @@ class Module:
             return t.device
         return "cpu"
 
-    def cpu(self):
+    def cpu(self) -> Module:
+        """``to("cpu")``."""
         return self.to("cpu")
 
-    def cuda(self):
+    def cuda(self) -> Module:
+        """``to("cuda")`` (needs CuPy)."""
         return self.to("cuda")
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient: to None (the default, as in PyTorch), or to zeros."""
         for p in self.parameters():
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
                 p.grad = Tensor(p.grad.data * 0)
 
-    def num_parameters(self):
+    def num_parameters(self) -> int:
+        """How many numbers the parameters hold, a shared parameter counted once."""
         return sum(p.size for p in self.parameters())
 
-    def __deepcopy__(self, memo):
-        """An independent copy (e.g. a target network or an EMA of weights) whose parameters are Parameters too."""
+    def __deepcopy__(self, memo: dict) -> Module:
+        """An independent copy (e.g. a target network or an EMA of weights) whose parameters are Parameters too.
+        The copy starts with no hooks: a hook belongs to whoever registered it, who holds the original's handle."""
         new = object.__new__(type(self))
         memo[id(self)] = new
         for k, v in self.__dict__.items():
-            new.__dict__[k] = copy.deepcopy(v, memo)
+            new.__dict__[k] = {} if k == "_hooks" else copy.deepcopy(v, memo)
         return new
 
     # ----- printing -----
-    def extra_repr(self):
+    def extra_repr(self) -> str:
+        """The module's settings shown inside its ``repr`` (e.g. ``in_features=3, out_features=4``)."""
         return ""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         extra = self.extra_repr()
         children = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
         if not children:
@@ -311,9 +453,10 @@ class Module:
 
 
 class Sequential(Module):
-    """Modules applied one after another; ``Sequential(a, b)(x) == b(a(x))``. Children are named "0", "1", ..."""
+    """Modules applied one after another; ``Sequential(a, b)(x) == b(a(x))``. Children are named "0", "1", ...,
+    or by the keys of one dict given instead (torch.nn.Sequential)."""
 
-    def __init__(self, *modules):
+    def __init__(self, *modules: Any) -> None:
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], (dict, OrderedDict)):
             for name, m in modules[0].items():
@@ -322,57 +465,62 @@ class Sequential(Module):
             for i, m in enumerate(modules):
                 self.add_module(str(i), m)
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
+        """Each module in turn on the previous one's output."""
         for m in self._modules.values():
             x = m(x)
         return x
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: Union[int, slice]) -> Module:
         mods = list(self._modules.values())
         if isinstance(i, slice):
             return Sequential(*mods[i])
         return mods[i]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
-    def append(self, module):
+    def append(self, module: Module) -> Sequential:
+        """Add ``module`` at the end (named by its position); returns the Sequential."""
         self.add_module(str(len(self)), module)
         return self
 
 
 class ModuleList(Module):
-    """A list of modules whose parameters are registered (named "0", "1", ...); it has no forward of its own."""
+    """A list of modules whose parameters are registered (named "0", "1", ...); it has no forward of its own
+    (torch.nn.ModuleList)."""
 
-    def __init__(self, modules=()):
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
         super().__init__()
         self.extend(modules)
 
-    def append(self, module):
+    def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end (named by its position); returns the list."""
         self.add_module(str(len(self)), module)
         return self
 
-    def extend(self, modules):
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Append each of ``modules``; returns the list."""
         for m in modules:
             self.append(m)
         return self
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: Union[int, slice]) -> Any:
         mods = list(self._modules.values())
         if isinstance(i, slice):
             return ModuleList(mods[i])
         return mods[i]
 
-    def __setitem__(self, i, module):
+    def __setitem__(self, i: int, module: Module) -> None:
         if not isinstance(module, Module):
             raise TypeError(f"ModuleList: can only hold Modules, got {type(module).__name__}")
         self._modules[list(self._modules)[i]] = module  # replaced in place: the order stays
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
