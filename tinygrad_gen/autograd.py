@@ -25,7 +25,7 @@ from . import backend
 from .backend import as_array
 from .grad_mode import (_Mode, detect_anomaly, enable_grad, is_grad_enabled, no_grad,  # noqa: F401 (public here)
                         set_grad_enabled)
-from .tensor import Tensor
+from .tensor import Tensor, share_version, version_of
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 _node_callbacks = ()  # set only by on_backward_node(); each backward call reads it once to pick its per-node runner
@@ -67,14 +67,15 @@ class Context:
             return a
         for i, t in enumerate(self.inputs):
             if isinstance(t, Tensor) and t.data is a:
-                if t._version != self.versions[i]:
-                    raise self._modified(t, t._version, self.versions[i])
+                if version_of(t) != self.versions[i]:
+                    raise self._modified(t, version_of(t), self.versions[i])
                 return t
         for ref in self.outputs or ():
             t = ref()
             if t is not None and t.data is a:
-                if t._version:
-                    raise self._modified(t, t._version, 0)
+                expected = getattr(self, "output_versions", {}).get(t._index, 0)
+                if version_of(t) != expected:
+                    raise self._modified(t, version_of(t), expected)
                 return t
         return Tensor(a)
 
@@ -123,7 +124,8 @@ class Function:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
                 needs.append(a._requires_grad)
-                versions.append(a._version)
+                shared = a._shared_version  # the version counter, shared with views (tensor.version_of)
+                versions.append(a._version if shared is None else shared[0])
             else:
                 arrays.append(a)
                 needs.append(False)
@@ -147,6 +149,9 @@ class Function:
         t.grad = None
         t._index = 0
         t._version = 0
+        t._shared_version = None
+        if out.base is not None:  # a view: it counts in-place writes with the input whose memory it aliases
+            _share_with_aliased_input(t, args, ctx)
         if record:  # the output points at its node; the node holds it only weakly (no reference cycle)
             t._ctx = ctx
             t._requires_grad = True
@@ -157,10 +162,33 @@ class Function:
         return t
 
 
+def _memory_owner(array):
+    """The array that owns ``array``'s memory (NumPy and CuPy collapse chains of views onto it)."""
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
+
+
+def _share_with_aliased_input(t, args, ctx):
+    """If ``t``'s array is a view of an input's memory, share that input's version counter (as PyTorch's views
+    do), and note the count at creation, against which a saved output is checked."""
+    owner = _memory_owner(t.data)
+    for a in args:
+        if isinstance(a, Tensor) and _memory_owner(a.data) is owner:
+            share_version(t, a)
+            starts = getattr(ctx, "output_versions", {})
+            starts[t._index] = t._shared_version[0]
+            ctx.output_versions = starts
+            return
+
+
 def _several_outputs(ctx, out, record):
+    outs = tuple([_make(o, ctx if record else None, i if record else 0) for i, o in enumerate(out)])
+    for o in outs:
+        if o.data.base is not None:
+            _share_with_aliased_input(o, ctx.inputs, ctx)
     if not record:
-        return tuple([_make(o, None, 0) for o in out])
-    outs = tuple([_make(o, ctx, i) for i, o in enumerate(out)])
+        return outs
     ctx.outputs = tuple([weakref.ref(o) for o in outs])
     ctx.output_meta = tuple([(o.data.shape, o.data.dtype) for o in outs])  # for zero grads of unused ones
     return outs
@@ -186,6 +214,7 @@ def _make(array, ctx, index):
     t._ctx = ctx
     t._index = index
     t._version = 0
+    t._shared_version = None
     t._requires_grad = ctx is not None
     return t
 

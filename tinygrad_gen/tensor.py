@@ -44,8 +44,10 @@ def _to_array(data, dtype=None, device="cpu"):
 
 class Tensor:
     """An n-dimensional array that remembers how it was computed, so gradients can flow back through it."""
-    # _version counts in-place writes to ``data``: a backward rule that saved the array checks it did not change
-    __slots__ = ("data", "_requires_grad", "grad", "_ctx", "_index", "_version", "__weakref__")
+    # _version counts in-place writes to ``data``: a backward rule that saved the array checks it did not change.
+    # Tensors whose arrays alias each other (a view and its base, a detached copy) share one counter instead, a
+    # one-element list in _shared_version (None until the first alias is made; see ``version_of``).
+    __slots__ = ("data", "_requires_grad", "grad", "_ctx", "_index", "_version", "_shared_version", "__weakref__")
     __array_ufunc__ = None  # numpy_array + tensor defers to Tensor.__radd__ instead of looping elementwise
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
@@ -62,6 +64,7 @@ class Tensor:
         self._ctx = None
         self._index = 0
         self._version = 0
+        self._shared_version = None
         self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -165,8 +168,11 @@ class Tensor:
         return self.data.item()
 
     def detach(self) -> "Tensor":
-        """The same values, cut off from the graph (shares the array)."""
-        return Tensor(self.data)
+        """The same values, cut off from the graph; shares the array and its in-place version counter, as in
+        PyTorch (writing into the detached tensor is seen by a backward that saved this one)."""
+        out = Tensor(self.data)
+        share_version(out, self)
+        return out
 
     def cpu(self) -> "Tensor":
         """This tensor on the CPU (itself if it is there already); PyTorch's ``cpu()``."""
@@ -246,6 +252,30 @@ class Tensor:
 
     def __rxor__(self, other):
         return self._cmp(other, np.bitwise_xor)
+
+
+def version_of(t: Tensor) -> int:
+    """How many in-place writes ``t``'s memory has seen (PyTorch's ``t._version``): one count shared by a tensor and
+    every view or detached copy of it, so a write through any of them is seen by a backward that saved another."""
+    shared = t._shared_version
+    return t._version if shared is None else shared[0]
+
+
+def bump_version(t: Tensor) -> None:
+    """Count one in-place write into ``t``'s memory."""
+    shared = t._shared_version
+    if shared is None:
+        t._version += 1
+    else:
+        shared[0] += 1
+
+
+def share_version(view: Tensor, base: Tensor) -> None:
+    """Make ``view`` (whose array aliases ``base``'s) count in-place writes with ``base``."""
+    shared = base._shared_version
+    if shared is None:
+        shared = base._shared_version = [base._version]
+    view._shared_version = shared
 
 
 def tensor(data, requires_grad: bool = False, dtype=None, device: str = "cpu") -> Tensor:

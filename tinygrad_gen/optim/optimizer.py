@@ -4,7 +4,7 @@ An update is plain array arithmetic done in place on ``p.data`` (NumPy or CuPy),
 step is not part of the model being differentiated, so recording it would only cost time and memory."""
 from .. import backend
 from ..backend import to_device
-from ..tensor import Tensor
+from ..tensor import Tensor, bump_version
 
 required = object()  # marks an option with no default (SGD's lr)
 
@@ -71,7 +71,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     self.update(p, p.grad.data, self.state.setdefault(p, {}), group)
-                    p._version += 1  # written in place: a graph that saved p before this step can no longer backward
+                    bump_version(p)  # written in place: a graph that saved p before this step can no longer backward
 
     def update(self, p, grad, state, group):
         """Update one parameter ``p`` in place from its gradient array; each optimizer defines it."""
