@@ -53,10 +53,14 @@ class Context:
         self.saved = ()
 
     def save_for_backward(self, *arrays):
+        """Keep arrays for backward (inputs, the output, or arrays computed from them); ``saved_tensors`` gives
+        them back. Inputs and the output kept this way are checked for in-place changes before backward uses them."""
         self.saved = arrays
 
     @property
     def saved_tensors(self):
+        """The arrays ``save_for_backward`` kept, as Tensors (an input's or the output's own Tensor where one was
+        saved), after checking that none was changed in place since."""
         if self.inputs is None:
             raise RuntimeError(f"{self.fn.__name__}: saved tensors were freed by an earlier backward; "
                                "call backward(retain_graph=True) to backward through the graph twice")
@@ -110,14 +114,19 @@ class Function:
 
     @staticmethod
     def forward(ctx, *inputs):
+        """Compute the outputs from the input arrays (NumPy or CuPy); save what backward needs on ``ctx``."""
         raise NotImplementedError
 
     @staticmethod
     def backward(ctx, *grads):
+        """Given d loss / d output (Tensors), return d loss / d input for each input (None where not needed),
+        written in Tensor ops so that it can itself be differentiated."""
         raise NotImplementedError
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        """Run the op on Tensors (and constants): the forward on their arrays, and a graph node if an input
+        requires grad and grad mode is on; returns the output Tensor(s)."""
         # The hot path of every op: kept flat, since on small tensors this bookkeeping costs more than the math.
         arrays, needs, versions = [], [], []
         for a in args:

@@ -24,6 +24,7 @@ def _digits(n):
 
 
 def vae_step():
+    """The VAE's training step: its losses and the model."""
     from tinygrad_gen.models.vae import VAE
     model = VAE()
     loss, _, _ = model(_digits(16))
@@ -31,6 +32,7 @@ def vae_step():
 
 
 def ae_step():
+    """The autoencoder's training step: its loss and the model."""
     import tinygrad_gen.nn.functional as F
     from tinygrad_gen.models.autoencoder import Autoencoder
     model, x = Autoencoder(), _digits(16)
@@ -38,6 +40,7 @@ def ae_step():
 
 
 def gpt_step():
+    """A GPT training step on random tokens: its loss and the model."""
     from tinygrad_gen.models.gpt import GPT, GPTConfig
     model = GPT(GPTConfig())
     ids = np.random.default_rng(0).integers(0, model.config.vocab_size, (2, 17))
@@ -46,6 +49,7 @@ def gpt_step():
 
 
 def dcgan_step():
+    """A DCGAN step: the discriminator's and the generator's losses, and both models."""
     from tinygrad_gen.models.dcgan import Discriminator, Generator, to_images
     from tinygrad_gen.models.gan_losses import discriminator_loss, generator_loss_ns
     G, D = Generator(), Discriminator()
@@ -56,6 +60,7 @@ def dcgan_step():
 
 
 def gan1d_step():
+    """A 1-D GAN step: both losses and both models."""
     from tinygrad_gen.models.gan1d import Discriminator, Generator
     from tinygrad_gen.models.gan_losses import discriminator_loss, generator_loss_ns
     G, D = Generator(), Discriminator()
@@ -120,6 +125,7 @@ def _parameters(params):
 
 
 def build_parser():
+    """The options of ``tgg graph``."""
     parser = Parser(prog="tgg graph", description=__doc__.split("\n\n")[0].split(": ", 1)[-1],
                     formatter_class=argparse.RawDescriptionHelpFormatter,
                     epilog=__doc__.split("\n\n", 1)[1])
@@ -133,6 +139,7 @@ def build_parser():
 
 
 def main(argv=None):
+    """``tgg graph MODEL``: draw one training step's graph; returns the exit status."""
     args = build_parser().parse_args(argv)
     out = args.out
     if out is None:
