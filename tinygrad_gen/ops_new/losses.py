@@ -1,3 +1,369 @@
-"""(family stub: filled in by the redesign)"""
-BINDINGS: list = []
-CASES: list = []
+"""Losses: mean squared error, softmax cross-entropy (class indices or probabilities, class weights, label
+smoothing, ignored targets), negative log-likelihood, and binary cross-entropy on probabilities or on logits.
+
+Every loss takes ``reduction="mean" | "sum" | "none"``. The fused ones work on logits and stay finite at logits of
++-1e4. Cross-entropy's forward with one global shift instead of a row max and BLAS row sums is a registered fast
+path in ``fast/losses.py``."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import xp_of
+from ..binding import bind
+from ..dispatch import pick
+from ..tensor import Tensor
+from .case import OpCase, pattern
+from .checks import as_tensor, check_reduction, constant, reduce_loss
+
+
+class SquaredError(Function):
+    """z = (a - b)^2 elementwise (mse_loss before its reduction).
+    backward: dz/da = 2 (a - b) and dz/db = -2 (a - b), so da = 2 g (a - b), db = -2 g (a - b)."""
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        d = a - b
+        return d * d
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        da = g * (a - b) * 2
+        return (da if need_a else None), (-da if need_b else None)
+
+
+class CrossEntropy(Function):
+    """loss[r] = logsumexp(x[r, :]) - x[r, t[r]] = -log softmax(x[r])[t[r]] for logits x (R, C) and class indices t
+    (R,), 0 where t == ignore_index; then "none" keeps the rows, "sum" adds them, "mean" divides the sum by the
+    number n of kept rows. logsumexp(x) = m + log sum exp(x - m) with m the row max: stable at x = +-1e4.
+    backward: d logsumexp(x) / dx_c = exp(x_c) / sum exp(x) = softmax(x)_c and d x_t / dx_c = [c = t], so
+              dx[r, :] = w_r (softmax(x[r]) - onehot(t[r])) with w_r = g[r] ("none"), g ("sum") or g / n ("mean")
+              on kept rows and w_r = 0 on ignored ones. softmax(x) is recomputed from the saved x by the Tensor op,
+              so a double backward differentiates it."""
+    @staticmethod
+    def forward(ctx, x, target, ignore_index, reduction):
+        xp = xp_of(x)
+        keep = target != ignore_index
+        t = xp.where(keep, target, 0)  # a safe class index at ignored rows (their loss is multiplied by 0)
+        m = x.max(axis=1, keepdims=True)
+        lse = m[:, 0] + np.log(np.exp(x - m).sum(axis=1))
+        picked = xp.take_along_axis(x, t[:, None], axis=1)[:, 0]
+        loss = ((lse - picked) * keep).astype(x.dtype, copy=False)
+        weight = keep.astype(x.dtype)  # d (reduced loss) / d loss[r]
+        if reduction == "mean":
+            weight /= keep.sum()  # n stays on the device: no host sync
+        ctx.save_for_backward(x)
+        ctx.t, ctx.weight = t, weight
+        return loss if reduction == "none" else loss @ weight if reduction == "mean" else loss.sum()
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return CrossEntropy.gradient(ctx, x.softmax(axis=1), g)
+
+    @staticmethod
+    def gradient(ctx, p, g):
+        """dx = (p - onehot(t)) * g * weight per row, for the softmax p of x (a Tensor)."""
+        xp = xp_of(p.data)
+        onehot = xp.zeros(p.shape, dtype=p.dtype)
+        onehot[xp.arange(len(ctx.t)), ctx.t] = 1
+        return (p - Tensor(onehot)) * (g * Tensor(ctx.weight)).unsqueeze(1), None, None, None
+
+
+class BCEWithLogits(Function):
+    """loss = -(t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))) for logits x and targets t in [0, 1].
+    forward: with log sigmoid(x) = -softplus(-x) and log(1 - sigmoid(x)) = -softplus(x) = -x - softplus(-x), the
+             loss is x - x t + softplus(-x) = max(x, 0) - x t + log1p(exp(-|x|)): exp never sees a large positive
+             number, so x = +-1e4 stays finite.
+    backward: d/dx = 1 - t - sigmoid(-x) = sigmoid(x) - t and d/dt = -x, so dx = g (sigmoid(x) - t), dt = -g x."""
+    @staticmethod
+    def forward(ctx, x, t):
+        ctx.save_for_backward(x, t)
+        return np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x)))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        need_x, need_t = ctx.needs_input_grad
+        return (g * (x.sigmoid() - t) if need_x else None), (-(g * x) if need_t else None)
+
+
+class BinaryCrossEntropy(Function):
+    """loss = -(t log p + (1 - t) log(1 - p)) for probabilities p and targets t, each log clamped at -100
+    (PyTorch's choice: p = 0 or 1 gives a finite loss of at most 100).
+    backward: d/dp = -t / p + (1 - t) / (1 - p) = (p - t) / (p (1 - p)), with the denominator clamped at 1e-12
+              (PyTorch's clamp), so dp = g (p - t) / max(p (1 - p), 1e-12);
+              d/dt = -log p + log(1 - p), so dt = g (log(1 - p) - log p), unclamped as in PyTorch (infinite at
+              p = 0 or 1)."""
+    @staticmethod
+    def forward(ctx, p, t):
+        ctx.save_for_backward(p, t)
+        with np.errstate(divide="ignore"):
+            lp, l1p = np.maximum(np.log(p), -100), np.maximum(np.log1p(-p), -100)
+        return -(t * lp + (1 - t) * l1p)
+
+    @staticmethod
+    def backward(ctx, g):
+        p, t = ctx.saved_tensors
+        need_p, need_t = ctx.needs_input_grad
+        dp = g * (p - t) / (p * (1 - p)).clip(1e-12) if need_p else None
+        dt = None
+        if need_t:
+            with np.errstate(divide="ignore"):
+                dt = g * ((1 - p).log() - p.log())
+        return dp, dt
+
+
+# ----- the functions users call -----
+def mse_loss(a: Tensor, b: Tensor, reduction: str = "mean") -> Tensor:
+    """Mean squared error: (a - b)^2 elementwise, then reduced.
+
+    Gradients, with d = a - b and g the upstream gradient (a scalar for "sum" and "mean", one per element for
+    "none"): "none": da = 2 g d elementwise; "sum": da = 2 g d; "mean": da = 2 g d / n, n the number of elements.
+    In every case db = -da.
+
+    Args:
+        a: the prediction (PyTorch's ``input``).
+        b: the target, of a's shape.
+        reduction: 'mean', 'sum' or 'none'.
+    PyTorch: ``torch.nn.functional.mse_loss``."""
+    a = as_tensor(a)
+    b = as_tensor(b, like=a)
+    if a.shape != b.shape:
+        raise ValueError(f"mse_loss: input of shape {a.shape} and target of shape {b.shape} differ")
+    check_reduction(reduction, "mse_loss")
+    return reduce_loss(SquaredError.apply(a, b), reduction, "mse_loss")
+
+
+def _class_target(op, logits, target, ignore_index):
+    """Check an integer class target against logits (N, C, d1, ...) or (C,); returns the target as an array."""
+    t = constant(target, logits)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{op}: target must hold integer class indices, got dtype {t.dtype}")
+    want = logits.shape[:1] + logits.shape[2:] if logits.ndim >= 2 else ()
+    if logits.ndim < 1 or t.shape != want:
+        raise ValueError(f"{op}: target of shape {t.shape} does not fit logits of shape {logits.shape} "
+                         f"(expected target shape {want})")
+    c = logits.shape[1] if logits.ndim >= 2 else logits.shape[0]
+    bad = (t != ignore_index) & ((t < 0) | (t >= c))
+    if bad.any():
+        raise ValueError(f"{op}: target value {int(t[bad].ravel()[0])} is out of range for {c} classes "
+                         f"(logits of shape {logits.shape})")
+    return t
+
+
+def _class_weight(op, weight, logits):
+    """The class weights as a Tensor of the logits' dtype, checked to have one entry per class."""
+    w = as_tensor(weight, like=logits)
+    c = logits.shape[1] if logits.ndim >= 2 else logits.shape[0]
+    if w.shape != (c,):
+        raise ValueError(f"{op}: weight of shape {w.shape} must have one entry per class ({c}; input {logits.shape})")
+    return w.astype(logits.dtype) if w.dtype != logits.dtype else w
+
+
+def _fused_cross_entropy(logits, t, ignore_index, reduction):
+    """``CrossEntropy`` (on rows of logits) for logits (N, C), (C,) or (N, C, d1, ...): the classes put last."""
+    op = pick(CrossEntropy)
+    if logits.ndim == 2:
+        return op.apply(logits, t, ignore_index, reduction)
+    c = logits.shape[0 if logits.ndim == 1 else 1]
+    rows = logits.transpose(0, *range(2, logits.ndim), 1) if logits.ndim > 2 else logits
+    loss = op.apply(rows.reshape(-1, c), t.reshape(-1), ignore_index, reduction)
+    return loss.reshape(t.shape) if reduction == "none" else loss
+
+
+def _weighted_nll(op, logp, t, ignore_index, reduction, weight):
+    """-w[t] logp[t] per target with w the class weights (1 without), 0 at ignore_index; "mean" divides the sum
+    by the sum of w[t] over the kept targets (PyTorch's weighted mean)."""
+    keep = t != ignore_index
+    safe = xp_of(t).where(keep, t, 0)
+    axis = 1 if logp.ndim >= 2 else 0
+    picked = logp.gather(axis, xp_of(t).expand_dims(safe, axis)).squeeze(axis)
+    w = Tensor(keep.astype(logp.dtype))
+    if weight is not None:
+        w = w * weight[safe].detach()
+    loss = -(picked * w)
+    if reduction == "mean":
+        return loss.sum() / w.sum()
+    return reduce_loss(loss, reduction, op)
+
+
+def cross_entropy(logits: Tensor, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy of logits against class indices or class probabilities, along the class axis 1.
+
+    With integer targets the loss of a sample is -w[t] log softmax(logits)[t]; "mean" divides the sum by the sum
+    of w[t] over the targets that are not ``ignore_index`` (by their count without weights). A float target of the
+    logits' shape holds class probabilities: the loss is -sum_c w_c target_c log softmax(logits)_c. Label
+    smoothing e mixes the uniform distribution into the target: (1 - e) * nll + e * mean over classes of
+    -w_c log p_c (PyTorch's formula, ignore_index and weights included).
+
+    Args:
+        logits: (N, C), (N, C, d1, ...) or (C,) (PyTorch's ``input``).
+        target: integer class indices (N,), (N, d1, ...) or () (an array or tensor), or float probabilities of
+            the logits' shape.
+        weight: optional per-class weights (C,).
+        ignore_index: a class index whose targets contribute nothing (integer targets only).
+        reduction: 'mean', 'sum' or 'none'.
+        label_smoothing: e in [0, 1].
+    PyTorch: ``torch.nn.functional.cross_entropy``."""
+    logits = as_tensor(logits)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    check_reduction(reduction, "cross_entropy")
+    axis = 1 if logits.ndim >= 2 else 0
+    w = None if weight is None else _class_weight("cross_entropy", weight, logits)
+    wb = None if w is None else w.reshape((-1,) + (1,) * (logits.ndim - 2)) if logits.ndim >= 2 else w
+    if constant(target, logits).dtype.kind == "f":
+        target = as_tensor(target, like=logits)
+        if target.shape != logits.shape or logits.ndim < 1:
+            raise ValueError(f"cross_entropy: probability target of shape {target.shape} must match logits "
+                             f"{logits.shape}")
+        if label_smoothing:
+            target = target * (1 - label_smoothing) + label_smoothing / logits.shape[axis]
+        terms = target * logits.log_softmax(axis=axis)
+        terms = terms * wb if wb is not None else terms
+        return reduce_loss(-terms.sum(axis=axis), reduction, "cross_entropy")
+    t = _class_target("cross_entropy", logits, target, ignore_index)
+    if w is None and not label_smoothing:
+        return _fused_cross_entropy(logits, t, ignore_index, reduction)
+    logp = logits.log_softmax(axis=axis)
+    nll = _weighted_nll("cross_entropy", logp, t, ignore_index, reduction, w)
+    if not label_smoothing:
+        return nll
+    keep = t != ignore_index
+    kept = Tensor(keep.astype(logp.dtype))
+    smooth = -((logp * wb) if wb is not None else logp).sum(axis=axis) * kept
+    if reduction == "mean":
+        den = (w[xp_of(t).where(keep, t, 0)].detach() * kept).sum() if w is not None \
+            else Tensor(xp_of(t).asarray(keep.sum(), dtype=logp.dtype))
+        smooth = smooth.sum() / den
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / logits.shape[axis])
+
+
+def nll_loss(logp: Tensor, target, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of integer targets given log-probabilities: -w[t] logp[n, t[n]], w the class
+    weights (1 without); "mean" divides by the sum of the kept targets' weights (PyTorch).
+
+    Args:
+        logp: log-probabilities (N, C), (N, C, d1, ...) or (C,) (PyTorch's ``input``).
+        target: integer class indices (N,), (N, d1, ...) or ().
+        weight: optional per-class weights (C,).
+        ignore_index: a class index whose targets contribute nothing.
+        reduction: 'mean', 'sum' or 'none'.
+    PyTorch: ``torch.nn.functional.nll_loss``."""
+    logp = as_tensor(logp)
+    t = _class_target("nll_loss", logp, target, ignore_index)
+    check_reduction(reduction, "nll_loss")
+    w = None if weight is None else _class_weight("nll_loss", weight, logp)
+    return _weighted_nll("nll_loss", logp, t, ignore_index, reduction, w)
+
+
+def binary_cross_entropy_with_logits(logits: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """-(t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))) for logits x, computed stably (finite at x = +-1e4).
+
+    Args:
+        logits: the logits x (PyTorch's ``input``).
+        target: targets in [0, 1] of the logits' shape (a gradient flows to them too).
+        reduction: 'mean', 'sum' or 'none'.
+    PyTorch: ``torch.nn.functional.binary_cross_entropy_with_logits``."""
+    logits = as_tensor(logits)
+    target = as_tensor(target, like=logits)
+    if target.shape != logits.shape:
+        raise ValueError(f"binary_cross_entropy_with_logits: target of shape {target.shape} must match logits of "
+                         f"shape {logits.shape}")
+    check_reduction(reduction, "binary_cross_entropy_with_logits")
+    if target.dtype != logits.dtype:
+        target = target.astype(logits.dtype)
+    return reduce_loss(BCEWithLogits.apply(logits, target), reduction, "binary_cross_entropy_with_logits")
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, reduction: str = "mean") -> Tensor:
+    """-(t log p + (1 - t) log(1 - p)) on probabilities p in [0, 1], each log clamped at -100 as in PyTorch.
+
+    Args:
+        input: probabilities p (values outside [0, 1] are an error).
+        target: targets of p's shape.
+        weight: optional weights that broadcast against p, rescaling each element's loss.
+        reduction: 'mean', 'sum' or 'none'.
+    PyTorch: ``torch.nn.functional.binary_cross_entropy``."""
+    p = as_tensor(input)
+    t = as_tensor(target, like=p)
+    if t.shape != p.shape:
+        raise ValueError(f"binary_cross_entropy: target of shape {t.shape} must match input of shape {p.shape}")
+    check_reduction(reduction, "binary_cross_entropy")
+    lo, hi = (float(p.data.min()), float(p.data.max())) if p.size else (0.0, 1.0)
+    if lo < 0 or hi > 1:
+        raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got values in [{lo}, {hi}]")
+    loss = BinaryCrossEntropy.apply(p, t.astype(p.dtype) if t.dtype != p.dtype else t)
+    if weight is not None:
+        loss = loss * as_tensor(weight, like=p)
+    return reduce_loss(loss, reduction, "binary_cross_entropy")
+
+
+BINDINGS = [
+    bind(mse_loss, F=True),
+    bind(cross_entropy, F=True),
+    bind(nll_loss, F=True),
+    bind(binary_cross_entropy_with_logits, F=True),
+    bind(binary_cross_entropy, F=True),
+]
+
+_TARGETS = np.array([1, 0, 3])
+_IGNORED = np.array([[0, 3], [-100, 1], [2, 2]])  # for logits (3, 4, 2): the class axis is 1
+_WEIGHT = np.array([0.5, 2.0, 1.0, 0.3, 1.5])
+_SOFT = np.abs(np.random.default_rng(7).standard_normal((3, 5)))
+_SOFT /= _SOFT.sum(1, keepdims=True)
+
+
+def _torch_weight(torch, x):
+    return torch.tensor(_WEIGHT, dtype=x.dtype)
+
+
+def _bce_target(shape):
+    return pattern(shape) * 1.0
+
+
+CASES = [
+    OpCase("F.mse_loss", mse_loss, ((3, 4), (3, 4)), draw="same",
+           torch=lambda torch, a, b: torch.nn.functional.mse_loss(a, b)),
+    OpCase("F.mse_loss[none]", lambda a, b: mse_loss(a, b, reduction="none"), ((3, 4), (3, 4)), draw="same",
+           torch=lambda torch, a, b: torch.nn.functional.mse_loss(a, b, reduction="none")),
+    OpCase("F.cross_entropy", lambda x: cross_entropy(x, _TARGETS), ((3, 5),), draw="fixed",
+           torch=lambda torch, x: torch.nn.functional.cross_entropy(x, torch.from_numpy(_TARGETS)),
+           exact_twin=False),
+    OpCase("F.cross_entropy[ignore_index,sum,NCd]", lambda x: cross_entropy(x, _IGNORED, reduction="sum"),
+           ((3, 4, 2),), draw="fixed", exact_twin=False,
+           torch=lambda torch, x: torch.nn.functional.cross_entropy(x, torch.from_numpy(_IGNORED), reduction="sum")),
+    OpCase("F.cross_entropy[none,large_logits]", lambda x: cross_entropy(x * 40, _TARGETS, reduction="none"),
+           ((3, 5),), draw="fixed", exact_twin=False,
+           torch=lambda torch, x: torch.nn.functional.cross_entropy(x * 40, torch.from_numpy(_TARGETS),
+                                                                    reduction="none")),
+    OpCase("F.cross_entropy_weighted_smoothed",
+           lambda x: cross_entropy(x, _TARGETS, weight=_WEIGHT, label_smoothing=0.1), ((3, 5),), draw="fixed",
+           torch=lambda torch, x: torch.nn.functional.cross_entropy(
+               x, torch.from_numpy(_TARGETS), weight=_torch_weight(torch, x), label_smoothing=0.1), exact_twin=False),
+    OpCase("F.cross_entropy_soft_smoothed",
+           lambda x: cross_entropy(x, _SOFT, label_smoothing=0.2), ((3, 5),), draw="fixed",
+           torch=lambda torch, x: torch.nn.functional.cross_entropy(
+               x, torch.tensor(_SOFT, dtype=x.dtype), label_smoothing=0.2), exact_twin=False),
+    OpCase("F.nll_loss_weighted", lambda x: nll_loss(x.log_softmax(axis=1), _TARGETS, weight=_WEIGHT), ((3, 5),),
+           draw="fixed", torch=lambda torch, x: torch.nn.functional.nll_loss(
+               x.log_softmax(1), torch.from_numpy(_TARGETS), weight=_torch_weight(torch, x)), exact_twin=False),
+    OpCase("F.binary_cross_entropy_with_logits",
+           lambda a: binary_cross_entropy_with_logits(a, Tensor(_bce_target(a.shape).astype(a.dtype))), ((3, 4),),
+           torch=lambda torch, a: torch.nn.functional.binary_cross_entropy_with_logits(
+               a, torch.tensor(_bce_target(tuple(a.shape)), dtype=a.dtype))),
+    OpCase("F.binary_cross_entropy_with_logits[target_grad]",
+           lambda a, t: binary_cross_entropy_with_logits(a, t.sigmoid(), reduction="sum"), ((3, 4), (3, 4)),
+           draw="same", exact_twin=False,
+           torch=lambda torch, a, t: torch.nn.functional.binary_cross_entropy_with_logits(
+               a, t.sigmoid(), reduction="sum")),
+    OpCase("F.binary_cross_entropy", lambda p, t: binary_cross_entropy(p.sigmoid(), t.sigmoid()),
+           ((3, 4), (3, 4)), draw="same", exact_twin=False,
+           torch=lambda torch, p, t: torch.nn.functional.binary_cross_entropy(p.sigmoid(), t.sigmoid())),
+]
