@@ -58,3 +58,19 @@ def reduce_loss(loss: Tensor, reduction: str, op: str) -> Tensor:
     """A per-element loss averaged ('mean'), added up ('sum') or kept ('none')."""
     check_reduction(reduction, op)
     return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+
+
+def operand(other, like: Tensor):
+    """The second operand of a binary op whose first is the Tensor ``like`` (``x + other``, ``x.maximum(other)``).
+
+    Tensors pass as they are. Python numbers stay numbers, and NumPy scalars become Python numbers, so NumPy treats
+    them as weak and they never upcast a float32 tensor (``x * np.float64(2)`` stays float32, as in PyTorch). Arrays
+    and lists become constant Tensors on ``like``'s device, in ``like``'s dtype when ``like`` is floating point (so
+    ``x + np.ones(3)`` stays float32), else in their own (float data as float32)."""
+    if isinstance(other, Tensor) or type(other) is float or type(other) is int:  # the common cases, checked first
+        return other
+    if isinstance(other, np.generic) and other.dtype.kind in "biuf":
+        return other.item()
+    if isinstance(other, (bool, int, float)):
+        return other
+    return as_tensor(other, dtype=like.dtype if like.dtype.kind == "f" else None, device=like.device)

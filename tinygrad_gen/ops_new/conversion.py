@@ -1,3 +1,122 @@
-"""(family stub: filled in by the redesign)"""
-BINDINGS: list = []
-CASES: list = []
+"""Conversions: a tensor in another dtype (``astype``, ``to(dtype)``, ``long`` ...) or on another device
+(``to("cuda")``). Both are differentiable where PyTorch's are: the gradient is converted back, so it always has the
+input's dtype and device. A cast to an integer or boolean dtype gives a constant (no gradient), as in PyTorch.
+(``float()``, ``double()``, ``cpu()`` and ``cuda()`` live in ``tensor.py`` and call ``astype`` / ``to``.)"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import check_device, device_of, to_device
+from ..binding import bind
+from ..tensor import Tensor
+from .case import OpCase
+
+
+class Cast(Function):
+    """z = a converted to another dtype (values rounded to the new dtype's precision).
+
+    backward: the conversion is the identity on values, dz/da = 1, so da = g converted back to a's dtype (nothing
+    saved; a's dtype stays on ctx)."""
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.dtype = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.astype(ctx.dtype), None
+
+
+class ToDevice(Function):
+    """z = a copied to another device ('cpu' or 'cuda').
+
+    backward: the copy is the identity on values, dz/da = 1, so da = g copied back to a's device (nothing saved;
+    a's device stays on ctx)."""
+    @staticmethod
+    def forward(ctx, a, device):
+        ctx.device = device_of(a)
+        return to_device(a, device)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.to(ctx.device), None
+
+
+def _checked_dtype(dtype, op: str) -> np.dtype:
+    try:
+        return np.dtype(dtype)
+    except TypeError as e:
+        raise TypeError(f"{op}: {dtype!r} is not a dtype ({e})") from None
+
+
+def astype(x: Tensor, dtype) -> Tensor:
+    """x in ``dtype`` (NumPy's ``astype``; PyTorch writes ``x.to(dtype)``); x itself when it already has it.
+
+    Args:
+        x: a tensor.
+        dtype: a NumPy dtype or its name (``tg.float64``, ``"int32"``). Gradients flow between floating-point
+            dtypes; an integer or boolean result is a constant."""
+    dtype = _checked_dtype(dtype, "astype")
+    if dtype == x.dtype:
+        return x
+    return Cast.apply(x if dtype.kind in "fc" else x.detach(), dtype)
+
+
+def to(x: Tensor, device=None, dtype=None) -> Tensor:
+    """x on ``device`` and/or in ``dtype`` (PyTorch's ``Tensor.to``); x itself when nothing changes.
+
+    Args:
+        x: a tensor.
+        device: 'cpu' or 'cuda'. In its place a dtype (``x.to(tg.float64)``) or a tensor (``x.to(y)``: y's device
+            and dtype) works as in PyTorch.
+        dtype: a NumPy dtype or its name."""
+    if isinstance(device, Tensor):
+        device, dtype = device.device, device.dtype
+    elif device is not None and not isinstance(device, str):
+        device, dtype = None, device
+    out = x if dtype is None else astype(x, dtype)
+    if device is None:
+        return out
+    device = check_device(device)
+    return out if device == out.device else ToDevice.apply(out, device)
+
+
+def type_as(x: Tensor, other: Tensor) -> Tensor:
+    """x in ``other``'s dtype (PyTorch's ``Tensor.type_as``)."""
+    return astype(x, other.dtype)
+
+
+def long(x: Tensor) -> Tensor:
+    """x as int64, a constant (PyTorch's ``Tensor.long``)."""
+    return astype(x, np.int64)
+
+
+def int_(x: Tensor) -> Tensor:
+    """x as int32, a constant (PyTorch's ``Tensor.int``)."""
+    return astype(x, np.int32)
+
+
+def bool_(x: Tensor) -> Tensor:
+    """x as booleans (nonzero is True), a constant (PyTorch's ``Tensor.bool``)."""
+    return astype(x, np.bool_)
+
+
+BINDINGS = [
+    bind(to, method=True),
+    bind(astype, method=True),
+    bind(type_as, method=True),
+    bind(long, method=True),
+    bind(int_, method="int"),
+    bind(bool_, method="bool"),
+]
+
+
+CASES = [
+    OpCase("astype", lambda a: a.astype(np.float64) * a, ((3, 4),), torch=lambda torch, a: a.to(torch.float64) * a),
+    OpCase("to_dtype", lambda a: a.to(np.float64), ((3, 4),), torch=lambda torch, a: a.to(torch.float64)),
+    OpCase("to_device_and_dtype", lambda a: a.to("cpu", "float64"), ((3, 4),),
+           torch=lambda torch, a: a.to("cpu", torch.float64)),
+    OpCase("type_as", lambda a: a.type_as(Tensor(np.zeros(1))), ((3, 4),),
+           torch=lambda torch, a: a.type_as(torch.zeros(1, dtype=torch.float64))),
+]
