@@ -1,3 +1,4 @@
+"""Installs tinygrad_gen, with kernels/, models/ and benchmarks/ mapped into its namespace, and the ``tgg`` command."""
 from setuptools import find_packages, setup
 
 # kernels/, models/ and benchmarks/ are top-level folders of the repo, installed under the tinygrad_gen namespace

@@ -186,7 +186,8 @@ def test_new_attention_variants_match_float64_forward_and_backward_causal_ragged
 
 def _attention_case(causal, with_mask, d=16, lq=70, lk=70):
     rng = np.random.default_rng(1)
-    q, k, v, g = _rand32(rng, 2, 3, lq, d), _rand32(rng, 2, 3, lk, d), _rand32(rng, 2, 3, lk, d), _rand32(rng, 2, 3, lq, d)
+    q, k, v = _rand32(rng, 2, 3, lq, d), _rand32(rng, 2, 3, lk, d), _rand32(rng, 2, 3, lk, d)
+    g = _rand32(rng, 2, 3, lq, d)
     mask = None
     if with_mask:
         mask = rng.random((2, 1, 1, lk)) > 0.3

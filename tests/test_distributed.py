@@ -167,7 +167,8 @@ def tgg_train(*args, timeout=120):
 
 def test_tgg_train_gpt_on_two_ranks_ends_with_the_parameters_of_one_process_float32(tmp_path):
     for ranks in (1, 2):
-        result = tgg_train("gpt", *TINY_GPT, "--steps", "20", "--ranks", str(ranks), "--out", str(tmp_path / str(ranks)))
+        out = str(tmp_path / str(ranks))
+        result = tgg_train("gpt", *TINY_GPT, "--steps", "20", "--ranks", str(ranks), "--out", out)
         assert result.returncode == 0, result.stderr
     one = flat_parameters(tmp_path / "1" / "checkpoint.safetensors")
     two = flat_parameters(tmp_path / "2" / "checkpoint.safetensors")

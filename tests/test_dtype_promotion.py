@@ -82,7 +82,7 @@ def test_reflected_binary_op_result_dtype_matches_torch(left, right):
     for op in (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow):
         if left == "bool" and op in (operator.sub, operator.pow):
             continue  # a documented difference (see _documented_difference)
-        theirs, ours = _outcome(lambda: op(b, at)), _outcome(lambda: op(b, a))
+        theirs, ours = _outcome(lambda op=op: op(b, at)), _outcome(lambda op=op: op(b, a))
         if isinstance(theirs, Exception):
             assert isinstance(ours, Exception)
             continue

@@ -248,18 +248,6 @@ def test_gaussian_kl_reduction(reduction, expect):
     assert np.isclose(F.gaussian_kl(mu, logvar, reduction=reduction).item(), expect(per_sample))
 
 
-def test_attention_asks_dispatch_and_uses_the_numba_kernel_when_chosen(monkeypatch):
-    import tinygrad_gen.ops.attention_kernel as kernel
-    from tinygrad_gen import dispatch
-    calls = []
-    monkeypatch.setattr(dispatch, "attention_backend", lambda array, backend=None, mask=None: "numba")
-    monkeypatch.setattr(kernel, "flash_attention", lambda *args: calls.append(args) or "from the kernel")
-    q, k, v = tg.randn(1, 3, 4), tg.randn(1, 5, 4), tg.randn(1, 5, 4)
-    assert F.scaled_dot_product_attention(q, k, v, causal=True) == "from the kernel"
-    assert all(a is b for a, b in zip(calls[0][:3], (q, k, v)))
-    assert calls[0][4] is True and np.isclose(calls[0][5], 0.5)  # causal, and the default scale 1 / sqrt(4)
-
-
 @settings(max_examples=4)
 @given(case=attention_cases())
 def test_attention_gradgradcheck(case):

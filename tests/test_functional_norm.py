@@ -127,7 +127,7 @@ def test_batch_norm_output_has_zero_mean_unit_variance_per_channel():
 @settings(max_examples=6)
 @given(case=layer_norm_cases())
 def test_standardize_and_inv_std_pass_gradcheck_and_gradgradcheck_on_their_own(case):
-    from tinygrad_gen.ops.norm import InvStd, Standardize
+    from tinygrad_gen.ops.normalization import InvStd, Standardize
     x, _, _, shape = case
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     assert gradcheck(lambda x: Standardize.apply(x, axes, 1e-5), [x])

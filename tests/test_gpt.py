@@ -33,7 +33,7 @@ def test_learning_rate_warms_up_linearly_then_decays_by_cosine_to_a_tenth_point_
     model = _tiny_gpt()
     opt, sched = make_optimizer(model, lr=6e-4, steps=2000, warmup=100)
     seen = []
-    for t in range(2000):
+    for _ in range(2000):
         seen.append([g["lr"] for g in opt.param_groups])
         sched.step()
     seen = np.array(seen)

@@ -1,5 +1,4 @@
 """Greedy decoding of a GPT over prompts of different lengths, and the one-pass check that it writes a given text."""
-import numpy as np
 
 import tinygrad_gen as tg
 from tinygrad_gen.data import CharVocab

@@ -33,7 +33,7 @@ def ptx_of(kernel, args):
     return ptx
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def sgemm_ptx(tiles):  # each variant compiled once for all the tests that read its PTX
     kernel, _ = matmul_numba.make_kernel(*tiles)
     return ptx_of(kernel, SGEMM_ARGS)
@@ -113,7 +113,7 @@ def tiled_ptx(variant, which, D):
     return _tiled_ptx(which, D, attention_tiled.config(variant, D, which))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _tiled_ptx(which, D, tiles):  # variants that share a tile shape share one compile
     kernel, _, _ = TILED[which](D, True, *tiles)
     return ptx_of(kernel, ATTENTION_ARGS[which])

@@ -15,8 +15,7 @@ RANK = {"kernels": 0, "core": 1, "library": 2, "models": 3, "cli": 4}
 LAYER = {
     "tinygrad_gen.kernels": "kernels",
     "tinygrad_gen.backend": "core", "tinygrad_gen.tensor": "core", "tinygrad_gen.autograd": "core",
-    "tinygrad_gen.ops": "core", "tinygrad_gen.tensor_methods": "core", "tinygrad_gen.tensor_extra": "core",
-    "tinygrad_gen.dispatch": "core", "tinygrad_gen.binding": "core", "tinygrad_gen.ops_new": "core",
+    "tinygrad_gen.ops": "core", "tinygrad_gen.dispatch": "core", "tinygrad_gen.binding": "core",
     "tinygrad_gen.random": "core", "tinygrad_gen.grad_mode": "core",
     "tinygrad_gen": "library",  # the package __init__: the public names of core and library (exact name only)
     "tinygrad_gen.nn": "library", "tinygrad_gen.optim": "library", "tinygrad_gen.data": "library",
@@ -195,11 +194,6 @@ ALLOWED_REWIRING = {
     ("tinygrad_gen/autograd.py", "_Mode.grad = ..."):
         "the backward pass sets grad mode (grad_mode.py's switch, as no_grad does) to create_graph while it runs",
 }
-# the binders issue 24 replaces by binding.py; allowed until they are deleted (then drop these entries)
-GOING_AWAY = {
-    ("tinygrad_gen/tensor_extra.py", "setattr(Tensor, ...)"): "METHODS and its setattr loop",
-    ("tinygrad_gen/tensor_methods.py", "setattr(Tensor, ...)"): "_attach(_TensorMath, Tensor)",
-}
 MUTATING_METHODS = {"append", "extend", "insert", "update", "setdefault", "clear", "pop", "popitem", "remove", "add",
                     "discard", "__setitem__", "__delitem__", "__setattr__", "__delattr__"}
 
@@ -285,7 +279,7 @@ def _found_rewiring():
 
 def test_no_module_assigns_attributes_on_what_it_imported_from_another_module():
     wrong = [f"{path}:{line}: {text}" for path, line, text in _found_rewiring()
-             if (path, text) not in ALLOWED_REWIRING and (path, text) not in GOING_AWAY]
+             if (path, text) not in ALLOWED_REWIRING]
     assert not wrong, ("modules that rewire another module (use a hook instead, or add an entry with its reason "
                        "to ALLOWED_REWIRING):\n" + "\n".join(wrong))
 

@@ -71,8 +71,8 @@ def test_optimizer_follows_torch_for_50_steps(name, options):
     ("Adam", dict(), [dict(params=[2]), dict(params=[0, 1], betas=(0.5, 0.9))]),
 ])
 def test_parameter_groups_follow_torch_with_their_own_options(name, defaults, groups):
-    _, opt = run_both(lambda g: getattr(optim, name)(g, **defaults), lambda g: getattr(torch.optim, name)(g, **defaults),
-                      groups=groups)
+    _, opt = run_both(lambda g: getattr(optim, name)(g, **defaults),
+                      lambda g: getattr(torch.optim, name)(g, **defaults), groups=groups)
     assert opt.param_groups[1]["lr"] == groups[1].get("lr", defaults.get("lr", 1e-3))
 
 

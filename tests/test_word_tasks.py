@@ -96,7 +96,7 @@ def test_every_task_appears_in_the_training_documents_and_some_have_the_instruct
 def test_evaluation_prompts_use_k_other_held_out_words_as_demonstrations():
     held = ["bird", "cast", "tree", "word", "lamp", "fish", "rock", "sand", "wind", "frog"]
     cells = evaluation_prompts(held, 30, seed=0)
-    for (task, k), (prompts, answers) in cells.items():
+    for (_task, k), (prompts, answers) in cells.items():
         assert len(prompts) == len(answers) == 30
         for p, a in zip(prompts, answers):
             lines = p.split("\n")

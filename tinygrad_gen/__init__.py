@@ -1,20 +1,22 @@
 """tinygrad_gen: a small reverse-mode autodiff engine on NumPy (and CuPy), with the generative models of a
-deep-learning course built on it: GAN, DCGAN, CycleGAN, autoencoder, VAE, BERT and GPT."""
+deep-learning course built on it: GAN, DCGAN, CycleGAN, autoencoder, VAE, BERT and GPT.
+
+The ``tg.*`` functions and the Tensor methods come from the op families in ``ops/`` (``tgg ops`` lists them),
+attached once by ``binding.py``."""
 import numpy as _np
 
-from .tensor import Tensor, tensor, zeros, ones, full, randn, rand, arange, eye, zeros_like, ones_like
-from .tensor_methods import cat, stack, where  # also gives Tensor its math methods (see tensor_methods.py)
-from . import tensor_extra as _extra
-from .tensor_extra import einsum, full_like, empty, empty_like  # noqa: F401
-from .autograd import Function, grad, no_grad, enable_grad, set_grad_enabled, is_grad_enabled, detect_anomaly
+from . import autograd as _autograd
+from . import binding as _binding
+from . import ops as _ops
+from .autograd import Function, detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .random import manual_seed
-from .gradcheck import gradcheck, gradgradcheck, GradcheckError
+from .tensor import (Tensor, arange, as_tensor, empty, empty_like, eye, full, full_like, ones, ones_like, rand, randn,
+                     tensor, zeros, zeros_like)
 
-globals().update(_extra.FUNCTIONS)  # tg.sort, tg.cumsum, tg.gather, ... (PyTorch's torch.<name>(x, ...) forms)
-
-from . import binding as _binding, ops_new as _ops  # noqa: E402
-_binding.attach(_ops.FAMILIES)
-globals().update(_binding.functions(_ops.FAMILIES))
+# x.sum(), x.exp(), x[i], x + y, ...: every Tensor method of the op families' tables, and x.backward()
+_binding.attach((_autograd,) + _ops.FAMILIES)
+globals().update(_binding.functions(_ops.FAMILIES))  # tg.sum, tg.cat, tg.where, ...: PyTorch's torch.<name> forms
 
 float32 = _np.float32
 float64 = _np.float64

@@ -25,6 +25,7 @@ from . import backend
 from .backend import as_array
 from .grad_mode import (_Mode, detect_anomaly, enable_grad, is_grad_enabled, no_grad,  # noqa: F401 (public here)
                         set_grad_enabled)
+from .binding import bind
 from .tensor import Tensor, share_version, version_of
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -290,14 +291,23 @@ def unbroadcast(grad, shape):
 after_backward = []
 
 
-def backward(tensor, grad=None, retain_graph=None, create_graph=False):
-    """Backpropagate from ``tensor``: accumulate d tensor / d leaf into every leaf's ``.grad``.
-    ``retain_graph`` defaults to ``create_graph`` (as in PyTorch): a graph built for a double backward is kept."""
+def backward(tensor: Tensor, grad: Optional[Tensor] = None, retain_graph: Optional[bool] = None,
+             create_graph: bool = False) -> None:
+    """Backpropagate from ``tensor``: accumulate d tensor / d leaf into every leaf's ``.grad`` (bound as
+    ``x.backward()``, PyTorch's ``Tensor.backward``).
+
+    Args:
+        grad: d loss / d tensor; implied (1) for a one-element tensor.
+        retain_graph: keep the graph for another backward; defaults to ``create_graph`` (as in PyTorch).
+        create_graph: record the backward itself, so the gradients can be differentiated again."""
     if not tensor.requires_grad:
         raise RuntimeError(f"backward: tensor of shape {tensor.shape} does not require grad and has no graph")
     _backprop([(tensor, _seed(tensor, grad, create_graph, "backward"))], retain_graph, create_graph, None)
     for hook in after_backward:
         hook()
+
+
+BINDINGS = [bind(backward, method=True)]  # x.backward(...): attached with the op families' methods
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):

@@ -3,8 +3,8 @@
 This module is the bottom of the engine: it imports only ``backend``. ``autograd`` builds graphs of Tensors and
 ``ops/`` computes with them, so both import this module, never the other way round. The math methods
 (``a + b``, ``x.sum()``, ``x.reshape(...)``, the in-place ``add_`` ...) each call a ``Function`` of ``ops/``, so they
-are written in ``tensor_methods.py``, one layer up, which attaches them to this class; ``import tinygrad_gen``
-loads it, so every Tensor has them."""
+are written in their op family (``ops/<family>.py``), one layer up; ``binding.py`` attaches them to this class when
+``import tinygrad_gen`` runs, so every Tensor has them."""
 import numpy as np
 
 from . import backend
@@ -194,20 +194,6 @@ class Tensor:
         """Forget the accumulated gradient: ``.grad`` becomes None (as ``optimizer.zero_grad()`` does)."""
         self.grad = None
 
-    # ----- operands (used by the math methods in tensor_methods.py) -----
-    def _lift(self, other):
-        """Make ``other`` an operand: Tensors pass, Python numbers stay numbers (NumPy keeps our dtype), arrays wrap."""
-        if isinstance(other, Tensor) or type(other) is float or type(other) is int:
-            return other
-        if isinstance(other, np.generic) and other.dtype.kind in "biuf":
-            return other.item()  # a NumPy scalar acts as a Python number: it never upcasts a float32 tensor
-        if isinstance(other, (int, float)):
-            return other
-        arr = other if isinstance(other, backend.ARRAY_TYPES) else np.asarray(other)
-        # plain data takes a float tensor's dtype (as a Python number would), so it never upcasts float32
-        dtype = self.dtype if self.dtype.kind == "f" else None
-        return Tensor(_to_array(arr, dtype, self.device))
-
     # comparisons give constant boolean tensors
     def _cmp(self, other, op):
         o = other.data if isinstance(other, Tensor) else other
@@ -377,5 +363,3 @@ def as_tensor(data, dtype=None, device=None, like=None) -> "Tensor":
         device = device or like.device
     return Tensor(_to_array(data, dtype, check_device(device) if device else "cpu"))
 
-
-_as_tensor = as_tensor  # the old name, until every caller says as_tensor

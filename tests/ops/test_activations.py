@@ -8,8 +8,8 @@ import tinygrad_gen.nn.functional as F
 from family_checks import FamilyChecks
 from tinygrad_gen import dispatch
 from tinygrad_gen.dispatch import pick
-from tinygrad_gen.ops_new import activations
-from tinygrad_gen.ops_new.activations import Gelu, GeluSlope, NormalCdf
+from tinygrad_gen.ops import activations
+from tinygrad_gen.ops.activations import Gelu, GeluSlope, NormalCdf
 
 T = torch.nn.functional
 

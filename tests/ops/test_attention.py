@@ -15,8 +15,8 @@ from hypothesis import given, settings, strategies as st
 import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
 from tinygrad_gen import dispatch
-from tinygrad_gen.ops_new import attention
-from tinygrad_gen.ops_new.attention import key_padding_mask
+from tinygrad_gen.ops import attention
+from tinygrad_gen.ops.attention import key_padding_mask
 
 ROOT = Path(__file__).resolve().parents[2]
 TOL = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-9, atol=1e-11)}
@@ -154,7 +154,7 @@ def test_key_padding_mask_refuses_a_mask_that_varies_by_query():
 _SIMULATED = textwrap.dedent("""
     import numpy as np
     import tinygrad_gen as tg
-    from tinygrad_gen.ops_new.attention import attention, flash_attention
+    from tinygrad_gen.ops.attention import attention, flash_attention
 
     rng = np.random.default_rng(0)
     q, k, v = rng.standard_normal((2, 1, 3, 4)), rng.standard_normal((1, 1, 5, 4)), rng.standard_normal((1, 1, 5, 4))

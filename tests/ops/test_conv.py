@@ -8,8 +8,8 @@ from family_checks import FamilyChecks
 import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
 from tinygrad_gen import dispatch
-from tinygrad_gen.ops_new import conv
-from tinygrad_gen.ops_new.fast.conv import FastConv2d, FastConvTranspose2d, lowering
+from tinygrad_gen.ops import conv
+from tinygrad_gen.ops.fast.conv import FastConv2d, FastConvTranspose2d, lowering
 
 T = torch.nn.functional
 TOL = {np.float64: dict(rtol=1e-9, atol=1e-11), np.float32: dict(rtol=2e-4, atol=2e-5)}

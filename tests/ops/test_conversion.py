@@ -5,7 +5,7 @@ import torch
 from family_checks import FamilyChecks
 
 import tinygrad_gen as tg
-from tinygrad_gen.ops_new import conversion
+from tinygrad_gen.ops import conversion
 
 
 class TestConversionRows(FamilyChecks):

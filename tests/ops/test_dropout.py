@@ -5,7 +5,7 @@ from family_checks import FamilyChecks
 
 import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
-from tinygrad_gen.ops_new import dropout
+from tinygrad_gen.ops import dropout
 
 
 class TestDropoutRows(FamilyChecks):

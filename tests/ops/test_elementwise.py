@@ -11,8 +11,8 @@ from family_checks import FamilyChecks
 
 import tinygrad_gen as tg
 from tinygrad_gen import Function, dispatch
-from tinygrad_gen.ops_new import elementwise
-from tinygrad_gen.ops_new.fast.elementwise import ERF_MIN_SIZE, FastErf, FastPowScalar
+from tinygrad_gen.ops import elementwise
+from tinygrad_gen.ops.fast.elementwise import ERF_MIN_SIZE, FastErf, FastPowScalar
 
 
 class TestElementwiseRows(FamilyChecks):

@@ -5,7 +5,7 @@ import pytest
 import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
 from family_checks import FamilyChecks
-from tinygrad_gen.ops_new import gaussian
+from tinygrad_gen.ops import gaussian
 
 
 class TestGaussianRows(FamilyChecks):

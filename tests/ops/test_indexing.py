@@ -7,8 +7,8 @@ import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
 from family_checks import FamilyChecks
 from tinygrad_gen import dispatch
-from tinygrad_gen.ops_new import indexing
-from tinygrad_gen.ops_new.fast.indexing import IndexAddRows
+from tinygrad_gen.ops import indexing
+from tinygrad_gen.ops.fast.indexing import IndexAddRows
 
 A = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
 

@@ -10,7 +10,7 @@ import tinygrad_gen.nn.functional as F
 from family_checks import FamilyChecks
 from functional_helpers import assert_matches_torch, gradcheck
 from tinygrad_gen import dispatch
-from tinygrad_gen.ops_new import losses
+from tinygrad_gen.ops import losses
 
 T = torch.nn.functional
 REDUCTIONS = ["mean", "sum", "none"]

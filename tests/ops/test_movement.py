@@ -6,8 +6,8 @@ import torch
 import tinygrad_gen as tg
 from family_checks import FamilyChecks
 from tinygrad_gen import dispatch
-from tinygrad_gen.ops_new import movement
-from tinygrad_gen.ops_new.fast.movement import SMALL, ExpandCopy
+from tinygrad_gen.ops import movement
+from tinygrad_gen.ops.fast.movement import SMALL, ExpandCopy
 
 A = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
 

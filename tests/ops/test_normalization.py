@@ -9,9 +9,9 @@ from hypothesis import given, settings, strategies as st
 import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
 from tinygrad_gen import dispatch
-from tinygrad_gen.ops_new import normalization
-from tinygrad_gen.ops_new.fast.normalization import FastBatchNorm, FastStandardize
-from tinygrad_gen.ops_new.normalization import BatchNorm, InvStd, Standardize
+from tinygrad_gen.ops import normalization
+from tinygrad_gen.ops.fast.normalization import FastBatchNorm, FastStandardize
+from tinygrad_gen.ops.normalization import BatchNorm, InvStd, Standardize
 
 T = torch.nn.functional
 TOL = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-9, atol=1e-11)}

@@ -8,8 +8,8 @@ import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
 from family_checks import FamilyChecks
 from tinygrad_gen import dispatch
-from tinygrad_gen.ops_new import pooling
-from tinygrad_gen.ops_new.fast import pooling as fast_pooling
+from tinygrad_gen.ops import pooling
+from tinygrad_gen.ops.fast import pooling as fast_pooling
 
 T = torch.nn.functional
 TOL = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=2e-5, atol=2e-6)}

@@ -11,10 +11,10 @@ from hypothesis.extra import numpy as hnp
 import tinygrad_gen as tg
 from family_checks import FamilyChecks
 from tinygrad_gen import dispatch
-from tinygrad_gen.ops_new import reductions
-from tinygrad_gen.ops_new.fast.fast_math import fast_mean, fast_sum
-from tinygrad_gen.ops_new.fast.reductions import FastMean, FastSum
-from tinygrad_gen.ops_new.reductions import Mean, Sum
+from tinygrad_gen.ops import reductions
+from tinygrad_gen.ops.fast.fast_math import fast_mean, fast_sum
+from tinygrad_gen.ops.fast.reductions import FastMean, FastSum
+from tinygrad_gen.ops.reductions import Mean, Sum
 
 I64 = np.iinfo(np.int64)
 

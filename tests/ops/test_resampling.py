@@ -9,8 +9,8 @@ from hypothesis.extra import numpy as hnp
 import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
 from family_checks import FamilyChecks
-from tinygrad_gen.ops_new import resampling
-from tinygrad_gen.ops_new.resampling import linear_weights, nearest_index, pad_index
+from tinygrad_gen.ops import resampling
+from tinygrad_gen.ops.resampling import linear_weights, nearest_index, pad_index
 
 T = torch.nn.functional
 TOL = {np.float64: dict(rtol=1e-9, atol=1e-11), np.float32: dict(rtol=2e-4, atol=2e-5)}

@@ -7,7 +7,7 @@ from hypothesis.extra import numpy as hnp
 
 import tinygrad_gen as tg
 from family_checks import FamilyChecks
-from tinygrad_gen.ops_new import scans
+from tinygrad_gen.ops import scans
 
 
 class TestScansRows(FamilyChecks):

@@ -12,7 +12,7 @@ import tinygrad_gen.nn.functional as F
 from family_checks import FamilyChecks
 from functional_helpers import assert_matches_torch
 from tinygrad_gen import dispatch
-from tinygrad_gen.ops_new import softmax
+from tinygrad_gen.ops import softmax
 
 T = torch.nn.functional
 

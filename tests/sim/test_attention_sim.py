@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 import tinygrad_gen as tg
 from tinygrad_gen.kernels import attention_numba
-from tinygrad_gen.ops.attention_kernel import flash_attention
+from tinygrad_gen.ops.attention import flash_attention
 
 rng = np.random.default_rng(0)
 
@@ -125,7 +125,8 @@ def test_op_matches_float64_through_backward_with_head_axes():
     tq, tk, tv = (tg.tensor(a, requires_grad=True) for a in (q, k, v))
     out = flash_attention(tq, tk, tv, mask=mask, causal=True)
     out.backward(tg.tensor(g))
-    flat = lambda a: a.reshape(6, a.shape[-2], 8)
+    def flat(a):
+        return a.reshape(6, a.shape[-2], 8)
     key_mask = np.broadcast_to(mask[:, :, 0, :], (2, 3, 23)).reshape(6, 23)
     out_r, _, (dq, dk, dv) = reference(flat(q), flat(k), flat(v), key_mask, True, 1 / math.sqrt(8), flat(g))
     np.testing.assert_allclose(out.numpy(), out_r.reshape(out.shape), rtol=1e-4, atol=1e-5)

@@ -8,7 +8,7 @@ import inspect
 
 from tinygrad_gen import dispatch
 from tinygrad_gen.autograd import Function
-from tinygrad_gen.ops_new import FAMILIES
+from tinygrad_gen.ops import FAMILIES
 
 from .parsing import Parser, description
 

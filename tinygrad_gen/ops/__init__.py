@@ -1,2 +1,18 @@
-"""The differentiable primitives. Each op is a small ``Function`` with its forward on arrays and, right beside it,
-its hand-derived backward written in Tensor ops (so it can be differentiated again)."""
+"""The differentiable primitives, filed by family. Each ``<family>.py`` holds:
+
+- its ``Function`` classes: forward on arrays, the hand-derived backward in Tensor ops right beside it (so it can be
+  differentiated again), the derivation in the docstring;
+- the plain functions users call (``x.sum(...)``, ``tg.cumsum(...)``, ``F.conv2d(...)``), which check their
+  arguments (errors name the op and the shapes) and apply those Functions;
+- ``BINDINGS``: which of those functions are Tensor methods, ``tg.*`` and ``F.*`` names (``binding.py`` attaches
+  them);
+- ``CASES``: its ``OpCase`` rows, which drive the gradchecks, the PyTorch comparisons and ``tgg gradcheck``.
+
+Speed tricks are not here: each is a registered fast path in ``fast/``, chosen in ``dispatch.py``.
+"""
+from . import (elementwise, conversion, inplace, activations, softmax, losses, reductions, scans, indexing,
+               movement, linalg, conv, pooling, resampling, normalization, dropout, attention, gaussian)
+from . import fast  # noqa: F401  (registers every fast path with dispatch)
+
+FAMILIES = (elementwise, conversion, inplace, activations, softmax, losses, reductions, scans, indexing, movement,
+            linalg, conv, pooling, resampling, normalization, dropout, attention, gaussian)

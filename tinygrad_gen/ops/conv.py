@@ -1,37 +1,49 @@
-"""2-D convolution and transposed convolution (NCHW) by im2col: one big matmul each way (one per group).
+"""Convolution over NCHW images: conv2d (a cross-correlation, as in PyTorch) and its adjoint conv_transpose2d, by
+im2col and one matrix product each way; conv1d and conv_transpose1d are the same ops on an image of height 1.
 
-Three array maps do all the work, and each op's backward is made of the other two:
+For conv2d: x (N, C, H, W), weight w (O, C/G, kh, kw), output y (N, O, Ho, Wo), upstream gradient gy = dL/dy;
+stride s, padding p, dilation d, G groups. Three array maps do all the work, and each op's backward is made of
+the other ops (each Function's docstring derives its own):
 
-    conv(x, w)             y[n,o,p,q] = sum_{c,i,j} w[o,c,i,j] x[n, g(o)*Cg + c, p*s + i*d - pad, q*s + j*d - pad]
-                                        (im2col, then cols @ W^T)
-    conv_input_grad(g, w)  = the adjoint of x -> conv(x, w): g @ W, then col2im             (= transposed conv)
-    conv_weight_grad(x, g) = the adjoint of w -> conv(x, w): g^T @ cols
+    conv(x, w)              im2col: cols[(n,u,v), (i,j,c)] = xpad[n, c, u s + i d, v s + j d], then cols @ W^T
+    conv_input_grad(gy, w)  the adjoint of x -> conv(x, w): gy @ W gives each window's share, col2im adds the
+                            shares back onto the pixels the windows read (= the transposed convolution)
+    conv_weight_grad(x, gy) the adjoint of w -> conv(x, w): gy^T @ cols
 
-with stride s, dilation d and ``groups`` G: the C input and O output channels are split into G groups of Cg = C/G
-and Og = O/G, and output channel o (in group g(o) = o // Og) sees only its group's inputs, so w is (O, Cg, kh, kw)
-and each of the three maps is G independent matrix products, done as one batched matmul.
-conv_transpose2d's forward is conv2d's input gradient and its input gradient is conv2d's forward. The cols matrix
-is laid out channels-last, (N*Ho*Wo, kh*kw*C), so its copies run over C contiguous channels at a time. Every
-backward is written with these differentiable ops, hence second derivatives (e.g. a GAN's R1 gradient penalty)
-just work.
+with W[o, (i,j,c)] = w[o,c,i,j]; with groups each is G independent products, done as one batched matmul. The cols
+matrix is laid out channels-last, (N Ho Wo, kh kw C), so its copies run over C contiguous channels at a time. Every
+backward is written with these ops, so second derivatives (a GAN's R1 gradient penalty) just work.
+
+Faster lowerings of the input gradient (a convolution with the flipped kernel at stride 1, one convolution per
+output phase at larger strides) are a registered fast path: ``fast/conv.py``.
 """
+from __future__ import annotations
+
+from typing import Tuple, Union
+
+import numpy as np
+from numpy.typing import ArrayLike
+
 from .. import dispatch
 from ..autograd import Function
 from ..backend import xp_of
-from .windows import col2im_nhwc, nhwc_padded, windows_nhwc
+from ..binding import bind
+from ..dispatch import pick
+from ..tensor import Tensor
+from .case import OpCase
+from .checks import as_tensor
+from .windows import col2im_nhwc, nhwc_padded, out_size, pair, windows_nhwc
+
+IntPair = Union[int, Tuple[int, ...]]  # an int, or one per spatial axis (conv1d: an int or a 1-tuple)
 
 
-
-def _win(x, kernel, geom, out_hw):
-    """(N, Ho, Wo, kh, kw, C) view of the padded channels-last copy of x."""
-    stride, padding, dilation, _ = geom
-    return windows_nhwc(nhwc_padded(x, *padding), kernel, stride, out_hw, dilation)
-
-
-def _cols(x, kernel, geom, out_hw):
-    """im2col, channels last: (N*Ho*Wo, kh*kw*C), or (G, N*Ho*Wo, kh*kw*Cg) with groups; the one copy that turns
-    convolution into a matmul."""
-    win, groups = _win(x, kernel, geom, out_hw), geom[3]
+# ----- array helpers: im2col, col2im and the layouts around one matrix product -----
+def _im2col(x, kernel, geom, out_hw):
+    """im2col, channels last: (N Ho Wo, kh kw C), or (G, N Ho Wo, kh kw Cg) with groups. Row (n, u, v) is the
+    window under output pixel (u, v), read from the zero-padded x; this reshape of a strided view is the one copy
+    that turns convolution into a matrix product."""
+    stride, padding, dilation, groups = geom
+    win = windows_nhwc(nhwc_padded(x, *padding), kernel, stride, out_hw, dilation)  # (N, Ho, Wo, kh, kw, C) view
     m = x.shape[0] * out_hw[0] * out_hw[1]
     if groups == 1:
         return win.reshape(m, -1)
@@ -39,110 +51,63 @@ def _cols(x, kernel, geom, out_hw):
     return win.transpose(5, 0, 1, 2, 3, 4, 6).reshape(groups, m, -1)
 
 
-def _w_rows(w, groups):
-    """(O, Cg, kh, kw) -> (O, kh*kw*Cg), or (G, Og, kh*kw*Cg) with groups: columns in the cols' order."""
+def _weight_rows(w, groups):
+    """W: (O, Cg, kh, kw) -> (O, kh kw Cg), or (G, Og, kh kw Cg) with groups; columns in the cols' order."""
     rows = w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1)
     return rows if groups == 1 else rows.reshape(groups, w.shape[0] // groups, -1)
 
 
-def _g_rows(g, groups):
-    """(N, O, Ho, Wo) -> (N*Ho*Wo, O), or (G, N*Ho*Wo, Og) with groups: rows in the cols' order."""
-    rows = g.transpose(0, 2, 3, 1).reshape(-1, g.shape[1])
+def _grad_rows(gy, groups):
+    """(N, O, Ho, Wo) -> (N Ho Wo, O), or (G, N Ho Wo, Og) with groups; rows in the cols' order."""
+    rows = gy.transpose(0, 2, 3, 1).reshape(-1, gy.shape[1])
     return rows if groups == 1 else rows.reshape(rows.shape[0], groups, -1).transpose(1, 0, 2)
 
 
-def _nchw(rows, n, hw):
-    """(N*H*W, C) rows, or (G, N*H*W, Cg) per group -> a contiguous (N, C, H, W) array."""
+def _nchw(rows, n, size):
+    """(N H W, C) rows, or (G, N H W, Cg) per group -> a contiguous (N, C, H, W) array, (H, W) = size."""
     if rows.ndim == 3:
         rows = rows.transpose(1, 0, 2)
-    return xp_of(rows).ascontiguousarray(rows.reshape(n, hw[0], hw[1], -1).transpose(0, 3, 1, 2))
+    return xp_of(rows).ascontiguousarray(rows.reshape(n, size[0], size[1], -1).transpose(0, 3, 1, 2))
+
+
+def image(a):
+    """An (N, C, L) signal as the (N, C, 1, L) image that conv1d is run on (a view); an image passes."""
+    return a[:, :, None] if a.ndim == 3 else a
+
+
+def hw(size):
+    """A spatial size as (height, width): (L,) -> (1, L); a pair passes."""
+    return (1,) * (2 - len(size)) + tuple(size)
+
+
+def like_input(y, ndim):
+    """An (N, C, H, W) result back in its input's rank: (N, C, 1, L) -> (N, C, L) for a signal."""
+    return y.reshape(y.shape[:2] + y.shape[3:]) if ndim == 3 else y
+
+
+def add_bias(y, b):
+    """y + b[channel], in place on the fresh output ``y`` (b may be None)."""
+    if b is not None:
+        y += b.reshape(1, -1, 1, 1)
+    return y
 
 
 def conv_forward(x, w, geom, out_hw):
-    """y = conv(x, w) on arrays: (N, C, H, W) * (O, Cg, kh, kw) -> (N, O, Ho, Wo), as cols @ W^T."""
+    """y = conv(x, w) on arrays: (N, C, H, W), (O, Cg, kh, kw) -> (N, O, Ho, Wo), as cols @ W^T."""
     groups = geom[3]
-    w_rows = _w_rows(w, groups)
-    cols = _cols(x, w.shape[2:], geom, out_hw)
-    return _nchw(dispatch.matmul(cols, w_rows.swapaxes(-1, -2)), x.shape[0], out_hw)
+    cols = _im2col(x, w.shape[2:], geom, out_hw)
+    return _nchw(dispatch.matmul(cols, _weight_rows(w, groups).swapaxes(-1, -2)), x.shape[0], out_hw)
 
 
-def _flipped(w, groups):
-    """(O, Cg, kh, kw) -> (C, Og, kh, kw), each group's in and out swapped and the kernel turned by 180 degrees:
-    the weight of the convolution that a stride-1 transposed convolution is."""
-    o, cg, kh, kw = w.shape
-    w = w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4).reshape(groups * cg, o // groups, kh, kw)
-    return xp_of(w).ascontiguousarray(w[:, :, ::-1, ::-1])
-
-
-def _as_flipped_conv(g, w, geom, in_hw):
-    """Whether conv_input_grad should run as a convolution of g with the flipped kernel (stride 1 only: then
-    dx[c, y] = sum_{o,i} w[o, c, i] g[o, y + pad - i d] is a plain convolution with padding d (k - 1) - pad) rather
-    than as g @ W and col2im. Measured on one core: the im2col of g beats col2im's kh*kw strided adds when it is no
-    bigger (O <= C), and always with groups (col2im's grouped scatter is slow). Not with an output_padding (the
-    extra row would need padding on one side only)."""
-    stride, padding, dilation, groups = geom
-    if stride != (1, 1) or any(p > d * (k - 1) or n != m + d * (k - 1) - 2 * p for p, d, k, n, m in
-                               zip(padding, dilation, w.shape[2:], in_hw, g.shape[2:])):
-        return False
-    return groups > 1 or g.shape[1] <= w.shape[1] * groups
-
-
-def _phases(k, s, p, n, m):
-    """Along one axis of a stride-s transposed convolution (kernel k, padding p, input length m = Ho, output length
-    n = H): for each phase rho < s, (the first output y0 of that phase, how many, the taps rho, rho + s, ... that
-    reach it, the first of the m inputs its window starts at). Output y sits at Y = y + p on the stride-s grid,
-    and only the taps i = Y mod s (+ s t) land on it, from input u - t where Y = s u + i0: a stride-1 sum."""
-    out = []
-    for rho in range(s):
-        y0 = (rho - p) % s
-        taps = len(range(rho, k, s))
-        u0 = (y0 + p - rho) // s
-        out.append((y0, len(range(y0, n, s)), rho, taps, u0 - taps + 1))
-    return out
-
-
-def _phase_input_grad(g, w, geom, in_hw):
-    """conv_input_grad at stride s > 1 (dilation 1, one group) as s * s stride-1 convolutions, one per output
-    phase (y mod s, x mod s), each of g with the kernel taps that reach that phase, turned by 180 degrees. Every
-    output pixel is written once, by one matmul, instead of being summed from kh * kw strided slabs (col2im):
-    the im2col copies here cost as much as the forward's, and no scatter-add remains."""
-    stride, padding, _, _ = geom
-    n, o, ho, wo = g.shape
-    c = w.shape[1]
-    rows, cols = (_phases(k, s, p, size, m) for k, s, p, size, m in zip(w.shape[2:], stride, padding, in_hw, (ho, wo)))
-    lo = [max([0] + [-start for *_, taps, start in axis if taps]) for axis in (rows, cols)]
-    hi = [max([0] + [start + cnt + taps - 1 - m for _, cnt, _, taps, start in axis if taps])
-          for axis, m in zip((rows, cols), (ho, wo))]
-    pad = (max(lo[0], hi[0]), max(lo[1], hi[1]))
-    gp = nhwc_padded(g, *pad)
-    xp = xp_of(g)
-    dx = (xp.empty if all(t for axis in (rows, cols) for *_, t, _ in axis) else xp.zeros)((n,) + tuple(in_hw) + (c,),
-                                                                                          dtype=g.dtype)
-    for y0, ny, ry, ky, sy in rows:
-        for x0, nx, rx, kx, sx in cols:
-            if not (ky and kx and ny and nx):
-                continue
-            win = windows_nhwc(gp[:, sy + pad[0]:, sx + pad[1]:], (ky, kx), (1, 1), (ny, nx))
-            taps = w[:, :, ry::stride[0], rx::stride[1]][:, :, ::-1, ::-1]            # (O, C, ky, kx), flipped
-            part = dispatch.matmul(win.reshape(n * ny * nx, -1), taps.transpose(2, 3, 0, 1).reshape(-1, c))
-            dx[:, y0::stride[0], x0::stride[1]] = part.reshape(n, ny, nx, c)
-    return xp.ascontiguousarray(dx.transpose(0, 3, 1, 2))
-
-
-def conv_input_grad(g, w, geom, in_hw):
-    """dx = col2im(g @ W): (N, O, Ho, Wo), (O, Cg, kh, kw) -> (N, C, H, W) with C = G * Cg; at stride 1 possibly
-    as conv(g, flipped w) (``_as_flipped_conv``), at larger strides as one stride-1 convolution per output phase
-    (``_phase_input_grad``): the same numbers by other lowerings."""
+def conv_input_grad(gy, w, geom, in_hw):
+    """dx = col2im(gy @ W) on arrays: (N, O, Ho, Wo), (O, Cg, kh, kw) -> (N, C, H, W). Row (n, u, v) of gy @ W is
+    what window (u, v) hands back to each pixel it read; col2im adds those rows onto a zero padded image, one
+    strided add per kernel tap (i, j), and the padding is cut off."""
     stride, (ph, pw), dilation, groups = geom
-    n, o, ho, wo = g.shape
+    n, _, ho, wo = gy.shape
     cg, kh, kw = w.shape[1:]
     h, wd = in_hw
-    if _as_flipped_conv(g, w, geom, in_hw):
-        full = (dilation[0] * (kh - 1) - ph, dilation[1] * (kw - 1) - pw)
-        return conv_forward(g, _flipped(w, groups), (stride, full, dilation, groups), in_hw)
-    if stride != (1, 1) and dilation == (1, 1) and groups == 1 and o <= cg:  # the rule of _as_flipped_conv
-        return _phase_input_grad(g, w, geom, in_hw)
-    cols = dispatch.matmul(_g_rows(g, groups), _w_rows(w, groups))           # (M, K) or (G, M, Kg)
+    cols = dispatch.matmul(_grad_rows(gy, groups), _weight_rows(w, groups))  # (M, kh kw Cg) or (G, M, kh kw Cg)
     if groups == 1:
         cols = cols.reshape(n, ho, wo, kh, kw, cg)
         padded = (n, h + 2 * ph, wd + 2 * pw, cg)
@@ -153,75 +118,311 @@ def conv_input_grad(g, w, geom, in_hw):
     return xp_of(out).ascontiguousarray(out[:, ph:ph + h, pw:pw + wd].transpose(0, 3, 1, 2))
 
 
-def conv_weight_grad(x, g, geom, kernel):
-    """dw = g^T @ cols: (N, C, H, W), (N, O, Ho, Wo) -> (O, Cg, kh, kw)."""
+def conv_weight_grad(x, gy, geom, kernel):
+    """dw = gy^T @ cols on arrays: (N, C, H, W), (N, O, Ho, Wo) -> (O, Cg, kh, kw)."""
     groups = geom[3]
-    o, cg = g.shape[1], x.shape[1] // groups
-    dw = dispatch.matmul(_g_rows(g, groups).swapaxes(-1, -2), _cols(x, kernel, geom, g.shape[2:]))
+    o, cg = gy.shape[1], x.shape[1] // groups
+    dw = dispatch.matmul(_grad_rows(gy, groups).swapaxes(-1, -2), _im2col(x, kernel, geom, gy.shape[2:]))
     return xp_of(dw).ascontiguousarray(dw.reshape(o, kernel[0], kernel[1], cg).transpose(0, 3, 1, 2))
 
 
-def _add_bias(y, b):
-    if b is not None:
-        y += b.reshape(1, -1, 1, 1)
-    return y
-
-
+# ----- the Functions -----
 class Conv2d(Function):
-    """y = conv(x, w) + b[o]; geom = (stride, padding, dilation, groups).
-    backward: dx = conv_transpose(g, w) (each x pixel gets w-weighted g from every window it sits in),
-              dw[o,c,i,j] = sum over n, p, q of g[n,o,p,q] * x[n, g(o)*Cg + c, p*s + i*d - pad, q*s + j*d - pad]
-              (i.e. g^T @ cols, per group), db = sum of g over n, p, q."""
+    """y = conv2d(x, w) + b: the 2-D cross-correlation of x (N, C, H, W) with w (O, C/G, kh, kw), b (O,) or None,
+    geom = (stride s, padding p, dilation d, groups G). The channels split into G groups of Cg = C/G inputs and
+    Og = O/G outputs; output channel o reads only its group's inputs, c' = (o // Og) Cg + c for c < Cg.
+
+    forward, with xpad = x with p zeros around each image:
+        y[n,o,u,v] = b[o] + sum_{c<Cg, i<kh, j<kw} w[o,c,i,j] xpad[n, c', u s + i d, v s + j d].
+    im2col copies every window into a row, cols[(n,u,v), (i,j,c)] = xpad[n, c, u s + i d, v s + j d], so that
+    y = cols @ W^T + b with W[o, (i,j,c)] = w[o,c,i,j]: one matrix product (per group).
+
+    backward, gy = dL/dy (y's shape). y is linear in each of x, w and b, so each gradient is gy sent through the
+    adjoint of that linear map:
+        dx = col2im(gy @ W): row (n,u,v) of gy @ W holds, for each tap (i,j,c), what window (u,v) hands back to
+             the pixel it read there (gy[n,:,u,v] times the weights that met it); col2im adds the rows onto a zero
+             padded image and the padding is cut off. This is the transposed convolution of gy with w
+             (ConvTranspose2d), so dx can itself be differentiated.
+        dw[o,c,i,j] = sum_{n,u,v} gy[n,o,u,v] xpad[n, c', u s + i d, v s + j d], i.e. dW = gy^T @ cols
+             (ConvWeightGrad, an op of its own so that it can be differentiated again).
+        db[o] = sum_{n,u,v} gy[n,o,u,v].
+    An (N, C, L) x with an (O, C/G, k) w is conv1d: the same op on an image of height 1 (geom, out_hw as pairs)."""
     @staticmethod
     def forward(ctx, x, w, b, geom, out_hw):
         ctx.save_for_backward(x, w)
         ctx.geom = geom
-        return _add_bias(conv_forward(x, w, geom, out_hw), b)
+        return like_input(add_bias(conv_forward(image(x), image(w), geom, hw(out_hw)), b), x.ndim)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, gy):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        dx = ConvTranspose2d.apply(g, w, None, ctx.geom, x.shape[2:]) if need_x else None
-        dw = ConvWeightGrad.apply(x, g, ctx.geom, w.shape[2:]) if need_w else None
-        db = g.sum(axis=(0, 2, 3)) if need_b else None
+        dx = ConvTranspose2d.apply(gy, w, None, ctx.geom, x.shape[2:]) if need_x else None
+        dw = ConvWeightGrad.apply(x, gy, ctx.geom, w.shape[2:]) if need_w else None
+        db = gy.sum(axis=(0, *range(2, gy.ndim))) if need_b else None
         return dx, dw, db, None, None
 
 
 class ConvTranspose2d(Function):
-    """y = conv_input_grad(x, w) + b[c], w of shape (in, out / groups, kh, kw): each input pixel paints a
-    w-weighted patch.
-    backward: dx = conv(g, w) (the adjoint of the adjoint), dw = conv_weight_grad(g, x) (g plays the input,
-              x the output gradient), db = sum of g over n, h, w."""
+    """y = conv_transpose2d(x, w) + b: the adjoint of conv2d's map x -> conv2d(x, w), which upsamples by the
+    stride. x is (N, Ci, H, W), w (Ci, Co/G, kh, kw), b (Co,) or None, geom = (stride s, padding p, dilation d,
+    groups G): w is the weight of a conv2d from Co to Ci channels, and input channel c paints only onto the outputs
+    of its group, o' = (c // (Ci/G)) (Co/G) + o for o < Co/G.
+
+    forward: each input pixel paints its channel's kernel, scaled by its value, onto the output:
+        y[n,o',Y,X] = b[o'] + sum over u, v, i, j with u s + i d - p = Y, v s + j d - p = X of x[n,c,u,v] w[c,o,i,j],
+    summed over the channels c of o's group. Computed as col2im(X @ W) with W[c, (i,j,o)] = w[c,o,i,j]: row (n,u,v)
+    of X @ W is the patch pixel (u,v) paints; col2im adds the patches onto a zero image with p rows and columns of
+    border at (u s + i d, v s + j d), and the border is cut off.
+
+    backward, gy = dL/dy (y's shape). y is linear in each of x, w and b:
+        dx[n,c,u,v] = sum_{o,i,j} w[c,o,i,j] gy[n, o', u s + i d - p, v s + j d - p] (gy taken as 0 outside it):
+             the adjoint of the adjoint, the convolution itself, dx = conv2d(gy, w) (Conv2d);
+        dw[c,o,i,j] = sum_{n,u,v} x[n,c,u,v] gy[n, o', u s + i d - p, v s + j d - p]: conv2d's weight gradient
+             with gy in the input's place and x in the output gradient's (ConvWeightGrad(gy, x));
+        db[o'] = sum of gy[n,o',Y,X] over n, Y, X.
+    An (N, Ci, L) x with a (Ci, Co/G, k) w is conv_transpose1d: the same op on an image of height 1."""
     @staticmethod
     def forward(ctx, x, w, b, geom, out_hw):
         ctx.save_for_backward(x, w)
         ctx.geom = geom
-        return _add_bias(conv_input_grad(x, w, geom, out_hw), b)
+        return like_input(add_bias(conv_input_grad(image(x), image(w), geom, hw(out_hw)), b), x.ndim)
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, gy):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        dx = Conv2d.apply(g, w, None, ctx.geom, x.shape[2:]) if need_x else None
-        dw = ConvWeightGrad.apply(g, x, ctx.geom, w.shape[2:]) if need_w else None
-        db = g.sum(axis=(0, 2, 3)) if need_b else None
+        dx = Conv2d.apply(gy, w, None, ctx.geom, x.shape[2:]) if need_x else None
+        dw = ConvWeightGrad.apply(gy, x, ctx.geom, w.shape[2:]) if need_w else None
+        db = gy.sum(axis=(0, *range(2, gy.ndim))) if need_b else None
         return dx, dw, db, None, None
 
 
 class ConvWeightGrad(Function):
-    """z = conv_weight_grad(x, g), bilinear in x and g; it is differentiated again in a double backward.
-    backward (upstream h of w's shape, from <h, z> = <conv(x, h), g>): dx = conv_transpose(g, h), dg = conv(x, h)."""
+    """z = conv2d's weight gradient as an op, for x (N, C, H, W) and gy (N, O, Ho, Wo), geom = (stride s, padding p,
+    dilation d, groups G) and kernel (kh, kw): with xpad = x with p zeros around each image and c' = (o // Og) Cg + c
+    (Cg = C/G, Og = O/G),
+        z[o,c,i,j] = sum_{n,u,v} gy[n,o,u,v] xpad[n, c', u s + i d, v s + j d],  i.e. Z = gy^T @ cols.
+    It is bilinear in (x, gy) and enters a graph only when a backward is recorded (``create_graph=True``), to be
+    differentiated again (a gradient penalty on the weights' gradient).
+
+    backward, h = dL/dz (w's shape): L depends on z through <h, z>, and
+        <h, z(x, gy)> = sum h[o,c,i,j] gy[n,o,u,v] xpad[n,c',u s + i d, v s + j d] = <conv2d(x, h), gy>
+                      = <x, conv_transpose2d(gy, h)>,
+    so dx = conv_transpose2d(gy, h) (ConvTranspose2d) and dgy = conv2d(x, h) (Conv2d)."""
     @staticmethod
-    def forward(ctx, x, g, geom, kernel):
-        ctx.save_for_backward(x, g)
+    def forward(ctx, x, gy, geom, kernel):
+        ctx.save_for_backward(x, gy)
         ctx.geom = geom
-        return conv_weight_grad(x, g, geom, tuple(kernel))
+        return like_input(conv_weight_grad(image(x), image(gy), geom, hw(kernel)), x.ndim)
 
     @staticmethod
     def backward(ctx, h):
-        x, g = ctx.saved_tensors
-        need_x, need_g = ctx.needs_input_grad[:2]
-        dx = ConvTranspose2d.apply(g, h, None, ctx.geom, x.shape[2:]) if need_x else None
-        dg = Conv2d.apply(x, h, None, ctx.geom, g.shape[2:]) if need_g else None
-        return dx, dg, None, None
+        x, gy = ctx.saved_tensors
+        need_x, need_gy = ctx.needs_input_grad[:2]
+        dx = ConvTranspose2d.apply(gy, h, None, ctx.geom, x.shape[2:]) if need_x else None
+        dgy = Conv2d.apply(x, h, None, ctx.geom, gy.shape[2:]) if need_gy else None
+        return dx, dgy, None, None
+
+
+# ----- the public functions and their argument checks -----
+def _conv_checks(op, x, w, b, stride, padding, dilation, groups, transpose, dims=2):
+    """Check x, w, b of a convolution over ``dims`` spatial axes (w is (out, in / groups, ..), or
+    (in, out / groups, ..) when transposed); returns the geometry (stride, padding, dilation, groups) with pairs
+    for the first three (conv1d's arguments arrive already lifted to pairs by ``_one_d``)."""
+    if x.ndim != dims + 2 or w.ndim != dims + 2:
+        layout = "(N, C, H, W)" if dims == 2 else "(N, C, L)"
+        raise ValueError(f"{op}: expected x {layout} and a {dims + 2}-D weight, got x {x.shape} and weight {w.shape}")
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    in_ch, out_ch = (w.shape[0], w.shape[1] * groups) if transpose else (w.shape[1] * groups, w.shape[0])
+    if x.shape[1] % groups or (w.shape[0] % groups):
+        raise ValueError(f"{op}: {x.shape[1]} input channels (x {x.shape}) and weight {w.shape} must both split "
+                         f"into groups={groups}")
+    if x.shape[1] != in_ch:
+        raise ValueError(f"{op}: x has {x.shape[1]} channels (shape {x.shape}) but the weight of shape {w.shape} "
+                         f"with groups={groups} expects {in_ch}")
+    if b is not None and b.shape != (out_ch,):
+        raise ValueError(f"{op}: bias of shape {b.shape} does not match {out_ch} output channels "
+                         f"(weight {w.shape})")
+    stride = pair(stride, "stride", op, least=1)
+    dilation = pair(dilation, "dilation", op, least=1)
+    padding = pair(padding, "padding", op)
+    return stride, padding, dilation, int(groups)
+
+
+def _same_padding(op, kernel, stride, dilation):
+    """padding="same" (stride 1): total d (k - 1) per axis, the odd one extra at the end as in PyTorch. Returns
+    the symmetric padding (the larger half on both sides) and which axes then need their first output dropped."""
+    if pair(stride, "stride", op, least=1) != (1, 1):
+        raise ValueError(f"{op}: padding='same' needs stride 1, got stride {stride!r}")
+    total = [d * (k - 1) for d, k in zip(pair(dilation, "dilation", op, least=1), kernel)]
+    return tuple((t + 1) // 2 for t in total), tuple(t % 2 == 1 for t in total)
+
+
+def _conv(op, x, w, b, stride, padding, dilation, groups, dims):
+    """conv2d (dims 2) or conv1d (dims 1, the height axis's arguments neutral) with its checks, errors naming op."""
+    trim = (False, False)
+    if isinstance(padding, str):
+        if padding not in ("valid", "same"):
+            raise ValueError(f"{op}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+        if padding == "valid":
+            padding = (0, 0)
+        else:
+            padding, trim = _same_padding(op, hw(w.shape[2:]), stride, dilation)
+    geom = _conv_checks(op, x, w, b, stride, padding, dilation, groups, transpose=False, dims=dims)
+    size, kernel = hw(x.shape[2:]), hw(w.shape[2:])
+    out_hw = tuple(out_size(size[i], kernel[i], geom[0][i], geom[1][i], op, geom[2][i]) for i in range(2))
+    y = pick(Conv2d).apply(x, w, b, geom, out_hw)
+    if trim[0]:  # the height axis (never for conv1d: its height has kernel 1, nothing to pad)
+        y = y[:, :, 1:]
+    if trim[1]:
+        y = y[..., 1:]
+    return y
+
+
+def _conv_transpose(op, x, w, b, stride, padding, output_padding, groups, dilation, dims):
+    """conv_transpose2d (dims 2) or conv_transpose1d (dims 1) with its checks, errors naming op."""
+    geom = _conv_checks(op, x, w, b, stride, padding, dilation, groups, transpose=True, dims=dims)
+    stride, padding, dilation, _ = geom
+    extra = pair(output_padding, "output_padding", op)
+    if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"{op}: output_padding {extra} must be smaller than stride {stride} or dilation {dilation}")
+    size, kernel = hw(x.shape[2:]), hw(w.shape[2:])
+    out_hw = tuple((size[i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + extra[i] + 1
+                   for i in range(2))
+    if min(out_hw) < 1:
+        raise ValueError(f"{op}: output size {out_hw} is not positive (x {x.shape}, weight {w.shape}, "
+                         f"stride {stride}, padding {padding})")
+    return pick(ConvTranspose2d).apply(x, w, b, geom, out_hw)
+
+
+def _operands(x, w, b):
+    """x as a Tensor; w and b joining it (plain data takes x's dtype and device)."""
+    x = as_tensor(x)
+    return x, as_tensor(w, like=x), None if b is None else as_tensor(b, like=x)
+
+
+def _one_d(op, *ints):
+    """conv1d's int arguments as conv2d's: v or (v,) -> (neutral, v), the height axis (of size 1) getting stride
+    and dilation 1 and padding and output_padding 0, which change nothing; strings ("same") pass."""
+    out = []
+    for v, neutral in ints:
+        if isinstance(v, str):
+            out.append(v)
+            continue
+        v = tuple(v) if isinstance(v, (tuple, list)) else (v,)
+        if len(v) != 1:
+            raise ValueError(f"{op}: expected an int or a 1-tuple, got {v!r}")
+        out.append((neutral, v[0]))
+    return out
+
+
+def conv2d(x: Tensor, w: Tensor | ArrayLike, b: Tensor | ArrayLike | None = None, stride: IntPair = 1,
+           padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
+    """2-D cross-correlation of NCHW images with a bank of kernels, by im2col and one matrix product per group.
+
+    Args:
+        x: (N, C, H, W).
+        w: (O, C / groups, kh, kw).
+        b: (O,) or None.
+        stride, dilation: an int or a pair (>= 1).
+        padding: an int or a pair (zeros on both sides), "valid" (0) or "same" (stride 1; output size = input
+            size, an odd total padding one more at the end, as in PyTorch).
+        groups: splits the C input and O output channels into that many independent convolutions.
+    Returns (N, O, Ho, Wo), Ho = (H + 2 p - d (kh - 1) - 1) // s + 1. PyTorch: ``torch.nn.functional.conv2d``."""
+    x, w, b = _operands(x, w, b)
+    return _conv("conv2d", x, w, b, stride, padding, dilation, groups, dims=2)
+
+
+def conv_transpose2d(x: Tensor, w: Tensor | ArrayLike, b: Tensor | ArrayLike | None = None, stride: IntPair = 1,
+                     padding: IntPair = 0, output_padding: IntPair = 0, groups: int = 1,
+                     dilation: IntPair = 1) -> Tensor:
+    """The transposed convolution (the adjoint of conv2d in its input), which upsamples by ``stride``.
+
+    Args:
+        x: (N, Ci, H, W).
+        w: (Ci, Co / groups, kh, kw), PyTorch's layout (in channels first).
+        b: (Co,) or None.
+        stride, padding, dilation: those of the conv2d it is the adjoint of (ints or pairs).
+        output_padding: extra rows / columns at the bottom / right (smaller than stride or dilation), to pick one
+            of the input sizes a strided conv2d maps to the same output size.
+        groups: independent groups of channels.
+    Returns (N, Co, Ho, Wo), Ho = (H - 1) s - 2 p + d (kh - 1) + output_padding + 1.
+    PyTorch: ``torch.nn.functional.conv_transpose2d``."""
+    x, w, b = _operands(x, w, b)
+    return _conv_transpose("conv_transpose2d", x, w, b, stride, padding, output_padding, groups, dilation, dims=2)
+
+
+def conv1d(x: Tensor, w: Tensor | ArrayLike, b: Tensor | ArrayLike | None = None, stride: IntPair = 1,
+           padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
+    """1-D cross-correlation of (N, C, L) signals: conv2d on an image of height 1.
+
+    Args:
+        x: (N, C, L).
+        w: (O, C / groups, k).
+        b: (O,) or None.
+        stride, dilation: an int or a 1-tuple; padding: an int, a 1-tuple, "valid" or "same".
+        groups: independent groups of channels.
+    PyTorch: ``torch.nn.functional.conv1d``."""
+    x, w, b = _operands(x, w, b)
+    stride, padding, dilation = _one_d("conv1d", (stride, 1), (padding, 0), (dilation, 1))
+    return _conv("conv1d", x, w, b, stride, padding, dilation, groups, dims=1)
+
+
+def conv_transpose1d(x: Tensor, w: Tensor | ArrayLike, b: Tensor | ArrayLike | None = None, stride: IntPair = 1,
+                     padding: IntPair = 0, output_padding: IntPair = 0, groups: int = 1,
+                     dilation: IntPair = 1) -> Tensor:
+    """The transposed 1-D convolution (the adjoint of conv1d in its input): conv_transpose2d on a height of 1.
+
+    Args:
+        x: (N, Ci, L).
+        w: (Ci, Co / groups, k).
+        b: (Co,) or None.
+        stride, padding, output_padding, dilation: ints or 1-tuples, as in conv_transpose2d.
+        groups: independent groups of channels.
+    PyTorch: ``torch.nn.functional.conv_transpose1d``."""
+    x, w, b = _operands(x, w, b)
+    stride, padding, extra, dilation = _one_d("conv_transpose1d", (stride, 1), (padding, 0), (output_padding, 0),
+                                              (dilation, 1))
+    return _conv_transpose("conv_transpose1d", x, w, b, stride, padding, extra, groups, dilation, dims=1)
+
+
+BINDINGS = [
+    bind(conv1d, F=True),
+    bind(conv2d, F=True),
+    bind(conv_transpose1d, F=True),
+    bind(conv_transpose2d, F=True),
+]
+
+
+def _torch_f(torch):
+    return torch.nn.functional
+
+
+CASES = [
+    OpCase("F.conv2d", lambda x, w, b: conv2d(x, w, b, stride=2, padding=1), ((2, 2, 5, 5), (3, 2, 3, 3), (3,)),
+           draw="fixed", torch=lambda torch, x, w, b: _torch_f(torch).conv2d(x, w, b, stride=2, padding=1)),
+    # an even kernel's "same" padding is uneven: PyTorch pads x into a copy first, so it saves that copy
+    OpCase("F.conv2d[same]", lambda x, w, b: conv2d(x, w, b, padding="same"),
+           ((2, 3, 5, 4), (2, 3, 2, 3), (2,)), draw="fixed",
+           torch=lambda torch, x, w, b: _torch_f(torch).conv2d(x, w, b, padding="same"), exact_twin=False),
+    OpCase("F.conv2d[groups,dilation]", lambda x, w, b: conv2d(x, w, b, 1, 1, dilation=2, groups=2),
+           ((1, 4, 5, 5), (2, 2, 3, 3), (2,)), draw="fixed",
+           torch=lambda torch, x, w, b: _torch_f(torch).conv2d(x, w, b, 1, 1, dilation=2, groups=2)),
+    OpCase("F.conv2d[depthwise]", lambda x, w: conv2d(x, w, None, 2, 1, groups=3), ((1, 3, 5, 5), (3, 1, 3, 3)),
+           draw="fixed", torch=lambda torch, x, w: _torch_f(torch).conv2d(x, w, None, 2, 1, groups=3)),
+    OpCase("F.conv_transpose2d",
+           lambda x, w, b: conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+           ((1, 2, 3, 3), (2, 3, 3, 3), (3,)), draw="fixed",
+           torch=lambda torch, x, w, b: _torch_f(torch).conv_transpose2d(x, w, b, stride=2, padding=1,
+                                                                         output_padding=1)),
+    OpCase("F.conv_transpose2d[groups,dilation]",
+           lambda x, w, b: conv_transpose2d(x, w, b, 2, 1, 1, groups=2, dilation=2),
+           ((1, 4, 3, 3), (4, 1, 3, 3), (2,)), draw="fixed",
+           torch=lambda torch, x, w, b: _torch_f(torch).conv_transpose2d(x, w, b, 2, 1, 1, groups=2, dilation=2)),
+    OpCase("F.conv1d", lambda x, w, b: conv1d(x, w, b, 2, 1, dilation=2), ((2, 2, 7), (3, 2, 3), (3,)),
+           draw="fixed", torch=lambda torch, x, w, b: _torch_f(torch).conv1d(x, w, b, 2, 1, dilation=2)),
+    OpCase("F.conv_transpose1d", lambda x, w, b: conv_transpose1d(x, w, b, 2, 1, 1), ((2, 3, 4), (3, 2, 3), (2,)),
+           draw="fixed", torch=lambda torch, x, w, b: _torch_f(torch).conv_transpose1d(x, w, b, 2, 1, 1)),
+]

@@ -1,29 +1,44 @@
-"""Elementwise ops. Broadcasting is undone by the engine (``autograd.unbroadcast``), so these never think about
-shapes: each backward returns the gradient at the broadcast output shape.
+"""Elementwise math: arithmetic and its Python operators (``a + b``, ``a ** b``, ``a % b`` ...), the float functions
+(exp, log, sqrt, rsqrt, sin, cos, log2, exp2, erf), the piecewise ones (abs, clip, maximum / minimum, copysign, the
+rounding family) and the choices (where, masked_fill).
 
-Python scalars pass straight through to NumPy, which keeps a float32 array float32 (NEP 50).
+Each output element depends on the input elements at the same position only, so every local derivative is a
+number per element and each backward is one elementwise product with the incoming gradient ``g``. Broadcasting is
+undone in one place (``autograd.unbroadcast``): a backward here returns its gradient at the broadcast output shape,
+and the engine sums it back to each input's shape.
 
-Dtypes follow PyTorch's promotion: NumPy turns an integer array combined with a Python float or a float32 array,
-integer division, and exp/log/sqrt of integers into float64, but PyTorch's default float dtype is float32, and
-float64 only comes from a float64 operand. ``_promoted`` fixes that after the fact: one identity check of the
-result's dtype, so the float32 hot path pays nothing measurable."""
+Dtypes follow PyTorch. A Python number (or a NumPy scalar, made a number by ``checks.operand``) never upcasts a
+tensor: NumPy treats it as weak (NEP 50), so ``x * 0.5`` stays float32. NumPy gives float64 in places where
+PyTorch, whose default float dtype is float32, does not (an integer array with a Python float, ``int / int``,
+``exp`` of an integer, float32 with int64): ``_promoted`` turns such a result back into float32 unless an operand is
+a float64 tensor, and ``_as_float`` makes a float function of an integer or boolean array compute in float32.
+
+The functions users call carry PyTorch's names, so ``abs``, ``round`` and ``pow`` here are the tensor functions (this
+module never calls Python's builtins of those names).
+"""
+from __future__ import annotations
+
 import math
 
 import numpy as np
 
 from ..autograd import Function
-from ..tensor import Tensor
 from ..backend import xp_of
-from .fast_math import _INV_SQRT_2PI, erf, gelu_and_slope, normal_cdf_pdf
-
+from ..binding import bind
+from ..dispatch import pick
+from ..tensor import Tensor
+from .case import OpCase, clip_inputs, nonzero, normal, pattern, positive
+from .checks import as_tensor, broadcast_shape, constant, operand
 
 _F64 = np.dtype(np.float64)
 _F32 = np.dtype(np.float32)
+_LN2 = math.log(2.0)
 
 
 def _promoted(out, a, b):
-    """``out`` (float64) in PyTorch's dtype: float64 only when an operand is float64, else float32 (see the module
-    doc). A 0-d float64 operand is weak, like a number: float32 with axes times a 0-d float64 stays float32."""
+    """``out`` (a float64 NumPy result of ``a`` and ``b``) in PyTorch's dtype: float64 only when an operand is a
+    float64 tensor, else float32. A 0-d float64 operand is weak, like a number: float32 with axes times a 0-d float64
+    stays float32. Callers check ``out.dtype is _F64`` first, so the float32 path pays one identity check."""
     da, db = getattr(a, "dtype", None), getattr(b, "dtype", None)
     if da is _F64 or db is _F64:
         if da is _F64 and db is not None and db.kind == "f" and db is not _F64 and a.ndim == 0 < b.ndim:
@@ -35,18 +50,21 @@ def _promoted(out, a, b):
 
 
 def _as_float(a):
-    """A float function of an integer or boolean array computes in float32 (PyTorch's default float dtype), not in
-    NumPy's float64 (or float16 for bool and 8-bit ints)."""
+    """``a`` itself if it is floating point, else as float32: a float function of an integer or boolean array
+    computes in PyTorch's default float dtype, not in NumPy's float64 (or float16 for bool and 8-bit ints)."""
     return a if a.dtype is _F32 or a.dtype.kind in "fc" else a.astype(np.float32)
 
 
 def _mask(cond, like):
-    """A constant 0/1 tensor of ``like``'s dtype: the derivative of a piecewise-linear op."""
+    """A constant 0/1 tensor of ``like``'s dtype: the derivative of a piecewise-linear op, where it exists."""
     return Tensor(cond.astype(like.dtype))
 
 
+# ----- arithmetic -----
 class Add(Function):
-    """z = a + b.  backward: da = g, db = g."""
+    """z = a + b.
+
+    backward: dz/da = dz/db = 1, so da = g, db = g (nothing saved)."""
     @staticmethod
     def forward(ctx, a, b):
         out = a + b
@@ -58,7 +76,9 @@ class Add(Function):
 
 
 class Sub(Function):
-    """z = a - b.  backward: da = g, db = -g."""
+    """z = a - b.
+
+    backward: dz/da = 1, dz/db = -1, so da = g, db = -g (nothing saved)."""
     @staticmethod
     def forward(ctx, a, b):
         out = a - b
@@ -69,38 +89,10 @@ class Sub(Function):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Function):
-    """z = a * b.  backward: da = g * b, db = g * a (product rule)."""
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        out = a * b
-        return out if out.dtype is not _F64 else _promoted(out, a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        da, db = ctx.needs_input_grad
-        return (g * b if da else None), (g * a if db else None)
-
-
-class Div(Function):
-    """z = a / b.  backward: da = g / b, db = -g * a / b^2 (quotient rule)."""
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        out = a / b
-        return out if out.dtype is not _F64 else _promoted(out, a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        da, db = ctx.needs_input_grad
-        return (g / b if da else None), (-(g * a) / (b * b) if db else None)
-
-
 class Neg(Function):
-    """z = -a.  backward: da = -g."""
+    """z = -a.
+
+    backward: dz/da = -1, so da = -g (nothing saved)."""
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -110,8 +102,64 @@ class Neg(Function):
         return -g
 
 
+class Mul(Function):
+    """z = a * b.
+
+    backward (product rule): dz/da = b, dz/db = a, so da = g * b, db = g * a. Each input is saved only when the
+    other one's gradient needs it, as PyTorch does (``x * 2`` keeps nothing of x)."""
+    @staticmethod
+    def forward(ctx, a, b):
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        out = a * b
+        return out if out.dtype is not _F64 else _promoted(out, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g * b if need_a else None), (g * a if need_b else None)
+
+
+class Div(Function):
+    """z = a / b.
+
+    backward (quotient rule): dz/da = 1 / b, dz/db = -a / b^2, so da = g / b, db = -g * a / b^2. a is saved only
+    when db is needed, as PyTorch does."""
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
+        out = a / b
+        return out if out.dtype is not _F64 else _promoted(out, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g / b if need_a else None), (-(g * a) / (b * b) if need_b else None)
+
+
+class Reciprocal(Function):
+    """z = 1 / a.
+
+    backward: dz/da = -1 / a^2 = -z^2, so da = -g * z^2 (the output is saved, as PyTorch does)."""
+    @staticmethod
+    def forward(ctx, a):
+        out = 1 / _as_float(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        return -(g * out * out)
+
+
 class PowScalar(Function):
-    """z = a ** c for a constant number c.  backward: da = g * c * a ** (c - 1)."""
+    """z = a ** c for a constant number c.
+
+    backward: dz/da = c * a ** (c - 1), so da = g * c * a ** (c - 1). For c = 0, z = 1 is constant and da = 0 (the
+    formula would give 0 * inf = nan at a = 0)."""
     @staticmethod
     def forward(ctx, a, c):
         ctx.save_for_backward(a)
@@ -123,52 +171,49 @@ class PowScalar(Function):
     def backward(ctx, g):
         a, = ctx.saved_tensors
         c = ctx.c
-        if c == 0:  # a ** 0 = 1 is constant; c * a ** (c - 1) would give 0 * inf = nan at a = 0
+        if c == 0:
             return g * 0.0, None
-        if c == 2:
-            return g * a * 2, None
-        return g * (a ** (c - 1)) * c, None
+        return g * c * a ** (c - 1), None
 
 
 class Pow(Function):
-    """z = a ** b with b a tensor.  backward: da = g * b * a ** (b - 1), db = g * z * log(a).
+    """z = a ** b, the exponent b a tensor (the base a a tensor or a number).
 
-    At the edges PyTorch's limits: da = 0 where b = 0 (a ** 0 = 1 is constant, even at a = 0 where b a ** (b - 1)
-    would be 0 * inf); db = 0 where a = 0 and b >= 0 (0 ** b is 0 or 1 nearby on the b side), while 0 ** b with
-    b < 0 gives -inf and a negative base gives NaN (log of a negative number), as in PyTorch."""
+    backward: dz/da = b * a ** (b - 1), dz/db = a ** b * log(a) = z * log(a), so
+    da = g * b * a ** (b - 1),  db = g * z * log(a).
+    Special values, as PyTorch: where b = 0, da = 0 (z = a ** 0 = 1 is constant, even at a = 0 where the formula
+    gives 0 * inf); where a = 0 and b >= 0, db = 0 (z is 0 or 1 near such b, flat in b). Where a = 0 and b < 0 the
+    value z = 0 ** b is +inf and db = g * inf * log(0) = -inf; a negative base gives db = nan (log of a negative
+    number). a and b are saved, and z too when db is needed."""
     @staticmethod
     def forward(ctx, a, b):
         out = a ** b
         out = out if out.dtype is not _F64 else _promoted(out, a, b)
-        ctx.save_for_backward(a, b, out)
+        ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
 
     @staticmethod
     def backward(ctx, g):
         a, b, out = ctx.saved_tensors
-        da, db = ctx.needs_input_grad
-        ga = None
-        if da:
-            ga = g * b * a ** (b - 1)
-            if isinstance(b, Tensor):
-                ga = ga.masked_fill(b.data == 0, 0.0)
+        need_a, need_b = ctx.needs_input_grad
+        ga = where(b.data == 0, 0.0, g * b * a ** (b - 1)) if need_a else None
         gb = None
-        if db:
-            if isinstance(a, (int, float)):
-                if a > 0:
-                    gb = g * out * math.log(a)
-                elif a == 0:
-                    gb = g * Tensor(xp_of(b.data).where(b.data >= 0, 0.0, -np.inf).astype(g.dtype))
-                else:
-                    gb = g * out * math.nan
+        if need_b:
+            a_data = a.data if isinstance(a, Tensor) else a
+            flat = (a_data == 0) & (b.data >= 0)  # 0 ** b near these b: constant, so db = 0
+            if isinstance(a, Tensor):
+                log_a = where(flat, 1.0, a).log()
             else:
-                safe = (a.data == 0) & (b.data >= 0)
-                gb = (g * out * a.masked_fill(safe, 1.0).log()).masked_fill(safe, 0.0)
+                log_a = math.log(a) if a > 0 else -math.inf if a == 0 else math.nan
+            gb = where(flat, 0.0, g * out * log_a)
         return ga, gb
 
 
+# ----- float functions -----
 class Exp(Function):
-    """z = exp(a).  backward: da = g * z (the output is its own derivative)."""
+    """z = exp(a).
+
+    backward: dz/da = exp(a) = z, the output is its own derivative, so da = g * z (the output is saved)."""
     @staticmethod
     def forward(ctx, a):
         out = np.exp(_as_float(a))
@@ -182,7 +227,9 @@ class Exp(Function):
 
 
 class Log(Function):
-    """z = log(a).  backward: da = g / a."""
+    """z = log(a), the natural logarithm.
+
+    backward: dz/da = 1 / a, so da = g / a (a is saved). log(0) = -inf and log of a negative number is nan."""
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -195,7 +242,9 @@ class Log(Function):
 
 
 class Sqrt(Function):
-    """z = sqrt(a).  backward: da = g / (2 z)."""
+    """z = sqrt(a) = a ** (1/2).
+
+    backward: dz/da = 1 / (2 sqrt(a)) = 1 / (2 z), so da = g / (2 z) (the output is saved); inf at a = 0."""
     @staticmethod
     def forward(ctx, a):
         out = np.sqrt(_as_float(a))
@@ -208,70 +257,117 @@ class Sqrt(Function):
         return g / (out * 2)
 
 
-class Tanh(Function):
-    """z = tanh(a).  backward: da = g * (1 - z^2)."""
+class Rsqrt(Function):
+    """z = 1 / sqrt(a) = a ** (-1/2).
+
+    backward: dz/da = (-1/2) a ** (-3/2) = -z^3 / 2, so da = -g * z^3 / 2 (the output is saved)."""
     @staticmethod
     def forward(ctx, a):
-        out = np.tanh(_as_float(a))
+        out = 1 / np.sqrt(_as_float(a))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         out, = ctx.saved_tensors
-        return g * (1 - out * out)
+        return g * out * out * out * -0.5
 
 
-class Sigmoid(Function):
-    """z = 1 / (1 + exp(-a)).  backward: da = g * z * (1 - z).
+class Sin(Function):
+    """z = sin(a).
 
-    Computed from e = exp(-|a|) so that neither branch overflows: z = 1/(1+e) for a >= 0, e/(1+e) otherwise."""
+    backward: dz/da = cos(a), so da = g * cos(a) (a is saved)."""
     @staticmethod
     def forward(ctx, a):
-        xp = xp_of(a)
-        a = _as_float(a)
-        e = np.exp(-np.abs(a))
-        out = xp.where(a >= 0, 1, e) / (1 + e)
-        out = out.astype(a.dtype, copy=False)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        out, = ctx.saved_tensors
-        return g * out * (1 - out)
-
-
-class Relu(Function):
-    """z = max(a, 0).  backward: da = g where a > 0, else 0 (so relu'(0) = 0, as in PyTorch)."""
-    @staticmethod
-    def forward(ctx, a):
-        out = np.maximum(a, 0)
-        ctx.out = out
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * Tensor(np.sign(ctx.out))  # z >= 0, so sign(z) is the 0/1 mask [a > 0] in a's dtype
-
-
-class LeakyRelu(Function):
-    """z = a where a > 0, slope * a otherwise.  backward: da = g where a > 0, slope * g otherwise (at 0: slope)."""
-    @staticmethod
-    def forward(ctx, a, slope):
         ctx.save_for_backward(a)
-        ctx.slope = slope
-        return xp_of(a).where(a > 0, a, a * slope)
+        return np.sin(_as_float(a))
 
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        pos = a.data > 0
-        return g * _mask(pos + (~pos) * ctx.slope, a.data), None
+        return g * a.cos()
 
 
+class Cos(Function):
+    """z = cos(a).
+
+    backward: dz/da = -sin(a), so da = -g * sin(a) (a is saved)."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.cos(_as_float(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return -(g * a.sin())
+
+
+class Log2(Function):
+    """z = log2(a) = log(a) / log(2).
+
+    backward: dz/da = 1 / (a log 2), so da = g / (a log 2) (a is saved)."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log2(_as_float(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g / (a * _LN2)
+
+
+class Exp2(Function):
+    """z = 2 ** a = exp(a log 2).
+
+    backward: dz/da = 2 ** a * log 2 = z log 2, so da = g * z * log 2 (the output is saved)."""
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp2(_as_float(a))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        return g * out * _LN2
+
+
+def _erf(x):
+    """erf of a float array: SciPy's ufunc (CuPy's on the GPU); without SciPy, math.erf element by element."""
+    if type(x) is not np.ndarray:
+        from cupyx.scipy.special import erf
+        return erf(x)
+    try:
+        from scipy.special import erf
+    except ImportError:
+        return np.vectorize(math.erf, otypes=[x.dtype])(x)
+    return erf(x)
+
+
+class Erf(Function):
+    """z = erf(a) = 2 / sqrt(pi) * integral from 0 to a of exp(-t^2) dt, the error function.
+
+    backward (the fundamental theorem of calculus): dz/da = 2 / sqrt(pi) * exp(-a^2), so
+    da = g * 2 / sqrt(pi) * exp(-a^2) (a is saved)."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _erf(_as_float(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * (a * a * -1).exp() * (2 / math.sqrt(math.pi))
+
+
+# ----- piecewise functions -----
 class Abs(Function):
-    """z = |a|.  backward: da = g * sign(a), with sign(0) = 0 (PyTorch's choice at the kink)."""
+    """z = |a|.
+
+    backward: dz/da = sign(a) (+1 or -1), so da = g * sign(a); at the kink a = 0, sign(0) = 0 (PyTorch's choice).
+    a is saved."""
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -283,118 +379,137 @@ class Abs(Function):
         return g * _mask(np.sign(a.data), a.data)
 
 
+_ROUNDING = {"sign": np.sign, "round": np.rint, "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc}
+
+
+class Rounding(Function):
+    """z = sign(a), round(a) (half to even, as PyTorch and NumPy), floor(a), ceil(a) or trunc(a): piecewise constant.
+    An integer or boolean input keeps its dtype (rounding it changes nothing; sign of a bool is itself).
+
+    backward: dz/da = 0 wherever the derivative exists (between the jumps), so da = 0; PyTorch gives 0 at the jumps
+    too. Nothing is saved."""
+    @staticmethod
+    def forward(ctx, a, fn):
+        if a.dtype.kind == "b" or (a.dtype.kind in "iu" and fn != "sign"):
+            return a.copy()
+        return _ROUNDING[fn](a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0.0, None
+
+
 class Clip(Function):
-    """z = min(max(a, lo), hi).  backward: da = g where lo <= a <= hi, else 0 (bounds inclusive, as in PyTorch)."""
+    """z = min(max(a, lo), hi), either bound None for none.
+
+    backward: dz/da = 1 where lo <= a <= hi (the bounds inclusive, as PyTorch) and 0 outside, so
+    da = g * [lo <= a <= hi] (a is saved)."""
     @staticmethod
     def forward(ctx, a, lo, hi):
         ctx.save_for_backward(a)
         ctx.lo, ctx.hi = lo, hi
-        return np.clip(a, lo, hi)
+        out = np.clip(a, lo, hi)
+        return out if out.dtype is not _F64 else _promoted(out, a, lo if hi is None else hi)
 
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        inside = np.ones(a.shape, bool) if type(a.data) is np.ndarray else xp_of(a.data).ones(a.shape, bool)
+        inside = xp_of(a.data).ones(a.shape, bool)
         if ctx.lo is not None:
             inside &= a.data >= ctx.lo
         if ctx.hi is not None:
             inside &= a.data <= ctx.hi
-        return g * _mask(inside, a.data), None, None
+        return g * _mask(inside, g.data), None, None
 
 
-class Softplus(Function):
-    """z = log(1 + exp(a)), computed as max(a, 0) + log1p(exp(-|a|)) so a = ±1e4 stays finite.
-    backward: da = g * sigmoid(a)."""
+class Maximum(Function):
+    """z = max(a, b) elementwise (``lower=True``: z = min(a, b)).
+
+    backward: z is a where a wins and b where b wins, so da = g where a wins, db = g where b wins; at a tie
+    (a = b) each gets g / 2 (PyTorch's choice). Both inputs are saved."""
     @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))
-
-    @staticmethod
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g * a.sigmoid()
-
-
-class NormalCdf(Function):
-    """z = Phi(a) = (1 + erf(a / sqrt 2)) / 2, the standard normal CDF.  backward: da = g * phi(a), with the density
-    phi(a) = exp(-a^2 / 2) / sqrt(2 pi).  ``cached`` hands in Phi(a) when the caller has already computed it."""
-    @staticmethod
-    def forward(ctx, a, cached=None):
-        ctx.save_for_backward(a)
-        return cached if cached is not None else normal_cdf_pdf(a)[0]
+    def forward(ctx, a, b, lower=False):
+        ctx.save_for_backward(a, b)
+        ctx.lower = lower
+        out = np.minimum(a, b) if lower else np.maximum(a, b)
+        return out if out.dtype is not _F64 else _promoted(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g * NormalPdf.apply(a)
+        a, b = ctx.saved_tensors
+        a = a.data if isinstance(a, Tensor) else a
+        b = b.data if isinstance(b, Tensor) else b
+        wins = (a < b) if ctx.lower else (a > b)
+        share = _mask(wins + (a == b) * 0.5, g.data)  # 1 where a wins, 1/2 at a tie, 0 where b wins
+        need_a, need_b = ctx.needs_input_grad[:2]
+        return (g * share if need_a else None), (g * (1 - share) if need_b else None), None
 
 
-class NormalPdf(Function):
-    """z = phi(a) = exp(-a^2 / 2) / sqrt(2 pi), the standard normal density.  backward: da = -g * a * phi(a)
-    (d/da of -a^2 / 2 is -a).  ``cached`` hands in phi(a) when the caller has already computed it."""
+class Copysign(Function):
+    """z = |a| with the sign of b (``np.copysign``).
+
+    backward: z = |a| sign(b), so dz/da = sign(a) sign(b) = z / a for a != 0, and da = g * z / a, with da = 0 at
+    a = 0 (PyTorch's choice); z is piecewise constant in b, so db = 0. a and the output are saved."""
     @staticmethod
-    def forward(ctx, a, cached=None):
-        out = cached if cached is not None else xp_of(a).exp(a * a * -0.5) * _INV_SQRT_2PI
+    def forward(ctx, a, b):
+        out = np.copysign(_as_float(a), b)
+        out = out if out.dtype is not _F64 else _promoted(out, a, b)
         ctx.save_for_backward(a, out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved_tensors
-        return -g * a * out
+        zero = a.data == 0
+        da = g * where(zero, 0.0, out / where(zero, 1.0, a))
+        return da, (g * 0.0 if ctx.needs_input_grad[1] else None)
 
 
-class Gelu(Function):
-    """z = a * Phi(a), Phi the standard normal CDF = (1 + erf(a / sqrt 2)) / 2 (PyTorch's exact GELU).
-    backward: da = g * (Phi(a) + a * phi(a)), phi(a) = exp(-a^2 / 2) / sqrt(2 pi) (product rule, Phi' = phi).
-    The slope Phi(a) + a phi(a) is computed in the forward, while Phi and phi are still in cache, and only when a
-    needs a gradient: the backward is then one product over memory that has gone cold."""
+class FloorDivide(Function):
+    """z = floor(a / b) (Python's ``//``, PyTorch's floor_divide).
+
+    backward: z is piecewise constant in a and in b, so da = db = 0 (PyTorch has no derivative here; 0 is the
+    derivative wherever one exists). Nothing is saved."""
     @staticmethod
-    def forward(ctx, a):
-        out, ctx.slope = gelu_and_slope(a, slope=ctx.needs_input_grad[0])
-        ctx.save_for_backward(a)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g * GeluSlope.apply(a, cached=ctx.slope)  # a function of a, so a double backward differentiates it
-
-
-class GeluSlope(Function):
-    """z = Phi(a) + a * phi(a), GELU's derivative.  backward: da = g * phi(a) * (2 - a^2)
-    (Phi' = phi, and (a phi)' = phi + a phi' = phi - a^2 phi since phi' = -a phi).
-    ``cached`` hands in z when the caller has already computed it (``Gelu``)."""
-    @staticmethod
-    def forward(ctx, a, cached=None):
-        ctx.save_for_backward(a)
-        if cached is not None:
-            return cached
-        cdf, pdf = normal_cdf_pdf(a)
-        return cdf + a * pdf
+    def forward(ctx, a, b):
+        out = np.floor_divide(a, b)
+        return out if out.dtype is not _F64 else _promoted(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g * NormalPdf.apply(a) * (2 - a * a)
+        need_a, need_b = ctx.needs_input_grad
+        return (g * 0.0 if need_a else None), (g * 0.0 if need_b else None)
 
 
-class Erf(Function):
-    """z = erf(a).  backward: da = g * 2 / sqrt(pi) * exp(-a^2)."""
+class Remainder(Function):
+    """z = a - b * floor(a / b), which has the sign of b (Python's ``%``, PyTorch's remainder).
+
+    backward (floor is piecewise constant): dz/da = 1, dz/db = -floor(a / b), so da = g, db = -g * floor(a / b).
+    a and b are saved only when db is needed, as PyTorch does."""
     @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return erf(_as_float(a))
+    def forward(ctx, a, b):
+        if ctx.needs_input_grad[1]:
+            ctx.save_for_backward(a, b)
+        out = np.mod(a, b)
+        return out if out.dtype is not _F64 else _promoted(out, a, b)
 
     @staticmethod
     def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g * (a * a * -1).exp() * (2 / math.sqrt(math.pi))
+        need_a, need_b = ctx.needs_input_grad
+        db = None
+        if need_b:
+            a, b = ctx.saved_tensors
+            q = np.floor_divide(a.data if isinstance(a, Tensor) else a, b.data)
+            db = -(g * _mask(q, g.data))
+        return (g if need_a else None), db
 
 
+# ----- choices -----
 class Where(Function):
-    """z = a where cond else b (cond is a constant boolean array).  backward: da = g * cond, db = g * (1 - cond)."""
+    """z = a where cond else b, cond a constant boolean array.
+
+    backward: dz/da = [cond], dz/db = [not cond], so da = g * cond, db = g * (1 - cond) (nothing saved; the
+    condition, a constant, stays on ctx)."""
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.cond = cond
@@ -403,30 +518,455 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, g):
-        da, db = ctx.needs_input_grad[1:]
-        c = ctx.cond
-        return None, (g * _mask(c, g.data) if da else None), (g * _mask(~c, g.data) if db else None)
+        need_a, need_b = ctx.needs_input_grad[1:]
+        cond = ctx.cond
+        return None, (g * _mask(cond, g.data) if need_a else None), (g * _mask(~cond, g.data) if need_b else None)
 
 
 class MaskedFill(Function):
-    """z = value where mask else a.  backward: da = g where the mask is False, 0 where it is True."""
+    """z = value where mask else a (mask a constant boolean array that broadcasts to a's shape, value a number).
+
+    backward: dz/da = [not mask], so da = g where the mask is False and 0 where it is True (nothing saved; the
+    mask, a constant, stays on ctx)."""
     @staticmethod
     def forward(ctx, a, mask, value):
         ctx.mask = mask
-        return xp_of(a).where(mask, np.asarray(value, a.dtype) if type(a) is np.ndarray else value, a)
+        xp = xp_of(a)
+        return xp.where(mask, xp.asarray(value, dtype=a.dtype), a)
 
     @staticmethod
     def backward(ctx, g):
         return g * _mask(~ctx.mask, g.data), None, None
 
 
-class Cast(Function):
-    """z = a converted to another dtype.  backward: da = g converted back to a's dtype."""
-    @staticmethod
-    def forward(ctx, a, dtype):
-        ctx.dtype = a.dtype
-        return a.astype(dtype)
+# ----- the functions users call -----
+def add(x: Tensor, other) -> Tensor:
+    """x + other, broadcast (``x + y``, ``x.add(y)``, ``tg.add``; PyTorch's ``torch.add`` without ``alpha``).
 
-    @staticmethod
-    def backward(ctx, g):
-        return g.astype(ctx.dtype), None
+    Args:
+        x: a tensor.
+        other: a tensor, a number (it never upcasts x) or array-like data (taken in x's float dtype)."""
+    return Add.apply(x, operand(other, x))
+
+
+def radd(x: Tensor, other) -> Tensor:
+    """other + x, for a number or array-like ``other`` on the left (Python's ``__radd__``)."""
+    return Add.apply(operand(other, x), x)
+
+
+def sub(x: Tensor, other) -> Tensor:
+    """x - other, broadcast (``x - y``, ``x.sub(y)``, ``tg.sub``; PyTorch's ``torch.sub`` without ``alpha``).
+
+    Args:
+        x: a tensor.
+        other: a tensor, a number or array-like data."""
+    return Sub.apply(x, operand(other, x))
+
+
+def rsub(x: Tensor, other) -> Tensor:
+    """other - x, for a number or array-like ``other`` on the left (Python's ``__rsub__``; PyTorch's ``rsub``)."""
+    return Sub.apply(operand(other, x), x)
+
+
+def mul(x: Tensor, other) -> Tensor:
+    """x * other, broadcast (``x * y``, ``x.mul(y)``, ``tg.mul``; PyTorch's ``torch.mul``).
+
+    Args:
+        x: a tensor.
+        other: a tensor, a number or array-like data."""
+    return Mul.apply(x, operand(other, x))
+
+
+def rmul(x: Tensor, other) -> Tensor:
+    """other * x, for a number or array-like ``other`` on the left (Python's ``__rmul__``)."""
+    return Mul.apply(operand(other, x), x)
+
+
+def div(x: Tensor, other) -> Tensor:
+    """x / other, true division, broadcast (``x / y``, ``x.div(y)``, ``tg.div``; PyTorch's ``torch.div`` without
+    ``rounding_mode``). Integer tensors divide to float32, as in PyTorch.
+
+    Args:
+        x: a tensor.
+        other: a tensor, a number or array-like data."""
+    return Div.apply(x, operand(other, x))
+
+
+def rdiv(x: Tensor, other) -> Tensor:
+    """other / x (Python's ``__rtruediv__``). A number over a tensor is ``x.reciprocal() * other``, as PyTorch
+    computes it (so it saves what PyTorch saves); a tensor over x is a division."""
+    other = operand(other, x)
+    if isinstance(other, Tensor):
+        return Div.apply(other, x)
+    return Reciprocal.apply(x) * other
+
+
+def reciprocal(x: Tensor) -> Tensor:
+    """1 / x elementwise (PyTorch's ``torch.reciprocal``); integer tensors give float32."""
+    return Reciprocal.apply(x)
+
+
+def neg(x: Tensor) -> Tensor:
+    """-x (``-x``, ``x.neg()``, ``tg.neg``; PyTorch's ``torch.neg``)."""
+    return Neg.apply(x)
+
+
+def pow(x: Tensor, exponent) -> Tensor:
+    """x ** exponent, broadcast (``x ** y``, ``x.pow(y)``, ``tg.pow``; PyTorch's ``torch.pow``).
+
+    Args:
+        x: the base, a tensor.
+        exponent: a number (then only x gets a gradient) or a tensor (both get one)."""
+    exponent = operand(exponent, x)
+    if isinstance(exponent, Tensor):
+        return Pow.apply(x, exponent)
+    return pick(PowScalar).apply(x, exponent)
+
+
+def rpow(x: Tensor, base) -> Tensor:
+    """base ** x, for a number or array-like ``base`` on the left (Python's ``__rpow__``)."""
+    return Pow.apply(operand(base, x), x)
+
+
+def floor_divide(x: Tensor, other) -> Tensor:
+    """floor(x / other) (``x // y``; PyTorch's ``torch.floor_divide``); integers stay integers. Its gradient is 0.
+
+    Args:
+        x: a tensor.
+        other: a tensor, a number or array-like data."""
+    return FloorDivide.apply(x, operand(other, x))
+
+
+def rfloor_divide(x: Tensor, other) -> Tensor:
+    """floor(other / x), for a number or array-like ``other`` on the left (Python's ``__rfloordiv__``)."""
+    return FloorDivide.apply(operand(other, x), x)
+
+
+def remainder(x: Tensor, other) -> Tensor:
+    """x - other * floor(x / other), with the sign of other (``x % y``; PyTorch's ``torch.remainder``).
+
+    Args:
+        x: a tensor.
+        other: a tensor, a number or array-like data."""
+    return Remainder.apply(x, operand(other, x))
+
+
+def rremainder(x: Tensor, other) -> Tensor:
+    """other % x, for a number or array-like ``other`` on the left (Python's ``__rmod__``)."""
+    return Remainder.apply(operand(other, x), x)
+
+
+def exp(x: Tensor) -> Tensor:
+    """e ** x elementwise (PyTorch's ``torch.exp``); integer tensors give float32."""
+    return Exp.apply(x)
+
+
+def log(x: Tensor) -> Tensor:
+    """The natural logarithm elementwise (PyTorch's ``torch.log``): -inf at 0, nan below."""
+    return Log.apply(x)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    """The square root elementwise (PyTorch's ``torch.sqrt``): nan below 0."""
+    return Sqrt.apply(x)
+
+
+def rsqrt(x: Tensor) -> Tensor:
+    """1 / sqrt(x) elementwise (PyTorch's ``torch.rsqrt``): inf at 0, nan below."""
+    return Rsqrt.apply(x)
+
+
+def sin(x: Tensor) -> Tensor:
+    """The sine elementwise, x in radians (PyTorch's ``torch.sin``)."""
+    return Sin.apply(x)
+
+
+def cos(x: Tensor) -> Tensor:
+    """The cosine elementwise, x in radians (PyTorch's ``torch.cos``)."""
+    return Cos.apply(x)
+
+
+def log2(x: Tensor) -> Tensor:
+    """The base-2 logarithm elementwise (PyTorch's ``torch.log2``)."""
+    return Log2.apply(x)
+
+
+def exp2(x: Tensor) -> Tensor:
+    """2 ** x elementwise (PyTorch's ``torch.exp2``)."""
+    return Exp2.apply(x)
+
+
+def erf(x: Tensor) -> Tensor:
+    """The error function elementwise (PyTorch's ``torch.erf``); integer tensors give float32."""
+    return pick(Erf).apply(x)
+
+
+def abs(x: Tensor) -> Tensor:
+    """|x| elementwise (PyTorch's ``torch.abs``); its gradient at 0 is 0."""
+    return Abs.apply(x)
+
+
+def sign(x: Tensor) -> Tensor:
+    """-1, 0 or +1 by the sign of each element (PyTorch's ``torch.sign``); zero gradient."""
+    return Rounding.apply(x, "sign")
+
+
+def round(x: Tensor) -> Tensor:
+    """Each element rounded to the nearest integer, halves to even (PyTorch's ``torch.round``); zero gradient."""
+    return Rounding.apply(x, "round")
+
+
+def floor(x: Tensor) -> Tensor:
+    """The largest integer <= x, elementwise (PyTorch's ``torch.floor``); zero gradient."""
+    return Rounding.apply(x, "floor")
+
+
+def ceil(x: Tensor) -> Tensor:
+    """The smallest integer >= x, elementwise (PyTorch's ``torch.ceil``); zero gradient."""
+    return Rounding.apply(x, "ceil")
+
+
+def trunc(x: Tensor) -> Tensor:
+    """x rounded toward zero, elementwise (PyTorch's ``torch.trunc``); zero gradient."""
+    return Rounding.apply(x, "trunc")
+
+
+def _bound(value, x: Tensor, name: str, op: str):
+    """A clip bound: None, or a number (a NumPy scalar or one-element tensor becomes one, so it never upcasts x)."""
+    if value is None:
+        return None
+    value = operand(value, x)
+    if isinstance(value, Tensor):
+        if value.size != 1:
+            raise TypeError(f"{op}: {name} must be a number, got a tensor of shape {value.shape}")
+        value = value.item()
+    return value
+
+
+def clip(x: Tensor, lo=None, hi=None) -> Tensor:
+    """Each element limited to [lo, hi] (PyTorch's ``torch.clip``; ``tg.clamp`` takes ``min=``/``max=``).
+
+    Args:
+        x: a tensor.
+        lo, hi: numbers; either may be None (no bound on that side), not both. The gradient is 1 inside the
+            bounds (inclusive) and 0 outside."""
+    if lo is None and hi is None:
+        raise ValueError("clip: at least one of lo, hi must be given")
+    return Clip.apply(x, _bound(lo, x, "lo", "clip"), _bound(hi, x, "hi", "clip"))
+
+
+def clamp(x: Tensor, min=None, max=None) -> Tensor:
+    """Each element limited to [min, max] (PyTorch's ``torch.clamp``): ``clip`` with PyTorch's keywords.
+
+    Args:
+        x: a tensor.
+        min, max: numbers; either may be None, not both."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min, max must be given")
+    return Clip.apply(x, _bound(min, x, "min", "clamp"), _bound(max, x, "max", "clamp"))
+
+
+def maximum(x: Tensor, other) -> Tensor:
+    """The larger of x and other, elementwise and broadcast (PyTorch's ``torch.maximum``); at a tie each side gets
+    half the gradient, as in PyTorch.
+
+    Args:
+        x: a tensor.
+        other: a tensor, a number or array-like data."""
+    return Maximum.apply(x, operand(other, x), False)
+
+
+def minimum(x: Tensor, other) -> Tensor:
+    """The smaller of x and other, elementwise and broadcast (PyTorch's ``torch.minimum``); ties split the gradient.
+
+    Args:
+        x: a tensor.
+        other: a tensor, a number or array-like data."""
+    return Maximum.apply(x, operand(other, x), True)
+
+
+def copysign(x: Tensor, other) -> Tensor:
+    """|x| with the sign of other, elementwise and broadcast (PyTorch's ``torch.copysign``).
+
+    Args:
+        x: a tensor.
+        other: a tensor, a number or array-like data; it gets a zero gradient."""
+    return Copysign.apply(x, operand(other, x))
+
+
+def square(x: Tensor) -> Tensor:
+    """x * x elementwise (PyTorch's ``torch.square``)."""
+    return x * x
+
+
+def where(cond, a, b) -> Tensor:
+    """a where cond is True, else b, broadcast together (PyTorch's ``torch.where``); gradients flow to the side
+    chosen at each position.
+
+    Args:
+        cond: a boolean tensor, array or list (a constant).
+        a, b: tensors, numbers or array-like data (data joins the other side's float dtype)."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = as_tensor(a)
+    like = a if isinstance(a, Tensor) else b
+    cond = constant(cond, like)
+    if cond.dtype != bool:
+        raise TypeError(f"where: cond must be boolean, got dtype {cond.dtype} (shape {cond.shape})")
+    return Where.apply(cond, operand(a, like), operand(b, like))
+
+
+def masked_fill(x: Tensor, mask, value) -> Tensor:
+    """x with ``value`` written where ``mask`` is True (PyTorch's ``Tensor.masked_fill``); no gradient reaches x
+    there.
+
+    Args:
+        x: a tensor.
+        mask: a boolean tensor, array or list that broadcasts to x's shape (a constant).
+        value: a number, or a one-element tensor (which then gets the gradient of the filled positions)."""
+    mask = constant(mask, x)
+    if mask.dtype != bool:
+        raise TypeError(f"masked_fill: mask must be boolean, got dtype {mask.dtype}")
+    if mask.shape != x.shape and broadcast_shape(mask.shape, x.shape) != x.shape:
+        raise ValueError(f"masked_fill: mask of shape {mask.shape} does not broadcast to the tensor's shape {x.shape}")
+    if isinstance(value, Tensor):
+        if value.size != 1:
+            raise ValueError(f"masked_fill: value must be a number or a one-element tensor, got shape {value.shape}")
+        return where(mask, value.reshape(()).astype(x.dtype), x)
+    return MaskedFill.apply(x, mask, operand(value, x))
+
+
+def isclose(x: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    """|x - other| <= atol + rtol * |other| elementwise, a constant boolean tensor (PyTorch's ``torch.isclose``,
+    with its defaults).
+
+    Args:
+        x: a tensor.
+        other: a tensor, a number or array-like data.
+        rtol, atol: the relative and absolute tolerance.
+        equal_nan: whether two NaNs count as close."""
+    other = operand(other, x)
+    o = other.data if isinstance(other, Tensor) else other
+    return Tensor(xp_of(x.data).isclose(x.data, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(x: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """Whether every element of x is close to other (``isclose`` everywhere; PyTorch's ``torch.allclose``)."""
+    return bool(isclose(x, other, rtol, atol, equal_nan).data.all())
+
+
+BINDINGS = [
+    bind(add, method="__add__ add", tg="add"),
+    bind(radd, method="__radd__"),
+    bind(sub, method="__sub__ sub", tg="sub"),
+    bind(rsub, method="__rsub__"),
+    bind(mul, method="__mul__ mul", tg="mul"),
+    bind(rmul, method="__rmul__"),
+    bind(div, method="__truediv__ div", tg="div"),
+    bind(rdiv, method="__rtruediv__"),
+    bind(pow, method="__pow__ pow", tg="pow"),
+    bind(rpow, method="__rpow__"),
+    bind(neg, method="__neg__ neg", tg="neg"),
+    bind(floor_divide, method="__floordiv__ floor_divide", tg="floor_divide"),
+    bind(rfloor_divide, method="__rfloordiv__"),
+    bind(remainder, method="__mod__ remainder", tg="remainder"),
+    bind(rremainder, method="__rmod__"),
+    bind(reciprocal, method=True, tg=True),
+    bind(exp, method=True, tg=True),
+    bind(log, method=True, tg=True),
+    bind(sqrt, method=True, tg=True),
+    bind(rsqrt, method=True, tg=True),
+    bind(sin, method=True, tg=True),
+    bind(cos, method=True, tg=True),
+    bind(log2, method=True, tg=True),
+    bind(exp2, method=True, tg=True),
+    bind(erf, method=True, tg=True),
+    bind(abs, method=True, tg=True),
+    bind(sign, method=True, tg=True),
+    bind(round, method=True, tg=True),
+    bind(floor, method=True, tg=True),
+    bind(ceil, method=True, tg=True),
+    bind(trunc, method=True, tg=True),
+    bind(clip, method=True, tg=True),
+    bind(clamp, method=True, tg=True),
+    bind(maximum, method=True, tg=True),
+    bind(minimum, method=True, tg=True),
+    bind(copysign, method=True, tg=True),
+    bind(square, method=True, tg=True),
+    bind(masked_fill, method=True, tg=True),
+    bind(where, tg=True),
+    bind(isclose, method=True, tg=True),
+    bind(allclose, method=True, tg=True),
+]
+
+
+# ----- the rows: gradchecks, PyTorch twins (called with the torch module first), the in-place probe -----
+def _bshape(a, b):
+    return np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+
+
+def _torch_pattern(torch, shape):
+    return torch.from_numpy(pattern(tuple(shape)))
+
+
+CASES = [
+    OpCase("add", lambda a, b: a + b, ((3, 4), (4,)), draw="broadcast", torch=lambda torch, a, b: a + b),
+    OpCase("sub", lambda a, b: a - b, ((3, 1), (1, 4)), draw="broadcast", torch=lambda torch, a, b: a - b),
+    OpCase("mul", lambda a, b: a * b, ((2, 3, 4), (3, 1)), draw="broadcast", torch=lambda torch, a, b: a * b),
+    OpCase("div", lambda a, b: a / b, ((3, 4), (4,)), sample=(normal, positive), draw="broadcast",
+           torch=lambda torch, a, b: a / b),
+    OpCase("neg", lambda a: -a, ((3, 4),), torch=lambda torch, a: -a),
+    OpCase("add_scalar", lambda a: 2.5 + a - 1, ((3, 4),), torch=lambda torch, a: 2.5 + a - 1),
+    OpCase("rsub_scalar", lambda a: 1.5 - a, ((3, 4),), torch=lambda torch, a: 1.5 - a),
+    OpCase("mul_scalar", lambda a: 3 * a * 0.5, ((3, 4),), torch=lambda torch, a: 3 * a * 0.5),
+    OpCase("div_scalar", lambda a: a / 4.0, ((3, 4),), torch=lambda torch, a: a / 4.0),
+    OpCase("rdiv_scalar", lambda a: 2.0 / a, ((3, 4),), sample=positive, torch=lambda torch, a: 2.0 / a),
+    OpCase("reciprocal", lambda a: a.reciprocal(), ((3, 4),), sample=positive,
+           torch=lambda torch, a: torch.reciprocal(a)),
+    OpCase("pow_scalar", lambda a: a ** 3, ((3, 4),), torch=lambda torch, a: a ** 3),
+    OpCase("pow_square", lambda a: a ** 2, ((3, 4),), torch=lambda torch, a: a ** 2),
+    OpCase("pow_fractional", lambda a: a ** 1.5, ((3, 4),), sample=positive, torch=lambda torch, a: a ** 1.5),
+    OpCase("pow", lambda a, b: a ** b, ((3, 4), (3, 4)), sample=(positive, normal), draw="broadcast",
+           torch=lambda torch, a, b: a ** b),
+    OpCase("rpow_scalar", lambda a: 2.0 ** a, ((3, 4),), torch=lambda torch, a: 2.0 ** a),
+    OpCase("square", lambda a: a.square(), ((3, 4),), torch=lambda torch, a: torch.square(a)),
+    OpCase("exp", lambda a: a.exp(), ((3, 4),), torch=lambda torch, a: torch.exp(a)),
+    OpCase("log", lambda a: a.log(), ((3, 4),), sample=positive, torch=lambda torch, a: torch.log(a)),
+    OpCase("sqrt", lambda a: a.sqrt(), ((3, 4),), sample=positive, torch=lambda torch, a: torch.sqrt(a)),
+    OpCase("rsqrt", lambda a: a.rsqrt(), ((3, 4),), sample=positive, torch=lambda torch, a: torch.rsqrt(a)),
+    OpCase("sin", lambda a: a.sin(), ((3, 4),), torch=lambda torch, a: torch.sin(a)),
+    OpCase("cos", lambda a: cos(a), ((3, 4),), torch=lambda torch, a: torch.cos(a)),
+    OpCase("log2", lambda a: a.log2(), ((3, 4),), sample=positive, torch=lambda torch, a: torch.log2(a)),
+    OpCase("exp2", lambda a: a.exp2(), ((3, 4),), torch=lambda torch, a: torch.exp2(a)),
+    OpCase("erf", lambda a: a.erf(), ((3, 4),), torch=lambda torch, a: torch.erf(a)),
+    OpCase("abs", lambda a: a.abs(), ((3, 4),), sample=nonzero, torch=lambda torch, a: torch.abs(a)),
+    # the rounding ops have a zero gradient: each row adds a term with a nonzero one, so a gradcheck means something
+    OpCase("sign", lambda a: a.sign() + a, ((3, 4),), sample=nonzero, torch=lambda torch, a: a.sign() + a),
+    OpCase("round", lambda a: (a * 3).round() + a, ((3, 4),), torch=lambda torch, a: (a * 3).round() + a),
+    OpCase("floor", lambda a: floor(a * 3) * a, ((3, 4),), torch=lambda torch, a: torch.floor(a * 3) * a),
+    OpCase("ceil", lambda a: a.ceil() + a, ((3, 4),), torch=lambda torch, a: a.ceil() + a),
+    OpCase("trunc", lambda a: (a * 3).trunc() * a, ((3, 4),), torch=lambda torch, a: (a * 3).trunc() * a),
+    OpCase("clip", lambda a: a.clip(-0.5, 0.5), ((3, 4),), sample=clip_inputs,
+           torch=lambda torch, a: a.clamp(-0.5, 0.5)),
+    OpCase("clamp_min", lambda a: a.clamp(min=-0.5), ((3, 4),), sample=clip_inputs,
+           torch=lambda torch, a: a.clamp(min=-0.5)),
+    OpCase("maximum", lambda a, b: maximum(a, b), ((3, 4), (3, 1)), draw="broadcast",
+           torch=lambda torch, a, b: torch.maximum(a, b)),
+    OpCase("minimum", lambda a, b: a.minimum(b), ((3, 4), (4,)), draw="broadcast",
+           torch=lambda torch, a, b: torch.minimum(a, b)),
+    OpCase("copysign", lambda a, b: a.copysign(b), ((3, 4), (4,)), sample=nonzero, draw="broadcast",
+           torch=lambda torch, a, b: torch.copysign(a, b)),
+    OpCase("remainder", lambda a, b: a % b, ((3, 4), (4,)), sample=(normal, positive), draw="broadcast",
+           torch=lambda torch, a, b: a % b),
+    OpCase("remainder_scalar", lambda a: a % 0.7, ((3, 4),), torch=lambda torch, a: a % 0.7),
+    # PyTorch has no derivative for floor_divide: the twin takes its values and adds a zero that saves nothing
+    OpCase("floor_divide", lambda a, b: a // b, ((3, 4), (4,)), sample=(normal, positive), draw="broadcast",
+           torch=lambda torch, a, b: torch.floor_divide(a.detach(), b.detach()) + 0 * (a + b), exact_twin=False),
+    OpCase("where", lambda a, b: where(pattern(_bshape(a, b)), a, b), ((3, 4), (4,)), draw="broadcast",
+           torch=lambda torch, a, b: torch.where(_torch_pattern(torch, _bshape(a, b)), a, b)),
+    OpCase("where_scalar", lambda a: where(pattern(a.shape), 0.5, a), ((3, 4),),
+           torch=lambda torch, a: torch.where(_torch_pattern(torch, a.shape), 0.5, a)),
+    OpCase("masked_fill", lambda a: a.masked_fill(pattern(a.shape), -1.0), ((3, 4),),
+           torch=lambda torch, a: a.masked_fill(_torch_pattern(torch, a.shape), -1.0)),
+    OpCase("masked_fill_broadcast", lambda a: a.masked_fill(pattern(a.shape[-1:]), 2.0), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.masked_fill(_torch_pattern(torch, a.shape[-1:]), 2.0)),
+]

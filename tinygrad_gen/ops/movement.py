@@ -1,18 +1,32 @@
-"""Movement ops: they rearrange elements without arithmetic, so each backward rearranges g the opposite way."""
+"""Movement ops: they rearrange, repeat or join elements without arithmetic, so each backward moves g back the
+opposite way (reshape it back, permute it back, sum the copies, cut the joined gradient into its pieces).
+
+Five Functions do the work: ``Reshape``, ``Transpose``, ``Expand``, ``Repeat`` and ``Cat``. Everything else here
+(squeeze, flatten, stack, split, flip, roll, tile, ...) is a composition of them and of indexing (``x[...]``,
+``indexing.py``), so its gradient comes out of the chain rule. Copying small expansions instead of building a
+broadcast view is a speed trick: a fast path in ``fast/movement.py``.
+"""
+from __future__ import annotations
+
 import math
+from typing import Sequence
 
 import numpy as np
 
 from ..autograd import Function, unbroadcast
+from ..backend import xp_of
+from ..binding import bind
+from ..dispatch import pick
 from ..tensor import Tensor
-from ..backend import xp_of, to_device, device_of
-
-
-_SMALL = 1024  # elements: below this, Expand copies instead of building a broadcast view
+from .case import OpCase
+from .checks import as_tensor, normalize_axis, one_axis
 
 
 class Reshape(Function):
-    """z = a viewed with a new shape.  backward: da = g reshaped to a's shape."""
+    """z = a with the same elements in the same (row-major) order, arranged as ``shape``.
+
+    backward: z_k = a_k for the k-th element in that order, so dz/da is the identity on the flat elements and
+    da = g reshaped to a's shape."""
     @staticmethod
     def forward(ctx, a, shape):
         return a.reshape(shape)
@@ -23,8 +37,11 @@ class Reshape(Function):
 
 
 class Transpose(Function):
-    """z = a with axes permuted by ``axes`` (None: reversed).  backward: da = g permuted by the inverse permutation
-    (reversal is its own inverse)."""
+    """z = a with its axes permuted: z.shape[i] = a.shape[axes[i]] and z[j_0, .., j_n] = a at j_i on axis axes[i]
+    (``axes`` None: the axes reversed).
+
+    backward: each element moves to one new place, so g moves back by the inverse permutation,
+    da = g permuted by argsort(axes) (reversing the axes is its own inverse)."""
     @staticmethod
     def forward(ctx, a, axes):
         ctx.axes = axes
@@ -37,85 +54,44 @@ class Transpose(Function):
 
 
 class Expand(Function):
-    """z = a broadcast to ``shape`` (a read-only view; with ``copy``, a contiguous copy, which NumPy's loops run
-    faster against, see ``norm.spread``).  backward: da = g summed over the broadcast axes."""
+    """z = a broadcast to ``shape``: new leading axes, and axes of size 1 repeated, z[.., i, ..] = a[.., 0, ..]
+    along each stretched axis (a read-only view of a; nothing is copied).
+
+    backward: every element of a is copied to each position of the stretched axes, so its gradient is the sum of
+    g over them: da = unbroadcast(g, a.shape) (g summed over the new and the stretched axes)."""
     @staticmethod
-    def forward(ctx, a, shape, copy=False):
-        ctx.shape = a.shape
-        xp = xp_of(a)
-        if copy or math.prod(shape) <= _SMALL:  # broadcast_to's setup costs more than copying a few numbers
-            out = xp.empty(shape, a.dtype)
-            out[...] = a
-            return out
-        return xp.broadcast_to(a, shape)
+    def forward(ctx, a, shape):
+        return xp_of(a).broadcast_to(a, shape)
 
     @staticmethod
     def backward(ctx, g):
-        return unbroadcast(g, ctx.shape), None
+        return unbroadcast(g, ctx.inputs[0].shape), None
 
 
-def _index_arrays(idx):
-    """Tensors inside an index become their arrays; lists become integer/boolean arrays."""
-    if type(idx) is not tuple:
-        idx = (idx,)
-    out = []
-    for i in idx:
-        if isinstance(i, Tensor):
-            i = i.data
-        elif isinstance(i, list):
-            i = np.asarray(i)
-        out.append(i)
-    return tuple(out)
+class Repeat(Function):
+    """z = a copied sizes[i] times along each axis i (extra leading sizes add axes; NumPy's tile): with a's shape
+    padded to (n_0, .., n_k), z[b_0 n_0 + j_0, .., b_k n_k + j_k] = a[j_0, .., j_k] for every block (b_0, .., b_k).
 
-
-def _is_basic(idx):
-    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in idx)
-
-
-class GetItem(Function):
-    """z = a[idx] (ints, slices, None, Ellipsis, integer arrays, boolean masks).
-    backward: da = zeros like a with g added at idx; integer arrays with repeats add their g's (np.add.at)."""
+    backward: each element of a appears once in every block, so its gradient is the sum of g over the blocks:
+    g viewed as (r_0, n_0, .., r_k, n_k) (r_i = sizes[i]) and summed over the r axes, da = that reshaped to a."""
     @staticmethod
-    def forward(ctx, a, idx):
-        if type(a) is not np.ndarray:  # NumPy index arrays are constants: they go to the data's device
-            idx = tuple(to_device(i, "cuda") if type(i) is np.ndarray else i for i in idx)
-        ctx.meta = (a.shape, idx)
-        return a[idx]
+    def forward(ctx, a, sizes):
+        ctx.sizes = sizes
+        return xp_of(a).tile(a, sizes)
 
     @staticmethod
     def backward(ctx, g):
-        shape, idx = ctx.meta
-        return IndexAdd.apply(g, idx, shape), None
-
-
-class IndexAdd(Function):
-    """z = zeros(shape) with g added at idx (the adjoint of indexing).  backward: dg = dz[idx]."""
-    @staticmethod
-    def forward(ctx, g, idx, shape):
-        ctx.idx = idx
-        xp = xp_of(g)
-        out = xp.zeros(shape, dtype=g.dtype)
-        if _is_basic(idx):
-            out[idx] = g
-        elif xp is np and len(idx) == 1 and type(idx[0]) is np.ndarray and idx[0].dtype.kind in "iu":
-            # rows picked by one integer array (an embedding's backward): the same sums by a 1-D add.at over
-            # flat positions, which NumPy runs 3-6x faster than the row-wise one (same order, same bits)
-            row = math.prod(shape[1:])
-            flat = (idx[0].astype(np.intp, copy=False).reshape(-1, 1) * row + np.arange(row)).reshape(-1)
-            np.add.at(out.reshape(-1), flat, g.reshape(-1))
-        elif xp is np:
-            np.add.at(out, idx, g)
-        else:
-            xp.add.at(out, idx, g)
-        return out
-
-    @staticmethod
-    def backward(ctx, dz):
-        return GetItem.apply(dz, ctx.idx), None, None
+        shape = ctx.inputs[0].shape
+        padded = (1,) * (len(ctx.sizes) - len(shape)) + shape
+        blocks = tuple(d for r, n in zip(ctx.sizes, padded) for d in (r, n))
+        return g.reshape(blocks).sum(axis=tuple(range(0, len(blocks), 2))).reshape(shape), None
 
 
 class Cat(Function):
-    """z = the inputs joined along ``axis``.  backward: each input gets its own slice of g."""
+    """z = the inputs joined along ``axis``: input k fills z's slice [s_k, s_k + n_k) on that axis, where n_k is
+    its size there and s_k the sizes before it added up.
+
+    backward: z is a copy of each input into its own slice, so da_k = g[.., s_k : s_k + n_k, ..]."""
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         ctx.axis = axis
@@ -127,21 +103,379 @@ class Cat(Function):
         axis = ctx.axis % g.ndim
         out, start = [], 0
         for n, need in zip(ctx.sizes, ctx.needs_input_grad):
-            if need:
-                out.append(g[(slice(None),) * axis + (slice(start, start + n),)])
-            else:
-                out.append(None)
+            out.append(g[(slice(None),) * axis + (slice(start, start + n),)] if need else None)
             start += n
         return tuple(out)
 
 
-class ToDevice(Function):
-    """z = a copied to another device.  backward: da = g copied back to a's device."""
-    @staticmethod
-    def forward(ctx, a, device):
-        ctx.device = device_of(a)
-        return to_device(a, device)
+def _shape_arg(shape: tuple) -> tuple:
+    """``f(2, 3)`` and ``f((2, 3))`` both mean the shape (2, 3)."""
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
 
-    @staticmethod
-    def backward(ctx, g):
-        return g.to(ctx.device), None
+
+# ----- the public functions -----
+def reshape(x: Tensor, *shape: int | Sequence[int]) -> Tensor:
+    """The same elements in a new shape (one entry may be -1: inferred).
+
+    Args:
+        shape: the new shape, as ints or one tuple; its size must equal x's.
+    Mirrors ``torch.Tensor.reshape`` and ``view`` (both share x's memory where NumPy can, else copy)."""
+    shape = _shape_arg(shape)
+    if shape == x.shape:
+        return x
+    return Reshape.apply(x, shape)
+
+
+def transpose(x: Tensor, *axes: int | Sequence[int]) -> Tensor:
+    """x with its axes permuted, NumPy's way: no axes reverses them, else name every axis once.
+
+    Args:
+        axes: a permutation of range(x.ndim), as ints or one tuple (negative axes count from the end).
+    Mirrors ``numpy.transpose`` and ``torch.permute``; ``swapaxes(a, b)`` swaps two axes."""
+    axes = _shape_arg(axes)
+    if not axes:
+        return Transpose.apply(x, None)
+    nd = x.ndim
+    if (len(axes) != nd or not all(-nd <= int(a) < nd for a in axes)
+            or sorted(int(a) % nd for a in axes) != list(range(nd))):
+        raise ValueError(f"transpose: axes {axes} are not a permutation for shape {x.shape} (NumPy-style: "
+                         "name every axis; swapaxes(a, b) swaps two)")
+    return Transpose.apply(x, tuple(int(a) % nd for a in axes))
+
+
+def _reversed_axes(x: Tensor) -> Tensor:
+    """x with its axes reversed (a matrix transposed). Mirrors ``torch.Tensor.T`` (NumPy's ``.T``)."""
+    return Transpose.apply(x, None)
+
+
+T = property(_reversed_axes, doc=_reversed_axes.__doc__)
+
+
+def swapaxes(x: Tensor, a: int, b: int) -> Tensor:
+    """x with two axes exchanged.
+
+    Args:
+        a, b: the two axes (negative counts from the end).
+    Mirrors ``torch.swapaxes`` / ``torch.Tensor.transpose(dim0, dim1)``."""
+    a, b = one_axis(x, a, "swapaxes"), one_axis(x, b, "swapaxes")
+    if x.ndim == 0:
+        return x
+    axes = list(range(x.ndim))
+    axes[a], axes[b] = axes[b], axes[a]
+    return Transpose.apply(x, tuple(axes))
+
+
+def squeeze(x: Tensor, axis: int | Sequence[int] | None = None) -> Tensor:
+    """x without axes of size 1: all of them, or the given ones (each must have size 1).
+
+    Args:
+        axis: None (every axis of size 1), an int or a tuple of ints.
+    Mirrors ``torch.squeeze``."""
+    if axis is None:
+        shape = tuple(n for n in x.shape if n != 1)
+    else:
+        axes = normalize_axis(axis, x.ndim, "squeeze")
+        for a in axes:
+            if x.shape[a] != 1:
+                raise ValueError(f"squeeze: axis {a} has size {x.shape[a]}, not 1 (shape {x.shape})")
+        shape = tuple(n for i, n in enumerate(x.shape) if i not in axes)
+    return reshape(x, shape)
+
+
+def unsqueeze(x: Tensor, axis: int) -> Tensor:
+    """x with a new axis of size 1 at position ``axis``.
+
+    Args:
+        axis: in [-x.ndim - 1, x.ndim]; a negative axis counts from the end of the new shape.
+    Mirrors ``torch.unsqueeze``."""
+    if not isinstance(axis, (int, np.integer)) or not -x.ndim - 1 <= axis <= x.ndim:
+        raise ValueError(f"unsqueeze: axis {axis} is out of range for shape {x.shape}")
+    axis = int(axis) % (x.ndim + 1)
+    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+def flatten(x: Tensor, start: int = 0, end: int = -1) -> Tensor:
+    """x with the axes start..end (both included) merged into one; a 0-d tensor becomes shape (1,).
+
+    Args:
+        start, end: the first and last axis to merge (negative counts from the end).
+    Mirrors ``torch.flatten(start_dim, end_dim)``."""
+    if x.ndim == 0:
+        return reshape(x, 1)
+    start, end = one_axis(x, start, "flatten"), one_axis(x, end, "flatten")
+    if start > end:
+        raise ValueError(f"flatten: start axis {start} comes after end axis {end} (shape {x.shape})")
+    return reshape(x, x.shape[:start] + (math.prod(x.shape[start:end + 1]),) + x.shape[end + 1:])
+
+
+def expand(x: Tensor, *shape: int | Sequence[int]) -> Tensor:
+    """x broadcast to a larger shape without copying: new leading axes, and axes of size 1 repeated.
+
+    Args:
+        shape: the target shape, as ints or one tuple; -1 keeps x's size on that axis.
+    Mirrors ``torch.Tensor.expand``. The gradient sums over the repeated axes."""
+    shape = _shape_arg(shape)
+    lead = len(shape) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: cannot expand shape {x.shape} to fewer dimensions {shape}")
+    shape = tuple(x.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(shape))
+    if shape == x.shape:
+        return x
+    for i, n in enumerate(x.shape):
+        if n != 1 and n != shape[lead + i]:
+            raise ValueError(f"Expand: cannot expand shape {x.shape} to {shape}: axis {i} has size {n}, and only "
+                             "axes of size 1 can be repeated")
+    return pick(Expand).apply(x, shape)
+
+
+def expand_as(x: Tensor, other: Tensor) -> Tensor:
+    """x expanded to ``other``'s shape. Mirrors ``torch.Tensor.expand_as``."""
+    return expand(x, *other.shape)
+
+
+def reshape_as(x: Tensor, other: Tensor) -> Tensor:
+    """x reshaped to ``other``'s shape. Mirrors ``torch.Tensor.reshape_as`` (and ``view_as``)."""
+    return reshape(x, other.shape)
+
+
+def cat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """The tensors joined along an existing axis.
+
+    Args:
+        tensors: a non-empty sequence of tensors (arrays and lists are made tensors), equal in shape except on
+            ``axis``.
+        axis: the axis to join along.
+    Mirrors ``torch.cat``."""
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    return Cat.apply(*tensors, axis=axis)
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """The tensors joined along a new axis (each unsqueezed there, then concatenated).
+
+    Args:
+        tensors: a non-empty sequence of tensors of one shape.
+        axis: where the new axis goes, in [-ndim - 1, ndim].
+    Mirrors ``torch.stack``."""
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
+    return cat([unsqueeze(t, axis) for t in tensors], axis=axis)
+
+
+def split(x: Tensor, split_size_or_sections: int | Sequence[int], axis: int = 0) -> tuple:
+    """Pieces of x along ``axis``: an int gives pieces of that size (the last may be smaller), a list gives each
+    piece's size.
+
+    Args:
+        split_size_or_sections: a positive int, or sizes that add up to x.shape[axis].
+        axis: the axis to cut.
+    Mirrors ``torch.split``. Each piece is a slice, so its gradient lands in its own part of x."""
+    axis = one_axis(x, axis, "split")
+    n = x.shape[axis] if x.ndim else 1
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size <= 0:
+            raise ValueError(f"split: split size must be positive, got {size}")
+        sizes = [min(size, n - i) for i in range(0, n, size)] or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n or min(sizes, default=0) < 0:
+            raise ValueError(f"split: sizes {sizes} do not add up to axis {axis} of size {n} (shape {x.shape})")
+    out, start = [], 0
+    for s in sizes:
+        out.append(x[(slice(None),) * axis + (slice(start, start + s),)])
+        start += s
+    return tuple(out)
+
+
+def chunk(x: Tensor, chunks: int, axis: int = 0) -> tuple:
+    """x cut into ``chunks`` pieces along ``axis``, each of size ceil(n / chunks) (the last smaller, and fewer
+    pieces when n is small).
+
+    Args:
+        chunks: a positive int.
+        axis: the axis to cut.
+    Mirrors ``torch.chunk``."""
+    if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks}")
+    axis = one_axis(x, axis, "chunk")
+    n = x.shape[axis] if x.ndim else 1
+    return split(x, max(-(-n // int(chunks)), 1), axis)
+
+
+def flip(x: Tensor, axis: int | Sequence[int] | None = None, dims: int | Sequence[int] | None = None) -> Tensor:
+    """x with the order of elements reversed along ``axis``.
+
+    Args:
+        axis: an int or a tuple of ints; None reverses every axis (as NumPy).
+        dims: PyTorch's keyword for the same axes (give one of axis, dims).
+    Mirrors ``torch.flip``. A reversed slice, so indexing's backward flips the gradient back."""
+    if dims is not None:
+        if axis is not None:
+            raise TypeError(f"flip: got both axis={axis} and its alias dims={dims}; give one")
+        axis = dims
+    axes = normalize_axis(axis, x.ndim, "flip")
+    return x[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))]
+
+
+def roll(x: Tensor, shifts: int | Sequence[int], axis: int | Sequence[int] | None = None,
+         dims: int | Sequence[int] | None = None) -> Tensor:
+    """x with its elements shifted cyclically along ``axis``: z[(i + s) mod n] = x[i].
+
+    Args:
+        shifts: an int, or one int per axis.
+        axis: an int or a tuple of ints; None shifts the flattened tensor, then restores the shape.
+        dims: PyTorch's keyword for the same axes (give one of axis, dims).
+    Mirrors ``torch.roll``. A cat of two slices per axis, so the gradient is rolled back."""
+    if dims is not None:
+        if axis is not None:
+            raise TypeError(f"roll: got both axis={axis} and its alias dims={dims}; give one")
+        axis = dims
+    if axis is None:
+        if not isinstance(shifts, (int, np.integer)):
+            raise ValueError("roll: without an axis, shifts must be one int")
+        return reshape(roll(reshape(x, -1), int(shifts), 0), x.shape)
+    shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if len(shifts) != len(axes):
+        raise ValueError(f"roll: {len(shifts)} shifts for {len(axes)} axes")
+    out = x
+    for s, a in zip(shifts, axes):
+        a = one_axis(x, a, "roll")
+        n = x.shape[a] if x.ndim else 1
+        s = int(s) % n if n else 0
+        if s == 0 or x.ndim == 0:
+            continue
+        before = (slice(None),) * a
+        out = cat([out[before + (slice(n - s, None),)], out[before + (slice(0, n - s),)]], axis=a)
+    return out
+
+
+def repeat(x: Tensor, *sizes: int | Sequence[int]) -> Tensor:
+    """x copied sizes[i] times along axis i (extra leading sizes add axes); a new tensor, never a view of x.
+
+    Args:
+        sizes: at least x.ndim non-negative ints, or one tuple.
+    Mirrors ``torch.Tensor.repeat`` (NumPy's ``tile``). The gradient sums the copies."""
+    sizes = tuple(int(s) for s in _shape_arg(sizes))
+    if len(sizes) < x.ndim:
+        raise ValueError(f"repeat: {len(sizes)} repeat sizes for a tensor of shape {x.shape}; give at least "
+                         f"{x.ndim}")
+    if min(sizes, default=0) < 0:
+        raise ValueError(f"repeat: sizes must be non-negative, got {sizes}")
+    return Repeat.apply(x, sizes)
+
+
+def tile(x: Tensor, *reps: int | Sequence[int]) -> Tensor:
+    """Like ``repeat``, but fewer reps than axes are padded with leading 1s.
+
+    Args:
+        reps: ints, or one tuple.
+    Mirrors ``torch.tile`` (and ``numpy.tile``)."""
+    reps = _shape_arg(reps)
+    return repeat(x, *((1,) * (x.ndim - len(reps)) + tuple(reps)))
+
+
+def numel(x: Tensor) -> int:
+    """The number of elements. Mirrors ``torch.numel`` (``x.size`` is NumPy's name; PyTorch's ``size()`` is
+    ``.shape`` here)."""
+    return x.data.size
+
+
+def dim(x: Tensor) -> int:
+    """The number of axes. Mirrors ``torch.Tensor.dim`` (``x.ndim``)."""
+    return x.data.ndim
+
+
+BINDINGS = [
+    bind(reshape, method="reshape view", tg="reshape"),
+    bind(transpose, method="transpose permute", tg="transpose permute"),
+    bind(T, method="T"),
+    bind(swapaxes, method=True),
+    bind(squeeze, method=True, tg=True),
+    bind(unsqueeze, method=True, tg=True),
+    bind(flatten, method=True, tg=True),
+    bind(expand, method=True),
+    bind(expand_as, method=True),
+    bind(reshape_as, method="reshape_as view_as"),
+    bind(cat, tg=True),
+    bind(stack, tg=True),
+    bind(split, method=True, tg=True),
+    bind(chunk, method=True, tg=True),
+    bind(flip, method=True, tg=True),
+    bind(roll, method=True, tg=True),
+    bind(repeat, method=True),
+    bind(tile, method=True, tg=True),
+    bind(numel, method=True, tg=True),
+    bind(dim, method=True),
+]
+
+
+def _pieces(parts):
+    """One tensor from a tuple of pieces, each scaled differently so a mixed-up gradient shows."""
+    return cat([p.reshape(-1) * (i + 1) for i, p in enumerate(parts)])
+
+
+def _torch_pieces(torch, parts):
+    return torch.cat([p.reshape(-1) * (i + 1) for i, p in enumerate(parts)])
+
+
+def _reversed(ndim):
+    return tuple(reversed(range(ndim)))
+
+
+def _rotated(ndim):
+    return tuple(range(1, ndim)) + (0,)
+
+
+# an expanded output shares memory across its copies, so PyTorch refuses to change it in place: the rows that
+# expand scale the result (* 1.0), which gives the in-place probe an output of its own to change
+CASES = [
+    OpCase("reshape", lambda a: a.reshape(-1), ((3, 4),), torch=lambda torch, a: a.reshape(-1)),
+    OpCase("view", lambda a: a.view(a.size), ((3, 4),), torch=lambda torch, a: a.view(a.numel())),
+    OpCase("reshape_as", lambda a: a.reshape_as(Tensor(np.zeros((a.size, 1)))), ((3, 4),),
+           torch=lambda torch, a: a.reshape_as(torch.zeros(a.numel(), 1))),
+    OpCase("view_as", lambda a: a.view_as(Tensor(np.zeros((1, a.size)))), ((3, 4),),
+           torch=lambda torch, a: a.view_as(torch.zeros(1, a.numel()))),
+    OpCase("transpose", lambda a: a.transpose(), ((2, 3, 4),), torch=lambda torch, a: a.permute(_reversed(a.ndim))),
+    OpCase("permute", lambda a: a.permute(*_rotated(a.ndim)), ((2, 3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.permute(_rotated(a.ndim))),
+    OpCase("T", lambda a: a.T * 1.0, ((3, 4),), torch=lambda torch, a: a.permute(_reversed(a.ndim)) * 1.0),
+    OpCase("swapaxes", lambda a: a.swapaxes(0, -1), ((2, 3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.transpose(0, -1)),
+    OpCase("squeeze", lambda a: a.squeeze(), ((3, 1, 4),), torch=lambda torch, a: a.squeeze()),
+    OpCase("squeeze_axis", lambda a: a.unsqueeze(1).squeeze(1), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.unsqueeze(1).squeeze(1)),
+    OpCase("unsqueeze", lambda a: a.unsqueeze(0), ((3, 4),), torch=lambda torch, a: a.unsqueeze(0)),
+    OpCase("flatten", lambda a: a.flatten(), ((2, 3, 4),), torch=lambda torch, a: a.flatten()),
+    OpCase("flatten_middle", lambda a: a.flatten(1, 2), ((2, 3, 4, 2),), draw="fixed",
+           torch=lambda torch, a: a.flatten(1, 2)),
+    OpCase("expand", lambda a: a.expand(2, *a.shape) * 1.0, ((3, 1),),
+           torch=lambda torch, a: a.expand(2, *a.shape) * 1.0),
+    OpCase("expand_large", lambda a: a.expand(-1, 1100) * 1.0, ((3, 1),), draw="fixed",
+           torch=lambda torch, a: a.expand(-1, 1100) * 1.0),
+    OpCase("expand_as", lambda a: a.expand_as(Tensor(np.zeros((2,) + a.shape))) * 1.0, ((3, 1),),
+           torch=lambda torch, a: a.expand_as(torch.zeros(2, *a.shape)) * 1.0),
+    OpCase("cat", lambda a, b: cat([a, b], axis=0), ((2, 4), (3, 4)), draw="fixed",
+           torch=lambda torch, a, b: torch.cat([a, b], 0)),
+    OpCase("cat_same", lambda a, b: cat([a, b], axis=-1), ((3, 4), (3, 4)), draw="same", min_ndim=1,
+           torch=lambda torch, a, b: torch.cat([a, b], -1)),
+    OpCase("stack", lambda a, b: stack([a, b], axis=0), ((3, 4), (3, 4)), draw="same",
+           torch=lambda torch, a, b: torch.stack([a, b], 0)),
+    OpCase("flip", lambda a: a.flip(axis=-1), ((3, 4),), min_ndim=1, torch=lambda torch, a: a.flip(-1)),
+    OpCase("roll", lambda a: a.roll(1, axis=0), ((3, 4),), min_ndim=1, torch=lambda torch, a: a.roll(1, 0)),
+    OpCase("roll_flat", lambda a: a.roll(-2), ((3, 4),), torch=lambda torch, a: a.roll(-2)),
+    OpCase("repeat", lambda a: a.repeat(2, *([1] * a.ndim)), ((3, 4),),
+           torch=lambda torch, a: a.repeat(2, *([1] * a.ndim))),
+    OpCase("tile", lambda a: a.tile((2, 1)), ((3, 4),), min_ndim=1, torch=lambda torch, a: a.tile((2, 1))),
+    OpCase("chunk", lambda a: _pieces(a.chunk(2, axis=-1)), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: _torch_pieces(torch, a.chunk(2, -1))),
+    OpCase("split", lambda a: _pieces(split(a, [1, 2], 0)), ((3, 4),), draw="fixed",
+           torch=lambda torch, a: _torch_pieces(torch, torch.split(a, [1, 2], 0))),
+]

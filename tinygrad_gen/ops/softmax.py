@@ -1,62 +1,58 @@
-"""Softmax, log-softmax and masked softmax: the max-shift keeps exp from overflowing at logits of 1e4."""
+"""Softmax, log-softmax and masked softmax along one axis: a row of scores turned into probabilities.
+
+Each shifts the row by its maximum before exponentiating (softmax(x) = softmax(x - c) for any constant c of the
+row): exp then never overflows, even at scores of 1e4. The masked softmax without that shift when every score is
+small (and with BLAS row sums) is a registered fast path in ``fast/softmax.py``."""
+from __future__ import annotations
+
 import numpy as np
 
 from ..autograd import Function
-from ..backend import xp_of
-from .fast_math import row_sums
-
-
-def _axis_for(x, axis, op):
-    """A 0-d x has one element along "axis 0 / -1" (PyTorch): reduce over everything, i.e. axis None."""
-    if x.ndim == 0:
-        if axis not in (0, -1):
-            raise ValueError(f"{op}: axis {axis} is out of range for a 0-d tensor")
-        return None
-    return axis
+from ..backend import as_array, xp_of
+from ..binding import bind
+from ..dispatch import pick
+from ..tensor import Tensor
+from .case import OpCase, pattern
+from .checks import as_tensor, broadcast_shape, constant, one_axis
 
 
 class Softmax(Function):
-    """y = exp(x - max) / sum exp(x - max) along ``axis``.
-    backward: dx = y * (g - sum(g * y, axis)) (the Jacobian diag(y) - y y^T applied to g).
-    ``cached`` hands in y when the caller has already computed it (``CrossEntropy``'s backward)."""
+    """y = exp(x - m) / sum exp(x - m) along ``axis``, m the row max (the shift cancels between numerator and
+    denominator, and keeps every exp(x - m) <= 1).
+    backward: dy_i / dx_j = y_i ([i = j] - y_j), the Jacobian diag(y) - y y^T, symmetric; applied to g:
+              dx = y * g - y * sum(g * y, axis) = y * (g - sum(g * y, axis)), from the saved output alone.
+    An empty x gives an empty y (no row has a max); ``axis`` None (a 0-d x) normalises the single value to 1."""
     @staticmethod
-    def forward(ctx, x, axis=-1, cached=None):
-        axis = _axis_for(x, axis, "softmax")
-        if x.size == 0:  # nothing to normalise (an empty row has no max)
-            ctx.save_for_backward(x)
-            ctx.axis = axis
-            return x.copy()
-        if cached is not None:
-            y = cached
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        if x.size == 0:
+            y = x.copy()
         else:
             e = np.exp(x - x.max(axis=axis, keepdims=True))
-            y = e / e.sum(axis=axis, keepdims=True)
-            y = np.asarray(y) if isinstance(y, np.generic) else y  # 0-d: keep an array, so backward gets a Tensor
+            y = as_array(e / e.sum(axis=axis, keepdims=True))  # 0-d: keep an array, so backward gets a Tensor
         ctx.save_for_backward(y)
-        ctx.axis = axis
         return y
 
     @staticmethod
     def backward(ctx, g):
         y, = ctx.saved_tensors
-        return y * (g - (g * y).sum(axis=ctx.axis, keepdims=True)), None, None
+        return y * (g - (g * y).sum(axis=ctx.axis, keepdims=True))
 
 
 class LogSoftmax(Function):
-    """y = x - logsumexp(x, axis), with the max-shift inside logsumexp.
-    backward: dx = g - softmax(x) * sum(g, axis) (since dy_i/dx_j = [i = j] - softmax_j)."""
+    """y = x - logsumexp(x, axis) = (x - m) - log sum exp(x - m), m the row max (so exp never overflows and the
+    log never sees 0: the largest term is exp(0) = 1).
+    backward: dy_i / dx_j = [i = j] - softmax_j, so dx = g - softmax(x) * sum(g, axis), with softmax(x) = exp(y)
+              from the saved output."""
     @staticmethod
-    def forward(ctx, x, axis=-1):
-        axis = _axis_for(x, axis, "log_softmax")
-        if x.size == 0:
-            ctx.save_for_backward(x)
-            ctx.axis = axis
-            return x.copy()
-        shifted = x - x.max(axis=axis, keepdims=True)
-        y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-        y = np.asarray(y) if isinstance(y, np.generic) else y
-        ctx.save_for_backward(y)
+    def forward(ctx, x, axis):
         ctx.axis = axis
+        if x.size == 0:
+            y = x.copy()
+        else:
+            shifted = x - x.max(axis=axis, keepdims=True)
+            y = as_array(shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)))
+        ctx.save_for_backward(y)
         return y
 
     @staticmethod
@@ -66,26 +62,23 @@ class LogSoftmax(Function):
 
 
 class MaskedSoftmax(Function):
-    """y = softmax of x over the kept positions (mask True = keep), 0 at masked positions.
-    backward: dx = y * (g - sum(g * y, axis)); masked positions have y = 0 so they get dx = 0.
-    A row whose mask keeps nothing gives y = 0 and dx = 0, never NaN (its sum is replaced by 1)."""
+    """y = softmax of x over the kept positions of its row (``mask`` True = keep, broadcast against x), 0 at the
+    masked ones: y_i = [keep_i] exp(x_i - m) / sum_j [keep_j] exp(x_j - m), m the max over the kept x of the row.
+    Whatever the masked positions hold (inf, NaN) never enters. A row that keeps nothing has the sum 0, replaced
+    by 1: y = 0 there, never 0 / 0 = NaN.
+    backward: on the kept positions this is a softmax, so dx = y * (g - sum(g * y, axis)); masked positions have
+              y = 0 and get dx = 0, and a row that keeps nothing gets dx = 0."""
     @staticmethod
-    def forward(ctx, x, mask, axis=-1):
+    def forward(ctx, x, mask, axis):
         xp = xp_of(x)
-        given = mask
-        mask = xp.broadcast_to(mask, np.broadcast_shapes(x.shape, mask.shape)) if mask.shape != x.shape else mask
-        if mask.shape != x.shape:
-            raise ValueError(f"masked_softmax: mask of shape {mask.shape} would broadcast x of shape {x.shape}")
-        y = _masked_softmax_rows(x, given) if axis in (-1, x.ndim - 1) else None
-        if y is None:
-            m = xp.where(mask, x, -np.inf).max(axis=axis, keepdims=True)
-            m = xp.where(xp.isfinite(m), m, 0)
-            e = np.exp(xp.where(mask, x - m, -np.inf))
-            s = e.sum(axis=axis, keepdims=True)
-            y = e / xp.where(s > 0, s, 1)
-        ctx.save_for_backward(y)
         ctx.axis = axis
-        return y.astype(x.dtype, copy=False)
+        m = xp.where(mask, x, -np.inf).max(axis=axis, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)  # a row that keeps nothing: max -inf, and any shift will do
+        e = np.exp(xp.where(mask, x - m, -np.inf))
+        s = e.sum(axis=axis, keepdims=True)
+        y = as_array(e / xp.where(s > 0, s, 1)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(y)
+        return y
 
     @staticmethod
     def backward(ctx, g):
@@ -93,21 +86,89 @@ class MaskedSoftmax(Function):
         return y * (g - (g * y).sum(axis=ctx.axis, keepdims=True)), None
 
 
-def _masked_softmax_rows(x, mask):
-    """The masked softmax along the last axis in four passes, when every x lies in (-60, 60): then exp(x) needs no
-    shift at all (exp(60) ~ 1e26 leaves float32 room to sum 1e12 of them, and exp(-60) ~ 1e-26 is still a normal
-    float32), exp(x) * mask zeroes the masked positions (a product with a 0/1 mask is several times cheaper than
-    ``where``, and the row max it would need costs more than all four passes) and BLAS sums the rows. With no
-    shift, a row's values depend on its kept entries alone, so a causal output stays bit-for-bit blind to later
-    tokens. None otherwise (an inf, a NaN, a large score, an empty x or one not float32/64): the caller then takes
-    the row-max path."""
-    if x.size == 0 or x.dtype not in (np.float32, np.float64):
-        return None
-    if not (x.max() < 60 and x.min() > -60):  # False for NaN, too
-        return None
-    e = np.exp(x)
-    e *= mask.astype(x.dtype) if mask.size < x.size else mask  # a mask that broadcasts is small: its cast is cheap
-    s = row_sums(e.reshape(-1, x.shape[-1])).reshape(x.shape[:-1] + (1,))
-    s[s == 0] = 1  # a row that keeps nothing: y = 0, not 0 / 0
-    e /= s
-    return e
+def _axis(x: Tensor, axis, op: str):
+    """``axis`` checked (the error names the op and x's shape) and made non-negative; None for a 0-d x (PyTorch
+    takes axis 0 or -1 there: the whole)."""
+    nd = x.data.ndim
+    if nd and type(axis) is int and -nd <= axis < nd:  # the common case, without one_axis's general checks
+        return axis % nd
+    axis = one_axis(x, axis, op)
+    return axis if nd else None
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """exp(x) / sum exp(x) along ``axis``: each row becomes probabilities (stable at scores of 1e4).
+
+    Args:
+        x: a tensor (a 0-d one gives 1).
+        axis: the axis to normalise along.
+    PyTorch: ``torch.softmax``, ``Tensor.softmax``, ``torch.nn.functional.softmax`` (``dim=``)."""
+    x = x if isinstance(x, Tensor) else as_tensor(x)  # a method: x is a Tensor
+    return Softmax.apply(x, _axis(x, axis, "softmax"))
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """x - logsumexp(x) along ``axis``: the log of softmax, computed without taking the log of a small number.
+
+    Args:
+        x: a tensor.
+        axis: the axis to normalise along.
+    PyTorch: ``torch.log_softmax``, ``Tensor.log_softmax``, ``torch.nn.functional.log_softmax`` (``dim=``)."""
+    x = x if isinstance(x, Tensor) else as_tensor(x)  # a method: x is a Tensor
+    return LogSoftmax.apply(x, _axis(x, axis, "log_softmax"))
+
+
+def masked_softmax(x: Tensor, mask, axis: int = -1) -> Tensor:
+    """Softmax over the positions where ``mask`` is True; masked positions give 0, and so does a row that keeps
+    nothing (never NaN).
+
+    Args:
+        x: the scores.
+        mask: a boolean array or tensor (True = keep) that broadcasts to x's shape.
+        axis: the axis to normalise along.
+    PyTorch has no single function: ``torch.softmax(x.masked_fill(~mask, -inf), dim)`` is the same on rows that
+    keep something (and NaN on rows that keep nothing)."""
+    x = as_tensor(x)
+    mask = constant(mask, x)
+    if mask.dtype != np.bool_:
+        raise TypeError(f"masked_softmax: mask must be boolean (True = keep), got dtype {mask.dtype}")
+    if mask.shape != x.shape and broadcast_shape(mask.shape, x.shape) != x.shape:
+        raise ValueError(f"masked_softmax: mask of shape {mask.shape} does not broadcast to x of shape {x.shape}")
+    return pick(MaskedSoftmax).apply(x, mask, _axis(x, axis, "masked_softmax"))
+
+
+BINDINGS = [
+    bind(softmax, method=True, tg=True, F=True),
+    bind(log_softmax, method=True, tg=True, F=True),
+    bind(masked_softmax, F=True),
+]
+
+_KEEP = np.array([[True, False, True, True], [False, False, False, False], [True, True, True, False]])
+
+
+def _masked_softmax_twin(torch, x, keep=_KEEP, axis=-1):
+    """PyTorch's softmax over the kept positions, 0 on a row that keeps nothing (no shift: x is small here)."""
+    e = torch.exp(x) * torch.from_numpy(np.asarray(keep))
+    s = e.sum(axis, keepdim=True)
+    return e / torch.where(s > 0, s, torch.ones_like(s))
+
+
+CASES = [
+    OpCase("softmax", lambda a: a.softmax(axis=-1), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: torch.softmax(a, -1)),
+    OpCase("log_softmax", lambda a: a.log_softmax(axis=0), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: torch.log_softmax(a, 0)),
+    OpCase("F.softmax", lambda a: softmax(a, axis=-1), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: torch.nn.functional.softmax(a, -1)),
+    OpCase("F.softmax[axis=0]", lambda a: softmax(a, axis=0), ((3, 4),),
+           torch=lambda torch, a: torch.softmax(a, 0)),
+    OpCase("F.log_softmax", lambda a: log_softmax(a, axis=-1), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: torch.nn.functional.log_softmax(a, -1)),
+    OpCase("F.masked_softmax", lambda a: masked_softmax(a, _KEEP, axis=-1), ((3, 4),), draw="fixed",
+           torch=_masked_softmax_twin, exact_twin=False),
+    OpCase("F.masked_softmax[broadcast_mask]", lambda a: masked_softmax(a, pattern(a.shape[-1:], 2)), ((2, 3, 4),),
+           min_ndim=1, torch=lambda torch, a: _masked_softmax_twin(torch, a, pattern(tuple(a.shape[-1:]), 2)),
+           exact_twin=False),
+    OpCase("F.masked_softmax[axis=0]", lambda a: masked_softmax(a, _KEEP, axis=0), ((3, 4),), draw="fixed",
+           torch=lambda torch, a: _masked_softmax_twin(torch, a, _KEEP, 0), exact_twin=False),
+]

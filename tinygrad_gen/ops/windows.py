@@ -35,19 +35,19 @@ def as_strided(a, shape, strides):
 def pad(x, pads, value=0.0):
     """Pad the last two axes of NCHW ``x`` by pads = ((top, bottom), (left, right)) with ``value`` (a new array;
     ``x`` itself when there is nothing to pad)."""
-    (t, b), (l, r) = pads
-    if t == b == l == r == 0:
+    (top, bottom), (left, right) = pads
+    if top == bottom == left == right == 0:
         return x
     n, c, h, w = x.shape
-    out = xp_of(x).full((n, c, h + t + b, w + l + r), value, dtype=x.dtype)
-    out[:, :, t:t + h, l:l + w] = x
+    out = xp_of(x).full((n, c, h + top + bottom, w + left + right), value, dtype=x.dtype)
+    out[:, :, top:top + h, left:left + w] = x
     return out
 
 
 def crop(x, pads, hw):
     """The (H, W) = ``hw`` pixels of NCHW ``x`` that ``pad(., pads)`` surrounded: a view."""
-    (t, _), (l, _) = pads
-    return x[:, :, t:t + hw[0], l:l + hw[1]]
+    (top, _), (left, _) = pads
+    return x[:, :, top:top + hw[0], left:left + hw[1]]
 
 
 def _span(k, s, d, out):

@@ -300,6 +300,6 @@ CASES = [
            torch=lambda torch, a, b, c: torch.einsum("bi,bj,bk->bijk", a, b, c).sum(0), exact_twin=False),
     OpCase("F.linear", linear, ((2, 3), (4, 3), (4,)), draw="fixed",
            torch=lambda torch, x, w, b: torch.nn.functional.linear(x, w, b)),
-    OpCase("F.linear[3-D input, no bias]", linear, ((2, 3, 4), (5, 4)), draw="fixed",
+    OpCase("F.linear[3d_input,no_bias]", linear, ((2, 3, 4), (5, 4)), draw="fixed",
            torch=lambda torch, x, w: torch.nn.functional.linear(x, w)),
 ]

@@ -9,7 +9,8 @@
   right), and the named methods (``add_`` ...) raise, since they promise to change the tensor itself;
 - a backward rule that saved an array checks its tensor's version, so an array changed in place after it was
   saved raises "one of the variables needed for gradient computation has been modified by an inplace operation"
-  instead of giving a wrong gradient. Views and ``detach()`` share the array but not the version counter.
+  instead of giving a wrong gradient. A view (a reshape, a slice, a transpose ...) and ``detach()`` share the
+  array and its version counter, as in PyTorch: a write through any of them is seen.
 
 Every error is raised before anything is written.
 """
@@ -19,7 +20,7 @@ import numpy as np
 
 from ..binding import bind
 from ..grad_mode import _Mode
-from ..tensor import Tensor
+from ..tensor import Tensor, bump_version
 from .checks import constant, operand
 from .indexing import _index_arrays
 
@@ -68,7 +69,7 @@ def _write(t: Tensor, op: str, ufunc, other, rebind: bool = False, alpha=1):
         shape = getattr(o, "shape", ())
         raise RuntimeError(f"{op}: cannot write the result into the tensor of shape {t.shape} and dtype {t.dtype} "
                            f"(operand shape {tuple(shape)}): {e}") from e
-    t._version += 1
+    bump_version(t)
     return t
 
 
@@ -169,7 +170,7 @@ def setitem(x: Tensor, index, value) -> None:
     except (ValueError, IndexError, TypeError) as e:
         raise type(e)(f"setitem: cannot write a value of shape {getattr(value, 'shape', ())} into index {index!r} "
                       f"of a tensor of shape {x.shape}: {e}") from e
-    x._version += 1
+    bump_version(x)
 
 
 BINDINGS = [
