@@ -1,5 +1,10 @@
 """Shared test setup: one BLAS thread, a fast deterministic hypothesis profile and a fixed engine seed per test."""
 import os
+import sys
+from pathlib import Path
+
+# the shared test helpers (run_helpers.py, graph_helpers.py, ...) live in this folder, the tests in its subfolders
+sys.path.insert(0, str(Path(__file__).parent))
 
 # Tests multiply small matrices, where a second OpenBLAS thread costs more than it gains (30x on a busy machine).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

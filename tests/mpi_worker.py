@@ -1,4 +1,4 @@
-"""Programs that ``tests/test_distributed.py`` runs under ``mpiexec -n 2``: ``python tests/mpi_worker.py NAME OUT``.
+"""Programs that ``tests/library/test_distributed.py`` runs under ``mpiexec -n 2``: ``python tests/mpi_worker.py NAME OUT``.
 Each rank writes what it saw to ``OUT.rank<r>.npz`` for the test to check."""
 import sys
 

@@ -1,16 +1,16 @@
-"""Runs tests/sim (the Numba CUDA kernels under Numba's CUDA simulator) in its own pytest process: numba decides at
+"""Runs tests/kernels/sim (the Numba CUDA kernels under Numba's CUDA simulator) in its own pytest process: numba decides at
 import whether it simulates, so NUMBA_ENABLE_CUDASIM=1 must be set before anything imports it."""
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_numba_kernels_pass_under_the_cuda_simulator():
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(ROOT / "tests" / "sim")],
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(ROOT / "tests" / "kernels" / "sim")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert " passed" in proc.stdout and "skipped" not in proc.stdout.splitlines()[-1]

@@ -6,7 +6,7 @@ import pathlib
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 # folder -> the package name it is installed as (setup.py maps kernels/ and models/ into the namespace)
 FOLDERS = {"tinygrad_gen": "tinygrad_gen", "kernels": "tinygrad_gen.kernels", "models": "tinygrad_gen.models"}
 
@@ -91,7 +91,7 @@ def _edges():
 
 def test_every_module_has_a_layer_in_the_table():
     missing = [name for name in MODULES if layer_of(name) is None]
-    assert not missing, f"modules without a layer (add them to LAYER in tests/test_layers.py): {missing}"
+    assert not missing, f"modules without a layer (add them to LAYER in tests/core/test_layers.py): {missing}"
 
 
 def test_every_import_points_down_the_layers():

@@ -12,7 +12,7 @@ import pytest
 import tinygrad_gen as tg
 from tinygrad_gen import distributed as dist
 
-WORKER = Path(__file__).with_name("mpi_worker.py")
+WORKER = Path(__file__).resolve().parents[1] / "mpi_worker.py"
 MPIEXEC = shutil.which("mpiexec", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
 
 

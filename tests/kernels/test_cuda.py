@@ -1,6 +1,6 @@
 """Every op on device="cuda" gives what it gives on the CPU, and our Numba kernels agree with cuBLAS / the reference
 attention on a real GPU. Runs where CuPy sees a CUDA GPU; skipped cleanly elsewhere (the kernels' logic is also
-tested without a GPU under Numba's simulator: tests/sim)."""
+tested without a GPU under Numba's simulator: tests/kernels/sim)."""
 import functools
 import math
 
