@@ -50,13 +50,13 @@ timeout 50 $BENCH attention ${ATT_WIN:+--variant "$ATT_WIN"} --json "$OUT/attent
 
 echo "== CUDA tests (${SECONDS} s)"
 timeout 80 python -m pytest -q --no-header -p no:cacheprovider -c "$ROOT/pytest.ini" --rootdir "$ROOT" \
-    -o addopts="" --tb=short -rf "$ROOT/tests/test_cuda.py" > "$OUT/tests.txt" 2>&1
+    -o addopts="" --tb=short -rf "$ROOT/tests/kernels/test_cuda.py" > "$OUT/tests.txt" 2>&1
 tail -30 "$OUT/tests.txt"
 TESTS="$(tail -1 "$OUT/tests.txt")"
 
 echo
 echo "== summary ($(date -u +%Y-%m-%d), $(head -1 "$OUT/gpu.txt" | cut -d, -f1), ${SECONDS} s)"
-echo "tests/test_cuda.py: $TESTS"
+echo "tests/kernels/test_cuda.py: $TESTS"
 echo "winners: matmul=${MM_WIN:-default} attention=${ATT_WIN:-default}"
 $BENCH summary $(ls "$OUT"/matmul_variants.json "$OUT"/attention_variants.json "$OUT"/matmul.json \
     "$OUT"/attention.json 2>/dev/null)
