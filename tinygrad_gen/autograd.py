@@ -181,15 +181,19 @@ def _memory_owner(array):
 
 def _share_with_aliased_input(t, args, ctx):
     """If ``t``'s array is a view of an input's memory, share that input's version counter (as PyTorch's views
-    do), and note the count at creation, against which a saved output is checked."""
-    owner = _memory_owner(t.data)
+    do), and note the count at creation (when not 0), against which a saved output is checked."""
+    base = t.data.base  # NumPy and CuPy point a view of a view at the array that owns the memory
     for a in args:
-        if isinstance(a, Tensor) and _memory_owner(a.data) is owner:
-            share_version(t, a)
-            starts = getattr(ctx, "output_versions", {})
-            starts[t._index] = t._shared_version[0]
-            ctx.output_versions = starts
-            return
+        if isinstance(a, Tensor):
+            d = a.data
+            if d is base or d.base is base or _memory_owner(d) is _memory_owner(base):  # the last: as_strided's
+                share_version(t, a)
+                start = t._shared_version[0]
+                if start:
+                    starts = getattr(ctx, "output_versions", {})
+                    starts[t._index] = start
+                    ctx.output_versions = starts
+                return
 
 
 def _several_outputs(ctx, out, record):
