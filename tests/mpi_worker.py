@@ -1,5 +1,5 @@
-"""Programs that ``tests/library/test_distributed.py`` runs under ``mpiexec -n 2``: ``python tests/mpi_worker.py NAME OUT``.
-Each rank writes what it saw to ``OUT.rank<r>.npz`` for the test to check."""
+"""Programs that ``tests/library/test_distributed.py`` runs under ``mpiexec -n 2``:
+``python tests/mpi_worker.py NAME OUT``. Each rank writes what it saw to ``OUT.rank<r>.npz`` for the test to check."""
 import sys
 
 import numpy as np

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from family_checks import FamilyChecks
+from hypothesis import given, settings, strategies as st
 
 import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
@@ -272,3 +273,89 @@ def test_conv1d_saves_its_own_inputs_so_an_in_place_change_is_caught():
 def test_bad_arguments_raise_naming_the_op(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# ----- geometry drawn by hypothesis, against PyTorch (from the retired tests/test_functional_conv.py and
+# tests/test_conv_pool_options.py) -----
+def _conv_matches_torch(fn, torch_fn, arrays, dtype, seed=0):
+    """Shape, dtype, values and the gradient of every input (for a random upstream gradient) agree with PyTorch."""
+    ours = [tg.tensor(np.asarray(a), dtype=dtype, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(np.asarray(a, dtype=dtype), requires_grad=True) for a in arrays]
+    y, yt = fn(*ours), torch_fn(*theirs)
+    assert y.shape == tuple(yt.shape) and y.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), **TOL[dtype])
+    g = np.random.default_rng(seed).standard_normal(y.shape).astype(dtype)
+    y.backward(tg.tensor(g, dtype=dtype))
+    yt.backward(torch.tensor(g))
+    for i, (a, t) in enumerate(zip(ours, theirs)):
+        assert a.grad is not None, f"input {i} got no gradient"
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), **TOL[dtype], err_msg=f"gradient of input {i}")
+
+
+@st.composite
+def _conv_geometries(draw, transpose=False, dims=2):
+    """A small convolution PyTorch accepts: groups, dilation, stride (up to 3), padding, output_padding."""
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    groups = draw(st.integers(1, 3))
+    cin, cout = groups * draw(st.integers(1, 3)), groups * draw(st.integers(1, 3))
+    k = tuple(draw(st.integers(1, 3)) for _ in range(dims))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(dims))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(dims))
+    padding = tuple(draw(st.integers(0, 1)) for _ in range(dims))
+    size = tuple(draw(st.integers(max(1, d * (kk - 1) + 1 - 2 * p), 5)) for d, kk, p in zip(dilation, k, padding))
+    extra = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    if transpose and any((n - 1) * s - 2 * p + d * (kk - 1) + e + 1 < 1
+                         for n, s, p, d, kk, e in zip(size, stride, padding, dilation, k, extra)):
+        padding = (0,) * dims
+    w_shape = (cin, cout // groups) + k if transpose else (cout, cin // groups) + k
+    return dict(x=rng.standard_normal((draw(st.integers(1, 2)), cin) + size), w=rng.standard_normal(w_shape),
+                b=rng.standard_normal(cout), groups=groups, dilation=dilation, stride=stride, padding=padding,
+                extra=extra)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name, transpose, dims", [("conv2d", False, 2), ("conv_transpose2d", True, 2),
+                                                   ("conv1d", False, 1), ("conv_transpose1d", True, 1)])
+@settings(max_examples=12)
+@given(data=st.data())
+def test_drawn_geometries_with_groups_and_dilation_match_torch(name, transpose, dims, dtype, data):
+    c = data.draw(_conv_geometries(transpose, dims))
+    s, p, d, g, e = c["stride"], c["padding"], c["dilation"], c["groups"], c["extra"]
+    args = (s, p, e, g, d) if transpose else (s, p, d, g)
+    _conv_matches_torch(lambda x, w, b: getattr(F, name)(x, w, b, *args),
+                        lambda x, w, b: getattr(T, name)(x, w, b, *args), [c["x"], c["w"], c["b"]], dtype)
+
+
+def test_depthwise_convolution_with_a_channel_multiplier_matches_torch():
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((2, 4, 6, 6)), rng.standard_normal((8, 1, 3, 3)), rng.standard_normal(8)
+    _conv_matches_torch(lambda x, w, b: F.conv2d(x, w, b, 1, 1, groups=4),
+                        lambda x, w, b: T.conv2d(x, w, b, 1, 1, groups=4), [x, w, b], np.float64)
+    wt = rng.standard_normal((4, 1, 3, 3))
+    _conv_matches_torch(lambda x, w: F.conv_transpose2d(x, w, None, 2, 1, 1, groups=4),
+                        lambda x, w: T.conv_transpose2d(x, w, None, 2, 1, 1, groups=4), [x, wt], np.float64)
+
+
+def test_strided_lowering_with_phases_no_tap_reaches_matches_torch():
+    """A 1 x 1 kernel at stride (3, 2): conv2d's input gradient and conv_transpose2d's forward have output phases
+    that no tap reaches (exact zeros, or only the bias)."""
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((2, 5, 7, 6)), rng.standard_normal((5, 5, 1, 1)), rng.standard_normal(5)
+    _conv_matches_torch(lambda x, w, b: F.conv2d(x, w, b, stride=(3, 2)),
+                        lambda x, w, b: T.conv2d(x, w, b, stride=(3, 2)), [x, w, b], np.float64)
+    tr = dict(stride=(3, 2), output_padding=(2, 1))
+    _conv_matches_torch(lambda y, w: F.conv_transpose2d(y, w, **tr), lambda y, w: T.conv_transpose2d(y, w, **tr),
+                        [rng.standard_normal((2, 5, 7, 6)), w], np.float64)
+
+
+@pytest.mark.parametrize("cin, cout, k, stride, padding", [
+    (8, 4, 4, (2, 2), (1, 1)),    # "phases": fewer outputs than inputs
+    (4, 8, 4, (2, 2), (1, 1)),    # "col2im": more outputs than inputs
+    (6, 6, 3, (2, 3), (1, 0)),    # "phases", uneven taps per phase
+    (5, 5, 1, (3, 2), (0, 0)),    # "phases" that no tap reaches
+])
+def test_strided_input_gradient_lowerings_pass_gradgradcheck(cin, cout, k, stride, padding):
+    rng = np.random.default_rng(0)
+    x = tg.tensor(rng.standard_normal((1, cin, 5, 6)), dtype=np.float64, requires_grad=True)
+    w = tg.tensor(rng.standard_normal((cout, cin, k, k)), dtype=np.float64, requires_grad=True)
+    assert tg.gradgradcheck(lambda x, w: F.conv2d(x, w, stride=stride, padding=padding), [x, w])

@@ -400,3 +400,14 @@ def test_pow_scalar_fast_path_matches_the_plain_op_first_and_second_derivatives(
         assert got.dtype == dtype
         np.testing.assert_array_equal(got, want)
     assert dispatch.FAST_PATHS[elementwise.PowScalar].fast is FastPowScalar
+
+
+# ----- the dtype table's exclusions, and bool arithmetic (from tests/test_dtype_promotion.py) -----
+def test_the_dtype_table_leaves_out_only_the_documented_differences():
+    # 40 with a bool on the left, 32 with a bool tensor or Python bool on the right, 7 int32 with a 0-d int64
+    assert len(TABLE) == len(DTYPES) * len(RIGHT) * len(OPS) - 79
+
+
+def test_subtracting_bools_follows_numpy_counting_true_as_one():
+    assert (tg.tensor([1.0, 2.0]) - tg.tensor([True, False])).tolist() == [0.0, 2.0]
+    assert (tg.tensor([True, False]) - 1).tolist() == [0, -1]

@@ -280,3 +280,39 @@ def test_fast_index_add_second_derivatives_match_the_plain_op():
         want = second(values)
     for got, expected in zip(second(values), want):
         np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+# ----- embedding of any index shape, and rows picked by integer arrays of any integer dtype -----
+EMBEDDING_CASES = [((), 5, 3), ((4,), 1, 2), ((2, 3), 5, 1), ((3, 2), 4, 3)]  # (index shape, rows, row size)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("idx_shape, num, dim", EMBEDDING_CASES)
+def test_embedding_of_any_index_shape_matches_torch(idx_shape, num, dim, dtype):
+    rng = np.random.default_rng(num * 10 + dim)
+    idx, w = rng.integers(0, num, idx_shape), rng.standard_normal((num, dim)).astype(dtype)
+    ours, theirs = tg.tensor(w, dtype=dtype, requires_grad=True), torch.tensor(w, requires_grad=True)
+    y = F.embedding(tg.tensor(idx), ours)
+    yt = torch.nn.functional.embedding(torch.tensor(idx), theirs)
+    assert y.shape == tuple(yt.shape) and y.dtype == dtype
+    tol = dict(rtol=2e-4, atol=2e-5) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), **tol)
+    g = rng.standard_normal(y.shape).astype(dtype)
+    y.backward(tg.tensor(g, dtype=dtype))
+    yt.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("idx_dtype", [np.int64, np.int32, np.uint8])
+def test_rows_picked_by_an_integer_array_sum_their_gradients_like_torch(idx_dtype):
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((5, 2, 3))
+    idx = np.array([[4, 0, 4], [1, 4, 2]], dtype=idx_dtype)
+    signed = idx.astype(np.int64) - 5 * (idx % 2)  # odd rows given as negative indices (the same rows)
+    for pick in (idx, signed if idx_dtype is not np.uint8 else idx):
+        g = rng.standard_normal(pick.shape + (2, 3))
+        x = tg.tensor(w, dtype=np.float64, requires_grad=True)
+        x[pick].backward(tg.tensor(g, dtype=np.float64))
+        tw = torch.tensor(w, requires_grad=True)
+        tw[torch.from_numpy(pick.astype(np.int64))].backward(torch.tensor(g))
+        np.testing.assert_allclose(x.grad.numpy(), tw.grad.numpy(), rtol=1e-12)

@@ -241,3 +241,30 @@ def test_batch_norm_eval_matches_torchs_fused_function(affine, dtype):
         lambda x, w, b: F.batch_norm(x, tg.tensor(mean, dtype=dtype), tg.tensor(var, dtype=dtype), w, b, False),
         lambda x, w, b: T.batch_norm(x, torch.tensor(mean, dtype=x.dtype), torch.tensor(var, dtype=x.dtype), w, b,
                                      False), arrays, dtype)
+
+
+# ----- from the retired tests/test_functional_norm.py -----
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("has_weight", [True, False])
+def test_batch_norm_with_only_a_weight_or_only_a_bias_matches_torch(has_weight, dtype):
+    """One affine parameter without the other, on 64 pixels per channel (the fast path's BLAS sums and dots):
+    the gradient of the one given, and of x, as PyTorch's; and a float64 gradcheck."""
+    rng = np.random.default_rng(1)
+    x, p = rng.standard_normal((2, 3, 8, 8)) * 2 + 0.5, rng.standard_normal(3)
+
+    def call(fn, x, p):
+        return fn(x, None, None, p if has_weight else None, None if has_weight else p, training=True)
+
+    ours = [tg.tensor(a, dtype=dtype, requires_grad=True) for a in (x, p)]
+    theirs = [torch.tensor(np.asarray(a, dtype), requires_grad=True) for a in (x, p)]
+    y, yt = call(F.batch_norm, *ours), call(T.batch_norm, *theirs)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), **TOL[dtype])
+    g = rng.standard_normal(y.shape).astype(dtype)
+    y.backward(tg.tensor(g, dtype=dtype))
+    yt.backward(torch.from_numpy(g))
+    for i, (a, t) in enumerate(zip(ours, theirs)):
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), **TOL[dtype], err_msg=f"gradient {i}")
+    if dtype == np.float64:
+        assert tg.gradcheck(lambda x, p: call(F.batch_norm, x, p),
+                            [tg.tensor(a, dtype=np.float64, requires_grad=True) for a in (x, p)])

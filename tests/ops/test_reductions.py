@@ -327,3 +327,11 @@ def test_the_blas_sum_and_mean_helpers_equal_numpy(case):
     a, axes = case
     np.testing.assert_allclose(fast_sum(a, axes), a.sum(axis=axes, keepdims=True), rtol=1e-12, atol=1e-10)
     np.testing.assert_allclose(fast_mean(a, axes), a.mean(axis=axes, keepdims=True), rtol=1e-12, atol=1e-12)
+
+
+def test_argmax_and_argmin_without_an_axis_give_the_flat_index_like_numpy_and_torch():
+    v = np.random.default_rng(0).standard_normal((3, 4, 5))
+    t = tg.tensor(v, dtype=np.float64)
+    for name in ("argmax", "argmin"):
+        got = getattr(t, name)()
+        assert got.shape == () and got.item() == getattr(v, name)() == getattr(torch.tensor(v), name)().item()

@@ -199,3 +199,20 @@ def test_the_input_of_cummax_changed_in_place_is_caught_at_backward_as_in_pytorc
         y.add_(1.0)
     with pytest.raises(RuntimeError, match="Gather.*modified by an inplace operation"):
         values.sum().backward()
+
+
+# ----- empty tensors -----
+@pytest.mark.parametrize("axis", [0, 1])
+def test_cumsum_of_an_empty_tensor_is_empty_like_torch_without_warnings(axis):
+    import warnings
+
+    x = tg.zeros(0, 3, dtype=np.float64, requires_grad=True)
+    xt = torch.zeros(0, 3, dtype=torch.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy warnings either
+        y = x.cumsum(axis=axis)
+    yt = xt.cumsum(dim=axis)
+    assert y.shape == tuple(yt.shape) == (0, 3)
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy())
+    y.sum().backward()
+    assert x.grad.shape == (0, 3)
