@@ -62,7 +62,8 @@ class BERT(nn.Module):
 
     def forward(self, ids, segments, keep):
         """Hidden states (B, T, C); ``keep`` (B, T) is True on real tokens, so no query attends to [PAD]."""
-        return self.transformer(_tensor(ids, self), _tensor(segments, self), mask=padding_mask(keep))
+        ids, segments = tg.as_tensor(ids, device=self.device), tg.as_tensor(segments, device=self.device)
+        return self.transformer(ids, segments, mask=padding_mask(keep))
 
     def pooled(self, h):
         """BERT's pooler on the [CLS] vector: a tanh layer, trained by NSP, that sentence-level heads read."""
@@ -74,9 +75,9 @@ class BERT(nn.Module):
         h = self(batch["ids"], batch["segments"], batch["keep"])
         rows, cols = np.nonzero(batch["mlm_labels"] != IGNORE)
         mlm_logits = self.transformer.logits(h[rows, cols])
-        mlm_loss = F.cross_entropy(mlm_logits, _tensor(batch["mlm_labels"][rows, cols], self))
+        mlm_loss = F.cross_entropy(mlm_logits, tg.as_tensor(batch["mlm_labels"][rows, cols], device=self.device))
         nsp_logits = self.nsp_head(self.pooled(h))
-        nsp_loss = F.cross_entropy(nsp_logits, _tensor(batch["nsp_labels"], self))
+        nsp_loss = F.cross_entropy(nsp_logits, tg.as_tensor(batch["nsp_labels"], device=self.device))
         return mlm_loss, nsp_loss, mlm_logits, nsp_logits
 
 
@@ -93,16 +94,13 @@ class SentenceClassifier(nn.Module):
         return self.head(self.bert(ids, segments, keep)[:, 0])
 
 
-def _tensor(a, model):
-    return a if isinstance(a, tg.Tensor) else tg.tensor(a, device=model.device)
-
-
 def attention_weights(bert, ids, segments, keep, layer=0):
     """The attention probabilities (B, heads, T, T) of one layer on one input: that layer's queries and keys
     (its packed in_proj weights applied to the LayerNormed input), softmax(q k^T / sqrt(d)) with the padding mask."""
     tr = bert.transformer
     with tg.no_grad():
-        x = tr.tok_emb(_tensor(ids, bert)) + tr.pos_emb.weight[:ids.shape[1]] + tr.seg_emb(_tensor(segments, bert))
+        tokens, segs = tg.as_tensor(ids, device=bert.device), tg.as_tensor(segments, device=bert.device)
+        x = tr.tok_emb(tokens) + tr.pos_emb.weight[:ids.shape[1]] + tr.seg_emb(segs)
         mask = padding_mask(keep)
         for block in tr.blocks[:layer]:
             x = block(x, mask=mask)
@@ -182,7 +180,8 @@ def finetune(classifier, train_set, test_set, steps, lr, batch_size, warmup=20):
     for _ in range(steps):
         ids, segments, keep, labels = next(batches)
         n = int(np.asarray(keep).sum(1).max())   # trailing padding changes nothing but the cost: cut it
-        loss = F.cross_entropy(classifier(ids[:, :n], segments[:, :n], keep[:, :n]), _tensor(labels, classifier))
+        logits = classifier(ids[:, :n], segments[:, :n], keep[:, :n])
+        loss = F.cross_entropy(logits, tg.as_tensor(labels, device=classifier.device))
         update(classifier, optimizer, scheduler, loss)
         losses.append(loss.item())
     classifier.eval()

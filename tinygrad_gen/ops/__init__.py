@@ -8,7 +8,10 @@
   them);
 - ``CASES``: its ``OpCase`` rows, which drive the gradchecks, the PyTorch comparisons and ``tgg gradcheck``.
 
-Speed tricks are not here: each is a registered fast path in ``fast/``, chosen in ``dispatch.py``.
+What several families use is written once beside them: ``checks.py`` (arguments into Tensors, arrays and axes,
+checked), ``special.py`` (erf and the normal CDF and density on arrays), ``windows.py`` (sliding windows for conv and
+pooling) and ``case.py`` (``OpCase`` and its samplers). Speed tricks are not here: each is a registered fast path in
+``fast/``, chosen in ``dispatch.py``.
 """
 from . import (elementwise, conversion, inplace, activations, softmax, losses, reductions, scans, indexing,
                movement, linalg, conv, pooling, resampling, normalization, dropout, attention, gaussian)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import erf as _scipy_erf
 
 from ..autograd import Function
 from ..backend import xp_of
@@ -18,31 +17,8 @@ from ..binding import bind
 from ..dispatch import pick
 from ..tensor import Tensor
 from .case import OpCase, clip_inputs, nonzero
-from .checks import as_tensor
-
-_SQRT_HALF = 1 / math.sqrt(2)
-_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
-_F32 = np.dtype(np.float32)
-
-
-def _float(a):
-    """A float function of an integer or boolean array computes in float32 (PyTorch's default float dtype), not in
-    NumPy's float64 (or float16 for bool and 8-bit ints)."""
-    return a if a.dtype is _F32 or a.dtype.kind in "fc" else a.astype(np.float32)
-
-
-def _erf(a):
-    """erf of an array, exact in float32 and float64: SciPy's ufunc (SciPy comes with scikit-learn), CuPy's on
-    the GPU."""
-    if type(a) is np.ndarray or isinstance(a, np.generic):
-        return _scipy_erf(a)
-    from cupyx.scipy.special import erf
-    return erf(a)
-
-
-def _constant(cond, like):
-    """A 0/1 (or other constant) array as a Tensor of ``like``'s dtype: the slope of a piecewise-linear op."""
-    return Tensor(cond.astype(like.dtype))
+from .checks import as_float, as_tensor, constant_like
+from .special import normal_cdf, normal_pdf
 
 
 # ----- the primitives -----
@@ -75,7 +51,7 @@ class LeakyRelu(Function):
     def backward(ctx, g):
         a, = ctx.saved_tensors
         pos = a.data > 0
-        return g * _constant(pos + (~pos) * ctx.slope, a.data), None
+        return g * constant_like(pos + (~pos) * ctx.slope, a.data), None
 
 
 class Sigmoid(Function):
@@ -86,7 +62,7 @@ class Sigmoid(Function):
     Integer inputs give float32."""
     @staticmethod
     def forward(ctx, a):
-        a = _float(a)
+        a = as_float(a)
         e = np.exp(-np.abs(a))
         out = (xp_of(a).where(a >= 0, 1, e) / (1 + e)).astype(a.dtype, copy=False)
         ctx.save_for_backward(out)
@@ -104,7 +80,7 @@ class Tanh(Function):
     Integer inputs give float32."""
     @staticmethod
     def forward(ctx, a):
-        out = np.tanh(_float(a))
+        out = np.tanh(as_float(a))
         ctx.save_for_backward(out)
         return out
 
@@ -151,7 +127,7 @@ class NormalCdf(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return 0.5 * (1 + _erf(a * _SQRT_HALF))
+        return normal_cdf(a)
 
     @staticmethod
     def backward(ctx, g):
@@ -164,7 +140,7 @@ class NormalPdf(Function):
     backward: d/da exp(-a^2 / 2) = -a exp(-a^2 / 2), so dz/da = -a phi(a) and da = -g * a * z."""
     @staticmethod
     def forward(ctx, a):
-        out = np.exp(a * a * -0.5) * _INV_SQRT_2PI
+        out = normal_pdf(a)
         ctx.save_for_backward(a, out)
         return out
 
@@ -183,7 +159,7 @@ class Gelu(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return a * (0.5 * (1 + _erf(a * _SQRT_HALF)))
+        return a * normal_cdf(a)
 
     @staticmethod
     def backward(ctx, g):
@@ -198,7 +174,7 @@ class GeluSlope(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return 0.5 * (1 + _erf(a * _SQRT_HALF)) + a * (np.exp(a * a * -0.5) * _INV_SQRT_2PI)
+        return normal_cdf(a) + a * normal_pdf(a)
 
     @staticmethod
     def backward(ctx, g):
@@ -245,7 +221,7 @@ class Elu(Function):
         pos = a.data > 0
         c = ctx.input_scale
         left = ((a.masked_fill(pos, 0.0) * c).exp() * (ctx.alpha * c)).masked_fill(pos, 0.0)
-        slope = left + _constant(pos, a.data)
+        slope = left + constant_like(pos, a.data)
         return g * (slope * ctx.scale if ctx.scale != 1 else slope), None, None, None
 
 
@@ -260,7 +236,7 @@ class Hardsigmoid(Function):
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        return g * _constant((a.data > -3) & (a.data < 3), a.data) / 6
+        return g * constant_like((a.data > -3) & (a.data < 3), a.data) / 6
 
 
 class Hardswish(Function):
@@ -276,7 +252,7 @@ class Hardswish(Function):
     def backward(ctx, g):
         a, = ctx.saved_tensors
         middle = (a.data > -3) & (a.data < 3)
-        return g * (a * _constant(middle, a.data) / 3 + _constant(middle * 0.5 + (a.data >= 3), a.data))
+        return g * (a * constant_like(middle, a.data) / 3 + constant_like(middle * 0.5 + (a.data >= 3), a.data))
 
 
 class Hardtanh(Function):
@@ -292,7 +268,7 @@ class Hardtanh(Function):
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        return g * _constant((a.data > ctx.lo) & (a.data < ctx.hi), a.data), None, None
+        return g * constant_like((a.data > ctx.lo) & (a.data < ctx.hi), a.data), None, None
 
 
 # ----- the functions users call -----

@@ -11,14 +11,14 @@ import math
 
 import numpy as np
 
-from .. import backend, dispatch
+from .. import dispatch
 from ..autograd import Function
 from ..backend import device_of, to_device, xp_of
 from ..binding import bind
 from ..tensor import Tensor
 from . import softmax as softmax_ops
 from .case import OpCase, pattern
-from .checks import as_tensor, broadcast_shape, constant
+from .checks import array_of, as_tensor, broadcast_shape, constant
 
 
 def causal_keep(xp, lq: int, lk: int):
@@ -50,7 +50,7 @@ def key_padding_mask(mask: Tensor | np.ndarray | None, batch: tuple, lq: int, lk
     query position is an error naming the shapes."""
     if mask is None:
         return None
-    m = mask.data if isinstance(mask, Tensor) else mask if isinstance(mask, backend.ARRAY_TYPES) else np.asarray(mask)
+    m = array_of(mask)
     full = tuple(batch) + (lq, lk)
     if broadcast_shape(m.shape, full) != full or (m.ndim >= 2 and m.shape[-2] != 1):
         raise ValueError(f"flash_attention: mask of shape {tuple(m.shape)} must broadcast to {full} with size 1 on "

@@ -59,7 +59,17 @@ def pattern(shape, period=3):
     return np.asarray(np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape) % period == 0)
 
 
-def index_pattern(shape, n, axis=-1):
+def torch_pattern(torch, shape, period=3):
+    """``pattern`` as a PyTorch tensor, for the twins (``torch`` is the module the tests pass in)."""
+    return torch.from_numpy(pattern(tuple(shape), period))
+
+
+def functional_twin(name, *args, **kwargs):
+    """A PyTorch twin that calls ``torch.nn.functional.<name>(*inputs, *args, **kwargs)``."""
+    return lambda torch, *inputs: getattr(torch.nn.functional, name)(*inputs, *args, **kwargs)
+
+
+def index_pattern(shape, n):
     """A fixed integer index of ``shape`` with values in [0, n) that repeat (so scatters collide)."""
     size = int(np.prod(shape, dtype=np.int64))
     return (np.arange(size).reshape(shape) * 7 + 3) % max(n, 1)

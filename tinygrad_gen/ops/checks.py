@@ -1,5 +1,6 @@
-"""Argument checks and conversions the op families share. Each error names the op and the shapes or values, and
-is raised before anything is computed."""
+"""Argument checks and conversions the op families share: turning what a user passes into Tensors, arrays and
+axes (each error names the op and the shapes or values, and is raised before anything is computed), and the two
+conversions inside the ops' math (``as_float``, ``constant_like``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,14 +9,58 @@ from .. import backend
 from ..backend import to_device
 from ..tensor import Tensor, as_tensor
 
-__all__ = ["as_tensor", "constant", "broadcast_shape", "normalize_axis", "one_axis", "check_reduction",
+__all__ = ["as_tensor", "operand", "optional_tensor", "layer_operands", "array_of", "constant", "boolean_mask",
+           "constant_like", "as_float", "broadcast_shape", "normalize_axis", "one_axis", "check_reduction",
            "reduce_loss"]
+
+_F32 = np.dtype(np.float32)
+
+
+def array_of(x):
+    """``x``'s array: a Tensor's data, an array as it is, other data (lists, numbers) through ``np.asarray``; nothing
+    is copied or moved."""
+    return x.data if isinstance(x, Tensor) else x if isinstance(x, backend.ARRAY_TYPES) else np.asarray(x)
 
 
 def constant(x, like: Tensor):
     """A constant operand (a mask, an index) as an array on ``like``'s device; no gradient flows to it."""
-    a = x.data if isinstance(x, Tensor) else x if isinstance(x, backend.ARRAY_TYPES) else np.asarray(x)
-    return to_device(a, like.device)
+    return to_device(array_of(x), like.device)
+
+
+def boolean_mask(mask, x: Tensor, op: str):
+    """``mask`` (a Tensor, array or list) as a boolean array on x's device, checked to broadcast to x's shape."""
+    m = constant(mask, x)
+    if m.dtype != np.bool_:
+        raise TypeError(f"{op}: mask must be boolean, got dtype {m.dtype}")
+    if m.shape != x.shape and broadcast_shape(m.shape, x.shape) != x.shape:
+        raise ValueError(f"{op}: mask of shape {m.shape} does not broadcast to x of shape {x.shape}")
+    return m
+
+
+def constant_like(values, like) -> Tensor:
+    """An array of constants (a 0/1 mask, the slope of a piecewise-linear op) as a constant Tensor of the dtype of
+    the array ``like``: a factor of a backward that no gradient flows through."""
+    return Tensor(values.astype(like.dtype))
+
+
+def as_float(a):
+    """The array ``a`` itself if it is floating point, else as float32: a float function (exp, erf, tanh ...) of an
+    integer or boolean array computes in PyTorch's default float dtype, not in NumPy's float64 (or float16 for bool
+    and 8-bit ints)."""
+    return a if a.dtype is _F32 or a.dtype.kind in "fc" else a.astype(np.float32)
+
+
+def optional_tensor(value, like: Tensor):
+    """None, or ``value`` as a Tensor joining ``like`` (plain data takes like's float dtype and device): an optional
+    weight, bias or noise argument."""
+    return None if value is None else as_tensor(value, like=like)
+
+
+def layer_operands(x, w, b):
+    """The operands of a layer y = f(x, w) + b: x as a Tensor, the weight w and the optional bias b joining it
+    (plain data takes x's float dtype and device)."""
+    x = as_tensor(x)
+    return x, as_tensor(w, like=x), optional_tensor(b, x)
 
 
 def broadcast_shape(*shapes) -> tuple | None:

@@ -30,8 +30,8 @@ from ..backend import xp_of
 from ..binding import bind
 from ..dispatch import pick
 from ..tensor import Tensor
-from .case import OpCase
-from .checks import as_tensor
+from .case import OpCase, functional_twin
+from .checks import layer_operands
 from .windows import col2im_nhwc, nhwc_padded, out_size, pair, windows_nhwc
 
 IntPair = Union[int, Tuple[int, ...]]  # an int, or one per spatial axis (conv1d: an int or a 1-tuple)
@@ -142,7 +142,8 @@ class Conv2d(Function):
         dx = col2im(gy @ W): row (n,u,v) of gy @ W holds, for each tap (i,j,c), what window (u,v) hands back to
              the pixel it read there (gy[n,:,u,v] times the weights that met it); col2im adds the rows onto a zero
              padded image and the padding is cut off. This is the transposed convolution of gy with w
-             (ConvTranspose2d), so dx can itself be differentiated.
+             (ConvTranspose2d, applied by ``input_grad``, the step the fast path lowers its own way), so dx can
+             itself be differentiated.
         dw[o,c,i,j] = sum_{n,u,v} gy[n,o,u,v] xpad[n, c', u s + i d, v s + j d], i.e. dW = gy^T @ cols
              (ConvWeightGrad, an op of its own so that it can be differentiated again).
         db[o] = sum_{n,u,v} gy[n,o,u,v].
@@ -157,10 +158,15 @@ class Conv2d(Function):
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        dx = ConvTranspose2d.apply(gy, w, None, ctx.geom, x.shape[2:]) if need_x else None
+        dx = ctx.fn.input_grad(gy, w, ctx.geom, x.shape[2:]) if need_x else None
         dw = ConvWeightGrad.apply(x, gy, ctx.geom, w.shape[2:]) if need_w else None
         db = gy.sum(axis=(0, *range(2, gy.ndim))) if need_b else None
         return dx, dw, db, None, None
+
+    @staticmethod
+    def input_grad(gy, w, geom, in_hw):
+        """dx = conv_transpose2d(gy, w) onto the input's spatial size ``in_hw``: the adjoint of x -> conv2d(x, w)."""
+        return ConvTranspose2d.apply(gy, w, None, geom, in_hw)
 
 
 class ConvTranspose2d(Function):
@@ -297,12 +303,6 @@ def _conv_transpose(op, x, w, b, stride, padding, output_padding, groups, dilati
     return pick(ConvTranspose2d).apply(x, w, b, geom, out_hw)
 
 
-def _operands(x, w, b):
-    """x as a Tensor; w and b joining it (plain data takes x's dtype and device)."""
-    x = as_tensor(x)
-    return x, as_tensor(w, like=x), None if b is None else as_tensor(b, like=x)
-
-
 def _one_d(op, *ints):
     """conv1d's int arguments as conv2d's: v or (v,) -> (neutral, v), the height axis (of size 1) getting stride
     and dilation 1 and padding and output_padding 0, which change nothing; strings ("same") pass."""
@@ -331,7 +331,7 @@ def conv2d(x: Tensor, w: Tensor | ArrayLike, b: Tensor | ArrayLike | None = None
             size, an odd total padding one more at the end, as in PyTorch).
         groups: splits the C input and O output channels into that many independent convolutions.
     Returns (N, O, Ho, Wo), Ho = (H + 2 p - d (kh - 1) - 1) // s + 1. PyTorch: ``torch.nn.functional.conv2d``."""
-    x, w, b = _operands(x, w, b)
+    x, w, b = layer_operands(x, w, b)
     return _conv("conv2d", x, w, b, stride, padding, dilation, groups, dims=2)
 
 
@@ -350,7 +350,7 @@ def conv_transpose2d(x: Tensor, w: Tensor | ArrayLike, b: Tensor | ArrayLike | N
         groups: independent groups of channels.
     Returns (N, Co, Ho, Wo), Ho = (H - 1) s - 2 p + d (kh - 1) + output_padding + 1.
     PyTorch: ``torch.nn.functional.conv_transpose2d``."""
-    x, w, b = _operands(x, w, b)
+    x, w, b = layer_operands(x, w, b)
     return _conv_transpose("conv_transpose2d", x, w, b, stride, padding, output_padding, groups, dilation, dims=2)
 
 
@@ -365,7 +365,7 @@ def conv1d(x: Tensor, w: Tensor | ArrayLike, b: Tensor | ArrayLike | None = None
         stride, dilation: an int or a 1-tuple; padding: an int, a 1-tuple, "valid" or "same".
         groups: independent groups of channels.
     PyTorch: ``torch.nn.functional.conv1d``."""
-    x, w, b = _operands(x, w, b)
+    x, w, b = layer_operands(x, w, b)
     stride, padding, dilation = _one_d("conv1d", (stride, 1), (padding, 0), (dilation, 1))
     return _conv("conv1d", x, w, b, stride, padding, dilation, groups, dims=1)
 
@@ -382,7 +382,7 @@ def conv_transpose1d(x: Tensor, w: Tensor | ArrayLike, b: Tensor | ArrayLike | N
         stride, padding, output_padding, dilation: ints or 1-tuples, as in conv_transpose2d.
         groups: independent groups of channels.
     PyTorch: ``torch.nn.functional.conv_transpose1d``."""
-    x, w, b = _operands(x, w, b)
+    x, w, b = layer_operands(x, w, b)
     stride, padding, extra, dilation = _one_d("conv_transpose1d", (stride, 1), (padding, 0), (output_padding, 0),
                                               (dilation, 1))
     return _conv_transpose("conv_transpose1d", x, w, b, stride, padding, extra, groups, dilation, dims=1)
@@ -396,33 +396,28 @@ BINDINGS = [
 ]
 
 
-def _torch_f(torch):
-    return torch.nn.functional
-
-
 CASES = [
     OpCase("F.conv2d", lambda x, w, b: conv2d(x, w, b, stride=2, padding=1), ((2, 2, 5, 5), (3, 2, 3, 3), (3,)),
-           draw="fixed", torch=lambda torch, x, w, b: _torch_f(torch).conv2d(x, w, b, stride=2, padding=1)),
+           draw="fixed", torch=functional_twin("conv2d", stride=2, padding=1)),
     # an even kernel's "same" padding is uneven: PyTorch pads x into a copy first, so it saves that copy
     OpCase("F.conv2d[same]", lambda x, w, b: conv2d(x, w, b, padding="same"),
            ((2, 3, 5, 4), (2, 3, 2, 3), (2,)), draw="fixed",
-           torch=lambda torch, x, w, b: _torch_f(torch).conv2d(x, w, b, padding="same"), exact_twin=False),
+           torch=functional_twin("conv2d", padding="same"), exact_twin=False),
     OpCase("F.conv2d[groups,dilation]", lambda x, w, b: conv2d(x, w, b, 1, 1, dilation=2, groups=2),
            ((1, 4, 5, 5), (2, 2, 3, 3), (2,)), draw="fixed",
-           torch=lambda torch, x, w, b: _torch_f(torch).conv2d(x, w, b, 1, 1, dilation=2, groups=2)),
+           torch=functional_twin("conv2d", 1, 1, dilation=2, groups=2)),
     OpCase("F.conv2d[depthwise]", lambda x, w: conv2d(x, w, None, 2, 1, groups=3), ((1, 3, 5, 5), (3, 1, 3, 3)),
-           draw="fixed", torch=lambda torch, x, w: _torch_f(torch).conv2d(x, w, None, 2, 1, groups=3)),
+           draw="fixed", torch=functional_twin("conv2d", None, 2, 1, groups=3)),
     OpCase("F.conv_transpose2d",
            lambda x, w, b: conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
            ((1, 2, 3, 3), (2, 3, 3, 3), (3,)), draw="fixed",
-           torch=lambda torch, x, w, b: _torch_f(torch).conv_transpose2d(x, w, b, stride=2, padding=1,
-                                                                         output_padding=1)),
+           torch=functional_twin("conv_transpose2d", stride=2, padding=1, output_padding=1)),
     OpCase("F.conv_transpose2d[groups,dilation]",
            lambda x, w, b: conv_transpose2d(x, w, b, 2, 1, 1, groups=2, dilation=2),
            ((1, 4, 3, 3), (4, 1, 3, 3), (2,)), draw="fixed",
-           torch=lambda torch, x, w, b: _torch_f(torch).conv_transpose2d(x, w, b, 2, 1, 1, groups=2, dilation=2)),
+           torch=functional_twin("conv_transpose2d", 2, 1, 1, groups=2, dilation=2)),
     OpCase("F.conv1d", lambda x, w, b: conv1d(x, w, b, 2, 1, dilation=2), ((2, 2, 7), (3, 2, 3), (3,)),
-           draw="fixed", torch=lambda torch, x, w, b: _torch_f(torch).conv1d(x, w, b, 2, 1, dilation=2)),
+           draw="fixed", torch=functional_twin("conv1d", 2, 1, dilation=2)),
     OpCase("F.conv_transpose1d", lambda x, w, b: conv_transpose1d(x, w, b, 2, 1, 1), ((2, 3, 4), (3, 2, 3), (2,)),
-           draw="fixed", torch=lambda torch, x, w, b: _torch_f(torch).conv_transpose1d(x, w, b, 2, 1, 1)),
+           draw="fixed", torch=functional_twin("conv_transpose1d", 2, 1, 1)),
 ]

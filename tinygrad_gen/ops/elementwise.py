@@ -11,7 +11,7 @@ Dtypes follow PyTorch. A Python number (or a NumPy scalar, made a number by ``ch
 tensor: NumPy treats it as weak (NEP 50), so ``x * 0.5`` stays float32. NumPy gives float64 in places where
 PyTorch, whose default float dtype is float32, does not (an integer array with a Python float, ``int / int``,
 ``exp`` of an integer, float32 with int64): ``_promoted`` turns such a result back into float32 unless an operand is
-a float64 tensor, and ``_as_float`` makes a float function of an integer or boolean array compute in float32.
+a float64 tensor, and ``checks.as_float`` makes a float function of an integer or boolean array compute in float32.
 
 The functions users call carry PyTorch's names, so ``abs``, ``round`` and ``pow`` here are the tensor functions (this
 module never calls Python's builtins of those names).
@@ -27,11 +27,11 @@ from ..backend import xp_of
 from ..binding import bind
 from ..dispatch import pick
 from ..tensor import Tensor
-from .case import OpCase, clip_inputs, nonzero, normal, pattern, positive
-from .checks import as_tensor, broadcast_shape, constant, operand
+from . import special
+from .case import OpCase, clip_inputs, nonzero, normal, pattern, positive, torch_pattern
+from .checks import as_float, as_tensor, boolean_mask, constant, constant_like, operand
 
 _F64 = np.dtype(np.float64)
-_F32 = np.dtype(np.float32)
 _LN2 = math.log(2.0)
 
 
@@ -47,17 +47,6 @@ def _promoted(out, a, b):
             return out.astype(da)
         return out
     return out.astype(np.float32)
-
-
-def _as_float(a):
-    """``a`` itself if it is floating point, else as float32: a float function of an integer or boolean array
-    computes in PyTorch's default float dtype, not in NumPy's float64 (or float16 for bool and 8-bit ints)."""
-    return a if a.dtype is _F32 or a.dtype.kind in "fc" else a.astype(np.float32)
-
-
-def _mask(cond, like):
-    """A constant 0/1 tensor of ``like``'s dtype: the derivative of a piecewise-linear op, where it exists."""
-    return Tensor(cond.astype(like.dtype))
 
 
 # ----- arithmetic -----
@@ -145,7 +134,7 @@ class Reciprocal(Function):
     backward: dz/da = -1 / a^2 = -z^2, so da = -g * z^2 (the output is saved, as PyTorch does)."""
     @staticmethod
     def forward(ctx, a):
-        out = 1 / _as_float(a)
+        out = 1 / as_float(a)
         ctx.save_for_backward(out)
         return out
 
@@ -216,7 +205,7 @@ class Exp(Function):
     backward: dz/da = exp(a) = z, the output is its own derivative, so da = g * z (the output is saved)."""
     @staticmethod
     def forward(ctx, a):
-        out = np.exp(_as_float(a))
+        out = np.exp(as_float(a))
         ctx.save_for_backward(out)
         return out
 
@@ -233,7 +222,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.log(_as_float(a))
+        return np.log(as_float(a))
 
     @staticmethod
     def backward(ctx, g):
@@ -247,7 +236,7 @@ class Sqrt(Function):
     backward: dz/da = 1 / (2 sqrt(a)) = 1 / (2 z), so da = g / (2 z) (the output is saved); inf at a = 0."""
     @staticmethod
     def forward(ctx, a):
-        out = np.sqrt(_as_float(a))
+        out = np.sqrt(as_float(a))
         ctx.save_for_backward(out)
         return out
 
@@ -263,7 +252,7 @@ class Rsqrt(Function):
     backward: dz/da = (-1/2) a ** (-3/2) = -z^3 / 2, so da = -g * z^3 / 2 (the output is saved)."""
     @staticmethod
     def forward(ctx, a):
-        out = 1 / np.sqrt(_as_float(a))
+        out = 1 / np.sqrt(as_float(a))
         ctx.save_for_backward(out)
         return out
 
@@ -280,7 +269,7 @@ class Sin(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.sin(_as_float(a))
+        return np.sin(as_float(a))
 
     @staticmethod
     def backward(ctx, g):
@@ -295,7 +284,7 @@ class Cos(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.cos(_as_float(a))
+        return np.cos(as_float(a))
 
     @staticmethod
     def backward(ctx, g):
@@ -310,7 +299,7 @@ class Log2(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.log2(_as_float(a))
+        return np.log2(as_float(a))
 
     @staticmethod
     def backward(ctx, g):
@@ -324,7 +313,7 @@ class Exp2(Function):
     backward: dz/da = 2 ** a * log 2 = z log 2, so da = g * z * log 2 (the output is saved)."""
     @staticmethod
     def forward(ctx, a):
-        out = np.exp2(_as_float(a))
+        out = np.exp2(as_float(a))
         ctx.save_for_backward(out)
         return out
 
@@ -332,18 +321,6 @@ class Exp2(Function):
     def backward(ctx, g):
         out, = ctx.saved_tensors
         return g * out * _LN2
-
-
-def _erf(x):
-    """erf of a float array: SciPy's ufunc (CuPy's on the GPU); without SciPy, math.erf element by element."""
-    if type(x) is not np.ndarray:
-        from cupyx.scipy.special import erf
-        return erf(x)
-    try:
-        from scipy.special import erf
-    except ImportError:
-        return np.vectorize(math.erf, otypes=[x.dtype])(x)
-    return erf(x)
 
 
 class Erf(Function):
@@ -354,7 +331,7 @@ class Erf(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return _erf(_as_float(a))
+        return special.erf(as_float(a))
 
     @staticmethod
     def backward(ctx, g):
@@ -376,7 +353,7 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        return g * _mask(np.sign(a.data), a.data)
+        return g * constant_like(np.sign(a.data), a.data)
 
 
 _ROUNDING = {"sign": np.sign, "round": np.rint, "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc}
@@ -419,7 +396,7 @@ class Clip(Function):
             inside &= a.data >= ctx.lo
         if ctx.hi is not None:
             inside &= a.data <= ctx.hi
-        return g * _mask(inside, g.data), None, None
+        return g * constant_like(inside, g.data), None, None
 
 
 class Maximum(Function):
@@ -440,7 +417,7 @@ class Maximum(Function):
         a = a.data if isinstance(a, Tensor) else a
         b = b.data if isinstance(b, Tensor) else b
         wins = (a < b) if ctx.lower else (a > b)
-        share = _mask(wins + (a == b) * 0.5, g.data)  # 1 where a wins, 1/2 at a tie, 0 where b wins
+        share = constant_like(wins + (a == b) * 0.5, g.data)  # 1 where a wins, 1/2 at a tie, 0 where b wins
         need_a, need_b = ctx.needs_input_grad[:2]
         return (g * share if need_a else None), (g * (1 - share) if need_b else None), None
 
@@ -452,7 +429,7 @@ class Copysign(Function):
     a = 0 (PyTorch's choice); z is piecewise constant in b, so db = 0. a and the output are saved."""
     @staticmethod
     def forward(ctx, a, b):
-        out = np.copysign(_as_float(a), b)
+        out = np.copysign(as_float(a), b)
         out = out if out.dtype is not _F64 else _promoted(out, a, b)
         ctx.save_for_backward(a, out)
         return out
@@ -500,7 +477,7 @@ class Remainder(Function):
         if need_b:
             a, b = ctx.saved_tensors
             q = np.floor_divide(a.data if isinstance(a, Tensor) else a, b.data)
-            db = -(g * _mask(q, g.data))
+            db = -(g * constant_like(q, g.data))
         return (g if need_a else None), db
 
 
@@ -520,7 +497,9 @@ class Where(Function):
     def backward(ctx, g):
         need_a, need_b = ctx.needs_input_grad[1:]
         cond = ctx.cond
-        return None, (g * _mask(cond, g.data) if need_a else None), (g * _mask(~cond, g.data) if need_b else None)
+        da = g * constant_like(cond, g.data) if need_a else None
+        db = g * constant_like(~cond, g.data) if need_b else None
+        return None, da, db
 
 
 class MaskedFill(Function):
@@ -536,7 +515,7 @@ class MaskedFill(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * _mask(~ctx.mask, g.data), None, None
+        return g * constant_like(~ctx.mask, g.data), None, None
 
 
 # ----- the functions users call -----
@@ -823,11 +802,7 @@ def masked_fill(x: Tensor, mask, value) -> Tensor:
         x: a tensor.
         mask: a boolean tensor, array or list that broadcasts to x's shape (a constant).
         value: a number, or a one-element tensor (which then gets the gradient of the filled positions)."""
-    mask = constant(mask, x)
-    if mask.dtype != bool:
-        raise TypeError(f"masked_fill: mask must be boolean, got dtype {mask.dtype}")
-    if mask.shape != x.shape and broadcast_shape(mask.shape, x.shape) != x.shape:
-        raise ValueError(f"masked_fill: mask of shape {mask.shape} does not broadcast to the tensor's shape {x.shape}")
+    mask = boolean_mask(mask, x, "masked_fill")
     if isinstance(value, Tensor):
         if value.size != 1:
             raise ValueError(f"masked_fill: value must be a number or a one-element tensor, got shape {value.shape}")
@@ -904,10 +879,6 @@ def _bshape(a, b):
     return np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
 
 
-def _torch_pattern(torch, shape):
-    return torch.from_numpy(pattern(tuple(shape)))
-
-
 CASES = [
     OpCase("add", lambda a, b: a + b, ((3, 4), (4,)), draw="broadcast", torch=lambda torch, a, b: a + b),
     OpCase("sub", lambda a, b: a - b, ((3, 1), (1, 4)), draw="broadcast", torch=lambda torch, a, b: a - b),
@@ -962,11 +933,11 @@ CASES = [
     OpCase("floor_divide", lambda a, b: a // b, ((3, 4), (4,)), sample=(normal, positive), draw="broadcast",
            torch=lambda torch, a, b: torch.floor_divide(a.detach(), b.detach()) + 0 * (a + b), exact_twin=False),
     OpCase("where", lambda a, b: where(pattern(_bshape(a, b)), a, b), ((3, 4), (4,)), draw="broadcast",
-           torch=lambda torch, a, b: torch.where(_torch_pattern(torch, _bshape(a, b)), a, b)),
+           torch=lambda torch, a, b: torch.where(torch_pattern(torch, _bshape(a, b)), a, b)),
     OpCase("where_scalar", lambda a: where(pattern(a.shape), 0.5, a), ((3, 4),),
-           torch=lambda torch, a: torch.where(_torch_pattern(torch, a.shape), 0.5, a)),
+           torch=lambda torch, a: torch.where(torch_pattern(torch, a.shape), 0.5, a)),
     OpCase("masked_fill", lambda a: a.masked_fill(pattern(a.shape), -1.0), ((3, 4),),
-           torch=lambda torch, a: a.masked_fill(_torch_pattern(torch, a.shape), -1.0)),
+           torch=lambda torch, a: a.masked_fill(torch_pattern(torch, a.shape), -1.0)),
     OpCase("masked_fill_broadcast", lambda a: a.masked_fill(pattern(a.shape[-1:]), 2.0), ((3, 4),), min_ndim=1,
-           torch=lambda torch, a: a.masked_fill(_torch_pattern(torch, a.shape[-1:]), 2.0)),
+           torch=lambda torch, a: a.masked_fill(torch_pattern(torch, a.shape[-1:]), 2.0)),
 ]

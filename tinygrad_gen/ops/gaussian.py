@@ -10,7 +10,7 @@ from ..random import generator, per_example
 from ..tensor import Tensor
 from ..binding import bind
 from .case import OpCase, normal
-from .checks import as_tensor, broadcast_shape, reduce_loss
+from .checks import as_tensor, broadcast_shape, optional_tensor, reduce_loss
 
 
 class Reparameterize(Function):
@@ -60,7 +60,7 @@ def reparameterize(mu: Tensor, logvar: Tensor, eps: Tensor | None = None) -> Ten
     No PyTorch function has this name: PyTorch code writes ``mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)``.
     """
     mu, logvar = as_tensor(mu), as_tensor(logvar)
-    eps = None if eps is None else as_tensor(eps, like=mu)
+    eps = optional_tensor(eps, mu)
     shape = broadcast_shape(mu.shape, logvar.shape, *(() if eps is None else (eps.shape,)))
     if shape is None:
         raise ValueError(f"reparameterize: mu {mu.shape}, logvar {logvar.shape} and eps "

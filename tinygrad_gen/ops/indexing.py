@@ -20,7 +20,7 @@ from ..backend import to_device, xp_of
 from ..binding import bind
 from ..dispatch import pick
 from ..tensor import Tensor
-from .case import OpCase, distinct, index_pattern, pattern
+from .case import OpCase, distinct, index_pattern, pattern, torch_pattern
 from .checks import as_tensor, broadcast_shape, constant, one_axis
 
 
@@ -394,6 +394,11 @@ def _scatter_args(x: Tensor, axis, index, src, op: str):
     return axis, idx, src
 
 
+def _src_tensor(src, x: Tensor, idx: Tensor) -> Tensor:
+    """A scatter's src as a Tensor: a number filled out to the index's shape in x's dtype (a constant)."""
+    return src if isinstance(src, Tensor) else Tensor(xp_of(x.data).full(idx.shape, src, dtype=x.dtype))
+
+
 def scatter(x: Tensor, axis: int, index, src=None, value=None) -> Tensor:
     """A copy of x with src (or the number ``value``) written at index along ``axis``.
 
@@ -418,8 +423,7 @@ def scatter_add(x: Tensor, axis: int, index, src) -> Tensor:
         src: a tensor covering index's shape.
     Mirrors ``torch.scatter_add``."""
     axis, idx, src = _scatter_args(x, axis, index, src, "scatter_add")
-    src = src if isinstance(src, Tensor) else Tensor(xp_of(x.data).full(idx.shape, src, dtype=x.dtype))
-    return x + ScatterAdd.apply(src, axis, idx, x.shape)
+    return x + ScatterAdd.apply(_src_tensor(src, x, idx), axis, idx, x.shape)
 
 
 REDUCES = ("sum", "prod", "mean", "amax", "amin")
@@ -438,8 +442,7 @@ def scatter_reduce(x: Tensor, axis: int, index, src, reduce: str, include_self: 
     if reduce not in REDUCES:
         raise ValueError(f"scatter_reduce: reduce must be 'sum', 'prod', 'mean', 'amax' or 'amin', got {reduce!r}")
     axis, idx, src = _scatter_args(x, axis, index, src, "scatter_reduce")
-    if not isinstance(src, Tensor):
-        src = Tensor(xp_of(x.data).full(idx.shape, src, dtype=x.dtype))
+    src = _src_tensor(src, x, idx)
     if reduce in ("amax", "amin"):
         return ScatterExtreme.apply(x, axis, idx, src, reduce, include_self)
     if reduce == "prod":
@@ -521,7 +524,7 @@ CASES = [
     OpCase("getitem_tensor", lambda a: a[Tensor(np.array([0, 0, -1]))], ((3, 4),), min_ndim=1,
            torch=lambda torch, a: a[torch.tensor([0, 0, -1])]),
     OpCase("getitem_bool", lambda a: a[pattern(a.shape)], ((3, 4),),
-           torch=lambda torch, a: a[torch.from_numpy(pattern(tuple(a.shape)))]),
+           torch=lambda torch, a: a[torch_pattern(torch, a.shape)]),
     OpCase("getitem_mixed", lambda a: a[None, 1:, np.array([2, 2, 0])], ((3, 4),), draw="fixed",
            torch=lambda torch, a: a[None, 1:, torch.tensor([2, 2, 0])]),
     OpCase("gather", lambda a: a.gather(-1, index_pattern(a.shape[:-1] + (2,), a.shape[-1])), ((3, 4),),
@@ -543,7 +546,7 @@ CASES = [
     _scatter_reduce_case(-1, "prod"),
     _scatter_reduce_case(0, "prod", include_self=False),
     OpCase("masked_select", lambda a: a.masked_select(pattern(a.shape[-1:])), ((3, 4),), min_ndim=1,
-           torch=lambda torch, a: a.masked_select(torch.from_numpy(pattern(tuple(a.shape[-1:]))))),
+           torch=lambda torch, a: a.masked_select(torch_pattern(torch, a.shape[-1:]))),
     OpCase("F.embedding", lambda w: embedding(Tensor(_EMBEDDED), w), ((5, 3),), draw="fixed",
            torch=lambda torch, w: torch.nn.functional.embedding(torch.from_numpy(_EMBEDDED), w)),
 ]

@@ -41,8 +41,9 @@ def _in_graph_error(t: Tensor, op: str) -> RuntimeError:
                         f"(y = y + x, where, masked_fill, cat) or write under tg.no_grad()")
 
 
-def _array(other, t: Tensor):
-    """An operand as the ufunc takes it: a number, or an array on t's device (data in t's float dtype)."""
+def _ufunc_operand(other, t: Tensor):
+    """``checks.operand`` unwrapped for the ufunc that writes into t: a number, or an array on t's device (data in
+    t's float dtype)."""
     other = operand(other, t)
     return other.data if isinstance(other, Tensor) else other
 
@@ -59,7 +60,7 @@ def _write(t: Tensor, op: str, ufunc, other, rebind: bool = False, alpha=1):
         if rebind:
             return NotImplemented  # Python then evaluates y = y + x: out of place, the graph stays right
         raise _in_graph_error(t, op)
-    o = None if other is None else _array(other, t)
+    o = None if other is None else _ufunc_operand(other, t)
     if alpha != 1:
         o = o * alpha
     try:
@@ -126,7 +127,7 @@ def clamp_(x: Tensor, min=None, max=None) -> Tensor:
         min, max: numbers; either may be None, not both."""
     if min is None and max is None:
         raise ValueError("clamp_: at least one of min, max must be given")
-    lo, hi = (None if v is None else _array(v, x) for v in (min, max))
+    lo, hi = (None if v is None else _ufunc_operand(v, x) for v in (min, max))
     return _write(x, "clamp_", lambda a, _, out, casting: np.clip(a, lo, hi, out=out, casting=casting), None)
 
 

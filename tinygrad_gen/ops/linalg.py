@@ -14,7 +14,7 @@ from ..autograd import Function
 from ..binding import bind
 from ..tensor import Tensor
 from .case import OpCase
-from .checks import as_tensor
+from .checks import as_tensor, layer_operands
 
 
 class Matmul(Function):
@@ -116,9 +116,7 @@ def linear(x: Tensor, w: Tensor | ArrayLike, b: Tensor | ArrayLike | None = None
         w: the weight (out, in), PyTorch's layout.
         b: the bias (out,), or None.
     PyTorch: ``torch.nn.functional.linear``."""
-    x = as_tensor(x)
-    w = as_tensor(w, like=x)
-    b = None if b is None else as_tensor(b, like=x)
+    x, w, b = layer_operands(x, w, b)
     if w.ndim != 2 or x.ndim < 1 or x.shape[-1] != w.shape[1]:
         raise ValueError(f"linear: x of shape {x.shape} does not fit weight of shape {w.shape} "
                          f"(expected (..., in) with w (out, in))")

@@ -41,14 +41,21 @@ class CrossEntropy(Function):
     backward: d logsumexp(x) / dx_c = exp(x_c) / sum exp(x) = softmax(x)_c and d x_t / dx_c = [c = t], so
               dx[r, :] = w_r (softmax(x[r]) - onehot(t[r])) with w_r = g[r] ("none"), g ("sum") or g / n ("mean")
               on kept rows and w_r = 0 on ignored ones. softmax(x) is recomputed from the saved x by the Tensor op,
-              so a double backward differentiates it."""
+              so a double backward differentiates it. (``reduced`` and ``gradient`` are the steps after the
+              logsumexp and the softmax, which the fast path computes its own way.)"""
     @staticmethod
     def forward(ctx, x, target, ignore_index, reduction):
+        m = x.max(axis=1, keepdims=True)
+        lse = m[:, 0] + np.log(np.exp(x - m).sum(axis=1))
+        return CrossEntropy.reduced(ctx, x, lse, target, ignore_index, reduction)
+
+    @staticmethod
+    def reduced(ctx, x, lse, target, ignore_index, reduction):
+        """The reduced loss from each row's logsumexp ``lse``: loss[r] = lse[r] - x[r, t[r]], 0 at ignored rows.
+        Saves x, and keeps the targets t and the weights d (reduced loss) / d loss[r] on ctx for ``gradient``."""
         xp = xp_of(x)
         keep = target != ignore_index
         t = xp.where(keep, target, 0)  # a safe class index at ignored rows (their loss is multiplied by 0)
-        m = x.max(axis=1, keepdims=True)
-        lse = m[:, 0] + np.log(np.exp(x - m).sum(axis=1))
         picked = xp.take_along_axis(x, t[:, None], axis=1)[:, 0]
         loss = ((lse - picked) * keep).astype(x.dtype, copy=False)
         weight = keep.astype(x.dtype)  # d (reduced loss) / d loss[r]
@@ -137,6 +144,11 @@ def mse_loss(a: Tensor, b: Tensor, reduction: str = "mean") -> Tensor:
     return reduce_loss(SquaredError.apply(a, b), reduction, "mse_loss")
 
 
+def _class_axis(logits) -> int:
+    """The class axis of logits (N, C, d1, ...): 1, or 0 for the (C,) logits of one sample."""
+    return 1 if logits.ndim >= 2 else 0
+
+
 def _class_target(op, logits, target, ignore_index):
     """Check an integer class target against logits (N, C, d1, ...) or (C,); returns the target as an array."""
     t = constant(target, logits)
@@ -146,7 +158,7 @@ def _class_target(op, logits, target, ignore_index):
     if logits.ndim < 1 or t.shape != want:
         raise ValueError(f"{op}: target of shape {t.shape} does not fit logits of shape {logits.shape} "
                          f"(expected target shape {want})")
-    c = logits.shape[1] if logits.ndim >= 2 else logits.shape[0]
+    c = logits.shape[_class_axis(logits)]
     bad = (t != ignore_index) & ((t < 0) | (t >= c))
     if bad.any():
         raise ValueError(f"{op}: target value {int(t[bad].ravel()[0])} is out of range for {c} classes "
@@ -157,7 +169,7 @@ def _class_target(op, logits, target, ignore_index):
 def _class_weight(op, weight, logits):
     """The class weights as a Tensor of the logits' dtype, checked to have one entry per class."""
     w = as_tensor(weight, like=logits)
-    c = logits.shape[1] if logits.ndim >= 2 else logits.shape[0]
+    c = logits.shape[_class_axis(logits)]
     if w.shape != (c,):
         raise ValueError(f"{op}: weight of shape {w.shape} must have one entry per class ({c}; input {logits.shape})")
     return w.astype(logits.dtype) if w.dtype != logits.dtype else w
@@ -168,7 +180,7 @@ def _fused_cross_entropy(logits, t, ignore_index, reduction):
     op = pick(CrossEntropy)
     if logits.ndim == 2:
         return op.apply(logits, t, ignore_index, reduction)
-    c = logits.shape[0 if logits.ndim == 1 else 1]
+    c = logits.shape[_class_axis(logits)]
     rows = logits.transpose(0, *range(2, logits.ndim), 1) if logits.ndim > 2 else logits
     loss = op.apply(rows.reshape(-1, c), t.reshape(-1), ignore_index, reduction)
     return loss.reshape(t.shape) if reduction == "none" else loss
@@ -179,7 +191,7 @@ def _weighted_nll(op, logp, t, ignore_index, reduction, weight):
     by the sum of w[t] over the kept targets (PyTorch's weighted mean)."""
     keep = t != ignore_index
     safe = xp_of(t).where(keep, t, 0)
-    axis = 1 if logp.ndim >= 2 else 0
+    axis = _class_axis(logp)
     picked = logp.gather(axis, xp_of(t).expand_dims(safe, axis)).squeeze(axis)
     w = Tensor(keep.astype(logp.dtype))
     if weight is not None:
@@ -213,7 +225,7 @@ def cross_entropy(logits: Tensor, target, weight=None, ignore_index: int = -100,
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     check_reduction(reduction, "cross_entropy")
-    axis = 1 if logits.ndim >= 2 else 0
+    axis = _class_axis(logits)
     w = None if weight is None else _class_weight("cross_entropy", weight, logits)
     wb = None if w is None else w.reshape((-1,) + (1,) * (logits.ndim - 2)) if logits.ndim >= 2 else w
     if constant(target, logits).dtype.kind == "f":
@@ -263,6 +275,16 @@ def nll_loss(logp: Tensor, target, weight=None, ignore_index: int = -100, reduct
     return _weighted_nll("nll_loss", logp, t, ignore_index, reduction, w)
 
 
+def _input_and_target(op, input, target, name="input"):
+    """A binary cross-entropy's input as a Tensor and its target joining it (plain data takes the input's float
+    dtype), checked to have the input's shape."""
+    x = as_tensor(input)
+    t = as_tensor(target, like=x)
+    if t.shape != x.shape:
+        raise ValueError(f"{op}: target of shape {t.shape} must match {name} of shape {x.shape}")
+    return x, t
+
+
 def binary_cross_entropy_with_logits(logits: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """-(t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))) for logits x, computed stably (finite at x = +-1e4).
 
@@ -271,11 +293,7 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Tensor, reduction: 
         target: targets in [0, 1] of the logits' shape (a gradient flows to them too).
         reduction: 'mean', 'sum' or 'none'.
     PyTorch: ``torch.nn.functional.binary_cross_entropy_with_logits``."""
-    logits = as_tensor(logits)
-    target = as_tensor(target, like=logits)
-    if target.shape != logits.shape:
-        raise ValueError(f"binary_cross_entropy_with_logits: target of shape {target.shape} must match logits of "
-                         f"shape {logits.shape}")
+    logits, target = _input_and_target("binary_cross_entropy_with_logits", logits, target, "logits")
     check_reduction(reduction, "binary_cross_entropy_with_logits")
     if target.dtype != logits.dtype:
         target = target.astype(logits.dtype)
@@ -291,10 +309,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, reduction: 
         weight: optional weights that broadcast against p, rescaling each element's loss.
         reduction: 'mean', 'sum' or 'none'.
     PyTorch: ``torch.nn.functional.binary_cross_entropy``."""
-    p = as_tensor(input)
-    t = as_tensor(target, like=p)
-    if t.shape != p.shape:
-        raise ValueError(f"binary_cross_entropy: target of shape {t.shape} must match input of shape {p.shape}")
+    p, t = _input_and_target("binary_cross_entropy", input, target)
     check_reduction(reduction, "binary_cross_entropy")
     lo, hi = (float(p.data.min()), float(p.data.max())) if p.size else (0.0, 1.0)
     if lo < 0 or hi > 1:

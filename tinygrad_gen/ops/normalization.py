@@ -18,7 +18,16 @@ from ..binding import bind
 from ..dispatch import pick
 from ..tensor import Tensor
 from .case import OpCase
-from .checks import as_tensor
+from .checks import as_tensor, optional_tensor
+
+
+def _moments(x, axes, eps):
+    """The statistics every op here starts from, over ``axes`` of the array x (kept as axes of size 1):
+    mu = mean(x), d = x - mu, var = mean(d^2) and r = 1 / sqrt(var + eps)."""
+    mu = x.mean(axis=axes, keepdims=True)
+    d = x - mu
+    var = (d * d).mean(axis=axes, keepdims=True)
+    return mu, d, var, 1 / np.sqrt(var + eps)
 
 
 class Standardize(Function):
@@ -34,8 +43,7 @@ class Standardize(Function):
     @staticmethod
     def forward(ctx, x, axes, eps, known=None):
         if known is None:
-            d = x - x.mean(axis=axes, keepdims=True)
-            r = 1 / np.sqrt((d * d).mean(axis=axes, keepdims=True) + eps)
+            _, d, _, r = _moments(x, axes, eps)
             xhat = d * r
         else:
             xhat, r = known
@@ -61,8 +69,7 @@ class InvStd(Function):
     @staticmethod
     def forward(ctx, x, axes, eps, known=None):
         if known is None:
-            d = x - x.mean(axis=axes, keepdims=True)
-            known = 1 / np.sqrt((d * d).mean(axis=axes, keepdims=True) + eps)
+            known = _moments(x, axes, eps)[3]
         ctx.save_for_backward(x, known)
         ctx.axes, ctx.m = axes, x.size // known.size
         return known
@@ -88,19 +95,14 @@ class BatchNorm(Function):
               dx is Standardize's rule applied to the upstream gradient g * w, whose means are
               mean(g w) = w db / M and mean(g w xhat) = w dw / M, so
               dx = w r (g - db / M - xhat dw / M): one pair of per-channel sums serves all three gradients.
-    xhat and r enter the backward as ``Standardize`` and ``InvStd`` of x, so it can be differentiated again."""
+    xhat and r enter the backward as ``Standardize`` and ``InvStd`` of x, so it can be differentiated again. The
+    array work of each pass is a step of its own, ``normalize`` (mu, var, r, xhat, y) and ``input_grad`` (dx from
+    the per-channel factors), which the fast path computes its own way."""
     @staticmethod
     def forward(ctx, x, w, b, eps, stats=None):
         axes = channel_axes(x)
         per_channel = (1, x.shape[1]) + (1,) * (x.ndim - 2)
-        mu = x.mean(axis=axes, keepdims=True)
-        d = x - mu
-        var = (d * d).mean(axis=axes, keepdims=True)
-        r = 1 / np.sqrt(var + eps)
-        xhat = d * r
-        y = xhat * (1 if w is None else w.reshape(per_channel))  # a new array: xhat is kept for backward
-        if b is not None:
-            y = y + b.reshape(per_channel)
+        mu, var, r, xhat, y = ctx.fn.normalize(x, w, b, axes, per_channel, eps)
         if stats is not None:
             stats.extend((mu.reshape(-1), var.reshape(-1)))
         ctx.save_for_backward(x, w)
@@ -117,9 +119,26 @@ class BatchNorm(Function):
             scale = scale * w.reshape(ctx.per_channel)
         db = g.sum(axis=axes, keepdims=True)
         dw = (g * xhat).sum(axis=axes, keepdims=True)
-        dx = scale * (g - db / m - xhat * (dw / m)) if ctx.needs_input_grad[0] else None
+        dx = ctx.fn.input_grad(g, xhat, scale, dw / m, db / m) if ctx.needs_input_grad[0] else None
         need_w, need_b = ctx.needs_input_grad[1:3]
         return dx, dw.reshape(-1) if need_w else None, db.reshape(-1) if need_b else None, None, None
+
+    @staticmethod
+    def normalize(x, w, b, axes, per_channel, eps):
+        """mu, var, r and xhat of the array x over ``axes``, and y = w xhat + b (w and b reshaped to
+        ``per_channel``, either None)."""
+        mu, d, var, r = _moments(x, axes, eps)
+        xhat = d * r
+        y = xhat * (1 if w is None else w.reshape(per_channel))  # a new array: xhat is kept for backward
+        if b is not None:
+            y = y + b.reshape(per_channel)
+        return mu, var, r, xhat, y
+
+    @staticmethod
+    def input_grad(g, xhat, scale, dw_m, db_m):
+        """dx = scale * (g - db / M - xhat dw / M) from the per-channel (1, C, 1, ...) factors scale = w r,
+        dw / M and db / M, broadcast against g."""
+        return scale * (g - db_m - xhat * dw_m)
 
 
 def update_running(running: Tensor, batch_value, momentum: float) -> None:
@@ -135,10 +154,6 @@ def _scale_shift(xhat: Tensor, weight: Tensor | None, bias: Tensor | None) -> Te
     return y + bias if bias is not None else y
 
 
-def _optional(p, like: Tensor):
-    return None if p is None else as_tensor(p, like=like)
-
-
 def layer_norm(x: Tensor, normalized_shape: int | tuple, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """Standardise each sample over its trailing ``normalized_shape`` axes, then scale and shift:
@@ -151,7 +166,7 @@ def layer_norm(x: Tensor, normalized_shape: int | tuple, weight: Tensor | None =
         eps: added to the variance.
     PyTorch: ``torch.nn.functional.layer_norm``."""
     x, eps = as_tensor(x), float(eps)
-    weight, bias = _optional(weight, x), _optional(bias, x)
+    weight, bias = optional_tensor(weight, x), optional_tensor(bias, x)
     shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or x.ndim < k or x.shape[x.ndim - k:] != shape:
@@ -177,7 +192,7 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
         momentum, eps: the running averages' step; the constant added to the variance.
     PyTorch: ``torch.nn.functional.batch_norm``."""
     x, eps = as_tensor(x), float(eps)
-    weight, bias = _optional(weight, x), _optional(bias, x)
+    weight, bias = optional_tensor(weight, x), optional_tensor(bias, x)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected x of shape (N, C) or (N, C, ...), got {x.shape}")
     c = x.shape[1]

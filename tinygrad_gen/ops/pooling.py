@@ -24,7 +24,7 @@ from ..backend import to_device, xp_of
 from ..binding import bind
 from ..dispatch import pick
 from ..tensor import Tensor
-from .case import OpCase, distinct, normal
+from .case import OpCase, distinct, functional_twin, normal
 from .checks import as_tensor
 from .windows import col2im, crop, out_size, pad, pair, pool_pads, windows
 
@@ -54,6 +54,12 @@ def padded_shape(shape: tuple, pads: tuple) -> tuple:
 def as_batch(a):
     """An (N, C, H, W) array as it is; a (C, H, W) image as a batch of one (a view)."""
     return a if a.ndim == 4 else a[None]
+
+
+def unpadded(image, pads: tuple, shape: tuple):
+    """A scatter's padded (N, C, Hp, Wp) image cropped back to the input's ``shape`` ((N, C, H, W) or (C, H, W)),
+    contiguous."""
+    return xp_of(image).ascontiguousarray(crop(image, pads, shape[-2:])).reshape(shape)
 
 
 def lowest(dtype) -> float | int:
@@ -114,7 +120,7 @@ class MaxPoolScatter(Function):
         cols = cols.reshape(g4.shape[:2] + tuple(kernel) + tuple(out_hw))
         image = col2im(cols, padded_shape(g4.shape[:2] + tuple(shape[-2:]), pads), stride, dilation)
         ctx.meta = (geom, idx)
-        return xp.ascontiguousarray(crop(image, pads, shape[-2:])).reshape(shape)
+        return unpadded(image, pads, shape)
 
     @staticmethod
     def backward(ctx, h):
@@ -161,7 +167,7 @@ class AvgPoolScatter(Function):
         cols = xp.broadcast_to(share[:, :, None, None], g4.shape[:2] + tuple(kernel) + tuple(out_hw))
         image = col2im(cols, padded_shape(g4.shape[:2] + tuple(shape[-2:]), pads), stride, dilation)
         ctx.geom = geom
-        return xp.ascontiguousarray(crop(image, pads, shape[-2:])).reshape(shape)
+        return unpadded(image, pads, shape)
 
     @staticmethod
     def backward(ctx, h):
@@ -249,25 +255,21 @@ BINDINGS = [
 ]
 
 
-def _torch_pool(name, *args, **kwargs):
-    """A PyTorch twin: ``torch.nn.functional.<name>(x, *args, **kwargs)``."""
-    return lambda torch, x: getattr(torch.nn.functional, name)(x, *args, **kwargs)
-
-
 CASES = [
     OpCase("F.max_pool2d", lambda x: max_pool2d(x, 2), ((1, 2, 4, 4),), sample=distinct, draw="fixed",
-           torch=_torch_pool("max_pool2d", 2)),
+           torch=functional_twin("max_pool2d", 2)),
     OpCase("F.avg_pool2d", lambda x: avg_pool2d(x, 2), ((1, 2, 4, 4),), draw="fixed",
-           torch=_torch_pool("avg_pool2d", 2)),
+           torch=functional_twin("avg_pool2d", 2)),
     OpCase("F.max_pool2d[padding,dilation,ceil_mode]",
            lambda x: max_pool2d(x, 3, 2, padding=1, dilation=2, ceil_mode=True), ((1, 2, 6, 6),),
-           sample=distinct, draw="fixed", torch=_torch_pool("max_pool2d", 3, 2, padding=1, dilation=2, ceil_mode=True)),
+           sample=distinct, draw="fixed",
+           torch=functional_twin("max_pool2d", 3, 2, padding=1, dilation=2, ceil_mode=True)),
     OpCase("F.avg_pool2d[padding,ceil_mode,count_include_pad]",
            lambda x: avg_pool2d(x, 3, 2, padding=1, ceil_mode=True, count_include_pad=False), ((1, 2, 6, 6),),
-           draw="fixed", torch=_torch_pool("avg_pool2d", 3, 2, padding=1, ceil_mode=True, count_include_pad=False)),
+           draw="fixed", torch=functional_twin("avg_pool2d", 3, 2, padding=1, ceil_mode=True, count_include_pad=False)),
     OpCase("F.max_pool2d[overlapping,chw]", lambda x: max_pool2d(x, (2, 3), 1), ((2, 4, 5),), sample=distinct,
-           draw="fixed", torch=_torch_pool("max_pool2d", (2, 3), 1)),
+           draw="fixed", torch=functional_twin("max_pool2d", (2, 3), 1)),
     OpCase("F.avg_pool2d[tiles,padding,divisor_override]",
            lambda x: avg_pool2d(x, 2, padding=1, divisor_override=3), ((2, 1, 5, 4),), sample=normal,
-           draw="fixed", torch=_torch_pool("avg_pool2d", 2, padding=1, divisor_override=3)),
+           draw="fixed", torch=functional_twin("avg_pool2d", 2, padding=1, divisor_override=3)),
 ]

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from ..autograd import Function
-from ..backend import xp_of
+from ..backend import as_array, xp_of
 from ..binding import bind
 from ..dispatch import pick
 from ..tensor import Tensor
@@ -36,12 +36,6 @@ def reduced_shape(shape: tuple, axes) -> tuple:
 def reduced_count(shape: tuple, axes) -> int:
     """How many elements each slice of a reduction over ``axes`` holds: n in mean = sum / n."""
     return math.prod(shape[i] for i in axes)
-
-
-def _array(out):
-    """An op's result as an array object: NumPy gives a scalar for some 0-d results, and what is saved for backward
-    must be the very array the op returns."""
-    return np.asarray(out) if isinstance(out, np.generic) else out
 
 
 def _expand_back(g: Tensor, shape: tuple, axes, keepdims: bool) -> Tensor:
@@ -106,7 +100,7 @@ class Max(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdims=False, largest=True):
         out = a.max(axis=axes, keepdims=keepdims) if largest else a.min(axis=axes, keepdims=keepdims)
-        out = _array(out)
+        out = as_array(out)  # a 0-d result as an array, not a NumPy scalar: the array saved is the one returned
         ctx.save_for_backward(a, out)
         ctx.meta = (a.shape, axes, keepdims)
         return out
@@ -138,7 +132,7 @@ class LogSumExp(Function):
         m = xp.where(xp.isfinite(m), m, 0)
         with np.errstate(divide="ignore"):  # log 0 = -inf is the answer for an empty or all -inf slice
             out = np.log(np.exp(a - m).sum(axis=axes, keepdims=True)) + m
-        out = _array(out if keepdims else out.reshape(reduced_shape(a.shape, axes)))
+        out = as_array(out if keepdims else out.reshape(reduced_shape(a.shape, axes)))
         ctx.save_for_backward(a, out)
         ctx.m = m
         ctx.meta = (a.shape, axes, keepdims)
@@ -167,7 +161,7 @@ class Prod(Function):
     empty gradient. The input and the output are saved, as PyTorch saves them."""
     @staticmethod
     def forward(ctx, a, axes, keepdims=False):
-        out = _array(a.prod(axis=axes, keepdims=keepdims))
+        out = as_array(a.prod(axis=axes, keepdims=keepdims))
         ctx.save_for_backward(a, out)
         ctx.meta = (a.shape, axes, keepdims)
         return out

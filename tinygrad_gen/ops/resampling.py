@@ -19,7 +19,7 @@ from ..autograd import Function
 from ..backend import xp_of
 from ..binding import bind
 from ..tensor import Tensor
-from .case import OpCase
+from .case import OpCase, functional_twin
 from .checks import as_tensor, constant
 
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
@@ -126,11 +126,11 @@ def linear_weights(n_in: int, n_out: int, align_corners: bool,
 
 
 # ----- the public functions -----
-def _pad_pairs(x, pad, op="pad"):
+def _pad_pairs(x, pad):
     """PyTorch's pad tuple (last axis first: (left, right, top, bottom, ...)) as (before, after) per axis."""
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"{op}: pad {pad} must have an even length of at most 2 * {x.ndim} for shape {x.shape}")
+        raise ValueError(f"pad: pad {pad} must have an even length of at most 2 * {x.ndim} for shape {x.shape}")
     pairs = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         pairs[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
@@ -234,29 +234,24 @@ BINDINGS = [
 ]
 
 
-def _twin(name, *args, **kwargs):
-    """A PyTorch twin: ``torch.nn.functional.<name>(x, *args, **kwargs)``."""
-    return lambda torch, x: getattr(torch.nn.functional, name)(x, *args, **kwargs)
-
-
 CASES = [
     OpCase("F.pad_constant", lambda x: pad(x, (1, 2, -1, 1), value=0.5), ((2, 3, 4),), draw="fixed",
-           torch=_twin("pad", (1, 2, -1, 1), value=0.5)),
+           torch=functional_twin("pad", (1, 2, -1, 1), value=0.5)),
     OpCase("F.pad_reflect", lambda x: pad(x, (2, 1, 1, 0), mode="reflect"), ((2, 3, 4),), draw="fixed",
-           torch=_twin("pad", (2, 1, 1, 0), mode="reflect")),
+           torch=functional_twin("pad", (2, 1, 1, 0), mode="reflect")),
     OpCase("F.pad_replicate", lambda x: pad(x, (1, 2), mode="replicate"), ((2, 3, 4),), draw="fixed",
-           torch=_twin("pad", (1, 2), mode="replicate")),
+           torch=functional_twin("pad", (1, 2), mode="replicate")),
     OpCase("F.pad_circular", lambda x: pad(x, (3, 1, 1, 2), mode="circular"), ((1, 3, 4),), draw="fixed",
-           torch=_twin("pad", (3, 1, 1, 2), mode="circular")),
+           torch=functional_twin("pad", (3, 1, 1, 2), mode="circular")),
     OpCase("F.interpolate_nearest", lambda x: interpolate(x, scale_factor=2), ((1, 2, 3, 2),), draw="fixed",
-           torch=_twin("interpolate", scale_factor=2)),
+           torch=functional_twin("interpolate", scale_factor=2)),
     OpCase("F.interpolate_bilinear", lambda x: interpolate(x, size=(5, 3), mode="bilinear"), ((1, 2, 3, 4),),
-           draw="fixed", torch=_twin("interpolate", size=(5, 3), mode="bilinear")),
+           draw="fixed", torch=functional_twin("interpolate", size=(5, 3), mode="bilinear")),
     OpCase("F.interpolate_bilinear_aligned", lambda x: interpolate(x, size=(4, 7), mode="bilinear",
            align_corners=True), ((2, 1, 3, 4),), draw="fixed",
-           torch=_twin("interpolate", size=(4, 7), mode="bilinear", align_corners=True)),
+           torch=functional_twin("interpolate", size=(4, 7), mode="bilinear", align_corners=True)),
     OpCase("F.interpolate_linear", lambda x: interpolate(x, scale_factor=1.5, mode="linear"), ((2, 2, 4),),
-           draw="fixed", torch=_twin("interpolate", scale_factor=1.5, mode="linear")),
+           draw="fixed", torch=functional_twin("interpolate", scale_factor=1.5, mode="linear")),
     OpCase("F.upsample", lambda x: upsample(x, size=(4, 5)), ((1, 2, 3, 2),), draw="fixed",
-           torch=_twin("interpolate", size=(4, 5))),
+           torch=functional_twin("interpolate", size=(4, 5))),
 ]

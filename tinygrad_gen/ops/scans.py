@@ -28,6 +28,7 @@ SortResult.__doc__ = "(values, indices) of sort, topk, cummax and cummin, like t
 
 
 def _flip(a, axis):
+    """The array ``a`` reversed along ``axis`` (a view)."""
     return a[(slice(None),) * axis + (slice(None, None, -1),)]
 
 
@@ -161,9 +162,7 @@ def sort_indices(a, axis: int, descending: bool = False):
     xp = xp_of(a)
     if not descending:
         return xp.argsort(a, axis=axis, kind="stable")
-    n = a.shape[axis]
-    flip = (slice(None),) * axis + (slice(None, None, -1),)
-    return (n - 1 - xp.argsort(a[flip], axis=axis, kind="stable"))[flip]
+    return _flip(a.shape[axis] - 1 - xp.argsort(_flip(a, axis), axis=axis, kind="stable"), axis)
 
 
 # ----- the functions users call (Tensor methods and tg.*) -----

@@ -13,7 +13,7 @@ from ..binding import bind
 from ..dispatch import pick
 from ..tensor import Tensor
 from .case import OpCase, pattern
-from .checks import as_tensor, broadcast_shape, constant, one_axis
+from .checks import as_tensor, boolean_mask, one_axis
 
 
 class Softmax(Function):
@@ -82,8 +82,7 @@ class MaskedSoftmax(Function):
 
     @staticmethod
     def backward(ctx, g):
-        y, = ctx.saved_tensors
-        return y * (g - (g * y).sum(axis=ctx.axis, keepdims=True)), None
+        return Softmax.backward(ctx, g), None
 
 
 def _axis(x: Tensor, axis, op: str):
@@ -129,11 +128,7 @@ def masked_softmax(x: Tensor, mask, axis: int = -1) -> Tensor:
     PyTorch has no single function: ``torch.softmax(x.masked_fill(~mask, -inf), dim)`` is the same on rows that
     keep something (and NaN on rows that keep nothing)."""
     x = as_tensor(x)
-    mask = constant(mask, x)
-    if mask.dtype != np.bool_:
-        raise TypeError(f"masked_softmax: mask must be boolean (True = keep), got dtype {mask.dtype}")
-    if mask.shape != x.shape and broadcast_shape(mask.shape, x.shape) != x.shape:
-        raise ValueError(f"masked_softmax: mask of shape {mask.shape} does not broadcast to x of shape {x.shape}")
+    mask = boolean_mask(mask, x, "masked_softmax")
     return pick(MaskedSoftmax).apply(x, mask, _axis(x, axis, "masked_softmax"))
 
 

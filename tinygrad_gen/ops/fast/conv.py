@@ -27,8 +27,7 @@ from __future__ import annotations
 from ... import dispatch
 from ...backend import xp_of
 from ...dispatch import register_fast_path
-from ..conv import (Conv2d, ConvTranspose2d, ConvWeightGrad, add_bias, conv_forward, conv_input_grad, hw, image,
-                    like_input)
+from ..conv import Conv2d, ConvTranspose2d, add_bias, conv_forward, conv_input_grad, hw, image, like_input
 from ..windows import nhwc_padded, windows_nhwc
 
 
@@ -132,12 +131,8 @@ class FastConvTranspose2d(ConvTranspose2d):
                             "groups; forward + backward 0.95x), at stride > 1 with O <= C by output phases "
                             "(0.51-0.83x); col2im elsewhere")
 class FastConv2d(Conv2d):
-    """Conv2d whose backward takes dx = FastConvTranspose2d(gy, w); dw and db as in Conv2d."""
+    """Conv2d whose backward takes dx = FastConvTranspose2d(gy, w) (``input_grad``); the rest of the backward, dw and
+    db, is Conv2d's."""
     @staticmethod
-    def backward(ctx, gy):
-        x, w = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        dx = FastConvTranspose2d.apply(gy, w, None, ctx.geom, x.shape[2:]) if need_x else None
-        dw = ConvWeightGrad.apply(x, gy, ctx.geom, w.shape[2:]) if need_w else None
-        db = gy.sum(axis=(0, *range(2, gy.ndim))) if need_b else None
-        return dx, dw, db, None, None
+    def input_grad(gy, w, geom, in_hw):
+        return FastConvTranspose2d.apply(gy, w, None, geom, in_hw)

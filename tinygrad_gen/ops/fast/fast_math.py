@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ...backend import xp_of
+from ..special import INV_SQRT_2PI, SQRT_HALF, normal_cdf, normal_pdf
 
 
 def row_sums(a):
@@ -88,37 +89,10 @@ def softmax_shift(x):
     return x.max(axis=1, keepdims=True)
 
 
-_erf64 = np.frompyfunc(math.erf, 1, 1)
-
-
-def _scipy_erf():
-    """SciPy's erf ufunc (exact, one pass, float32 in float32 out) when SciPy is installed, else None."""
-    try:
-        from scipy.special import erf as scipy_erf
-    except ImportError:
-        return None
-    return scipy_erf
-
-
-_fast_erf = _scipy_erf()
-
-
 def erf(x):
-    """The error function. float64: SciPy's exact erf when SciPy is there (it comes with scikit-learn), else
-    math.erf; both exact, as gradchecks need. float32: the Abramowitz-Stegun 7.1.26 rational approximation
-    (|error| < 1.5e-7, below float32 resolution), computed in place to keep it a few passes over memory.
-    CUDA: CuPy's erf, exact in float32 and float64."""
-    if isinstance(x, np.generic):
-        x = np.asarray(x)  # arithmetic on a 0-d array gives a NumPy scalar
-    if type(x) is not np.ndarray:
-        from cupyx.scipy.special import erf as cuda_erf
-        return cuda_erf(x)
-    if x.dtype != np.float32:
-        if _fast_erf is not None:
-            return np.asarray(_fast_erf(x))
-        return np.asarray(_erf64(x), dtype=x.dtype)  # frompyfunc gives a bare float for 0-d input
-    if x.ndim == 0:
-        return erf(x.reshape(1)).reshape(())  # in-place ufuncs need real arrays, not 0-d scalars
+    """The error function of a float32 NumPy array with at least one axis: the Abramowitz-Stegun 7.1.26 rational
+    approximation (|error| < 1.5e-7, below float32 resolution), computed in place to keep it a few passes over
+    memory. (The exact erf of every dtype and device is ``special.erf``, the plain ops'.)"""
     a = np.abs(x)
     t = a * np.float32(0.3275911)
     t += 1
@@ -135,13 +109,11 @@ def erf(x):
     return np.copysign(poly, x, out=poly)
 
 
-_SQRT_HALF = 0.7071067811865476
-_INV_SQRT_2PI = 0.3989422804014327
 # Abramowitz-Stegun 7.1.26 (as in ``erf``) rewritten for Phi(-|x|) = erfc(|x| / sqrt 2) / 2 = h(t) * phi(x):
 # t = 1 / (1 + p |x| / sqrt 2) = q / (q + |x|) with q = sqrt 2 / p, h = t (a1 + t (a2 + ...)) * sqrt(2 pi) / 2,
 # the factor folded into the a's.
-_CDF_Q = np.float32(1 / (0.3275911 * _SQRT_HALF))
-_CDF_A = tuple(np.float32(c * 0.5 / _INV_SQRT_2PI) for c in
+_CDF_Q = np.float32(1 / (0.3275911 * SQRT_HALF))
+_CDF_A = tuple(np.float32(c * 0.5 / INV_SQRT_2PI) for c in
                (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592))
 _SIGN_BIT = np.int32(-2 ** 31)
 _BLOCK = 1 << 16  # elements: float32 blocks of this size keep the few temporaries in the core's own caches
@@ -152,7 +124,7 @@ def _cdf_pdf_block(x, cdf, pdf, t):
     np.square(x, out=pdf)
     pdf *= np.float32(-0.5)
     np.exp(pdf, out=pdf)
-    pdf *= np.float32(_INV_SQRT_2PI)
+    pdf *= np.float32(INV_SQRT_2PI)
     np.abs(x, out=t)
     t += _CDF_Q
     np.divide(_CDF_Q, t, out=t)  # a division by an array is ~2x faster than np.reciprocal here
@@ -189,10 +161,10 @@ def normal_cdf_pdf(x):
     phi first, then Phi(-|x|) = h(t) * phi(x) with the Abramowitz-Stegun polynomial of ``erf`` (|error| < 1e-7),
     and Phi(x) = 1/2 + copysign(1/2 - Phi(-|x|), x), the sign copied with two integer ops (np.copysign is 7x
     slower, np.where 40x): about 20 cheap in-place passes, no cancellation in the left tail, computed in blocks
-    that stay in cache. Other dtypes: the exact erf and exp."""
+    that stay in cache. Other dtypes, 0-d arrays and CuPy: the plain ops' exact ``special.normal_cdf`` and
+    ``normal_pdf``."""
     if not _float32_array(x):
-        xp = xp_of(x)
-        return 0.5 * (1 + erf(x * _SQRT_HALF)), xp.exp(x * x * -0.5) * _INV_SQRT_2PI
+        return normal_cdf(x), normal_pdf(x)
     cdf, pdf = np.empty_like(x), np.empty_like(x)
     for xb, cb, pb, t in _blocks(x, (cdf, pdf), 1):
         _cdf_pdf_block(xb, cb, pb, t)

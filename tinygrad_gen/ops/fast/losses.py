@@ -2,7 +2,6 @@
 logits are close together, exp in place, BLAS row sums, and the softmax kept from the forward for the backward."""
 import numpy as np
 
-from ...backend import xp_of
 from ...dispatch import register_fast_path
 from ..losses import CrossEntropy
 from .fast_math import row_sums, softmax_shift
@@ -18,25 +17,18 @@ class FastCrossEntropy(CrossEntropy):
     """``CrossEntropy`` with the shift c of ``softmax_shift`` (a global max where the logits' spread is under 60,
     else the row max: exp(x - c) is safe either way), exp computed in place, the row sums as a matrix-vector
     product, and softmax(x) = exp(x - c) / s kept for the backward (applied through ``SoftmaxFromForward``, so it
-    stays a function of x for a double backward)."""
+    stays a function of x for a double backward). The loss from the logsumexp on is CrossEntropy's ``reduced``."""
     @staticmethod
     def forward(ctx, x, target, ignore_index, reduction):
-        xp = xp_of(x)
-        keep = target != ignore_index
-        t = xp.where(keep, target, 0)
         c = softmax_shift(x)
         e = x - c
         np.exp(e, out=e)
         s = row_sums(e)
-        picked = xp.take_along_axis(x, t[:, None], axis=1)[:, 0]
-        loss = ((np.log(s) + (c[:, 0] if c.ndim else c) - picked) * keep).astype(x.dtype, copy=False)
-        weight = keep.astype(x.dtype)
-        if reduction == "mean":
-            weight /= keep.sum()
+        lse = np.log(s) + (c[:, 0] if c.ndim else c)
+        out = CrossEntropy.reduced(ctx, x, lse, target, ignore_index, reduction)
         np.divide(e, s[:, None], out=e)  # e is now softmax(x)
-        ctx.save_for_backward(x)
-        ctx.t, ctx.weight, ctx.p = t, weight, e
-        return loss if reduction == "none" else loss @ weight if reduction == "mean" else loss.sum()
+        ctx.p = e
+        return out
 
     @staticmethod
     def backward(ctx, g):

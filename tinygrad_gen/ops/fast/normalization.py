@@ -6,7 +6,7 @@ import numpy as np
 from ...backend import xp_of
 from ...dispatch import register_fast_path
 from ..movement import Expand
-from ..normalization import BatchNorm, InvStd, Standardize, channel_axes
+from ..normalization import BatchNorm, Standardize
 from .fast_math import fast_mean, mean_square
 
 
@@ -55,11 +55,12 @@ class FastStandardize(Standardize):
                     "1.9-2.8x to 0.9-1.2x PyTorch's fwd+bwd time (issue 15's tgg bench conv, RESULTS.md)")
 class FastBatchNorm(BatchNorm):
     """BatchNorm with its statistics by ``fast_mean`` / ``mean_square``, xhat and y built in place against
-    contiguous per-channel operands (``spread``), and the backward's per-channel factors spread the same way."""
+    contiguous per-channel operands (``spread``), and the backward's per-channel factors spread the same way
+    (``input_grad``); the rest of its forward and backward is BatchNorm's."""
     @staticmethod
-    def forward(ctx, x, w, b, eps, stats=None):
-        axes = channel_axes(x)
-        per_channel = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    def normalize(x, w, b, axes, per_channel, eps):
+        """BatchNorm's mu, var, r, xhat and y, the statistics by BLAS and xhat and y built in place against
+        contiguous per-channel operands."""
         mu = fast_mean(x, axes)
         xhat = x - spread(mu, x)
         var = mean_square(xhat, axes)
@@ -68,25 +69,10 @@ class FastBatchNorm(BatchNorm):
         y = xhat * spread(w.reshape(per_channel), x) if w is not None else xhat.copy()  # xhat is kept for backward
         if b is not None:
             y += spread(b.reshape(per_channel), x)
-        if stats is not None:
-            stats.extend((mu.reshape(-1), var.reshape(-1)))
-        ctx.save_for_backward(x, w)
-        ctx.axes, ctx.per_channel, ctx.eps, ctx.xhat, ctx.r = axes, per_channel, eps, xhat, r
-        return y
+        return mu, var, r, xhat, y
 
     @staticmethod
-    def backward(ctx, g):
-        x, w = ctx.saved_tensors
-        axes, m = ctx.axes, x.size // x.shape[1]
-        xhat = Standardize.apply(x, axes, ctx.eps, (ctx.xhat, ctx.r))
-        scale = InvStd.apply(x, axes, ctx.eps, ctx.r)
-        if w is not None:
-            scale = scale * w.reshape(ctx.per_channel)
-        db = g.sum(axis=axes, keepdims=True)
-        dw = (g * xhat).sum(axis=axes, keepdims=True)
-        dx = None
-        if ctx.needs_input_grad[0]:
-            shape = (1,) + x.shape[1:]
-            dx = Spread.apply(scale, shape) * (g - xhat * Spread.apply(dw / m, shape) - Spread.apply(db / m, shape))
-        need_w, need_b = ctx.needs_input_grad[1:3]
-        return dx, dw.reshape(-1) if need_w else None, db.reshape(-1) if need_b else None, None, None
+    def input_grad(g, xhat, scale, dw_m, db_m):
+        """BatchNorm's dx with each per-channel factor copied out over the spatial axes first (``Spread``)."""
+        shape = (1,) + g.shape[1:]
+        return Spread.apply(scale, shape) * (g - xhat * Spread.apply(dw_m, shape) - Spread.apply(db_m, shape))

@@ -11,8 +11,9 @@ import numpy as np
 
 from ...backend import xp_of
 from ...dispatch import register_fast_path
-from ..pooling import AvgPool2d, AvgPoolScatter, MaxPool2d, MaxPoolScatter, as_batch, lowest, padded_shape
-from ..windows import crop, pad, slab
+from ..pooling import (AvgPool2d, AvgPoolScatter, MaxPool2d, MaxPoolScatter, as_batch, lowest, padded_shape,
+                       unpadded)
+from ..windows import pad, slab
 
 
 def _offsets(kernel):
@@ -97,7 +98,7 @@ class FastMaxPoolScatter(MaxPoolScatter):
     @staticmethod
     def forward(ctx, g, geom, idx, shape):
         kernel, stride, dilation, out_hw, pads, _ = geom
-        xp, g = xp_of(g), as_batch(g)
+        g = as_batch(g)
         out = _padded_out(g, shape, geom)
         finite = type(g) is np.ndarray and bool(np.isfinite(g).all())
         tiled = _tiled(g, kernel, stride, dilation)
@@ -107,7 +108,7 @@ class FastMaxPoolScatter(MaxPoolScatter):
             else:
                 slab(out, offset, stride, out_hw, dilation)[...] += _keep(idx == k, g, finite)
         ctx.meta = (geom, idx)
-        return xp.ascontiguousarray(crop(out, pads, shape[-2:])).reshape(shape)
+        return unpadded(out, pads, shape)
 
 
 @register_fast_path(AvgPool2d, "the window sum made separable: the kw columns of each row summed, then the kh rows "
@@ -152,4 +153,4 @@ class FastAvgPoolScatter(AvgPoolScatter):
         if out.shape != full:  # rows or columns at the end that no window reaches
             spread, out = out, np.zeros(full, dtype=g.dtype)
             out[:, :, :ho * kh, :wo * kw] = spread
-        return np.ascontiguousarray(crop(out, pads, shape[-2:])).reshape(shape)
+        return unpadded(out, pads, shape)
