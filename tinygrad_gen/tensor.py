@@ -5,12 +5,20 @@ This module is the bottom of the engine: it imports only ``backend``. ``autograd
 (``a + b``, ``x.sum()``, ``x.reshape(...)``, the in-place ``add_`` ...) each call a ``Function`` of ``ops/``, so they
 are written in their op family (``ops/<family>.py``), one layer up; ``binding.py`` attaches them to this class when
 ``import tinygrad_gen`` runs, so every Tensor has them."""
+from typing import Sequence, Union
+
 import numpy as np
 
 from . import backend
 from .backend import check_device, device_of, to_device, xp_for
 
 _FLOAT_DEFAULT = np.float32
+
+# The type hints of the public API: what may stand where a tensor is expected, an axis, a dtype.
+Number = Union[bool, int, float]
+TensorLike = Union["Tensor", Number, np.ndarray, Sequence]  # a Tensor, a Python number, or array-like data
+Axis = Union[int, Sequence[int], None]  # one axis, several, or None: all
+DTypeLike = Union[np.dtype, type, str]  # np.float32, tg.float32, "float32", ...
 
 
 def _dtype(dtype):

@@ -9,7 +9,7 @@ import numpy as np
 from ..autograd import Function
 from ..backend import check_device, device_of, to_device
 from ..binding import bind
-from ..tensor import Tensor
+from ..tensor import DTypeLike, Tensor
 from .case import OpCase
 
 
@@ -50,7 +50,7 @@ def _checked_dtype(dtype, op: str) -> np.dtype:
         raise TypeError(f"{op}: {dtype!r} is not a dtype ({e})") from None
 
 
-def astype(x: Tensor, dtype) -> Tensor:
+def astype(x: Tensor, dtype: DTypeLike | None) -> Tensor:
     """x in ``dtype`` (NumPy's ``astype``; PyTorch writes ``x.to(dtype)``); x itself when it already has it.
 
     Args:
@@ -63,7 +63,7 @@ def astype(x: Tensor, dtype) -> Tensor:
     return Cast.apply(x if dtype.kind in "fc" else x.detach(), dtype)
 
 
-def to(x: Tensor, device=None, dtype=None) -> Tensor:
+def to(x: Tensor, device: str | Tensor | DTypeLike | None = None, dtype: DTypeLike | None = None) -> Tensor:
     """x on ``device`` and/or in ``dtype`` (PyTorch's ``Tensor.to``); x itself when nothing changes.
 
     Args:

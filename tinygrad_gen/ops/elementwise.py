@@ -26,7 +26,7 @@ from ..autograd import Function
 from ..backend import xp_of
 from ..binding import bind
 from ..dispatch import pick
-from ..tensor import Tensor
+from ..tensor import Number, Tensor, TensorLike
 from . import special
 from .case import OpCase, clip_inputs, nonzero, normal, pattern, positive, torch_pattern
 from .checks import as_float, as_tensor, boolean_mask, constant, constant_like, operand
@@ -519,7 +519,7 @@ class MaskedFill(Function):
 
 
 # ----- the functions users call -----
-def add(x: Tensor, other) -> Tensor:
+def add(x: Tensor, other: TensorLike) -> Tensor:
     """x + other, broadcast (``x + y``, ``x.add(y)``, ``tg.add``; PyTorch's ``torch.add`` without ``alpha``).
 
     Args:
@@ -528,12 +528,12 @@ def add(x: Tensor, other) -> Tensor:
     return Add.apply(x, operand(other, x))
 
 
-def radd(x: Tensor, other) -> Tensor:
+def radd(x: Tensor, other: TensorLike) -> Tensor:
     """other + x, for a number or array-like ``other`` on the left (Python's ``__radd__``)."""
     return Add.apply(operand(other, x), x)
 
 
-def sub(x: Tensor, other) -> Tensor:
+def sub(x: Tensor, other: TensorLike) -> Tensor:
     """x - other, broadcast (``x - y``, ``x.sub(y)``, ``tg.sub``; PyTorch's ``torch.sub`` without ``alpha``).
 
     Args:
@@ -542,12 +542,12 @@ def sub(x: Tensor, other) -> Tensor:
     return Sub.apply(x, operand(other, x))
 
 
-def rsub(x: Tensor, other) -> Tensor:
+def rsub(x: Tensor, other: TensorLike) -> Tensor:
     """other - x, for a number or array-like ``other`` on the left (Python's ``__rsub__``; PyTorch's ``rsub``)."""
     return Sub.apply(operand(other, x), x)
 
 
-def mul(x: Tensor, other) -> Tensor:
+def mul(x: Tensor, other: TensorLike) -> Tensor:
     """x * other, broadcast (``x * y``, ``x.mul(y)``, ``tg.mul``; PyTorch's ``torch.mul``).
 
     Args:
@@ -556,12 +556,12 @@ def mul(x: Tensor, other) -> Tensor:
     return Mul.apply(x, operand(other, x))
 
 
-def rmul(x: Tensor, other) -> Tensor:
+def rmul(x: Tensor, other: TensorLike) -> Tensor:
     """other * x, for a number or array-like ``other`` on the left (Python's ``__rmul__``)."""
     return Mul.apply(operand(other, x), x)
 
 
-def div(x: Tensor, other) -> Tensor:
+def div(x: Tensor, other: TensorLike) -> Tensor:
     """x / other, true division, broadcast (``x / y``, ``x.div(y)``, ``tg.div``; PyTorch's ``torch.div`` without
     ``rounding_mode``). Integer tensors divide to float32, as in PyTorch.
 
@@ -571,7 +571,7 @@ def div(x: Tensor, other) -> Tensor:
     return Div.apply(x, operand(other, x))
 
 
-def rdiv(x: Tensor, other) -> Tensor:
+def rdiv(x: Tensor, other: TensorLike) -> Tensor:
     """other / x (Python's ``__rtruediv__``). A number over a tensor is ``x.reciprocal() * other``, as PyTorch
     computes it (so it saves what PyTorch saves); a tensor over x is a division."""
     other = operand(other, x)
@@ -590,7 +590,7 @@ def neg(x: Tensor) -> Tensor:
     return Neg.apply(x)
 
 
-def pow(x: Tensor, exponent) -> Tensor:
+def pow(x: Tensor, exponent: TensorLike) -> Tensor:
     """x ** exponent, broadcast (``x ** y``, ``x.pow(y)``, ``tg.pow``; PyTorch's ``torch.pow``).
 
     Args:
@@ -602,12 +602,12 @@ def pow(x: Tensor, exponent) -> Tensor:
     return pick(PowScalar).apply(x, exponent)
 
 
-def rpow(x: Tensor, base) -> Tensor:
+def rpow(x: Tensor, base: TensorLike) -> Tensor:
     """base ** x, for a number or array-like ``base`` on the left (Python's ``__rpow__``)."""
     return Pow.apply(operand(base, x), x)
 
 
-def floor_divide(x: Tensor, other) -> Tensor:
+def floor_divide(x: Tensor, other: TensorLike) -> Tensor:
     """floor(x / other) (``x // y``; PyTorch's ``torch.floor_divide``); integers stay integers. Its gradient is 0.
 
     Args:
@@ -616,12 +616,12 @@ def floor_divide(x: Tensor, other) -> Tensor:
     return FloorDivide.apply(x, operand(other, x))
 
 
-def rfloor_divide(x: Tensor, other) -> Tensor:
+def rfloor_divide(x: Tensor, other: TensorLike) -> Tensor:
     """floor(other / x), for a number or array-like ``other`` on the left (Python's ``__rfloordiv__``)."""
     return FloorDivide.apply(operand(other, x), x)
 
 
-def remainder(x: Tensor, other) -> Tensor:
+def remainder(x: Tensor, other: TensorLike) -> Tensor:
     """x - other * floor(x / other), with the sign of other (``x % y``; PyTorch's ``torch.remainder``).
 
     Args:
@@ -630,7 +630,7 @@ def remainder(x: Tensor, other) -> Tensor:
     return Remainder.apply(x, operand(other, x))
 
 
-def rremainder(x: Tensor, other) -> Tensor:
+def rremainder(x: Tensor, other: TensorLike) -> Tensor:
     """other % x, for a number or array-like ``other`` on the left (Python's ``__rmod__``)."""
     return Remainder.apply(operand(other, x), x)
 
@@ -722,7 +722,7 @@ def _bound(value, x: Tensor, name: str, op: str):
     return value
 
 
-def clip(x: Tensor, lo=None, hi=None) -> Tensor:
+def clip(x: Tensor, lo: Number | None = None, hi: Number | None = None) -> Tensor:
     """Each element limited to [lo, hi] (PyTorch's ``torch.clip``; ``tg.clamp`` takes ``min=``/``max=``).
 
     Args:
@@ -734,7 +734,7 @@ def clip(x: Tensor, lo=None, hi=None) -> Tensor:
     return Clip.apply(x, _bound(lo, x, "lo", "clip"), _bound(hi, x, "hi", "clip"))
 
 
-def clamp(x: Tensor, min=None, max=None) -> Tensor:
+def clamp(x: Tensor, min: Number | None = None, max: Number | None = None) -> Tensor:
     """Each element limited to [min, max] (PyTorch's ``torch.clamp``): ``clip`` with PyTorch's keywords.
 
     Args:
@@ -745,7 +745,7 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:
     return Clip.apply(x, _bound(min, x, "min", "clamp"), _bound(max, x, "max", "clamp"))
 
 
-def maximum(x: Tensor, other) -> Tensor:
+def maximum(x: Tensor, other: TensorLike) -> Tensor:
     """The larger of x and other, elementwise and broadcast (PyTorch's ``torch.maximum``); at a tie each side gets
     half the gradient, as in PyTorch.
 
@@ -755,7 +755,7 @@ def maximum(x: Tensor, other) -> Tensor:
     return Maximum.apply(x, operand(other, x), False)
 
 
-def minimum(x: Tensor, other) -> Tensor:
+def minimum(x: Tensor, other: TensorLike) -> Tensor:
     """The smaller of x and other, elementwise and broadcast (PyTorch's ``torch.minimum``); ties split the gradient.
 
     Args:
@@ -764,7 +764,7 @@ def minimum(x: Tensor, other) -> Tensor:
     return Maximum.apply(x, operand(other, x), True)
 
 
-def copysign(x: Tensor, other) -> Tensor:
+def copysign(x: Tensor, other: TensorLike) -> Tensor:
     """|x| with the sign of other, elementwise and broadcast (PyTorch's ``torch.copysign``).
 
     Args:
@@ -778,7 +778,7 @@ def square(x: Tensor) -> Tensor:
     return x * x
 
 
-def where(cond, a, b) -> Tensor:
+def where(cond: TensorLike, a: TensorLike, b: TensorLike) -> Tensor:
     """a where cond is True, else b, broadcast together (PyTorch's ``torch.where``); gradients flow to the side
     chosen at each position.
 
@@ -794,7 +794,7 @@ def where(cond, a, b) -> Tensor:
     return Where.apply(cond, operand(a, like), operand(b, like))
 
 
-def masked_fill(x: Tensor, mask, value) -> Tensor:
+def masked_fill(x: Tensor, mask: TensorLike, value: TensorLike) -> Tensor:
     """x with ``value`` written where ``mask`` is True (PyTorch's ``Tensor.masked_fill``); no gradient reaches x
     there.
 
@@ -810,7 +810,7 @@ def masked_fill(x: Tensor, mask, value) -> Tensor:
     return MaskedFill.apply(x, mask, operand(value, x))
 
 
-def isclose(x: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+def isclose(x: Tensor, other: TensorLike, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     """|x - other| <= atol + rtol * |other| elementwise, a constant boolean tensor (PyTorch's ``torch.isclose``,
     with its defaults).
 
@@ -824,7 +824,7 @@ def isclose(x: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_na
     return Tensor(xp_of(x.data).isclose(x.data, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-def allclose(x: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+def allclose(x: Tensor, other: TensorLike, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     """Whether every element of x is close to other (``isclose`` everywhere; PyTorch's ``torch.allclose``)."""
     return bool(isclose(x, other, rtol, atol, equal_nan).data.all())
 

@@ -19,7 +19,7 @@ from ..autograd import Function, unbroadcast
 from ..backend import to_device, xp_of
 from ..binding import bind
 from ..dispatch import pick
-from ..tensor import Tensor
+from ..tensor import Tensor, TensorLike
 from .case import OpCase, distinct, index_pattern, pattern, torch_pattern
 from .checks import as_tensor, broadcast_shape, constant, one_axis
 
@@ -326,7 +326,7 @@ class MaskedSelect(Function):
 
 
 # ----- the public functions -----
-def getitem(x: Tensor, idx) -> Tensor:
+def getitem(x: Tensor, idx: object) -> Tensor:
     """x[idx]: NumPy's indexing (ints, slices, None, Ellipsis, integer arrays, lists or Tensors, boolean masks).
 
     Args:
@@ -352,7 +352,7 @@ def _no_larger(x: Tensor, idx: Tensor, axis: int, op: str) -> None:
             raise ValueError(f"{op}: index of shape {idx.shape} is larger than the input {x.shape} on axis {d}")
 
 
-def gather(x: Tensor, axis: int, index) -> Tensor:
+def gather(x: Tensor, axis: int, index: TensorLike) -> Tensor:
     """out[.., i, ..] = x[.., index[.., i, ..], ..] along ``axis``.
 
     Args:
@@ -399,7 +399,8 @@ def _src_tensor(src, x: Tensor, idx: Tensor) -> Tensor:
     return src if isinstance(src, Tensor) else Tensor(xp_of(x.data).full(idx.shape, src, dtype=x.dtype))
 
 
-def scatter(x: Tensor, axis: int, index, src=None, value=None) -> Tensor:
+def scatter(x: Tensor, axis: int, index: TensorLike, src: TensorLike | None = None,
+            value: TensorLike | None = None) -> Tensor:
     """A copy of x with src (or the number ``value``) written at index along ``axis``.
 
     Args:
@@ -414,7 +415,7 @@ def scatter(x: Tensor, axis: int, index, src=None, value=None) -> Tensor:
     return Scatter.apply(x, axis, idx, src)
 
 
-def scatter_add(x: Tensor, axis: int, index, src) -> Tensor:
+def scatter_add(x: Tensor, axis: int, index: TensorLike, src: TensorLike | None) -> Tensor:
     """x plus src added at index along ``axis`` (sources aimed at one position add up).
 
     Args:
@@ -429,7 +430,8 @@ def scatter_add(x: Tensor, axis: int, index, src) -> Tensor:
 REDUCES = ("sum", "prod", "mean", "amax", "amin")
 
 
-def scatter_reduce(x: Tensor, axis: int, index, src, reduce: str, include_self: bool = True) -> Tensor:
+def scatter_reduce(x: Tensor, axis: int, index: TensorLike, src: TensorLike | None, reduce: str,
+                   include_self: bool = True) -> Tensor:
     """x with src's elements reduced into it at index along ``axis``.
 
     Args:
@@ -450,7 +452,7 @@ def scatter_reduce(x: Tensor, axis: int, index, src, reduce: str, include_self: 
     return ScatterMean.apply(x, axis, idx, src, reduce, include_self)
 
 
-def masked_select(x: Tensor, mask) -> Tensor:
+def masked_select(x: Tensor, mask: TensorLike) -> Tensor:
     """The elements of x where ``mask`` (broadcast against x) is True, as a 1-D tensor.
 
     Args:
@@ -464,7 +466,7 @@ def masked_select(x: Tensor, mask) -> Tensor:
     return MaskedSelect.apply(x, mask if isinstance(mask, Tensor) and mask.data is m else m)
 
 
-def embedding(indices, weight: Tensor) -> Tensor:
+def embedding(indices: TensorLike, weight: Tensor) -> Tensor:
     """The rows of ``weight`` (num, dim) picked by integer ``indices`` of any shape: indices.shape + (dim,).
 
     Args:

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..binding import bind
 from ..grad_mode import _Mode
-from ..tensor import Tensor, bump_version
+from ..tensor import Number, Tensor, TensorLike, bump_version
 from .checks import constant, operand
 from .indexing import _index_arrays
 
@@ -74,7 +74,7 @@ def _write(t: Tensor, op: str, ufunc, other, rebind: bool = False, alpha=1):
     return t
 
 
-def add_(x: Tensor, other, alpha: float = 1) -> Tensor:
+def add_(x: Tensor, other: TensorLike, alpha: float = 1) -> Tensor:
     """x += alpha * other, in place; returns x (PyTorch's ``Tensor.add_``).
 
     Args:
@@ -84,42 +84,42 @@ def add_(x: Tensor, other, alpha: float = 1) -> Tensor:
     return _write(x, "add_", np.add, other, alpha=alpha)
 
 
-def sub_(x: Tensor, other, alpha: float = 1) -> Tensor:
+def sub_(x: Tensor, other: TensorLike, alpha: float = 1) -> Tensor:
     """x -= alpha * other, in place; returns x (PyTorch's ``Tensor.sub_``). Arguments as ``add_``."""
     return _write(x, "sub_", np.subtract, other, alpha=alpha)
 
 
-def mul_(x: Tensor, other) -> Tensor:
+def mul_(x: Tensor, other: TensorLike) -> Tensor:
     """x *= other, in place; returns x (PyTorch's ``Tensor.mul_``). Arguments as ``add_``."""
     return _write(x, "mul_", np.multiply, other)
 
 
-def div_(x: Tensor, other) -> Tensor:
+def div_(x: Tensor, other: TensorLike) -> Tensor:
     """x /= other, in place; returns x (PyTorch's ``Tensor.div_``); an integer tensor cannot hold the result."""
     return _write(x, "div_", np.true_divide, other)
 
 
-def iadd(x: Tensor, other) -> Tensor:
+def iadd(x: Tensor, other: TensorLike) -> Tensor:
     """``x += other``: in place outside a graph; inside one, ``x = x + other`` (Python's ``__iadd__``)."""
     return _write(x, "add_", np.add, other, rebind=True)
 
 
-def isub(x: Tensor, other) -> Tensor:
+def isub(x: Tensor, other: TensorLike) -> Tensor:
     """``x -= other``: in place outside a graph; inside one, ``x = x - other`` (Python's ``__isub__``)."""
     return _write(x, "sub_", np.subtract, other, rebind=True)
 
 
-def imul(x: Tensor, other) -> Tensor:
+def imul(x: Tensor, other: TensorLike) -> Tensor:
     """``x *= other``: in place outside a graph; inside one, ``x = x * other`` (Python's ``__imul__``)."""
     return _write(x, "mul_", np.multiply, other, rebind=True)
 
 
-def itruediv(x: Tensor, other) -> Tensor:
+def itruediv(x: Tensor, other: TensorLike) -> Tensor:
     """``x /= other``: in place outside a graph; inside one, ``x = x / other`` (Python's ``__itruediv__``)."""
     return _write(x, "div_", np.true_divide, other, rebind=True)
 
 
-def clamp_(x: Tensor, min=None, max=None) -> Tensor:
+def clamp_(x: Tensor, min: Number | None = None, max: Number | None = None) -> Tensor:
     """Each element of x limited to [min, max], in place; returns x (PyTorch's ``Tensor.clamp_`` / ``clip_``).
 
     Args:
@@ -131,7 +131,7 @@ def clamp_(x: Tensor, min=None, max=None) -> Tensor:
     return _write(x, "clamp_", lambda a, _, out, casting: np.clip(a, lo, hi, out=out, casting=casting), None)
 
 
-def fill_(x: Tensor, value) -> Tensor:
+def fill_(x: Tensor, value: TensorLike) -> Tensor:
     """Every element of x set to ``value``, in place; returns x (PyTorch's ``Tensor.fill_``)."""
     return _write(x, "fill_", _assign, value)
 
@@ -141,7 +141,7 @@ def zero_(x: Tensor) -> Tensor:
     return _write(x, "zero_", _assign, 0)
 
 
-def copy_(x: Tensor, src) -> Tensor:
+def copy_(x: Tensor, src: TensorLike | None) -> Tensor:
     """src's values written into x (broadcast, cast to x's dtype, moved to x's device); returns x (PyTorch's
     ``Tensor.copy_``).
 
@@ -153,7 +153,7 @@ def copy_(x: Tensor, src) -> Tensor:
     return _write(x, "copy_", _assign, Tensor(constant(src, x)))  # src's array, moved to x's device
 
 
-def setitem(x: Tensor, index, value) -> None:
+def setitem(x: Tensor, index: TensorLike, value: TensorLike) -> None:
     """``x[index] = value``: an in-place write under the rules of ``add_`` (Python's ``__setitem__``).
 
     Args:

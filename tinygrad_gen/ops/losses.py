@@ -12,7 +12,7 @@ from ..autograd import Function
 from ..backend import xp_of
 from ..binding import bind
 from ..dispatch import pick
-from ..tensor import Tensor
+from ..tensor import Tensor, TensorLike
 from .case import OpCase, pattern
 from .checks import as_tensor, check_reduction, constant, reduce_loss
 
@@ -202,8 +202,8 @@ def _weighted_nll(op, logp, t, ignore_index, reduction, weight):
     return reduce_loss(loss, reduction, op)
 
 
-def cross_entropy(logits: Tensor, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
-                  label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(logits: Tensor, target: TensorLike, weight: TensorLike | None = None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy of logits against class indices or class probabilities, along the class axis 1.
 
     With integer targets the loss of a sample is -w[t] log softmax(logits)[t]; "mean" divides the sum by the sum
@@ -257,7 +257,8 @@ def cross_entropy(logits: Tensor, target, weight=None, ignore_index: int = -100,
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / logits.shape[axis])
 
 
-def nll_loss(logp: Tensor, target, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+def nll_loss(logp: Tensor, target: TensorLike, weight: TensorLike | None = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of integer targets given log-probabilities: -w[t] logp[n, t[n]], w the class
     weights (1 without); "mean" divides by the sum of the kept targets' weights (PyTorch).
 
@@ -300,7 +301,8 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Tensor, reduction: 
     return reduce_loss(BCEWithLogits.apply(logits, target), reduction, "binary_cross_entropy_with_logits")
 
 
-def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: TensorLike | None = None,
+                         reduction: str = "mean") -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) on probabilities p in [0, 1], each log clamped at -100 as in PyTorch.
 
     Args:

@@ -18,7 +18,7 @@ from ..autograd import Function
 from ..backend import as_array, xp_of
 from ..binding import bind
 from ..dispatch import pick
-from ..tensor import Tensor
+from ..tensor import Axis, Tensor
 from .case import OpCase, distinct, nonzero
 from .checks import normalize_axis
 
@@ -231,7 +231,7 @@ class ArgMax(Function):
 
 
 # ----- the functions users call (Tensor methods and tg.*) -----
-def sum(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The sum of the elements over ``axis`` (None: all; an int or a tuple), keeping the reduced axes as size 1 when
     ``keepdims``. PyTorch: ``torch.sum(x, dim, keepdim)``."""
     if axis is None and not keepdims:  # the common case, kept short
@@ -239,13 +239,13 @@ def sum(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
     return pick(Sum).apply(x, normalize_axis(axis, x.ndim, "sum"), keepdims)
 
 
-def mean(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The mean over ``axis`` (None: all; an int or a tuple); NaN over no elements, float32 for an integer tensor.
     PyTorch: ``torch.mean(x, dim, keepdim)``."""
     return pick(Mean).apply(x, normalize_axis(axis, x.ndim, "mean"), keepdims)
 
 
-def max(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The largest value over ``axis`` (None: all; an int or a tuple); tied maxima share the gradient.
     PyTorch: ``torch.amax(x, dim, keepdim)`` (the values only: ``x.max(dim)`` here returns no indices)."""
     axes = normalize_axis(axis, x.ndim, "max")
@@ -253,7 +253,7 @@ def max(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
     return Max.apply(x, axes, keepdims)
 
 
-def min(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+def min(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The smallest value over ``axis`` (None: all; an int or a tuple); tied minima share the gradient.
     PyTorch: ``torch.amin(x, dim, keepdim)`` (the values only)."""
     axes = normalize_axis(axis, x.ndim, "min")
@@ -261,13 +261,13 @@ def min(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
     return Max.apply(x, axes, keepdims, False)
 
 
-def logsumexp(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))) over ``axis`` (None: all; an int or a tuple), without overflow; its gradient is the softmax.
     PyTorch: ``torch.logsumexp(x, dim, keepdim)``."""
     return LogSumExp.apply(x, normalize_axis(axis, x.ndim, "logsumexp"), keepdims)
 
 
-def prod(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+def prod(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The product of the elements over ``axis`` (None: all; an int or a tuple); the gradient is exact at zeros.
     PyTorch: ``torch.prod(x, dim, keepdim)``."""
     return Prod.apply(x, normalize_axis(axis, x.ndim, "prod"), keepdims)
@@ -283,13 +283,13 @@ def _variance(x: Tensor, axis, keepdims: bool, ddof: int, op: str) -> Tensor:
     return Var.apply(x, axes, keepdims, ddof)
 
 
-def var(x: Tensor, axis=None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+def var(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     """The variance over ``axis`` (None: all): the sum of squared deviations from the mean divided by n - ``ddof``
     (0: population, 1: unbiased). PyTorch: ``torch.var(x, dim, correction=ddof, keepdim)``."""
     return _variance(x, axis, keepdims, ddof, "var")
 
 
-def std(x: Tensor, axis=None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+def std(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     """The standard deviation over ``axis``: the square root of ``var`` with the same ``ddof``.
     PyTorch: ``torch.std(x, dim, correction=ddof, keepdim)``."""
     return _variance(x, axis, keepdims, ddof, "std").sqrt()
@@ -303,26 +303,26 @@ def _arg_extreme(x: Tensor, axis, keepdims: bool, largest: bool, op: str) -> Ten
     return ArgMax.apply(x.detach(), None if axis is None or not axes else axes[0], keepdims, largest)
 
 
-def argmax(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+def argmax(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The index of the largest value along ``axis`` (None: in the flattened tensor), the first at ties; int64, no
     gradient. PyTorch: ``torch.argmax(x, dim, keepdim)``."""
     return _arg_extreme(x, axis, keepdims, True, "argmax")
 
 
-def argmin(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+def argmin(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The index of the smallest value along ``axis`` (None: in the flattened tensor), the first at ties; int64, no
     gradient. PyTorch: ``torch.argmin(x, dim, keepdim)``."""
     return _arg_extreme(x, axis, keepdims, False, "argmin")
 
 
-def all_(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+def all_(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Whether every element over ``axis`` (None: all) is nonzero, a boolean tensor (no gradient).
     PyTorch: ``torch.all(x, dim, keepdim)``."""
     axes = normalize_axis(axis, x.ndim, "all")
     return Tensor(xp_of(x.data).asarray(x.data.astype(bool).all(axis=axes, keepdims=keepdims)))
 
 
-def any_(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+def any_(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Whether any element over ``axis`` (None: all) is nonzero, a boolean tensor (no gradient).
     PyTorch: ``torch.any(x, dim, keepdim)``."""
     axes = normalize_axis(axis, x.ndim, "any")

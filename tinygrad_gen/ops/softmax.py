@@ -11,7 +11,7 @@ from ..autograd import Function
 from ..backend import as_array, xp_of
 from ..binding import bind
 from ..dispatch import pick
-from ..tensor import Tensor
+from ..tensor import Tensor, TensorLike
 from .case import OpCase, pattern
 from .checks import as_tensor, boolean_mask, one_axis
 
@@ -117,7 +117,7 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     return LogSoftmax.apply(x, _axis(x, axis, "log_softmax"))
 
 
-def masked_softmax(x: Tensor, mask, axis: int = -1) -> Tensor:
+def masked_softmax(x: Tensor, mask: TensorLike, axis: int = -1) -> Tensor:
     """Softmax over the positions where ``mask`` is True; masked positions give 0, and so does a row that keeps
     nothing (never NaN).
 
