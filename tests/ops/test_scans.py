@@ -216,3 +216,12 @@ def test_cumsum_of_an_empty_tensor_is_empty_like_torch_without_warnings(axis):
     np.testing.assert_allclose(y.numpy(), yt.detach().numpy())
     y.sum().backward()
     assert x.grad.shape == (0, 3)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_logcumsumexp_of_an_empty_tensor_has_an_empty_gradient_like_torch(axis):
+    x = tg.zeros(0, 3, dtype=np.float64, requires_grad=True)
+    x.logcumsumexp(axis=axis).sum().backward()
+    t = torch.zeros(0, 3, dtype=torch.float64, requires_grad=True)
+    torch.logcumsumexp(t, axis).sum().backward()
+    assert x.grad.shape == tuple(t.grad.shape) == (0, 3)

@@ -111,6 +111,8 @@ class LogCumSumExp(Function):
         axis = ctx.axis
         xp = xp_of(out.data)
         z = out.data
+        if z.size == 0:  # no elements: no gradient to spread (and no range to take the middle of)
+            return g * 0, None
         finite = xp.where(xp.isfinite(z), z, xp.nan)
         lo, hi = xp.nanmin(finite, axis=axis, keepdims=True), xp.nanmax(finite, axis=axis, keepdims=True)
         c = Tensor(xp.nan_to_num((lo + hi) / 2).astype(np.float64))
