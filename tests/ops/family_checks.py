@@ -57,6 +57,80 @@ def fresh(case, seed, dtype, shapes=None):
     return case.inputs(np.random.default_rng(seed), shapes, dtype=dtype)
 
 
+MATCH_TOL = {np.float64: dict(rtol=1e-9, atol=1e-11), np.float32: dict(rtol=2e-4, atol=2e-5)}
+
+
+def normal_grad(shape, seed=0):
+    """A fixed random upstream gradient (standard normal, seeded), for ``grad=`` of the helpers below."""
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def upstream(grad, shape, dtype):
+    """The upstream gradient for an output of ``shape``: linspace(-1, 1) when ``grad`` is None, ``grad(shape)`` when
+    it is callable, else ``grad`` broadcast to ``shape``; in ``dtype``."""
+    if grad is None:
+        g = np.linspace(-1, 1, int(np.prod(shape))).reshape(shape)
+    elif callable(grad):
+        g = grad(shape)
+    else:
+        g = np.broadcast_to(np.asarray(grad), shape)
+    return np.array(g, dtype=dtype)
+
+
+def leaves(*arrays, dtype=np.float64):
+    """Fresh tinygrad_gen leaves that require grad, in ``dtype``; a None stays None."""
+    return [None if a is None else tg.tensor(np.asarray(a), dtype=dtype, requires_grad=True) for a in arrays]
+
+
+def torch_leaves(*arrays, dtype=np.float64):
+    return [None if a is None else torch.tensor(np.asarray(a, dtype=dtype), requires_grad=True) for a in arrays]
+
+
+def grads_of(fn, arrays, dtype=np.float64, grad=None):
+    """fn's values and its inputs' gradients (None for an input given as None or that got none), for the upstream
+    gradient ``grad`` (see ``upstream``; linspace(-1, 1) by default)."""
+    xs = leaves(*arrays, dtype=dtype)
+    out = fn(*xs)
+    out.backward(tg.tensor(upstream(grad, out.shape, dtype), dtype=dtype))
+    return out.numpy().copy(), [None if x is None or x.grad is None else x.grad.numpy().copy() for x in xs]
+
+
+def torch_grads_of(torch_fn, arrays, dtype=np.float64, grad=None):
+    """``grads_of`` for a PyTorch function."""
+    xs = torch_leaves(*arrays, dtype=dtype)
+    out = torch_fn(*xs)
+    out.backward(torch.from_numpy(upstream(grad, tuple(out.shape), dtype)))
+    return out.detach().numpy(), [None if x is None or x.grad is None else x.grad.numpy() for x in xs]
+
+
+def _tolerance(tol, dtype):
+    """``tol`` is None (MATCH_TOL), one dict(rtol=, atol=) or a dict of them by dtype."""
+    dtype = np.dtype(dtype).type
+    tol = MATCH_TOL if tol is None else tol
+    return tol[dtype] if dtype in tol else tol
+
+
+def matches_torch(fn, torch_fn, arrays, dtype=np.float64, tol=None, grad=None, grad_tol=None):
+    """fn and its PyTorch twin torch_fn at ``arrays`` (in ``dtype``; a None is passed as None) agree: shape, dtype,
+    values, and the gradient of every input for the upstream gradient ``grad`` (linspace(-1, 1) by default,
+    ``normal_grad`` for a seeded random one, or a value). ``tol`` (one dict, or one per dtype; MATCH_TOL by default)
+    for values, ``grad_tol`` (default ``tol``) for gradients. Returns our (values, gradients)."""
+    tol = _tolerance(tol, dtype)
+    grad_tol = tol if grad_tol is None else _tolerance(grad_tol, dtype)
+    out, grads = grads_of(fn, arrays, dtype, grad)
+    want, want_grads = torch_grads_of(torch_fn, arrays, dtype, grad)
+    assert out.shape == want.shape, f"shape {out.shape}, PyTorch {want.shape}"
+    assert out.dtype == np.dtype(dtype), f"dtype {out.dtype}, wanted {np.dtype(dtype)}"
+    np.testing.assert_allclose(out, want, err_msg="values", **tol)
+    for i, (a, g, w) in enumerate(zip(arrays, grads, want_grads)):
+        if a is None:
+            continue
+        assert g is not None, f"input {i} got no gradient"
+        assert w is not None, f"input {i} got no gradient from PyTorch"
+        np.testing.assert_allclose(g, w, err_msg=f"gradient of input {i}", **grad_tol)
+    return out, grads
+
+
 def modified_in_place(case, arrays, which, library):
     """Run the row, add 0.25 in place (outside grad mode) to input ``which`` (or the output, for -1), then backward;
     the input gradients, or the RuntimeError raised."""

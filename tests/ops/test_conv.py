@@ -3,7 +3,7 @@ their input gradient (ops/fast/conv.py)."""
 import numpy as np
 import pytest
 import torch
-from family_checks import FamilyChecks
+from family_checks import FamilyChecks, matches_torch, normal_grad
 from hypothesis import given, settings, strategies as st
 
 import tinygrad_gen as tg
@@ -277,21 +277,6 @@ def test_bad_arguments_raise_naming_the_op(call, message):
 
 # ----- geometry drawn by hypothesis, against PyTorch (from the retired tests/test_functional_conv.py and
 # tests/test_conv_pool_options.py) -----
-def _conv_matches_torch(fn, torch_fn, arrays, dtype, seed=0):
-    """Shape, dtype, values and the gradient of every input (for a random upstream gradient) agree with PyTorch."""
-    ours = [tg.tensor(np.asarray(a), dtype=dtype, requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(np.asarray(a, dtype=dtype), requires_grad=True) for a in arrays]
-    y, yt = fn(*ours), torch_fn(*theirs)
-    assert y.shape == tuple(yt.shape) and y.dtype == np.dtype(dtype)
-    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), **TOL[dtype])
-    g = np.random.default_rng(seed).standard_normal(y.shape).astype(dtype)
-    y.backward(tg.tensor(g, dtype=dtype))
-    yt.backward(torch.tensor(g))
-    for i, (a, t) in enumerate(zip(ours, theirs)):
-        assert a.grad is not None, f"input {i} got no gradient"
-        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), **TOL[dtype], err_msg=f"gradient of input {i}")
-
-
 @st.composite
 def _conv_geometries(draw, transpose=False, dims=2):
     """A small convolution PyTorch accepts: groups, dilation, stride (up to 3), padding, output_padding."""
@@ -322,18 +307,18 @@ def test_drawn_geometries_with_groups_and_dilation_match_torch(name, transpose, 
     c = data.draw(_conv_geometries(transpose, dims))
     s, p, d, g, e = c["stride"], c["padding"], c["dilation"], c["groups"], c["extra"]
     args = (s, p, e, g, d) if transpose else (s, p, d, g)
-    _conv_matches_torch(lambda x, w, b: getattr(F, name)(x, w, b, *args),
-                        lambda x, w, b: getattr(T, name)(x, w, b, *args), [c["x"], c["w"], c["b"]], dtype)
+    matches_torch(lambda x, w, b: getattr(F, name)(x, w, b, *args),
+                  lambda x, w, b: getattr(T, name)(x, w, b, *args), [c["x"], c["w"], c["b"]], dtype, grad=normal_grad)
 
 
 def test_depthwise_convolution_with_a_channel_multiplier_matches_torch():
     rng = np.random.default_rng(0)
     x, w, b = rng.standard_normal((2, 4, 6, 6)), rng.standard_normal((8, 1, 3, 3)), rng.standard_normal(8)
-    _conv_matches_torch(lambda x, w, b: F.conv2d(x, w, b, 1, 1, groups=4),
-                        lambda x, w, b: T.conv2d(x, w, b, 1, 1, groups=4), [x, w, b], np.float64)
+    matches_torch(lambda x, w, b: F.conv2d(x, w, b, 1, 1, groups=4),
+                  lambda x, w, b: T.conv2d(x, w, b, 1, 1, groups=4), [x, w, b], np.float64, grad=normal_grad)
     wt = rng.standard_normal((4, 1, 3, 3))
-    _conv_matches_torch(lambda x, w: F.conv_transpose2d(x, w, None, 2, 1, 1, groups=4),
-                        lambda x, w: T.conv_transpose2d(x, w, None, 2, 1, 1, groups=4), [x, wt], np.float64)
+    matches_torch(lambda x, w: F.conv_transpose2d(x, w, None, 2, 1, 1, groups=4),
+                  lambda x, w: T.conv_transpose2d(x, w, None, 2, 1, 1, groups=4), [x, wt], np.float64, grad=normal_grad)
 
 
 def test_strided_lowering_with_phases_no_tap_reaches_matches_torch():
@@ -341,11 +326,11 @@ def test_strided_lowering_with_phases_no_tap_reaches_matches_torch():
     that no tap reaches (exact zeros, or only the bias)."""
     rng = np.random.default_rng(0)
     x, w, b = rng.standard_normal((2, 5, 7, 6)), rng.standard_normal((5, 5, 1, 1)), rng.standard_normal(5)
-    _conv_matches_torch(lambda x, w, b: F.conv2d(x, w, b, stride=(3, 2)),
-                        lambda x, w, b: T.conv2d(x, w, b, stride=(3, 2)), [x, w, b], np.float64)
+    matches_torch(lambda x, w, b: F.conv2d(x, w, b, stride=(3, 2)),
+                  lambda x, w, b: T.conv2d(x, w, b, stride=(3, 2)), [x, w, b], np.float64, grad=normal_grad)
     tr = dict(stride=(3, 2), output_padding=(2, 1))
-    _conv_matches_torch(lambda y, w: F.conv_transpose2d(y, w, **tr), lambda y, w: T.conv_transpose2d(y, w, **tr),
-                        [rng.standard_normal((2, 5, 7, 6)), w], np.float64)
+    matches_torch(lambda y, w: F.conv_transpose2d(y, w, **tr), lambda y, w: T.conv_transpose2d(y, w, **tr),
+                  [rng.standard_normal((2, 5, 7, 6)), w], np.float64, grad=normal_grad)
 
 
 @pytest.mark.parametrize("cin, cout, k, stride, padding", [

@@ -5,39 +5,17 @@ import torch
 
 import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
-from family_checks import FamilyChecks
+from family_checks import FamilyChecks, grads_of, matches_torch
 from tinygrad_gen import dispatch
 from tinygrad_gen.ops import indexing
 from tinygrad_gen.ops.fast.indexing import IndexAddRows
 
 A = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+TORCH_TOL = dict(rtol=1e-12, atol=0)  # values and gradients against PyTorch's
 
 
 class TestIndexingRows(FamilyChecks):
     family = indexing
-
-
-def grads_of(fn, arrays, dtype=np.float64):
-    """fn's values and its inputs' gradients, for the upstream gradient linspace(-1, 1)."""
-    xs = [tg.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
-    out = fn(*xs)
-    out.backward(tg.tensor(np.linspace(-1, 1, out.size).reshape(out.shape), dtype=dtype))
-    return out.numpy().copy(), [x.grad.numpy() for x in xs]
-
-
-def torch_grads_of(fn, arrays, dtype=np.float64):
-    xs = [torch.tensor(np.asarray(a, dtype=dtype), requires_grad=True) for a in arrays]
-    out = fn(*xs)
-    out.backward(torch.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)), dtype=out.dtype))
-    return out.detach().numpy(), [x.grad.numpy() for x in xs]
-
-
-def assert_matches_torch(ours, theirs, arrays):
-    out, grads = grads_of(ours, arrays)
-    want, want_grads = torch_grads_of(theirs, arrays)
-    np.testing.assert_allclose(out, want, rtol=1e-12)
-    for g, w in zip(grads, want_grads):
-        np.testing.assert_allclose(g, w, rtol=1e-12)
 
 
 # ----- x[...] -----
@@ -101,8 +79,8 @@ def test_second_derivative_through_integer_indexing():
 def test_gather_with_a_smaller_index_and_negative_indices_matches_torch():
     x = np.arange(12.0).reshape(3, 4)
     idx = np.array([[2, 0], [1, 1]])
-    assert_matches_torch(lambda a: a.gather(0, idx), lambda a: a.gather(0, torch.tensor(idx)), [x])
-    assert_matches_torch(lambda a: a.gather(1, -1 - idx), lambda a: a.gather(1, torch.tensor(3 - idx)), [x])
+    matches_torch(lambda a: a.gather(0, idx), lambda a: a.gather(0, torch.tensor(idx)), [x], tol=TORCH_TOL)
+    matches_torch(lambda a: a.gather(1, -1 - idx), lambda a: a.gather(1, torch.tensor(3 - idx)), [x], tol=TORCH_TOL)
 
 
 def test_gather_saves_its_input_as_pytorch_does():
@@ -141,8 +119,8 @@ def test_scatter_reduce_matches_torch_in_every_mode(reduce, include_self):
     rng = np.random.default_rng(5)
     a, src = rng.standard_normal((3, 4)), rng.standard_normal((2, 4))
     idx = torch.tensor([[0, 2, 2, 0], [2, 2, 0, 0]])
-    assert_matches_torch(lambda x, s: x.scatter_reduce(0, idx.numpy(), s, reduce, include_self=include_self),
-                         lambda x, s: x.scatter_reduce(0, idx, s, reduce, include_self=include_self), [a, src])
+    matches_torch(lambda x, s: x.scatter_reduce(0, idx.numpy(), s, reduce, include_self=include_self),
+                  lambda x, s: x.scatter_reduce(0, idx, s, reduce, include_self=include_self), [a, src], tol=TORCH_TOL)
 
 
 @pytest.mark.parametrize("include_self", [True, False])
@@ -150,16 +128,16 @@ def test_scatter_reduce_prod_gradient_with_zeros_matches_torch(include_self):
     a = np.array([[2.0, 0.0, 3.0], [1.0, 4.0, 0.0]])
     src = np.array([[0.0, 5.0, 2.0], [3.0, 0.0, 0.0]])
     idx = torch.tensor([[0, 0, 2], [1, 1, 1]])
-    assert_matches_torch(lambda x, s: x.scatter_reduce(1, idx.numpy(), s, "prod", include_self=include_self),
-                         lambda x, s: x.scatter_reduce(1, idx, s, "prod", include_self=include_self), [a, src])
+    matches_torch(lambda x, s: x.scatter_reduce(1, idx.numpy(), s, "prod", include_self=include_self),
+                  lambda x, s: x.scatter_reduce(1, idx, s, "prod", include_self=include_self), [a, src], tol=TORCH_TOL)
 
 
 def test_scatter_reduce_amax_shares_the_gradient_among_ties_like_torch():
     a = np.array([[1.0, 5.0], [2.0, 0.0]])
     src = np.array([[5.0, 5.0], [2.0, 1.0]])
     idx = torch.tensor([[1, 1], [0, 0]])
-    assert_matches_torch(lambda x, s: x.scatter_reduce(1, idx.numpy(), s, "amax"),
-                         lambda x, s: x.scatter_reduce(1, idx, s, "amax"), [a, src])
+    matches_torch(lambda x, s: x.scatter_reduce(1, idx.numpy(), s, "amax"),
+                  lambda x, s: x.scatter_reduce(1, idx, s, "amax"), [a, src], tol=TORCH_TOL)
 
 
 def test_pytorch_keyword_spellings_work():
@@ -201,19 +179,19 @@ def test_errors_name_the_op_and_the_shapes_or_values(op, error, pattern):
 def test_masked_select_broadcasts_the_mask_and_the_input_like_torch():
     x = np.random.default_rng(0).standard_normal((2, 3))
     mask = np.array([True, False, True])
-    assert_matches_torch(lambda a: a.masked_select(mask), lambda a: a.masked_select(torch.tensor(mask)), [x])
+    matches_torch(lambda a: a.masked_select(mask), lambda a: a.masked_select(torch.tensor(mask)), [x], tol=TORCH_TOL)
     big = np.array([[[True], [False]], [[False], [True]], [[True], [True]]])  # (3, 2, 1): x is broadcast too
-    assert_matches_torch(lambda a: tg.masked_select(a, tg.tensor(big)),
-                         lambda a: torch.masked_select(a, torch.tensor(big)), [x])
+    matches_torch(lambda a: tg.masked_select(a, tg.tensor(big)),
+                  lambda a: torch.masked_select(a, torch.tensor(big)), [x], tol=TORCH_TOL)
 
 
 def test_embedding_picks_rows_and_adds_the_gradient_of_repeated_indices():
     w = np.arange(10.0).reshape(5, 2)
     idx = np.array([[0, 4], [4, 4]])
-    assert_matches_torch(lambda t: F.embedding(idx, t), lambda t: torch.nn.functional.embedding(torch.tensor(idx), t),
-                         [w])
-    assert_matches_torch(lambda t: F.embedding(tg.tensor(idx[0]), t),
-                         lambda t: torch.nn.functional.embedding(torch.tensor(idx[0]), t), [w])
+    matches_torch(lambda t: F.embedding(idx, t), lambda t: torch.nn.functional.embedding(torch.tensor(idx), t),
+                  [w], tol=TORCH_TOL)
+    matches_torch(lambda t: F.embedding(tg.tensor(idx[0]), t),
+                  lambda t: torch.nn.functional.embedding(torch.tensor(idx[0]), t), [w], tol=TORCH_TOL)
 
 
 @pytest.mark.parametrize("indices, error, pattern", [

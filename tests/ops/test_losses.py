@@ -7,8 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
-from family_checks import FamilyChecks
-from functional_helpers import assert_matches_torch, gradcheck
+from family_checks import FamilyChecks, leaves, matches_torch, normal_grad
 from tinygrad_gen import dispatch
 from tinygrad_gen.ops import losses
 
@@ -41,14 +40,15 @@ def class_cases(draw):
 def test_cross_entropy_and_nll_match_pytorch_and_finite_differences(case, reduction):
     logits, target = case
     tt = torch.tensor(target)
-    assert gradcheck(lambda x: F.cross_entropy(x, target, ignore_index=-1, reduction=reduction), [logits])
+    assert tg.gradcheck(lambda x: F.cross_entropy(x, target, ignore_index=-1, reduction=reduction), leaves(logits))
     for dtype in (np.float32, np.float64):
-        assert_matches_torch(lambda x: F.cross_entropy(x, target, ignore_index=-1, reduction=reduction),
-                             lambda x: T.cross_entropy(x, tt, ignore_index=-1, reduction=reduction), [logits], dtype)
-    assert_matches_torch(lambda x: F.nll_loss(F.log_softmax(x, axis=x.ndim > 1), target, ignore_index=-1,
-                                              reduction=reduction),
-                         lambda x: T.nll_loss(T.log_softmax(x, int(x.ndim > 1)), tt, ignore_index=-1,
-                                              reduction=reduction), [logits])
+        matches_torch(lambda x: F.cross_entropy(x, target, ignore_index=-1, reduction=reduction),
+                      lambda x: T.cross_entropy(x, tt, ignore_index=-1, reduction=reduction), [logits], dtype,
+                      grad=normal_grad)
+    matches_torch(lambda x: F.nll_loss(F.log_softmax(x, axis=x.ndim > 1), target, ignore_index=-1,
+                                       reduction=reduction),
+                  lambda x: T.nll_loss(T.log_softmax(x, int(x.ndim > 1)), tt, ignore_index=-1,
+                                       reduction=reduction), [logits], grad=normal_grad)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -60,12 +60,12 @@ def test_cross_entropy_with_weight_smoothing_and_ignore_index_matches_pytorch(re
     t = np.array([[0, 3], [-100, 1], [2, 2], [1, -100], [3, 0]])
     w = rng.uniform(0.2, 2.0, 4) if weighted else None
     tw = None if w is None else torch.tensor(w)
-    assert_matches_torch(
+    matches_torch(
         lambda a: F.cross_entropy(a, t, weight=w, reduction=reduction, label_smoothing=smoothing),
         lambda a: T.cross_entropy(a, torch.tensor(t), weight=tw, reduction=reduction, label_smoothing=smoothing),
-        [x])
-    assert_matches_torch(lambda a: F.nll_loss(a, t, weight=w, reduction=reduction),
-                         lambda a: T.nll_loss(a, torch.tensor(t), weight=tw, reduction=reduction), [x])
+        [x], grad=normal_grad)
+    matches_torch(lambda a: F.nll_loss(a, t, weight=w, reduction=reduction),
+                  lambda a: T.nll_loss(a, torch.tensor(t), weight=tw, reduction=reduction), [x], grad=normal_grad)
 
 
 @pytest.mark.parametrize("smoothing", [0.0, 0.3])
@@ -75,14 +75,15 @@ def test_cross_entropy_with_probability_targets_matches_pytorch(smoothing, weigh
     logits, p = rng.standard_normal((3, 4)), rng.dirichlet(np.ones(4), 3)
     w = rng.uniform(0.2, 2.0, 4) if weighted else None
     tw = None if w is None else torch.tensor(w)
-    assert_matches_torch(lambda x: F.cross_entropy(x, p, weight=w, label_smoothing=smoothing),
-                         lambda x: T.cross_entropy(x, torch.tensor(p), weight=tw, label_smoothing=smoothing), [logits])
+    matches_torch(lambda x: F.cross_entropy(x, p, weight=w, label_smoothing=smoothing),
+                  lambda x: T.cross_entropy(x, torch.tensor(p), weight=tw, label_smoothing=smoothing), [logits],
+                  grad=normal_grad)
 
 
 def test_cross_entropy_default_ignore_index_is_minus_100():
     logits, target = np.random.default_rng(0).standard_normal((3, 4)), np.array([1, -100, 2])
-    assert_matches_torch(lambda x: F.cross_entropy(x, target), lambda x: T.cross_entropy(x, torch.tensor(target)),
-                         [logits])
+    matches_torch(lambda x: F.cross_entropy(x, target), lambda x: T.cross_entropy(x, torch.tensor(target)),
+                  [logits], grad=normal_grad)
 
 
 @pytest.mark.parametrize("mode", ["reference", "fast"])
@@ -93,8 +94,8 @@ def test_cross_entropy_is_finite_at_logits_of_1e4(mode):
         loss = F.cross_entropy(x, np.array([1, 2]))
         loss.backward()
         assert np.isfinite(loss.item()) and np.isfinite(x.grad.numpy()).all()
-        assert_matches_torch(lambda a: F.cross_entropy(a, np.array([1, 2])),
-                             lambda a: T.cross_entropy(a, torch.tensor([1, 2])), [x0], np.float32)
+        matches_torch(lambda a: F.cross_entropy(a, np.array([1, 2])),
+                      lambda a: T.cross_entropy(a, torch.tensor([1, 2])), [x0], np.float32, grad=normal_grad)
 
 
 @pytest.mark.parametrize("mode", ["reference", "fast"])
@@ -130,16 +131,17 @@ def test_binary_cross_entropy_clamps_its_logs_at_minus_100_like_pytorch(reductio
     p = np.array([0.0, 1.0, 0.3, 1e-50])
     t = np.array([1.0, 0.0, 0.3, 1.0])
     # PyTorch's clamp 1e-12 of p (1 - p) is a float32 constant: 4e-9 relative off in float64
-    assert_matches_torch(lambda a, b: F.binary_cross_entropy(a, b, reduction=reduction),
-                         lambda a, b: T.binary_cross_entropy(a, b, reduction=reduction), [p, t],
-                         tol=dict(rtol=1e-7, atol=1e-11))
+    matches_torch(lambda a, b: F.binary_cross_entropy(a, b, reduction=reduction),
+                  lambda a, b: T.binary_cross_entropy(a, b, reduction=reduction), [p, t],
+                  tol=dict(rtol=1e-7, atol=1e-11), grad=normal_grad)
 
 
 def test_binary_cross_entropy_weight_rescales_each_element_like_pytorch():
     rng = np.random.default_rng(2)
     p, t, w = rng.uniform(0.1, 0.9, (3, 4)), rng.random((3, 4)), rng.uniform(0.5, 2, 4)
-    assert_matches_torch(lambda a, b: F.binary_cross_entropy(a, b, weight=w, reduction="sum"),
-                         lambda a, b: T.binary_cross_entropy(a, b, weight=torch.tensor(w), reduction="sum"), [p, t])
+    matches_torch(lambda a, b: F.binary_cross_entropy(a, b, weight=w, reduction="sum"),
+                  lambda a, b: T.binary_cross_entropy(a, b, weight=torch.tensor(w), reduction="sum"), [p, t],
+                  grad=normal_grad)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)

@@ -4,39 +4,17 @@ import pytest
 import torch
 
 import tinygrad_gen as tg
-from family_checks import FamilyChecks
+from family_checks import FamilyChecks, grads_of, matches_torch
 from tinygrad_gen import dispatch
 from tinygrad_gen.ops import movement
 from tinygrad_gen.ops.fast.movement import SMALL, ExpandCopy
 
 A = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+TORCH_TOL = dict(rtol=1e-7, atol=0)  # values and gradients against PyTorch's
 
 
 class TestMovementRows(FamilyChecks):
     family = movement
-
-
-def grads_of(fn, arrays, dtype=np.float64):
-    """fn's values and its inputs' gradients, for the upstream gradient linspace(-1, 1)."""
-    xs = [tg.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
-    out = fn(*xs)
-    out.backward(tg.tensor(np.linspace(-1, 1, out.size).reshape(out.shape), dtype=dtype))
-    return out.numpy().copy(), [x.grad.numpy() for x in xs]
-
-
-def torch_grads_of(fn, arrays, dtype=np.float64):
-    xs = [torch.tensor(np.asarray(a, dtype=dtype), requires_grad=True) for a in arrays]
-    out = fn(*xs)
-    out.backward(torch.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)), dtype=out.dtype))
-    return out.detach().numpy(), [x.grad.numpy() for x in xs]
-
-
-def assert_matches_torch(ours, theirs, arrays):
-    out, grads = grads_of(ours, arrays)
-    want, want_grads = torch_grads_of(theirs, arrays)
-    np.testing.assert_allclose(out, want)
-    for g, w in zip(grads, want_grads):
-        np.testing.assert_allclose(g, w)
 
 
 # ----- values against NumPy -----
@@ -134,13 +112,13 @@ def test_repeat_gives_a_new_writable_tensor_like_torch(sizes, kernels):
 
 def test_roll_repeat_tile_flip_match_torch():
     x = np.random.default_rng(0).standard_normal((2, 3))
-    assert_matches_torch(lambda a: a.roll((1, -1), axis=(0, 1)), lambda a: a.roll((1, -1), (0, 1)), [x])
-    assert_matches_torch(lambda a: a.roll(4), lambda a: a.roll(4), [x])
-    assert_matches_torch(lambda a: a.repeat(2, 1, 3), lambda a: a.repeat(2, 1, 3), [x])
-    assert_matches_torch(lambda a: a.repeat((1, 2)), lambda a: a.repeat((1, 2)), [x])
-    assert_matches_torch(lambda a: a.tile((2,)), lambda a: a.tile((2,)), [x])
-    assert_matches_torch(lambda a: a.tile(2, 1, 1), lambda a: a.tile((2, 1, 1)), [x])
-    assert_matches_torch(lambda a: tg.flip(a, (0, 1)), lambda a: torch.flip(a, (0, 1)), [x])
+    matches_torch(lambda a: a.roll((1, -1), axis=(0, 1)), lambda a: a.roll((1, -1), (0, 1)), [x], tol=TORCH_TOL)
+    matches_torch(lambda a: a.roll(4), lambda a: a.roll(4), [x], tol=TORCH_TOL)
+    matches_torch(lambda a: a.repeat(2, 1, 3), lambda a: a.repeat(2, 1, 3), [x], tol=TORCH_TOL)
+    matches_torch(lambda a: a.repeat((1, 2)), lambda a: a.repeat((1, 2)), [x], tol=TORCH_TOL)
+    matches_torch(lambda a: a.tile((2,)), lambda a: a.tile((2,)), [x], tol=TORCH_TOL)
+    matches_torch(lambda a: a.tile(2, 1, 1), lambda a: a.tile((2, 1, 1)), [x], tol=TORCH_TOL)
+    matches_torch(lambda a: tg.flip(a, (0, 1)), lambda a: torch.flip(a, (0, 1)), [x], tol=TORCH_TOL)
     np.testing.assert_array_equal(tg.tensor(x, dtype=np.float64).flip().numpy(), np.flip(x))  # None: every axis
 
 

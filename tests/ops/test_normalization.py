@@ -3,7 +3,7 @@ with the fast paths of ops/fast/normalization.py against the plain ops."""
 import numpy as np
 import pytest
 import torch
-from family_checks import FamilyChecks
+from family_checks import FamilyChecks, leaves, matches_torch, normal_grad
 from hypothesis import given, settings, strategies as st
 
 import tinygrad_gen as tg
@@ -21,36 +21,14 @@ class TestNormalizationRows(FamilyChecks):
     family = normalization
 
 
-def leaves(*arrays, dtype=np.float64):
-    return [None if a is None else tg.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
-
-
-def torch_leaves(*arrays, dtype=np.float64):
-    return [None if a is None else torch.tensor(np.asarray(a, dtype), requires_grad=True) for a in arrays]
-
-
-def compare_with_torch(ours, theirs, arrays, dtype):
-    """Values, and the gradients of every input for one random upstream gradient, of ours and PyTorch's."""
-    xs, ts = leaves(*arrays, dtype=dtype), torch_leaves(*arrays, dtype=dtype)
-    y, yt = ours(*xs), theirs(*ts)
-    assert y.dtype == dtype
-    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), **TOL[dtype])
-    g = np.random.default_rng(0).standard_normal(y.shape).astype(dtype)
-    y.backward(tg.tensor(g, dtype=dtype))
-    yt.backward(torch.from_numpy(g))
-    for i, (a, b) in enumerate(zip(xs, ts)):
-        if a is not None:
-            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), **TOL[dtype], err_msg=f"gradient {i}")
-
-
 # ----- layer norm -----
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape,normalized", [((3, 4), (4,)), ((2, 3, 5, 40), (5, 40)), ((4, 700), (700,))])
 def test_layer_norm_with_weight_and_bias_matches_torchs_fused_function(shape, normalized, dtype):
     rng = np.random.default_rng(1)
     arrays = (rng.standard_normal(shape) * 3 - 1, rng.standard_normal(normalized), rng.standard_normal(normalized))
-    compare_with_torch(lambda x, w, b: F.layer_norm(x, normalized, w, b, eps=1e-3),
-                       lambda x, w, b: T.layer_norm(x, normalized, w, b, eps=1e-3), arrays, dtype)
+    matches_torch(lambda x, w, b: F.layer_norm(x, normalized, w, b, eps=1e-3),
+                  lambda x, w, b: T.layer_norm(x, normalized, w, b, eps=1e-3), arrays, dtype, grad=normal_grad)
 
 
 def test_layer_norm_shape_mismatch_names_op_and_shapes():
@@ -94,8 +72,8 @@ def test_batch_norm_training_matches_torch(shape, affine, dtype):
     rng = np.random.default_rng(2)
     c = shape[1]
     arrays = (rng.standard_normal(shape) * 2 + 0.5, *(rng.standard_normal((2, c)) if affine else (None, None)))
-    compare_with_torch(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
-                       lambda x, w, b: T.batch_norm(x, None, None, w, b, training=True), arrays, dtype)
+    matches_torch(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+                  lambda x, w, b: T.batch_norm(x, None, None, w, b, training=True), arrays, dtype, grad=normal_grad)
 
 
 @pytest.mark.parametrize("shape", [(8, 3), (4, 3, 5, 5), (4, 3, 6)])
@@ -237,10 +215,10 @@ def test_batch_norm_eval_matches_torchs_fused_function(affine, dtype):
     rng = np.random.default_rng(7)
     mean, var = np.linspace(-1, 1, 3), np.linspace(0.5, 2, 3)
     arrays = (rng.standard_normal((4, 3, 5)), *(rng.standard_normal((2, 3)) if affine else (None, None)))
-    compare_with_torch(
+    matches_torch(
         lambda x, w, b: F.batch_norm(x, tg.tensor(mean, dtype=dtype), tg.tensor(var, dtype=dtype), w, b, False),
         lambda x, w, b: T.batch_norm(x, torch.tensor(mean, dtype=x.dtype), torch.tensor(var, dtype=x.dtype), w, b,
-                                     False), arrays, dtype)
+                                False), arrays, dtype, grad=normal_grad)
 
 
 # ----- from the retired tests/test_functional_norm.py -----

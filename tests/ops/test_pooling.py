@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 
 import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
-from family_checks import FamilyChecks
+from family_checks import FamilyChecks, matches_torch, normal_grad
 from tinygrad_gen import dispatch
 from tinygrad_gen.ops import pooling
 from tinygrad_gen.ops.fast import pooling as fast_pooling
@@ -17,19 +17,6 @@ TOL = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=2e-5, ato
 
 class TestPoolingRows(FamilyChecks):
     family = pooling
-
-
-def matches_torch(fn, torch_fn, x, dtype=np.float64, seed=0):
-    """Values and the input gradient (for a random upstream gradient) agree with PyTorch's."""
-    ours = tg.tensor(x, dtype=dtype, requires_grad=True)
-    theirs = torch.tensor(np.asarray(x, dtype=dtype), requires_grad=True)
-    y, yt = fn(ours), torch_fn(theirs)
-    assert y.shape == tuple(yt.shape) and y.dtype == np.dtype(dtype)
-    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), **TOL[dtype])
-    g = np.random.default_rng(seed).standard_normal(y.shape).astype(dtype)
-    y.backward(tg.tensor(g, dtype=dtype))
-    yt.backward(torch.tensor(g))
-    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), **TOL[dtype])
 
 
 # ----- geometry and options, against PyTorch -----
@@ -63,14 +50,14 @@ def _avg(c):
 @settings(max_examples=10)
 @given(case=pool_cases())
 def test_max_pool2d_with_padding_dilation_and_ceil_mode_matches_torch(case, dtype):
-    matches_torch(*_max(case), case["x"], dtype)
+    matches_torch(*_max(case), [case["x"]], dtype, tol=TOL, grad=normal_grad)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @settings(max_examples=10)
 @given(case=pool_cases(dilation=False))
 def test_avg_pool2d_with_padding_count_include_pad_and_divisor_matches_torch(case, dtype):
-    matches_torch(*_avg(case), case["x"], dtype)
+    matches_torch(*_avg(case), [case["x"]], dtype, tol=TOL, grad=normal_grad)
 
 
 @settings(max_examples=6)
@@ -119,8 +106,10 @@ def test_stride_defaults_to_the_kernel_size():
 def test_max_pool2d_tie_sends_the_gradient_to_the_first_maximum_like_torch(mode):
     x = np.round(np.random.default_rng(4).standard_normal((1, 2, 6, 6)))  # many ties within windows
     with dispatch.kernels(mode):
-        matches_torch(lambda a: F.max_pool2d(a, 3, 2), lambda a: T.max_pool2d(a, 3, 2), x)
-        matches_torch(lambda a: F.max_pool2d(a, 2), lambda a: T.max_pool2d(a, 2), x)
+        matches_torch(lambda a: F.max_pool2d(a, 3, 2), lambda a: T.max_pool2d(a, 3, 2),
+                      [x], tol=TOL, grad=normal_grad)
+        matches_torch(lambda a: F.max_pool2d(a, 2), lambda a: T.max_pool2d(a, 2),
+                      [x], tol=TOL, grad=normal_grad)
 
 
 @pytest.mark.parametrize("mode", ["fast", "reference"])
@@ -129,7 +118,8 @@ def test_max_pool2d_propagates_nan_and_sends_its_gradient_to_the_last_nan_like_t
     x = np.random.default_rng(5).standard_normal((1, 2, 6, 6))
     x[0, 0, 0, :2] = x[0, 0, 1, 1] = x[0, 1, 3, 2] = np.nan  # two NaNs in one window, lone ones elsewhere
     with dispatch.kernels(mode):
-        matches_torch(lambda a: F.max_pool2d(a, k, s), lambda a: T.max_pool2d(a, k, s), x)
+        matches_torch(lambda a: F.max_pool2d(a, k, s), lambda a: T.max_pool2d(a, k, s),
+                      [x], tol=TOL, grad=normal_grad)
 
 
 @pytest.mark.parametrize("mode", ["fast", "reference"])
@@ -137,7 +127,8 @@ def test_max_pool2d_of_infinities_matches_torch(mode):
     x = np.random.default_rng(6).standard_normal((1, 1, 6, 6))
     x[0, 0, 0, :3], x[0, 0, 4, 4] = np.inf, -np.inf
     with dispatch.kernels(mode):
-        matches_torch(lambda a: F.max_pool2d(a, 3, 1), lambda a: T.max_pool2d(a, 3, 1), x)
+        matches_torch(lambda a: F.max_pool2d(a, 3, 1), lambda a: T.max_pool2d(a, 3, 1),
+                      [x], tol=TOL, grad=normal_grad)
 
 
 @pytest.mark.parametrize("mode", ["fast", "reference"])

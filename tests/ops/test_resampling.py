@@ -8,29 +8,15 @@ from hypothesis.extra import numpy as hnp
 
 import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
-from family_checks import FamilyChecks
+from family_checks import FamilyChecks, matches_torch, normal_grad
 from tinygrad_gen.ops import resampling
 from tinygrad_gen.ops.resampling import linear_weights, nearest_index, pad_index
 
 T = torch.nn.functional
-TOL = {np.float64: dict(rtol=1e-9, atol=1e-11), np.float32: dict(rtol=2e-4, atol=2e-5)}
 
 
 class TestResamplingRows(FamilyChecks):
     family = resampling
-
-
-def matches_torch(fn, torch_fn, x, dtype=np.float64, seed=0):
-    """Values and the input gradient (for a random upstream gradient) agree with PyTorch's."""
-    ours = tg.tensor(x, dtype=dtype, requires_grad=True)
-    theirs = torch.tensor(np.asarray(x, dtype=dtype), requires_grad=True)
-    y, yt = fn(ours), torch_fn(theirs)
-    assert y.shape == tuple(yt.shape) and y.dtype == np.dtype(dtype)
-    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), **TOL[dtype])
-    g = np.random.default_rng(seed).standard_normal(y.shape).astype(dtype)
-    y.backward(tg.tensor(g, dtype=dtype))
-    yt.backward(torch.tensor(g))
-    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), **TOL[dtype])
 
 
 # ----- pad -----
@@ -42,12 +28,13 @@ def matches_torch(fn, torch_fn, x, dtype=np.float64, seed=0):
 def test_pad_matches_torch_in_every_mode(shape, mode, pad, seed, dtype):
     assume(mode == "constant" or len(pad) // 2 in (len(shape) - 2, len(shape) - 1))  # what PyTorch's pads accept
     x = np.random.default_rng(seed).standard_normal(shape)
-    matches_torch(lambda a: F.pad(a, pad, mode=mode), lambda a: T.pad(a, pad, mode=mode), x, dtype)
+    matches_torch(lambda a: F.pad(a, pad, mode=mode), lambda a: T.pad(a, pad, mode=mode), [x], dtype, grad=normal_grad)
 
 
 def test_constant_pad_with_negative_amounts_crops_like_torch():
     x = np.random.default_rng(1).standard_normal((2, 5, 6))
-    matches_torch(lambda a: F.pad(a, (-2, 1, 0, -3), value=2.0), lambda a: T.pad(a, (-2, 1, 0, -3), value=2.0), x)
+    matches_torch(lambda a: F.pad(a, (-2, 1, 0, -3), value=2.0), lambda a: T.pad(a, (-2, 1, 0, -3), value=2.0), [x],
+                  grad=normal_grad)
 
 
 def test_constant_pad_value_none_fills_with_zero_as_in_torch():
@@ -116,7 +103,8 @@ def test_interpolate_to_a_size_matches_torch(hw, out, mode, align, seed, dtype):
     x = np.random.default_rng(seed).standard_normal((2, 3) + hw)
     ac = align if mode == "bilinear" else None
     matches_torch(lambda a: F.interpolate(a, size=out, mode=mode, align_corners=ac),
-                  lambda a: T.interpolate(a, size=out, mode=mode, align_corners=ac), x, dtype)
+                  lambda a: T.interpolate(a, size=out, mode=mode, align_corners=ac), [x], dtype,
+                  grad=normal_grad)
 
 
 @pytest.mark.parametrize("mode", ["nearest", "bilinear"])
@@ -124,7 +112,7 @@ def test_interpolate_to_a_size_matches_torch(hw, out, mode, align, seed, dtype):
 def test_interpolate_by_a_scale_factor_matches_torch(mode, scale):
     x = np.random.default_rng(0).standard_normal((1, 2, 5, 4))
     matches_torch(lambda a: F.interpolate(a, scale_factor=scale, mode=mode),
-                  lambda a: T.interpolate(a, scale_factor=scale, mode=mode), x)
+                  lambda a: T.interpolate(a, scale_factor=scale, mode=mode), [x], grad=normal_grad)
 
 
 @pytest.mark.parametrize("mode, shape, size", [("nearest", (2, 3, 5), 8), ("linear", (2, 3, 5), 9),
@@ -136,7 +124,8 @@ def test_interpolate_in_one_and_three_spatial_axes_matches_torch(mode, shape, si
         return
     x = np.random.default_rng(1).standard_normal(shape)
     matches_torch(lambda a: F.interpolate(a, size=size, mode=mode, align_corners=align),
-                  lambda a: T.interpolate(a, size=size, mode=mode, align_corners=align), x)
+                  lambda a: T.interpolate(a, size=size, mode=mode, align_corners=align), [x],
+                  grad=normal_grad)
 
 
 def test_upsample_is_interpolate():

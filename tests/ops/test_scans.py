@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_gen as tg
-from family_checks import FamilyChecks
+from family_checks import FamilyChecks, matches_torch
 from tinygrad_gen.ops import scans
 
 
@@ -14,14 +14,8 @@ class TestScansRows(FamilyChecks):
     family = scans
 
 
-def _matches_torch(ours, theirs, x):
-    """Values and the gradient of sum(linspace * out) of ours(tg x) and theirs(torch x), float64."""
-    a, t = tg.tensor(x, dtype=np.float64, requires_grad=True), torch.tensor(x, requires_grad=True)
-    y, yt = ours(a), theirs(t)
-    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-12)
-    y.backward(tg.tensor(np.linspace(-1, 1, y.size).reshape(y.shape), dtype=np.float64))
-    yt.backward(torch.tensor(np.linspace(-1, 1, yt.numel()).reshape(yt.shape)))
-    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+# values and gradients against PyTorch's, for matches_torch
+EXACT = dict(tol=dict(rtol=1e-12, atol=0), grad_tol=dict(rtol=1e-10, atol=1e-12))
 
 
 # ----- axis=/dim=, 0-d tensors and axis=None -----
@@ -74,15 +68,11 @@ def test_an_axis_out_of_range_is_an_error_naming_the_op(name):
 @pytest.mark.parametrize("axis", [0, -1])
 @pytest.mark.parametrize("name", ["cumsum", "cumprod", "logcumsumexp", "cummax", "cummin"])
 def test_0d_tensors_are_scanned_as_one_element_like_torch(name, axis):
-    x = tg.tensor(1.5, dtype=np.float64, requires_grad=True)
-    xt = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
-    y, yt = getattr(x, name)(axis), getattr(xt, name)(axis)
-    y, yt = (y.values, yt.values) if name in ("cummax", "cummin") else (y, yt)
-    assert y.shape == tuple(yt.shape) == ()
-    np.testing.assert_allclose(y.numpy(), yt.detach().numpy())
-    (y * 3).backward()
-    (yt * 3).backward()
-    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy())
+    def scan(x):
+        y = getattr(x, name)(axis)
+        return y.values if name in ("cummax", "cummin") else y
+    out, _ = matches_torch(scan, scan, [1.5], grad=3.0, tol=dict(rtol=1e-7, atol=0))
+    assert out.shape == ()
 
 
 def test_0d_tensors_sort_argsort_and_topk_as_one_element():
@@ -117,14 +107,14 @@ def test_cumprod_gradients_at_zeros_match_torch(shape, seed, zeros):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(shape)
     x.reshape(-1)[rng.choice(x.size, min(zeros, x.size), replace=False)] = 0.0
-    _matches_torch(lambda a: a.cumprod(axis=-1), lambda a: a.cumprod(-1), x)
-    _matches_torch(lambda a: a.cumprod(axis=0), lambda a: a.cumprod(0), x)
+    matches_torch(lambda a: a.cumprod(axis=-1), lambda a: a.cumprod(-1), [x], **EXACT)
+    matches_torch(lambda a: a.cumprod(axis=0), lambda a: a.cumprod(0), [x], **EXACT)
     assert tg.gradcheck(lambda a: a.cumprod(axis=0), [tg.tensor(x, dtype=np.float64, requires_grad=True)])
 
 
 def test_logcumsumexp_is_finite_and_exact_over_a_wide_range():
     x = np.array([-300.0, 0.0, 5.0, -3.0, 400.0, -np.inf])
-    _matches_torch(lambda a: a.logcumsumexp(axis=0), lambda a: a.logcumsumexp(0), x)
+    matches_torch(lambda a: a.logcumsumexp(axis=0), lambda a: a.logcumsumexp(0), [x], **EXACT)
 
 
 def test_logcumsumexp_of_a_leading_minus_inf_is_minus_inf_with_zero_gradient():
@@ -154,10 +144,11 @@ def test_sort_descending_is_exact_at_integer_extremes():
 
 def test_sort_and_topk_send_each_gradient_back_to_the_element_it_came_from():
     x = np.array([[3.0, -1.0, 2.0, 0.5], [0.0, 4.0, -2.0, 1.0]])
-    _matches_torch(lambda a: a.sort(axis=1, descending=True).values * tg.tensor([1.0, 2.0, 3.0, 4.0]),
-                   lambda a: a.sort(1, descending=True).values * torch.tensor([1.0, 2.0, 3.0, 4.0]), x)
-    _matches_torch(lambda a: a.topk(3, axis=1, largest=False).values,
-                   lambda a: a.topk(3, 1, largest=False).values, x)
+    matches_torch(lambda a: a.sort(axis=1, descending=True).values * tg.tensor([1.0, 2.0, 3.0, 4.0]),
+                  lambda a: a.sort(1, descending=True).values * torch.tensor([1.0, 2.0, 3.0, 4.0]),
+                  [x], **EXACT)
+    matches_torch(lambda a: a.topk(3, axis=1, largest=False).values, lambda a: a.topk(3, 1, largest=False).values,
+                  [x], **EXACT)
 
 
 @settings(max_examples=10)
@@ -169,7 +160,7 @@ def test_cummax_and_cummin_values_indices_and_gradients_match_torch_with_ties(x)
         got, want = ours(tg.tensor(x, dtype=np.float64)), theirs(torch.tensor(x))
         assert np.array_equal(got.values.numpy(), want.values.numpy())
         assert np.array_equal(got.indices.numpy(), want.indices.numpy())
-        _matches_torch(lambda a, f=ours: f(a).values, lambda a, f=theirs: f(a).values, x)
+        matches_torch(lambda a, f=ours: f(a).values, lambda a, f=theirs: f(a).values, [x], **EXACT)
 
 
 def test_topk_smallest_and_indices_match_torch():
