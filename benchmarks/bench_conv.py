@@ -78,8 +78,11 @@ def pool_cases(torch, op):
     rng = np.random.default_rng(0)
     for shape, k, s, p in POOL:
         x, xt = _pair(torch, shape, rng)
-        ours = lambda x=x, k=k, s=s, p=p: getattr(F, op)(x, k, s, p)  # noqa: E731
-        theirs = lambda xt=xt, k=k, s=s, p=p: getattr(tF, op)(xt, k, s, p)  # noqa: E731
+        def ours(x=x, k=k, s=s, p=p):
+            return getattr(F, op)(x, k, s, p)
+
+        def theirs(xt=xt, k=k, s=s, p=p):
+            return getattr(tF, op)(xt, k, s, p)
         yield (f"{op} {'x'.join(map(str, shape))} k{k} s{s} p{p}", None,
                ((ours, theirs), (_fwd_bwd(ours, x), _fwd_bwd(theirs, xt))))
 
@@ -93,9 +96,13 @@ def norm_cases(torch, op):
         g, gt = _pair(torch, (c,), rng)
         b, bt = _pair(torch, (c,), rng)
         stats = [np.zeros(c, np.float32), np.ones(c, np.float32)]
-        ours = lambda x=x, g=g, b=b, st=stats: F.batch_norm(x, tg.tensor(st[0]), tg.tensor(st[1]), g, b)  # noqa
         t_stats = [torch.zeros(c), torch.ones(c)]
-        theirs = lambda xt=xt, gt=gt, bt=bt, st=t_stats: tF.batch_norm(xt, st[0], st[1], gt, bt, training=True)  # noqa
+
+        def ours(x=x, g=g, b=b, st=stats):
+            return F.batch_norm(x, tg.tensor(st[0]), tg.tensor(st[1]), g, b)
+
+        def theirs(xt=xt, gt=gt, bt=bt, st=t_stats):
+            return tF.batch_norm(xt, st[0], st[1], gt, bt, training=True)
         yield (f"{op} {'x'.join(map(str, shape))} (training)", None,
                ((ours, theirs), (_fwd_bwd(ours, x, g, b), _fwd_bwd(theirs, xt, gt, bt))))
 

@@ -232,7 +232,9 @@ def test_loader_without_shuffle_keeps_order():
 
 
 def test_loader_state_resumes_mid_pass_exactly():
-    make = lambda: data.DataLoader(np.arange(30), batch_size=4, seed=7)  # noqa: E731
+    def make():
+        return data.DataLoader(np.arange(30), batch_size=4, seed=7)
+
     ref = make().batches()
     expected = [next(ref) for _ in range(20)]
     first = make()
