@@ -14,8 +14,10 @@ Tools watch the backward pass through one hook, ``with on_backward_node(callback
 built on it.
 """
 import contextlib
+import functools
 import os
 import traceback
+import types
 import weakref
 from typing import Callable, Iterator, NamedTuple, Optional, Tuple
 
@@ -26,7 +28,7 @@ from .backend import as_array
 from .grad_mode import (_Mode, detect_anomaly, enable_grad, is_grad_enabled, no_grad,  # noqa: F401 (public here)
                         set_grad_enabled)
 from .binding import bind
-from .tensor import Tensor, share_version, version_of
+from .tensor import Tensor, leaf_hooks, share_version, version_of
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 _node_callbacks = ()  # set only by on_backward_node(); each backward call reads it once to pick its per-node runner
@@ -99,6 +101,50 @@ class Context:
     def __repr__(self):
         return f"<{self.fn.__name__} node>"
 
+    # What ``register_hook`` / ``retain_grad`` put on this node for its outputs: {output index: TensorHooks}. A
+    # class default, so the backward pass reads one attribute per node; set in the instance only when used.
+    _tensor_hooks = None
+
+    def name(self) -> str:
+        """The op's name, e.g. "Mul" (PyTorch's ``grad_fn.name()`` says "MulBackward0")."""
+        return self.fn.__name__
+
+    @property
+    def next_functions(self) -> Tuple[Tuple[object, int], ...]:
+        """Where this node's gradients go, one pair per positional input of the op (constants included), as
+        PyTorch's ``grad_fn.next_functions``: ``(node, output index)`` for an input made by another node,
+        ``(AccumulateGrad, 0)`` for a leaf that requires grad (``.variable`` is the leaf), ``(None, 0)`` otherwise.
+        Raises once a backward without ``retain_graph=True`` has freed the node."""
+        if self.inputs is None:
+            raise RuntimeError(f"next_functions: the {self.fn.__name__} node was freed by an earlier backward; "
+                               "pass retain_graph=True to keep the graph")
+        out = []
+        for t in self.inputs:
+            if not isinstance(t, Tensor) or not t._requires_grad:
+                out.append((None, 0))
+            elif t._ctx is not None:
+                out.append((t._ctx, t._index))
+            else:
+                out.append((AccumulateGrad(t), 0))
+        return tuple(out)
+
+
+class AccumulateGrad:
+    """The end of a path in ``grad_fn.next_functions``: where a leaf's gradient is added to its ``.grad``
+    (PyTorch's ``AccumulateGrad`` node); ``variable`` is the leaf."""
+    __slots__ = ("variable",)
+    next_functions = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        """The node's name: "AccumulateGrad" (PyTorch's ``name()`` says "torch::autograd::AccumulateGrad")."""
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad of a leaf of shape {self.variable.shape}>"
+
 
 class Function:
     """Base class of every differentiable op, and the public way to write your own (like torch.autograd.Function).
@@ -109,9 +155,29 @@ class Function:
         backward(ctx, *grads)   # grads: one Tensor per output; returns one Tensor (or None) per input
 
     and are called as ``MyOp.apply(*inputs)``. Set ``once_differentiable = True`` on a Function whose backward works
-    on raw arrays: differentiating its gradient again then raises a clear error instead of giving a wrong zero.
+    on raw arrays: differentiating its gradient again then raises a clear error instead of giving a wrong zero. A
+    Function written outside the engine whose backward returns raw arrays while ``create_graph=True`` builds the
+    graph of the gradient raises such an error too (its first derivative, ``create_graph=False``, may be arrays).
     """
     once_differentiable = False
+
+    def __new__(cls, *args, **kwargs):
+        """A Function is applied (``MyOp.apply(x)``), never instantiated: calling the class says so."""
+        shown = "x" if len(args) == 1 and not kwargs else "..."
+        raise TypeError(f"call {cls.__name__}.apply({shown}), not {cls.__name__}({shown}): a Function is applied, "
+                        "not instantiated")
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        """Check the gradients of a Function written outside the engine: its ``backward`` is wrapped so that
+        returning a raw array while ``create_graph=True`` builds the graph of the gradient raises (see
+        ``_checked_backward``). The engine's own ops are left unwrapped (no cost on their hot path): they are
+        written in Tensor ops and their second derivatives are checked by their ``OpCase`` rows."""
+        super().__init_subclass__(**kwargs)
+        backward = cls.__dict__.get("backward")
+        if isinstance(backward, staticmethod):
+            backward = backward.__func__
+        if isinstance(backward, types.FunctionType) and not cls.__module__.startswith(__package__ + "."):
+            cls.backward = staticmethod(_checked_backward(backward))
 
     @staticmethod
     def forward(ctx, *inputs):
@@ -156,7 +222,7 @@ class Function:
             out = np.asarray(out)  # NumPy turns 0-d results into scalars (and a forward may return a number)
         t = _new_tensor(Tensor)  # the output, built without __init__'s checks (the array is known good)
         t.data = out
-        t.grad = None
+        t._grad = None  # the slot behind Tensor.grad
         t._index = 0
         t._version = 0
         t._shared_version = None
@@ -170,6 +236,29 @@ class Function:
             t._ctx = None
             t._requires_grad = False
         return t
+
+
+def _checked_backward(backward: Callable) -> Callable:
+    """``backward`` raising when, with grad mode on inside the backward pass (``create_graph=True``), it returns a
+    raw array: the gradient would silently become a constant, so its derivative would be a wrong zero."""
+
+    @functools.wraps(backward)
+    def checked(ctx, *grads):
+        in_grads = backward(ctx, *grads)
+        if _Mode.grad:
+            for g in in_grads if type(in_grads) is tuple else (in_grads,):
+                if isinstance(g, backend.ARRAY_TYPES) or isinstance(g, np.generic):
+                    raise _array_gradient_error(ctx.fn, g)
+        return in_grads
+    return checked
+
+
+def _array_gradient_error(fn, g) -> RuntimeError:
+    """The error for a backward of ``fn`` that returned the raw array ``g`` while the gradient's graph was built."""
+    kind = "NumPy" if isinstance(g, (np.ndarray, np.generic)) else type(g).__module__.split(".")[0].capitalize()
+    kind = "CuPy" if kind == "Cupy" else kind
+    return RuntimeError(f"{fn.__name__}.backward returned a {kind} array, so its gradient is not differentiable; "
+                        "write the backward in Tensor ops (see CONTRIBUTING.md), or set once_differentiable = True")
 
 
 def _memory_owner(array):
@@ -224,7 +313,7 @@ def _make(array, ctx, index):
         array = np.asarray(array)  # NumPy turns 0-d results into scalars (and a forward may return a number)
     t = _new_tensor(Tensor)
     t.data = array
-    t.grad = None
+    t._grad = None
     t._ctx = ctx
     t._index = index
     t._version = 0
@@ -363,20 +452,30 @@ def _seed(tensor, grad, create_graph, op):
 
 class _Capture:
     """Where ``grad()`` collects the gradients of its inputs instead of writing any ``.grad``."""
-    __slots__ = ("index", "got")
+    __slots__ = ("index", "got", "hooked")
 
     def __init__(self, inputs):
         self.index = {}
         for i, t in enumerate(inputs):
             self.index.setdefault(id(t), []).append(i)
         self.got = [None] * len(inputs)
+        self.hooked = None  # the pass's _HookedLeaves, where some leaf has hooks
 
     def add(self, t, g):
         for i in self.index.get(id(t), ()):
             self.got[i] = g if self.got[i] is None else self.got[i] + g
 
+    def leaf(self, t, g, create_graph):
+        """A gradient for the leaf ``t``: collected (held first for its hooks, if it has any)."""
+        if self.hooked is not None and id(t) in self.hooked.left:
+            self.hooked.add(t, g)
+        else:
+            self.add(t, g)
+
     def has(self, t):
         """Whether a gradient for ``t`` was collected already."""
+        if self.hooked is not None and self.hooked.has(t):
+            return True
         return any(self.got[i] is not None for i in self.index.get(id(t), ()))
 
 
@@ -456,29 +555,205 @@ def _backprop(pairs, retain_graph, create_graph, wanted):
             roots.append(t._ctx)
         slot[t._index] = g if slot[t._index] is None else slot[t._index] + g
     order = _topological_order(roots)  # raises before any gradient is written
+    hooked = _HookedLeaves.of(order, pairs, create_graph, capture) if leaf_hooks else None  # leaves with hooks
+    if hooked is not None:
+        if capture is None:
+            sink = hooked.given = _HookedSink(sink, hooked)
+        else:
+            capture.hooked = hooked
     for t, g in pairs:  # an output that is itself a leaf
         if t._ctx is None:
-            if capture is None:
+            if hooked is not None and id(t) in hooked.left:
+                hooked.add(t, g)
+            elif capture is None:
                 _accumulate_leaf(t, g, create_graph, sink)
             else:
                 capture.add(t, g)
     run = _run_node if not _node_callbacks else _Observed(_node_callbacks)  # chosen once: no per-node check
     prev, _Mode.grad = _Mode.grad, create_graph
+    reach = None  # grad(): the nodes on a path to a wanted input, where some node has hooks
+    if capture is not None and any(node._tensor_hooks is not None for node in order):
+        reach = _reaching(order, capture)
     try:
+        if hooked is not None:
+            hooked.fire_ready()  # hooked leaves that only the roots feed
         for node in order:
             grads = pending.pop(node, None)
-            if grads is None:
-                continue
-            if capture is not None:  # a non-leaf input: its gradient is complete once its node is reached
-                for ref, g in zip(node.outputs, grads):
-                    if g is not None and id(ref()) in capture.index:
-                        capture.add(ref(), g)
-            run(node, grads, pending, create_graph, sink)
-            if not retain_graph:
-                node.free()
+            if grads is not None:
+                table = node._tensor_hooks  # register_hook / retain_grad on this node's outputs
+                if table is not None:
+                    if capture is None or node in reach:  # grad() runs the hooks PyTorch's pruned pass runs
+                        grads = _output_hooks(node, table, grads, create_graph)
+                if capture is not None:  # a non-leaf input: its gradient is complete once its node is reached
+                    for ref, g in zip(node.outputs, grads):
+                        if g is not None and id(ref()) in capture.index:
+                            capture.add(ref(), g)
+                run(node, grads, pending, create_graph, sink)
+                if not retain_graph:
+                    node.free()
+                    if table is not None:
+                        node._tensor_hooks = table  # the tensors' hooks outlive the saved arrays, as in PyTorch
+            if hooked is not None and node in hooked.feeds:
+                hooked.done(node)
+        if hooked is not None:
+            hooked.fire_all()
     finally:
         _Mode.grad = prev
     return None if capture is None else capture.got
+
+
+# ----- the tensors' own hooks (Tensor.register_hook, retain_grad) -----
+
+def _reaching(order, capture):
+    """For ``grad()``: the nodes whose outputs' hooks PyTorch runs, those on a path to a wanted input (PyTorch
+    runs no node beyond them) and those that made a wanted input."""
+    reach = set()
+    for node in reversed(order):  # the nodes that made a node's inputs come first
+        for ref in node.outputs:
+            if id(ref()) in capture.index:
+                reach.add(node)
+                break
+        else:
+            for t in node.inputs:
+                if isinstance(t, Tensor) and (id(t) in capture.index or t._ctx in reach):
+                    reach.add(node)
+                    break
+    return reach
+
+def _call_hooks(hooks, g):
+    """Run a tensor's hooks on its gradient ``g``, in registration order; a Tensor a hook returns replaces ``g``
+    (PyTorch's checks: a Tensor, of the same shape and dtype)."""
+    for fn in list(hooks.fns.values()):  # a hook may remove itself
+        out = fn(g)
+        if out is None:
+            continue
+        name = getattr(fn, "__name__", type(fn).__name__)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"register_hook: expected Tensor or None, but hook '{name}' returned "
+                            f"'{type(out).__name__}'")
+        if out.shape != g.shape:
+            raise RuntimeError(f"register_hook: hook '{name}' has changed the size of value (was {g.shape}, got "
+                               f"{out.shape})")
+        if out.dtype != g.dtype:
+            raise RuntimeError(f"register_hook: hook '{name}' has changed the type of value (was {g.dtype}, got "
+                               f"{out.dtype})")
+        g = out
+    return g
+
+
+def _output_hooks(node, table, grads, create_graph):
+    """The gradients of ``node``'s outputs after their tensors' hooks, once complete (the node is reached); a
+    tensor that called ``retain_grad()`` adds its (hooked) gradient to its ``.grad``, as a leaf would."""
+    grads = list(grads)
+    for i, hooks in table.items():
+        g = grads[i]
+        if g is None:
+            continue
+        if hooks.fns:
+            g = grads[i] = _call_hooks(hooks, g)
+        if hooks.retain:
+            t = node.outputs[i]()  # held weakly: a tensor already freed keeps nothing
+            if t is not None:
+                prev = t._grad
+                if create_graph:
+                    t._grad = g if prev is None else prev + g
+                else:  # an array of its own (PyTorch clones), like a leaf's
+                    t._grad = _make(g.data.copy() if prev is None else prev.data + g.data, None, 0)
+    return grads
+
+
+class _HookedLeaves:
+    """The gradients bound for leaves that have hooks, held back until the last node that feeds each leaf has run:
+    then its hooks see the sum over every path once, and what they return is added to ``.grad`` (or collected by
+    ``grad()``), as PyTorch's ``AccumulateGrad`` does. Only made when some leaf has hooks."""
+    __slots__ = ("left", "feeds", "got", "create_graph", "capture", "given")
+
+    @staticmethod
+    def of(order, pairs, create_graph, capture):
+        """The pass's hooked leaves (those ``order``'s nodes or the roots feed), or None where there are none."""
+        left, feeds = {}, {}
+        for node in order:
+            ids = {id(t) for t in node.inputs
+                   if isinstance(t, Tensor) and t._ctx is None and t._requires_grad and id(t) in leaf_hooks
+                   and (capture is None or id(t) in capture.index)}  # grad() runs only its inputs' hooks
+            if ids:
+                feeds[node] = ids
+                for i in ids:
+                    left[i] = left.get(i, 0) + 1
+        for t, _ in pairs:
+            if t._ctx is None and id(t) in leaf_hooks and (capture is None or id(t) in capture.index):
+                left.setdefault(id(t), 0)
+        if not left:
+            return None
+        self = _HookedLeaves()
+        self.left, self.feeds, self.got = left, feeds, {}
+        self.create_graph, self.capture, self.given = create_graph, capture, None
+        return self
+
+    def add(self, t, g):
+        """Hold ``g`` for the hooked leaf ``t`` (summed with what came before)."""
+        slot = self.got.get(id(t))
+        if slot is None:
+            self.got[id(t)] = [t, g]
+        else:
+            slot[1] = slot[1] + g
+
+    def has(self, t):
+        """Whether a gradient for ``t`` is held already."""
+        return id(t) in self.got
+
+    def done(self, node):
+        """``node`` has run: the leaves it was the last to feed are complete."""
+        for i in self.feeds[node]:
+            self.left[i] -= 1
+            if not self.left[i]:
+                self.fire(i)
+
+    def fire_ready(self):
+        """Deliver the leaves no node feeds (only the roots)."""
+        for i, n in list(self.left.items()):
+            if not n:
+                self.fire(i)
+
+    def fire_all(self):
+        """Deliver whatever is still held (leaves of nodes that got no gradient)."""
+        for i in list(self.got):
+            self.fire(i)
+
+    def fire(self, i):
+        """Run leaf ``i``'s hooks on its total gradient and deliver the result."""
+        slot = self.got.pop(i, None)
+        if slot is None:
+            return
+        t, g = slot
+        hooks = leaf_hooks.get(i)
+        if hooks is not None and hooks.fns:
+            g = _call_hooks(hooks, g)
+        if self.capture is not None:
+            self.capture.add(t, g)
+        else:
+            _accumulate_leaf(t, g, self.create_graph, self.given)
+
+
+class _HookedSink(set):
+    """``backward``'s sink (the ids of arrays a leaf may not own) in a pass with hooked leaves: their gradients are
+    held by ``_HookedLeaves``, the other leaves' are accumulated at once."""
+    __slots__ = ("hooked",)
+
+    def __init__(self, ids, hooked):
+        super().__init__(ids)
+        self.hooked = hooked
+
+    def leaf(self, t, g, create_graph):
+        """A gradient for the leaf ``t``."""
+        if id(t) in self.hooked.left:
+            self.hooked.add(t, g)
+        else:
+            _accumulate_leaf(t, g, create_graph, self)
+
+    def has(self, t):
+        """Whether a gradient for ``t`` is there already."""
+        return self.hooked.has(t) or t._grad is not None
 
 
 def _run_node(node, grads, pending, create_graph, sink, outgoing=None):
@@ -519,8 +794,8 @@ def _run_node(node, grads, pending, create_graph, sink, outgoing=None):
         if outgoing is not None:  # watched (see _Observed): note where g goes, before it is added
             outgoing.append(GradSent(i, inp, g, _has_grad(inp, pending, sink)))
         if inp._ctx is None:
-            if type(sink) is _Capture:  # grad(): collected, no .grad written (see _backprop)
-                sink.add(inp, g)
+            if type(sink) is not set:  # grad()'s _Capture (no .grad written), or a pass with hooked leaves
+                sink.leaf(inp, g, create_graph)
             else:
                 _accumulate_leaf(inp, g, create_graph, sink)
         else:
@@ -534,7 +809,7 @@ def _run_node(node, grads, pending, create_graph, sink, outgoing=None):
 def _has_grad(inp, pending, sink):
     """Whether a gradient for ``inp`` is already there: the gradient about to be sent is then added to it."""
     if inp._ctx is None:
-        return sink.has(inp) if type(sink) is _Capture else inp.grad is not None
+        return sink.has(inp) if type(sink) is not set else inp._grad is not None
     slot = pending.get(inp._ctx)
     return slot is not None and slot[inp._index] is not None
 
@@ -549,14 +824,14 @@ def _accumulate_leaf(leaf, g, create_graph, given):
     """leaf.grad += g. Each leaf's .grad gets an array of its own (optimizers update grads in place)."""
     if not create_graph:
         data = g.data
-        if leaf.grad is not None:
-            data = leaf.grad.data + data
+        if leaf._grad is not None:
+            data = leaf._grad.data + data
         elif data.base is not None or id(data) in given:
             data = data.copy()  # a view (maybe a read-only broadcast) or an array someone else holds
         given.add(id(data))
-        leaf.grad = _make(data, None, 0)
+        leaf._grad = _make(data, None, 0)
     else:
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        leaf._grad = g if leaf._grad is None else leaf._grad + g
 
 
 def _check_finite(node, g):

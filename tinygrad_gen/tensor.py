@@ -5,7 +5,11 @@ This module is the bottom of the engine: it imports only ``backend``. ``autograd
 (``a + b``, ``x.sum()``, ``x.reshape(...)``, the in-place ``add_`` ...) each call a ``Function`` of ``ops/``, so they
 are written in their op family (``ops/<family>.py``), one layer up; ``binding.py`` attaches them to this class when
 ``import tinygrad_gen`` runs, so every Tensor has them."""
-from typing import Sequence, Union
+import sys
+import itertools
+import warnings
+import weakref
+from typing import Any, Callable, Dict, Optional, Sequence, Union
 
 import numpy as np
 
@@ -55,8 +59,20 @@ class Tensor:
     # _version counts in-place writes to ``data``: a backward rule that saved the array checks it did not change.
     # Tensors whose arrays alias each other (a view and its base, a detached copy) share one counter instead, a
     # one-element list in _shared_version (None until the first alias is made; see ``version_of``).
-    __slots__ = ("data", "_requires_grad", "grad", "_ctx", "_index", "_version", "_shared_version", "__weakref__")
-    __array_ufunc__ = None  # numpy_array + tensor defers to Tensor.__radd__ instead of looping elementwise
+    # _grad is the slot behind the ``grad`` property: autograd writes it directly (no property call in the hot path).
+    __slots__ = ("data", "_requires_grad", "_grad", "_ctx", "_index", "_version", "_shared_version", "__weakref__")
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs, **kwargs):
+        """NumPy ufuncs on Tensors: ``numpy_array + tensor`` (and ``np.float32(2) * t``, ``array < t`` ...) runs the
+        Tensor's reflected operator, as Python would on its own; any other ufunc raises a TypeError naming the
+        Tensor method or ``tg`` function to use instead (``np.exp(t)``: ``t.exp()`` or ``tg.exp(t)``).
+
+        (NumPy calls the ufunc for a binary operator whenever ``__array_ufunc__`` is not None, and a
+        ``NotImplemented`` from here would make it raise rather than fall back, so the reflected call is made here.)"""
+        if (method == "__call__" and not kwargs and len(inputs) == 2 and inputs[1] is self
+                and not isinstance(inputs[0], Tensor) and ufunc.__name__ in _REFLECTED):
+            return getattr(self, _REFLECTED[ufunc.__name__])(inputs[0])
+        raise TypeError(_ufunc_message(ufunc, method, inputs, kwargs))
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
         if isinstance(data, Tensor):
@@ -68,7 +84,7 @@ class Tensor:
         if type(data) is not np.ndarray and isinstance(data, np.generic):
             data = np.asarray(data)
         self.data = data
-        self.grad = None
+        self._grad = None
         self._ctx = None
         self._index = 0
         self._version = 0
@@ -107,6 +123,81 @@ class Tensor:
     def is_leaf(self) -> bool:
         """True for a tensor no recorded op made: backward writes only leaves' ``.grad`` (PyTorch's ``is_leaf``)."""
         return self._ctx is None
+
+    # ----- gradients: .grad, intermediate gradients (retain_grad, hooks) and the graph node (grad_fn) -----
+    @property
+    def grad(self) -> Optional["Tensor"]:
+        """The gradient that backward accumulated here (PyTorch's ``x.grad``): None until a backward reaches this
+        tensor. Only leaves get one, and non-leaves that called ``retain_grad()``; reading ``.grad`` of any other
+        non-leaf gives None with PyTorch's warning (Python's default filter shows it once per place in the code).
+        Setting it takes a Tensor of this tensor's shape and dtype, or None."""
+        g = self._grad
+        if g is None and self._ctx is not None and not self.retains_grad:
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value: Optional["Tensor"]) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value.shape != self.data.shape:
+                raise RuntimeError(f"grad: assigned grad has data of a different size: shape {value.shape}, but "
+                                   f"the tensor has shape {self.shape}")
+            if value.dtype != self.data.dtype:
+                raise RuntimeError(f"grad: assigned grad has data of a different type: {value.dtype}, but the "
+                                   f"tensor is {self.dtype}")
+        self._grad = value
+
+    @property
+    def grad_fn(self) -> Any:
+        """The graph node that made this tensor, None for a leaf (PyTorch's ``grad_fn``).
+
+        The node (``autograd.Context``) gives ``name()``, our op's name ("Mul", "Matmul"; PyTorch says
+        "MulBackward0"), and ``next_functions``: per positional input of the op, ``(node, output index)`` for a
+        non-leaf, ``(AccumulateGrad, 0)`` for a leaf that requires grad (its ``.variable`` is the leaf) and
+        ``(None, 0)`` for anything else (a constant), as PyTorch does."""
+        return self._ctx
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether this non-leaf keeps its ``.grad`` after backward (``retain_grad()`` was called); False for a
+        leaf, whose ``.grad`` is always kept (PyTorch's ``retains_grad``)."""
+        ctx = self._ctx
+        if ctx is None:
+            return False
+        hooks = getattr(ctx, "_tensor_hooks", None)
+        return hooks is not None and self._index in hooks and hooks[self._index].retain
+
+    def retain_grad(self) -> None:
+        """Make backward keep this non-leaf's gradient in ``.grad``, accumulated over backward calls like a leaf's
+        (PyTorch's ``retain_grad``); a no-op on a leaf. The kept gradient is the one after this tensor's hooks
+        (``register_hook``), whatever the order they were registered in, as PyTorch does."""
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on Tensor that has requires_grad=False (shape "
+                               f"{self.shape})")
+        if self._ctx is not None:
+            _hooks_of(self).retain = True
+
+    def register_hook(self, hook: Callable[["Tensor"], Optional["Tensor"]]) -> "RemovableHandle":
+        """Call ``hook(grad)`` with this tensor's gradient each time a backward computes it (PyTorch's
+        ``register_hook``); returns a handle whose ``remove()`` takes the hook off.
+
+        For a non-leaf the hook runs once its total gradient is known, before it flows on; for a leaf, before the
+        gradient is added to ``.grad`` (once per backward, with the sum over every path). If the hook returns a
+        Tensor, that replaces the gradient (it must keep the shape and dtype): later hooks, the kept ``.grad`` and
+        everything further back see it. Several hooks run in the order they were registered. They run in
+        ``backward`` and in ``tg.grad`` (``torch.autograd.grad``); with ``create_graph=True``, with grad mode on."""
+        if not self._requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient "
+                               f"(shape {self.shape})")
+        if not callable(hook):
+            raise TypeError(f"register_hook: the hook must be callable, got {type(hook).__name__}")
+        hooks = _hooks_of(self)
+        key = next(_hook_keys)
+        hooks.fns[key] = hook
+        return RemovableHandle(hooks.fns, key)
 
     @property
     def requires_grad(self) -> bool:
@@ -200,7 +291,7 @@ class Tensor:
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient: ``.grad`` becomes None (as ``optimizer.zero_grad()`` does)."""
-        self.grad = None
+        self._grad = None
 
     # comparisons give constant boolean tensors
     def _cmp(self, other, op):
@@ -246,6 +337,112 @@ class Tensor:
 
     def __rxor__(self, other):
         return self._cmp(other, np.bitwise_xor)
+
+
+# NumPy's binary ufuncs -> the Tensor method Python calls when a non-Tensor is on the left (``array + t``)
+_REFLECTED = {"add": "__radd__", "subtract": "__rsub__", "multiply": "__rmul__", "divide": "__rtruediv__",
+              "true_divide": "__rtruediv__", "floor_divide": "__rfloordiv__", "remainder": "__rmod__",
+              "power": "__rpow__", "matmul": "__rmatmul__", "bitwise_and": "__rand__", "bitwise_or": "__ror__",
+              "bitwise_xor": "__rxor__", "less": "__gt__", "less_equal": "__ge__", "greater": "__lt__",
+              "greater_equal": "__le__", "equal": "__eq__", "not_equal": "__ne__"}
+# NumPy's ufuncs whose twin has another name here (PyTorch's); the others are looked up by their own name
+_UFUNC_TWINS = {"absolute": "abs", "fabs": "abs", "negative": "neg", "rint": "round", "power": "pow",
+                "float_power": "pow", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
+                "mod": "remainder", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2",
+                "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "greater": "gt", "greater_equal": "ge",
+                "less": "lt", "less_equal": "le", "equal": "eq", "not_equal": "ne"}
+_OPERATORS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "true_divide": "/", "floor_divide": "//",
+              "remainder": "%", "power": "**", "matmul": "@", "less": "<", "less_equal": "<=", "greater": ">",
+              "greater_equal": ">=", "equal": "==", "not_equal": "!="}
+
+
+def _ufunc_message(ufunc, method, inputs, kwargs) -> str:
+    """Why NumPy's ``ufunc`` cannot take a Tensor, and what to call instead."""
+    name = ufunc.__name__
+    call = f"np.{name}" if method == "__call__" else f"np.{name}.{method}"
+    if kwargs.get("out") is not None:
+        return (f"{call}(..., out=...): NumPy cannot write a Tensor's result into an array (as in `array += t`); "
+                f"compute with Tensors (`x = x + t`), or on arrays with t.numpy() (no gradient)")
+    if method != "__call__":
+        return (f"{call} does not take a Tensor: use the Tensor's own reductions (t.sum(), t.cumsum(), ...), or "
+                f"call it on t.numpy() for a constant (no gradient)")
+    twin = _UFUNC_TWINS.get(name, name)
+    package = sys.modules.get(__package__)  # the tg namespace, when the package is imported (no import upward)
+    in_tg = package is not None and callable(getattr(package, twin, None))
+    args = "t" if ufunc.nin == 1 else "a, b"
+    if name in _OPERATORS:
+        return f"{call} does not take a Tensor: use a {_OPERATORS[name]} b" + (f" or tg.{twin}(a, b)" if in_tg else "")
+    if callable(getattr(Tensor, twin, None)):
+        method_call = f"t.{twin}()" if ufunc.nin == 1 else f"a.{twin}(b)"
+        return f"{call} does not take a Tensor: use {method_call}" + (f" or tg.{twin}({args})" if in_tg else "")
+    if in_tg:
+        return f"{call} does not take a Tensor: use tg.{twin}({args})"
+    arrays = "t.numpy()" if ufunc.nin == 1 else "a.numpy(), b.numpy()"
+    return (f"{call} does not take a Tensor and has no tinygrad_gen twin: for a constant, call it on the array "
+            f"(np.{name}({arrays}), no gradient); for a differentiable op, write a Function with its backward in "
+            "Tensor ops (see CONTRIBUTING.md)")
+
+
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, "
+    "use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access "
+    "the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
+
+
+class TensorHooks:
+    """The hooks of one tensor (``register_hook``) and whether it keeps its gradient (``retain_grad``).
+
+    A non-leaf's are kept on its graph node (``node._tensor_hooks[output index]``), as PyTorch keeps them on the
+    ``grad_fn``; a leaf's in ``leaf_hooks`` (by ``id``, dropped when the leaf is freed), so that a Tensor carries no
+    extra slot and nothing points back from the hooks to the tensor (no reference cycle)."""
+    __slots__ = ("fns", "retain")
+
+    def __init__(self) -> None:
+        self.fns: Dict[int, Callable] = {}  # in registration order (the key: a counter, for the handle)
+        self.retain = False
+
+
+leaf_hooks: Dict[int, TensorHooks] = {}  # id(leaf) -> its hooks; read by autograd's backward pass
+_hook_keys = itertools.count()
+
+
+def _hooks_of(t: Tensor) -> TensorHooks:
+    """``t``'s hooks record, made on first use (on its node for a non-leaf, in ``leaf_hooks`` for a leaf)."""
+    ctx = t._ctx
+    if ctx is None:
+        hooks = leaf_hooks.get(id(t))
+        if hooks is None:
+            hooks = leaf_hooks[id(t)] = TensorHooks()
+            weakref.finalize(t, leaf_hooks.pop, id(t), None)
+        return hooks
+    table = getattr(ctx, "_tensor_hooks", None)
+    if table is None:
+        table = ctx._tensor_hooks = {}
+    hooks = table.get(t._index)
+    if hooks is None:
+        hooks = table[t._index] = TensorHooks()
+    return hooks
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook off (again: nothing happens); also a
+    context manager that removes it on exit (PyTorch's ``torch.utils.hooks.RemovableHandle``)."""
+    __slots__ = ("_fns", "id")
+
+    def __init__(self, fns: Dict[int, Callable], key: int) -> None:
+        self._fns = fns
+        self.id = key
+
+    def remove(self) -> None:
+        """Take the hook off (PyTorch's ``RemovableHandle.remove``)."""
+        self._fns.pop(self.id, None)
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
 
 
 def version_of(t: Tensor) -> int:

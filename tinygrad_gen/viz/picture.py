@@ -132,8 +132,9 @@ def draw(*tensors: Tensor, params: Any = None, show_grad: bool = True, collapse:
 
     One node per op (its Function's name, the constants it was given and the step at which backward visits it)
     and one per tensor (shape and dtype; a name from ``params``: a Module, a dict of names to Tensors or Modules,
-    or a list of these, e.g. ``fc1.weight``). With ``show_grad``, a tensor with a ``.grad`` shows the gradient's
-    shape and norm; NaN or Inf in it colours the node red. ``collapse=True`` (or a call depth, 1 = the outermost
+    or a list of these, e.g. ``fc1.weight``). With ``show_grad``, a tensor with a ``.grad`` (a leaf's, or an
+    intermediate's kept by ``retain_grad()``) shows the gradient's shape and norm; NaN or Inf in it colours the
+    node red. ``collapse=True`` (or a call depth, 1 = the outermost
     Module call) draws the ops of one Module call as one box; it needs the forward run inside
     ``tg.viz.record_modules()``. Reads the graph only, and keeps no reference to it. (PyTorch has no built-in
     counterpart; torchviz's ``make_dot`` is the closest.)"""
@@ -280,9 +281,10 @@ def _tensor_style(t, name, show_grad, root):
     lines = [name] if name else []
     lines.append(f"{shape_text(t.shape)} {t.dtype}")
     color = "#fff3bf" if root else "#cfe2ff" if t._ctx is None and t.requires_grad else "#ffffff"
-    if show_grad and t.grad is not None:
-        norm, _, _, finite = stats(t.grad.data)
-        lines.append(f"grad {shape_text(t.grad.shape)} norm {norm:.4g}" + ("" if finite else " (NaN/Inf)"))
+    grad = t._grad  # a leaf's, or a non-leaf's that called retain_grad() (no non-leaf .grad warning)
+    if show_grad and grad is not None:
+        norm, _, _, finite = stats(grad.data)
+        lines.append(f"grad {shape_text(grad.shape)} norm {norm:.4g}" + ("" if finite else " (NaN/Inf)"))
         if not finite:
             color = "#ff8a8a"
     style = "filled" if t._ctx is not None or t.requires_grad else "filled,dashed"
