@@ -5,13 +5,21 @@
 
 so every cost is a softplus of a logit: stable for any l, never log(0).
 """
+import math
+
 import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
 
 
+def _softplus(x):
+    """log(1 + exp(x)) at every x: PyTorch's default softplus is x itself above 20, which would bend the identities
+    above (and their gradients) there by about 2e-9."""
+    return F.softplus(x, threshold=math.inf)
+
+
 def discriminator_loss(real_logits, fake_logits):
     """Discriminator's cost, cross-entropy for real vs fake:  J_D = E_x[-log D(x)] + E_z[-log(1 - D(G(z)))]."""
-    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+    return _softplus(-real_logits).mean() + _softplus(fake_logits).mean()
 
 
 def generator_loss_minimax(fake_logits):
@@ -19,7 +27,7 @@ def generator_loss_minimax(fake_logits):
 
     dJ_G/dl_i = -sigmoid(l_i) / N = -D(G(z_i)) / N: when the samples are bad, D(G(z)) -> 0 and the generator's cost is
     flat -- the gradient vanishes ("saturation")."""
-    return -F.softplus(fake_logits).mean()
+    return -_softplus(fake_logits).mean()
 
 
 def generator_loss_ns(fake_logits):
@@ -27,7 +35,7 @@ def generator_loss_ns(fake_logits):
 
     dJ_G/dl_i = -(1 - sigmoid(l_i)) / N = -(1 - D(G(z_i))) / N -> -1/N as D(G(z)) -> 0: a strong signal exactly
     when the generated sample is really wrong."""
-    return F.softplus(-fake_logits).mean()
+    return _softplus(-fake_logits).mean()
 
 
 GENERATOR_LOSSES = {"minimax": generator_loss_minimax, "ns": generator_loss_ns}

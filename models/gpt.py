@@ -164,7 +164,7 @@ def train(args, run):
     text = vocab.decode(ids)
     (run.out / "sample.txt").write_text(text, encoding="utf-8")
     run.finish({**scores, "ms_per_step": 1000 * elapsed / max(1, args.steps),
-                "steps": args.steps, "parameters": int(sum(p.size for p in model.parameters()))})
+                "steps": args.steps, "parameters": int(sum(p.numel() for p in model.parameters()))})
     return model
 
 

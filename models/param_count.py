@@ -11,9 +11,9 @@ EMBEDDINGS = {"tok_emb", "pos_emb", "seg_emb"}
 
 def non_embedding_params(model):
     """Parameters of ``model`` outside its token, position (and segment) embeddings."""
-    return int(sum(p.size for name, p in model.named_parameters() if not EMBEDDINGS & set(name.split("."))))
+    return int(sum(p.numel() for name, p in model.named_parameters() if not EMBEDDINGS & set(name.split("."))))
 
 
 def total_params(model):
     """The number of parameters of a model."""
-    return int(sum(p.size for p in model.parameters()))
+    return int(sum(p.numel() for p in model.parameters()))

@@ -109,9 +109,19 @@ class Tensor:
         """The NumPy dtype of the values (``tg.float32`` ... are NumPy's dtypes)."""
         return self.data.dtype
 
-    @property
-    def size(self) -> int:
-        """The number of elements, NumPy's ``a.size`` (PyTorch's ``numel()``)."""
+    def size(self, dim: Optional[int] = None) -> Union[tuple, int]:
+        """The shape as a tuple, or the size of axis ``dim`` (PyTorch's ``x.size()`` / ``x.size(dim)``; it
+        compares equal to a tuple). The number of elements is ``numel()`` (NumPy's ``a.size``)."""
+        shape = self.data.shape
+        if dim is None:
+            return shape
+        nd = max(len(shape), 1)
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or not -nd <= dim < nd:
+            raise IndexError(f"size: dim {dim!r} is out of range for a tensor of shape {shape}")
+        return shape[int(dim) % nd] if shape else 1
+
+    def nelement(self) -> int:
+        """The number of elements (PyTorch's ``nelement``, the same as ``numel()``)."""
         return self.data.size
 
     @property
@@ -526,20 +536,20 @@ def eye(n: int, m: int = None, dtype=None, device: str = "cpu", requires_grad: b
     return _factory(lambda s, d: np.eye(n, m, dtype=d), (), dtype, device, requires_grad)
 
 
-def zeros_like(t: Tensor, dtype=None) -> Tensor:
-    """Zeros of ``t``'s shape, dtype (unless ``dtype`` says) and device; PyTorch's ``torch.zeros_like``."""
-    return Tensor(xp_for(t.device).zeros(t.shape, dtype=_dtype(dtype) or t.dtype))
+def zeros_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``t``'s shape, in t's dtype and device unless given; PyTorch's ``torch.zeros_like``."""
+    return full_like(t, 0, dtype, device, requires_grad)
 
 
-def ones_like(t: Tensor, dtype=None) -> Tensor:
-    """Ones of ``t``'s shape, dtype (unless ``dtype`` says) and device; PyTorch's ``torch.ones_like``."""
-    return Tensor(xp_for(t.device).ones(t.shape, dtype=_dtype(dtype) or t.dtype))
+def ones_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Ones of ``t``'s shape, in t's dtype and device unless given; PyTorch's ``torch.ones_like``."""
+    return full_like(t, 1, dtype, device, requires_grad)
 
 
 def full_like(t: Tensor, value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``t``'s shape filled with ``value``, in t's dtype and device unless given (PyTorch's
     ``torch.full_like``)."""
-    arr = xp_for(device or t.device).full(t.shape, value, dtype=_dtype(dtype) or t.dtype)
+    arr = xp_for(check_device(device) if device else t.device).full(t.shape, value, dtype=_dtype(dtype) or t.dtype)
     return Tensor(arr, requires_grad=requires_grad)
 
 
@@ -568,3 +578,90 @@ def as_tensor(data, dtype=None, device=None, like=None) -> "Tensor":
         device = device or like.device
     return Tensor(_to_array(data, dtype, check_device(device) if device else "cpu"))
 
+
+
+def _float_dtype(dtype, like, op: str) -> np.dtype:
+    dtype = _dtype(dtype) or like
+    if dtype.kind != "f":
+        raise TypeError(f"{op}: random floats need a floating-point dtype, got {dtype}")
+    return dtype
+
+
+def randn_like(t: "Tensor", dtype: Optional[Any] = None, device: Optional[str] = None,
+               requires_grad: bool = False) -> "Tensor":
+    """Standard normal samples of ``t``'s shape, in t's dtype and device unless given (PyTorch's
+    ``torch.randn_like``), from the engine's seeded generator.
+
+    Args:
+        t: the tensor whose shape (and dtype, device) to take.
+        dtype, device: override t's; the dtype must be floating point.
+        requires_grad: whether the result is a leaf that requires grad."""
+    return randn(*t.shape, dtype=_float_dtype(dtype, t.dtype, "randn_like"), device=device or t.device,
+                 requires_grad=requires_grad)
+
+
+def rand_like(t: "Tensor", dtype: Optional[Any] = None, device: Optional[str] = None,
+              requires_grad: bool = False) -> "Tensor":
+    """Uniform samples in [0, 1) of ``t``'s shape, in t's dtype and device unless given (PyTorch's
+    ``torch.rand_like``), from the engine's seeded generator.
+
+    Args:
+        t: the tensor whose shape (and dtype, device) to take.
+        dtype, device: override t's; the dtype must be floating point.
+        requires_grad: whether the result is a leaf that requires grad."""
+    return rand(*t.shape, dtype=_float_dtype(dtype, t.dtype, "rand_like"), device=device or t.device,
+                requires_grad=requires_grad)
+
+
+def linspace(start: Union[int, float, "Tensor"], end: Union[int, float, "Tensor"], steps: int,
+             dtype: Optional[Any] = None, device: str = "cpu", requires_grad: bool = False) -> "Tensor":
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included (PyTorch's ``torch.linspace``;
+    float32 unless ``dtype`` says).
+
+    Args:
+        start, end: numbers (or one-element tensors), the first and last value.
+        steps: how many values, >= 0.
+        dtype, device, requires_grad: as for ``tg.zeros``."""
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"linspace: steps must be a non-negative integer, got {steps!r}")
+    start, end = (float(v) if isinstance(v, Tensor) else v for v in (start, end))
+    values = np.linspace(start, end, int(steps))
+    return _factory(lambda s, d: values.astype(d), (), dtype, device, requires_grad)
+
+
+def randint(low: int = 0, high: Optional[Union[int, Sequence[int]]] = None,
+            size: Optional[Union[int, Sequence[int]]] = None, dtype: Optional[Any] = None, device: str = "cpu",
+            requires_grad: bool = False) -> "Tensor":
+    """Integers drawn uniformly from [low, high) from the engine's seeded generator (PyTorch's ``torch.randint``:
+    ``randint(high, size)`` or ``randint(low, high, size)``; int64 unless ``dtype`` says).
+
+    Args:
+        low: the smallest value (0 when only ``high`` and ``size`` are given).
+        high: one past the largest value.
+        size: the shape, a tuple.
+        dtype, device: as for ``tg.zeros`` (int64 by default).
+        requires_grad: only for a floating-point dtype, as in PyTorch."""
+    from .random import generator
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
+    elif high is None and size is not None:
+        low, high = 0, low
+    if high is None or size is None:
+        raise TypeError("randint: give randint(high, size) or randint(low, high, size); size is a tuple")
+    low, high = int(low), int(high)
+    if low >= high:
+        raise ValueError(f"randint: low ({low}) must be less than high ({high})")
+    shape = (int(size),) if isinstance(size, (int, np.integer)) else tuple(int(n) for n in size)
+    return _factory(lambda s, d: generator().integers(low, high, s).astype(d), (shape,),
+                    dtype if dtype is not None else np.int64, device, requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> "Tensor":
+    """A tensor sharing ``array``'s memory and keeping its dtype (float64 stays float64), as PyTorch's
+    ``torch.from_numpy`` does (``tg.tensor`` copies and makes float data float32).
+
+    Args:
+        array: a NumPy array."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
+    return Tensor(array)

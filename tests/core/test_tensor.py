@@ -142,3 +142,13 @@ def test_bitwise_ops_are_bitwise_on_integers_and_logical_on_bools(op, left):
     assert ours.tolist() == theirs.tolist()
     assert (~tg.tensor(a)).tolist() == (~torch.tensor(a)).tolist()
     assert fn(tg.tensor(a), 3).tolist() == fn(torch.tensor(a), 3).tolist()
+
+
+def test_size_is_pytorchs_callable_shape_and_numel_counts():
+    x = tg.zeros(2, 3, 4)
+    t = torch.zeros(2, 3, 4)
+    assert x.size() == (2, 3, 4) == tuple(t.size()) and x.size(1) == 3 == t.size(1) and x.size(-1) == t.size(-1)
+    assert x.size(dim=0) == 2 and x.numel() == x.nelement() == t.nelement() == 24
+    assert tg.tensor(5.0).size() == () and tg.tensor(5.0).nelement() == 1
+    with pytest.raises(IndexError, match=r"size: dim 3 is out of range for a tensor of shape \(2, 3, 4\)"):
+        x.size(3)

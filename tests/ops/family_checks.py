@@ -37,7 +37,7 @@ def run(case, inputs):
     """(output values, input gradients) of ``case.fn`` at ``inputs`` (fresh leaves), seeded."""
     tg.manual_seed(0)
     out = case.fn(*inputs)
-    out.backward(tg.tensor(np.linspace(-1, 1, out.size).reshape(out.shape), dtype=out.dtype))
+    out.backward(tg.tensor(np.linspace(-1, 1, out.numel()).reshape(out.shape), dtype=out.dtype))
     return out.numpy().copy(), [None if x.grad is None else x.grad.numpy().copy() for x in inputs]
 
 

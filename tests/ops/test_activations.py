@@ -101,7 +101,7 @@ FAST_SHAPES = [(), (7,), (256, 256), (3, 21846)]
 def _values_and_grads(fn, x0, double=False):
     x = tg.tensor(x0, dtype=x0.dtype, requires_grad=True)
     y = fn(x)
-    g = tg.tensor(np.cos(np.arange(y.size)).reshape(y.shape), dtype=x0.dtype)
+    g = tg.tensor(np.cos(np.arange(y.numel())).reshape(y.shape), dtype=x0.dtype)
     if not double:
         y.backward(g)
         return y.numpy(), x.grad.numpy()
@@ -150,3 +150,24 @@ def test_gelu_in_the_far_tails_is_exact_in_both_paths(mode):
     with dispatch.kernels(mode):
         y = F.gelu(tg.tensor(x0)).numpy()
     np.testing.assert_allclose(y, T.gelu(torch.tensor(x0)).numpy(), rtol=1e-5, atol=1e-30)
+
+
+# ----- softplus(beta, threshold) (issue 25) -----
+@pytest.mark.parametrize("beta,threshold", [(1, 20), (2.0, 3.0), (0.5, 1.0), (-1.0, 20)])
+def test_softplus_beta_and_threshold_are_pytorchs_values_and_gradients(beta, threshold):
+    x0 = np.array([-30.0, -5.0, -1.0, 0.0, 1.0, 1.4, 2.5, 6.0, 25.0, 1e4])
+    x, xt = tg.tensor(x0, dtype=np.float64, requires_grad=True), torch.tensor(x0, requires_grad=True)
+    y, yt = F.softplus(x, beta=beta, threshold=threshold), T.softplus(xt, beta=beta, threshold=threshold)
+    y.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+
+
+def test_softplus_signature_is_pytorchs_and_bad_beta_is_refused():
+    import inspect
+    params = inspect.signature(F.softplus).parameters
+    assert params["beta"].default == 1 and params["threshold"].default == 20
+    np.testing.assert_allclose(F.softplus(tg.tensor([0.0]), 2).numpy(), [np.log(2) / 2], rtol=1e-6)
+    with pytest.raises(ValueError, match="softplus: beta must be a nonzero number"):
+        F.softplus(tg.ones(2), beta=0)

@@ -411,3 +411,97 @@ def test_the_dtype_table_leaves_out_only_the_documented_differences():
 def test_subtracting_bools_follows_numpy_counting_true_as_one():
     assert (tg.tensor([1.0, 2.0]) - tg.tensor([True, False])).tolist() == [0.0, 2.0]
     assert (tg.tensor([True, False]) - 1).tolist() == [0, -1]
+
+
+# ----- trig and hyperbolic functions, log10 / log1p / expm1, logaddexp, lerp, fmod, rounded div, shifts -----
+@pytest.mark.parametrize("name", ["tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "log10",
+                                  "log1p", "expm1"])
+def test_new_float_functions_match_torch_including_out_of_domain_values(name):
+    x = np.array([-2.0, -1.0, -0.5, 0.0, 0.3, 1.0, 1.5, 3.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = getattr(tg, name)(tg.tensor(x, dtype=np.float64)).numpy()
+        assert getattr(tg.tensor([1, 2]), name)().dtype == np.float32  # integers compute in float32, as in PyTorch
+    theirs = getattr(torch, name)(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, equal_nan=True)
+
+
+def test_numpy_spellings_of_the_inverse_functions_are_aliases():
+    x = tg.tensor([0.1, 0.5])
+    assert tg.arcsin(x).tolist() == x.asin().tolist() and x.arctan2(x).tolist() == tg.atan2(x, x).tolist()
+
+
+def test_atan2_matches_torch_in_every_quadrant_and_against_a_number():
+    y, x = np.array([1.0, 1.0, -1.0, -1.0, 0.0]), np.array([1.0, -1.0, -1.0, 1.0, -2.0])
+    assert_like_torch(lambda a, b: a.atan2(b), y, x, torch_fn=torch.atan2)
+    np.testing.assert_allclose(tg.atan2(tg.tensor(y, dtype=np.float64), 2.0).numpy(),
+                               torch.atan2(torch.tensor(y), torch.tensor(2.0, dtype=torch.float64)).numpy())
+
+
+def test_logaddexp_does_not_overflow_and_matches_torch():
+    a, b = np.array([1000.0, -1000.0, 0.0, -np.inf]), np.array([1000.0, -999.0, 1.0, -np.inf])
+    ours = tg.logaddexp(tg.tensor(a, dtype=np.float64), tg.tensor(b, dtype=np.float64)).numpy()
+    np.testing.assert_allclose(ours, torch.logaddexp(torch.tensor(a), torch.tensor(b)).numpy())
+    assert_like_torch(lambda x, y: x.logaddexp(y), a[:3], b[:3], torch_fn=torch.logaddexp)
+    with pytest.raises(TypeError, match="logaddexp.*int64"):
+        tg.logaddexp(tg.tensor([1, 2]), 1.0)
+
+
+def test_lerp_with_a_number_or_a_tensor_weight_matches_torch():
+    a, e, w = np.array([0.0, 1.0, -2.0]), np.array([4.0, -1.0, 2.0]), np.array([0.25, 0.75, 1.0])
+    assert_like_torch(lambda x, y, z: x.lerp(y, z), a, e, w, torch_fn=torch.lerp)
+    assert_like_torch(lambda x, y: tg.lerp(x, y, 0.6), a, e, torch_fn=lambda x, y: torch.lerp(x, y, 0.6))
+    assert tg.lerp(tg.tensor([1.0, 2.0]), [3.0, 3.0], 1.0).tolist() == [3.0, 3.0]  # w = 1 gives end exactly
+
+
+def test_fmod_takes_the_sign_of_the_dividend_unlike_remainder():
+    a, b = np.array([5.5, -7.2, 9.0, -0.3]), np.array([2.0, 3.0, -4.0, 0.7])
+    assert_like_torch(lambda x, y: x.fmod(y), a, b, torch_fn=torch.fmod)
+    ints = np.array([-7, 7, -8, 5])
+    for ours, theirs in ((tg.tensor(ints).fmod(3), torch.fmod(torch.tensor(ints), 3)),
+                         (tg.fmod(tg.tensor(ints), tg.tensor([2, -3, 5, 4])),
+                          torch.fmod(torch.tensor(ints), torch.tensor([2, -3, 5, 4]))),
+                         (tg.tensor(ints).fmod(2.5), torch.fmod(torch.tensor(ints), 2.5))):
+        assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype)[6:]
+    with pytest.raises(ZeroDivisionError, match="fmod"):
+        tg.tensor([1, 2]).fmod(0)
+
+
+@pytest.mark.parametrize("mode", [None, "trunc", "floor"])
+def test_div_rounding_modes_match_torch_in_values_dtypes_and_gradients(mode):
+    for a, b in ((np.array([-7, 7, -8, 5, 0]), np.array([2, -2, 3, 5, -3])),
+                 (np.array([-7.5, 7.5, -8.0, 0.5]), np.array([2.0, -2.0, 3.0, 0.25])),
+                 (np.array([-7, 7, 9]), 2), (np.array([-7, 7, 9]), 2.5)):
+        tb = b if np.isscalar(b) else tg.tensor(b, dtype=b.dtype)
+        ours = tg.tensor(a, dtype=a.dtype).div(tb, rounding_mode=mode)
+        theirs = torch.div(torch.tensor(a), b if np.isscalar(b) else torch.tensor(b), rounding_mode=mode)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+        assert str(ours.dtype) == str(theirs.dtype)[6:], (a, b, mode)
+    x = tg.tensor([5.5, -7.2], dtype=np.float64, requires_grad=True)
+    (tg.div(x, 2.0, rounding_mode=mode) * 1.0).sum().backward()
+    assert x.grad.tolist() == ([0.5, 0.5] if mode is None else [0.0, 0.0])  # rounded: zero gradient, as PyTorch
+    with pytest.raises(ValueError, match="div: rounding_mode.*'round'"):
+        x.div(2.0, rounding_mode="round")
+
+
+def test_shifts_on_integer_tensors_match_torch_and_floats_are_refused():
+    v = np.array([-7, 0, 5, 12], dtype=np.int32)
+    for ours, theirs in ((tg.tensor(v) << 2, torch.tensor(v) << 2), (tg.tensor(v) >> 1, torch.tensor(v) >> 1),
+                         (1 << tg.tensor([0, 3]), 1 << torch.tensor([0, 3])),
+                         (tg.bitwise_right_shift(tg.tensor(v), tg.tensor(v).abs() % 3),
+                          torch.bitwise_right_shift(torch.tensor(v), torch.tensor(v).abs() % 3))):
+        assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype)[6:]
+    with pytest.raises(TypeError, match="bitwise_left_shift.*float32"):
+        tg.tensor([1.0]) << 1
+    with pytest.raises(TypeError, match="bitwise_right_shift.*float"):
+        tg.tensor([1]) >> 1.5
+
+
+def test_isnan_isinf_isfinite_match_torch_and_are_constants():
+    x = np.array([1.0, np.nan, np.inf, -np.inf, 0.0])
+    t = tg.tensor(x, requires_grad=True)
+    for name in ("isnan", "isinf", "isfinite"):
+        ours = getattr(t, name)()
+        assert ours.dtype == np.bool_ and not ours.requires_grad
+        assert ours.tolist() == getattr(torch, name)(torch.tensor(x)).tolist()
+        assert getattr(tg, name)([1, 2]).tolist() == getattr(torch, name)(torch.tensor([1, 2])).tolist()

@@ -294,3 +294,84 @@ def test_rows_picked_by_an_integer_array_sum_their_gradients_like_torch(idx_dtyp
         tw = torch.tensor(w, requires_grad=True)
         tw[torch.from_numpy(pick.astype(np.int64))].backward(torch.tensor(g))
         np.testing.assert_allclose(x.grad.numpy(), tw.grad.numpy(), rtol=1e-12)
+
+
+# ----- diagonals, triangles and nonzero: the names PyTorch users port -----
+@pytest.mark.parametrize("shape, args", [((3, 4), ()), ((3, 4), (1,)), ((3, 4), (-2,)), ((3, 4), (5,)),
+                                         ((2, 3, 4), (0, 1, 2)), ((2, 3, 4), (1, -1, 0)), ((2, 3, 4), (-1, 2, 0)),
+                                         ((4, 2, 3, 2), (0, 3, 1))])
+def test_diagonal_matches_torch_values_shapes_and_gradients(shape, args):
+    x = np.random.default_rng(0).standard_normal(shape)
+    matches_torch(lambda a: a.diagonal(*args), lambda a: a.diagonal(*args), [x], tol=TORCH_TOL)
+    matches_torch(lambda a: tg.diagonal(a, *args), lambda a: torch.diagonal(a, *args), [x], tol=TORCH_TOL)
+
+
+def test_diagonal_takes_pytorchs_keywords():
+    x = np.random.default_rng(1).standard_normal((2, 3, 4))
+    matches_torch(lambda a: a.diagonal(offset=1, dim1=2, dim2=1), lambda a: a.diagonal(offset=1, dim1=2, dim2=1),
+                  [x], tol=TORCH_TOL)
+
+
+@pytest.mark.parametrize("shape", [(3,), (1,), (3, 4), (4, 2), (0,)])
+@pytest.mark.parametrize("k", [0, 1, -2])
+def test_diag_builds_a_matrix_from_a_vector_and_takes_a_matrixs_diagonal_like_torch(shape, k):
+    x = np.random.default_rng(2).standard_normal(shape)
+    matches_torch(lambda a: tg.diag(a, k), lambda a: torch.diag(a, k), [x], tol=TORCH_TOL)
+    matches_torch(lambda a: a.diag(diagonal=k), lambda a: a.diag(diagonal=k), [x], tol=TORCH_TOL)
+
+
+@pytest.mark.parametrize("name", ["tril", "triu"])
+@pytest.mark.parametrize("shape", [(3, 4), (4, 3), (2, 3, 3), (0, 2)])
+@pytest.mark.parametrize("k", [0, 1, -1, 5, -5])
+def test_tril_and_triu_match_torch_values_and_gradients(name, shape, k):
+    x = np.random.default_rng(3).standard_normal(shape)
+    matches_torch(lambda a: getattr(a, name)(k), lambda a: getattr(a, name)(k), [x], tol=TORCH_TOL)
+    matches_torch(lambda a: getattr(tg, name)(a, diagonal=k), lambda a: getattr(torch, name)(a, diagonal=k), [x],
+                  tol=TORCH_TOL)
+
+
+def test_tril_and_triu_write_zeros_over_infinities_and_keep_integer_dtypes_like_torch():
+    x = np.array([[1.0, np.inf], [-np.inf, 2.0]])
+    np.testing.assert_array_equal(tg.tensor(x).tril().numpy(), torch.tensor(x).tril().numpy())
+    np.testing.assert_array_equal(tg.tensor(x).triu().numpy(), torch.tensor(x).triu().numpy())
+    ints = tg.tensor(np.arange(9).reshape(3, 3))
+    assert ints.tril().dtype == np.int64
+    np.testing.assert_array_equal(ints.triu(1).numpy(), torch.arange(9).reshape(3, 3).triu(1).numpy())
+
+
+@pytest.mark.parametrize("x", [np.array([[0.0, 1.5, 0.0], [2.0, 0.0, -1.0]]), np.array([0, 3, 0, 4]),
+                               np.array(3.0), np.array(0.0), np.zeros((2, 0)), np.array([[True, False]]),
+                               np.zeros((2, 3))])
+def test_nonzero_matches_torch_in_both_forms(x):
+    ours, theirs = tg.tensor(x).nonzero(), torch.tensor(x).nonzero()
+    assert ours.dtype == np.int64 and ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    ours_t, theirs_t = tg.nonzero(tg.tensor(x), as_tuple=True), torch.nonzero(torch.tensor(x), as_tuple=True)
+    assert type(ours_t) is tuple and len(ours_t) == len(theirs_t)
+    for o, t in zip(ours_t, theirs_t):
+        assert o.dtype == np.int64
+        np.testing.assert_array_equal(o.numpy(), t.numpy())
+
+
+def test_nonzero_as_tuple_indexes_with_the_gradient_landing_on_the_picked_elements():
+    x = np.array([[0.5, -1.0, 2.0], [-3.0, 4.0, -0.1]])
+    matches_torch(lambda a: a[(a > 0).nonzero(as_tuple=True)], lambda a: a[(a > 0).nonzero(as_tuple=True)], [x],
+                  tol=TORCH_TOL)
+    assert not tg.tensor(x, requires_grad=True).nonzero().requires_grad
+
+
+@pytest.mark.parametrize("op, error, pattern", [
+    (lambda: tg.randn(3).diagonal(), ValueError, r"diagonal: .*at least 2 dimensions.*\(3,\)"),
+    (lambda: tg.randn(2, 3).diagonal(0, 1, -1), ValueError, r"diagonal: dim1 and dim2 are both axis 1"),
+    (lambda: tg.randn(2, 3).diagonal(0, 0, 2), ValueError, r"diagonal: axis 2.*\(2, 3\)"),
+    (lambda: tg.randn(2, 3).diagonal(0.5), TypeError, r"diagonal: offset must be an int"),
+    (lambda: tg.diag(tg.randn(2, 3, 4)), ValueError, r"diag: expects a 1-D or 2-D tensor.*\(2, 3, 4\)"),
+    (lambda: tg.diag(tg.tensor(1.0)), ValueError, r"diag: expects a 1-D or 2-D tensor.*\(\)"),
+    (lambda: tg.diag(tg.randn(3), 1.0), TypeError, r"diag: diagonal must be an int"),
+    (lambda: tg.randn(3).tril(), ValueError, r"tril: .*at least 2 dimensions.*\(3,\)"),
+    (lambda: tg.randn(3).triu(), ValueError, r"triu: .*at least 2 dimensions.*\(3,\)"),
+    (lambda: tg.randn(3, 3).triu(0.5), TypeError, r"triu: diagonal must be an int"),
+])
+def test_diagonal_diag_and_triangles_refuse_bad_input_naming_the_op(op, error, pattern):
+    with pytest.raises(error, match=pattern):
+        op()

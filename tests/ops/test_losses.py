@@ -150,7 +150,7 @@ def test_mse_loss_gradient_is_2_d_g_scaled_by_the_reduction(reduction):
     a0, b0 = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
     a, b = tg.tensor(a0, dtype=np.float64, requires_grad=True), tg.tensor(b0, dtype=np.float64, requires_grad=True)
     loss = F.mse_loss(a, b, reduction=reduction)
-    g = np.cos(np.arange(loss.size)).reshape(loss.shape)
+    g = np.cos(np.arange(loss.numel())).reshape(loss.shape)
     loss.backward(tg.tensor(g, dtype=np.float64))
     want = 2 * (a0 - b0) * (g / a0.size if reduction == "mean" else g)
     np.testing.assert_allclose(a.grad.numpy(), want, rtol=1e-12)
@@ -194,7 +194,7 @@ FAST_TOL = {np.float64: dict(rtol=1e-12, atol=1e-15), np.float32: dict(rtol=1e-5
 def _values_and_grads(x0, target, reduction, double=False):
     x = tg.tensor(x0, dtype=x0.dtype, requires_grad=True)
     loss = F.cross_entropy(x, target, ignore_index=-1, reduction=reduction)
-    g = tg.tensor(np.cos(np.arange(loss.size)).reshape(loss.shape), dtype=x0.dtype)
+    g = tg.tensor(np.cos(np.arange(loss.numel())).reshape(loss.shape), dtype=x0.dtype)
     dx, = tg.grad((loss * g).sum(), x, create_graph=double)
     if not double:
         return loss.numpy(), dx.numpy()
@@ -216,3 +216,75 @@ def test_fast_cross_entropy_matches_the_plain_op(reduction, spread, dtype):
     for g, w in zip(got, want):
         assert g.dtype == w.dtype == dtype
         np.testing.assert_allclose(g, w, **FAST_TOL[dtype])
+
+
+# ----- every target ignored, pos_weight, one_hot (issue 25) -----
+@pytest.mark.parametrize("kw", [{}, {"weight": np.ones(5)}, {"label_smoothing": 0.1}])
+@pytest.mark.parametrize("kernels", ["fast", "reference"])
+def test_cross_entropy_with_every_target_ignored_is_nan_with_zero_gradient_as_pytorch(kw, kernels):
+    x0 = np.random.default_rng(3).standard_normal((3, 5))
+    t0 = np.full(3, -100)
+    x, xt = tg.tensor(x0, dtype=np.float64, requires_grad=True), torch.tensor(x0, requires_grad=True)
+    tkw = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+    with dispatch.kernels(kernels):
+        loss = F.cross_entropy(x, t0, **kw)
+        loss.backward()
+    lt = T.cross_entropy(xt, torch.from_numpy(t0), **tkw)
+    lt.backward()
+    assert np.isnan(loss.item()) and torch.isnan(lt).item()
+    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+    assert not np.isnan(x.grad.numpy()).any()
+
+
+def test_nll_loss_with_every_target_ignored_is_nan_with_zero_gradient_as_pytorch():
+    x = tg.tensor(np.zeros((2, 3)), dtype=np.float64, requires_grad=True)
+    loss = F.nll_loss(x, [-100, -100])
+    loss.backward()
+    assert np.isnan(loss.item())
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 3)))
+
+
+def test_bce_with_logits_pos_weight_is_pytorchs_and_stable():
+    x0 = np.array([[-1e4, -2.0, 0.0, 3.0], [1e4, 0.5, -0.5, 20.0]], np.float32)
+    t0 = np.array([[1.0, 0.0, 1.0, 0.3], [0.0, 1.0, 1.0, 0.7]], np.float32)
+    q0 = np.array([3.0, 0.5, 1.0, 2.0], np.float32)
+    x, xt = tg.tensor(x0, requires_grad=True), torch.tensor(x0, requires_grad=True)
+    loss = F.binary_cross_entropy_with_logits(x, t0, pos_weight=q0, reduction="sum")
+    lt = T.binary_cross_entropy_with_logits(xt, torch.tensor(t0), pos_weight=torch.tensor(q0), reduction="sum")
+    loss.backward()
+    lt.backward()
+    np.testing.assert_allclose(loss.item(), lt.item(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_bce_with_logits_weights_are_checked():
+    x = tg.zeros(2, 3)
+    with pytest.raises(ValueError, match=r"pos_weight of shape \(2,\) does not broadcast to logits of shape \(2, 3\)"):
+        F.binary_cross_entropy_with_logits(x, tg.ones(2, 3), pos_weight=[1.0, 2.0])
+    with pytest.raises(RuntimeError, match="not differentiable with respect to weight"):
+        F.binary_cross_entropy_with_logits(x, tg.ones(2, 3), weight=tg.ones(3, requires_grad=True))
+    # PyTorch's positional order: weight third
+    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(x, tg.ones(2, 3), tg.full((3,), 2.0)).item(),
+                               2 * np.log(2), rtol=1e-6)
+
+
+def test_one_hot_is_pytorchs():
+    idx = np.array([[0, 2], [1, 4]])
+    for n in (-1, 6):
+        got = F.one_hot(tg.tensor(idx), num_classes=n)
+        want = T.one_hot(torch.from_numpy(idx), num_classes=n)
+        assert got.dtype == np.int64 and got.shape == tuple(want.shape)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert F.one_hot(tg.tensor(np.zeros(0, np.int64)), 3).shape == (0, 3)
+    assert F.one_hot([2, 0]).tolist() == [[0, 0, 1], [1, 0, 0]]
+
+
+def test_one_hot_bad_input_is_refused():
+    with pytest.raises(ValueError, match="smaller than num_classes=3"):
+        F.one_hot(tg.tensor([0, 3]), 3)
+    with pytest.raises(ValueError, match="non-negative"):
+        F.one_hot(tg.tensor([-1, 1]))
+    with pytest.raises(TypeError, match="integer class indices"):
+        F.one_hot(tg.tensor([0.0, 1.0]))
+    with pytest.raises(ValueError, match="empty"):
+        F.one_hot(tg.tensor(np.zeros(0, np.int64)))

@@ -228,3 +228,120 @@ def test_fast_expand_second_derivatives_match_the_plain_op():
         want = second(w)
     np.testing.assert_allclose(second(w), want, rtol=1e-12)
     np.testing.assert_allclose(want, 6 * w * 5)
+
+
+# ----- the names PyTorch users port: mT, unflatten, meshgrid, repeat_interleave; roll and flip as PyTorch -----
+def test_mT_swaps_the_last_two_axes_like_torch():
+    x = np.random.default_rng(0).standard_normal((2, 3, 4))
+    matches_torch(lambda a: a.mT, lambda a: a.mT, [x], tol=TORCH_TOL)
+    matches_torch(lambda a: a.mT, lambda a: a.mT, [x[0]], tol=TORCH_TOL)
+    with pytest.raises(ValueError, match=r"mT: .*at least 2 dimensions.*\(3,\)"):
+        _ = tg.randn(3).mT
+
+
+@pytest.mark.parametrize("shape, axis, sizes", [((4, 3), 0, (2, 2)), ((2, 6), -1, (3, -1)), ((2, 6, 5), 1, (1, 6)),
+                                                ((6,), 0, (-1, 1, 2)), ((2, 0), 1, (0, 5))])
+def test_unflatten_matches_torch(shape, axis, sizes):
+    x = np.random.default_rng(1).standard_normal(shape)
+    matches_torch(lambda a: a.unflatten(axis, sizes), lambda a: a.unflatten(axis, sizes), [x], tol=TORCH_TOL)
+    assert tg.unflatten(tg.tensor(x), dim=axis, sizes=sizes).shape == tuple(torch.tensor(x).unflatten(axis,
+                                                                                                     sizes).shape)
+
+
+@pytest.mark.parametrize("indexing", ["ij", "xy"])
+@pytest.mark.parametrize("sizes", [(3,), (3, 2), (2, 3, 4), (1, 4)])
+def test_meshgrid_matches_torch_values_shapes_and_gradients(indexing, sizes):
+    rng = np.random.default_rng(2)
+    xs = [rng.standard_normal(n) for n in sizes]
+    weights = [rng.standard_normal(torch.meshgrid(*[torch.zeros(n) for n in sizes], indexing=indexing)[0].shape)
+               for _ in sizes]
+
+    def ours(*a):
+        return sum((g * tg.tensor(w, dtype=np.float64)).sum()
+                   for g, w in zip(tg.meshgrid(*a, indexing=indexing), weights))
+
+    def theirs(*a):
+        return sum((g * torch.tensor(w)).sum() for g, w in zip(torch.meshgrid(*a, indexing=indexing), weights))
+    matches_torch(ours, theirs, xs, tol=TORCH_TOL)
+    grids = tg.meshgrid([tg.tensor(x, dtype=np.float64) for x in xs], indexing=indexing)  # one list, as torch
+    want = torch.meshgrid([torch.tensor(x) for x in xs], indexing=indexing)
+    assert type(grids) is tuple and [g.shape for g in grids] == [tuple(w.shape) for w in want]
+    for g, w in zip(grids, want):
+        np.testing.assert_array_equal(g.numpy(), w.numpy())
+
+
+def test_meshgrid_defaults_to_ij_and_refuses_bad_input():
+    a, b = tg.meshgrid(tg.arange(3), tg.arange(2))
+    assert a.shape == b.shape == (3, 2)
+    with pytest.raises(ValueError, match=r"meshgrid: indexing must be 'ij' or 'xy', got 'yx'"):
+        tg.meshgrid(tg.arange(3), indexing="yx")
+    with pytest.raises(ValueError, match=r"meshgrid: expects 0-d or 1-D tensors.*\(2, 2\)"):
+        tg.meshgrid(tg.zeros(2, 2), tg.arange(3))
+    with pytest.raises(ValueError, match="meshgrid: expected at least one tensor"):
+        tg.meshgrid()
+
+
+@pytest.mark.parametrize("repeats, axis", [(2, None), (3, 0), (2, -1), ([1, 0, 2], 0), ([2], 1),
+                                           (np.array([0, 1, 2, 3]), 1), (0, 1)])
+def test_repeat_interleave_matches_torch_values_and_gradients(repeats, axis):
+    x = np.random.default_rng(3).standard_normal((3, 4))
+    torch_repeats = repeats if isinstance(repeats, int) else torch.tensor(np.asarray(repeats))
+    ours_repeats = repeats if isinstance(repeats, int) else tg.tensor(np.asarray(repeats))
+    matches_torch(lambda a: a.repeat_interleave(ours_repeats, dim=axis),
+                  lambda a: a.repeat_interleave(torch_repeats, dim=axis), [x], tol=TORCH_TOL)
+
+
+def test_repeat_interleave_of_counts_alone_and_of_a_scalar_match_torch():
+    counts = [2, 0, 3]
+    np.testing.assert_array_equal(tg.repeat_interleave(tg.tensor(counts)).numpy(),
+                                  torch.repeat_interleave(torch.tensor(counts)).numpy())
+    assert tg.repeat_interleave(tg.tensor(counts)).dtype == np.int64
+    matches_torch(lambda a: a.repeat_interleave(3), lambda a: a.repeat_interleave(3), [2.0], tol=TORCH_TOL)
+    assert tg.tensor([1.0, 2.0]).repeat_interleave(2, output_size=4).tolist() == [1.0, 1.0, 2.0, 2.0]
+
+
+@pytest.mark.parametrize("shifts", [1, -5, 30, (7,), [-2]])
+def test_roll_without_dims_flattens_like_torch(shifts):
+    x = np.arange(24.0).reshape(2, 3, 4)
+    matches_torch(lambda a: a.roll(shifts), lambda a: a.roll(shifts), [x], tol=TORCH_TOL)
+    matches_torch(lambda a: tg.roll(a, 2), lambda a: torch.roll(a, 2), [x], tol=TORCH_TOL)
+
+
+def test_flip_with_a_repeated_axis_is_refused_like_torch():
+    for dims in ((0, 0), (1, -2), [2, 0, 2]):
+        with pytest.raises(RuntimeError):
+            torch.zeros(2, 3, 4).flip(dims)
+        with pytest.raises(ValueError, match=r"flip: axis \d appears more than once"):
+            tg.zeros(2, 3, 4).flip(dims)
+        with pytest.raises(ValueError, match="flip: axis"):
+            tg.flip(tg.zeros(2, 3, 4), dims=dims)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1, 2, -3])
+def test_cat_and_stack_take_dim_like_torch(dim):
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    matches_torch(lambda x, y: tg.stack([x, y], dim=dim), lambda x, y: torch.stack([x, y], dim=dim), [a, b],
+                  tol=TORCH_TOL)
+    if -2 <= dim < 2:
+        matches_torch(lambda x, y: tg.cat((x, y), dim=dim), lambda x, y: torch.cat((x, y), dim=dim), [a, b],
+                      tol=TORCH_TOL)
+    with pytest.raises(TypeError, match="cat: .*axis=0.*dim=1"):
+        tg.cat([tg.tensor(a)], axis=0, dim=1)
+
+
+@pytest.mark.parametrize("op, error, pattern", [
+    (lambda: tg.randn(4, 3).unflatten(0, (3, 2)), ValueError, r"unflatten: sizes \(3, 2\).*axis 0 of size 4"),
+    (lambda: tg.randn(4, 3).unflatten(0, (-1, -1)), ValueError, r"unflatten: sizes \(-1, -1\)"),
+    (lambda: tg.randn(4, 3).unflatten(0, ()), ValueError, r"unflatten: sizes must be a non-empty tuple"),
+    (lambda: tg.randn(4, 3).unflatten(2, (2, 2)), ValueError, r"unflatten: axis 2.*\(4, 3\)"),
+    (lambda: tg.randn(3).repeat_interleave([1, 2]), ValueError, r"repeat_interleave: repeats must be an int or 3"),
+    (lambda: tg.randn(3).repeat_interleave(-1), ValueError, r"repeat_interleave: repeats must be non-negative"),
+    (lambda: tg.randn(3).repeat_interleave(1.5), ValueError, r"repeat_interleave: repeats must be an int"),
+    (lambda: tg.randn(3).repeat_interleave(2, output_size=5), ValueError, r"output_size=5.*6"),
+    (lambda: tg.repeat_interleave(tg.randn(3)), ValueError, r"repeat_interleave: repeats alone.*1-D integer"),
+    (lambda: tg.randn(2, 3).roll((1, 2)), ValueError, r"roll: without an axis, shifts must be one int"),
+])
+def test_new_names_refuse_bad_input_naming_the_op(op, error, pattern):
+    with pytest.raises(error, match=pattern):
+        op()

@@ -153,7 +153,7 @@ def _layer_norm_run(mode, x, w, b, normalized, dtype):
     xs = leaves(x, w, b, dtype=dtype)
     with dispatch.kernels(mode):
         y = F.layer_norm(xs[0], normalized, xs[1], xs[2])
-        y.backward(tg.tensor(np.cos(np.arange(y.size)).reshape(y.shape), dtype=dtype))
+        y.backward(tg.tensor(np.cos(np.arange(y.numel())).reshape(y.shape), dtype=dtype))
     return [y.numpy()] + [t.grad.numpy() for t in xs]
 
 
@@ -174,7 +174,7 @@ def _batch_norm_run(mode, x, w, b, dtype):
     xs = leaves(x, w, b, dtype=dtype)
     with dispatch.kernels(mode):
         y = F.batch_norm(xs[0], rm, rv, xs[1], xs[2], training=True, momentum=0.3)
-        y.backward(tg.tensor(np.sin(np.arange(y.size)).reshape(y.shape), dtype=dtype))
+        y.backward(tg.tensor(np.sin(np.arange(y.numel())).reshape(y.shape), dtype=dtype))
     return [y.numpy(), rm.numpy(), rv.numpy()] + [None if t is None else t.grad.numpy() for t in xs]
 
 

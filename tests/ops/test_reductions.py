@@ -32,8 +32,8 @@ REDUCTIONS = {
     "min": lambda t, d, k: t.amin(d, keepdim=k),
     "logsumexp": lambda t, d, k: torch.logsumexp(t, d, keepdim=k),
     "prod": lambda t, d, k: t.prod(d, keepdim=k),
-    "var": lambda t, d, k: t.var(d, keepdim=k, correction=0),
-    "std": lambda t, d, k: t.std(d, keepdim=k, correction=0),
+    "var": lambda t, d, k: t.var(d, keepdim=k),
+    "std": lambda t, d, k: t.std(d, keepdim=k),
     "argmax": lambda t, d, k: t.argmax(d, keepdim=k),
     "argmin": lambda t, d, k: t.argmin(d, keepdim=k),
     "all": lambda t, d, k: t.all(d, keepdim=k),
@@ -59,7 +59,9 @@ def test_dim_and_keepdim_are_aliases_of_axis_and_keepdims_with_pytorchs_values(n
     np.testing.assert_array_equal(by_dim, by_axis)
     assert by_dim.shape == want.shape and by_dim.dtype == want.dtype
     np.testing.assert_allclose(by_dim, want, rtol=1e-12, atol=1e-14)
-    np.testing.assert_array_equal(getattr(t, name)(1, keepdim).numpy(), by_dim)  # positional, as in PyTorch
+    # positional, as in PyTorch: var and std take (dim, unbiased, keepdim)
+    positional = (1, True, keepdim) if name in ("var", "std") else (1, keepdim)
+    np.testing.assert_array_equal(getattr(t, name)(*positional).numpy(), by_dim)
     if name in TG_FUNCTIONS:
         np.testing.assert_array_equal(getattr(tg, name)(t, dim=1, keepdim=keepdim).numpy(), by_dim)
 
@@ -92,11 +94,61 @@ def test_an_axis_out_of_range_is_an_error_naming_the_op_and_the_axis(name):
         getattr(tg.randn(3, 4), name)(axis=2)
 
 
-def test_var_and_std_without_degrees_of_freedom_are_errors_naming_ddof():
-    with pytest.raises(ValueError, match=r"var.*ddof=3"):
+def test_var_and_std_without_degrees_of_freedom_are_errors_naming_the_correction():
+    with pytest.raises(ValueError, match=r"var.*correction=3"):
         tg.randn(2, 3).var(axis=1, ddof=3)
-    with pytest.raises(ValueError, match=r"std.*ddof=3"):
-        tg.randn(2, 3).std(axis=1, ddof=3)
+    with pytest.raises(ValueError, match=r"std.*correction=3"):
+        tg.randn(2, 3).std(axis=1, correction=3)
+    with pytest.raises(ValueError, match=r"var.*correction=1"):
+        tg.randn(2, 1).var(axis=1)  # the default is PyTorch's correction=1
+
+
+VAR_SPELLINGS = [  # (ours, PyTorch's) on a (3, 4) tensor
+    (lambda t: t.var(), lambda t: t.var()),
+    (lambda t: t.var(False), lambda t: t.var(False)),
+    (lambda t: t.var(0, False), lambda t: t.var(0, False)),
+    (lambda t: t.var(1, True, True), lambda t: t.var(1, True, True)),
+    (lambda t: t.var(dim=1, unbiased=False, keepdim=True), lambda t: t.var(dim=1, unbiased=False, keepdim=True)),
+    (lambda t: t.var(dim=0, correction=0), lambda t: t.var(dim=0, correction=0)),
+    (lambda t: t.var(correction=2.5), lambda t: t.var(correction=2.5)),
+    (lambda t: t.var(axis=1, ddof=0), lambda t: t.var(dim=1, correction=0)),
+    (lambda t: t.std(), lambda t: t.std()),
+    (lambda t: t.std(0, False, True), lambda t: t.std(0, False, True)),
+    (lambda t: t.std(dim=(0, 1), correction=0), lambda t: t.std(dim=(0, 1), correction=0)),
+    (lambda t: tg.var(t, 1, ddof=1), lambda t: torch.var(t, 1)),
+    (lambda t: tg.std(t, dim=0, unbiased=False), lambda t: torch.std(t, dim=0, unbiased=False)),
+]
+
+
+@pytest.mark.parametrize("i", range(len(VAR_SPELLINGS)))
+def test_var_and_std_take_unbiased_correction_and_ddof_with_pytorchs_defaults_and_values(i):
+    ours, theirs = VAR_SPELLINGS[i]
+    matches_torch(ours, theirs, [np.random.default_rng(i).standard_normal((3, 4))], tol=dict(rtol=1e-12, atol=0))
+
+
+@pytest.mark.parametrize("name", ["var_mean", "std_mean"])
+@pytest.mark.parametrize("kwargs", [{}, dict(dim=1), dict(dim=0, correction=0, keepdim=True),
+                                    dict(dim=(0, 1), unbiased=False)])
+def test_var_mean_and_std_mean_are_tuples_with_torchs_values(name, kwargs):
+    x = np.random.default_rng(1).standard_normal((3, 4))
+    ours = getattr(tg, name)(tg.tensor(x, dtype=np.float64), **kwargs)
+    theirs = getattr(torch, name)(torch.tensor(x), **kwargs)
+    assert type(ours) is tuple and len(ours) == 2
+    for o, t in zip(ours, theirs):
+        assert o.shape == tuple(t.shape)
+        np.testing.assert_allclose(o.numpy(), t.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["var", "std", "var_mean", "std_mean"])
+def test_two_corrections_at_once_are_an_error_naming_the_op(name):
+    t = tg.randn(3, 4)
+    for kwargs in (dict(unbiased=True, correction=1), dict(correction=0, ddof=0), dict(unbiased=False, ddof=1)):
+        with pytest.raises(TypeError, match=rf"^{name}: .*give one of unbiased=, correction="):
+            getattr(tg, name)(t, **kwargs)
+    with pytest.raises(TypeError, match=rf"^{name}: unbiased must be a bool"):
+        getattr(tg, name)(t, unbiased=1)
+    with pytest.raises(TypeError, match=rf"^{name}: got unbiased twice"):
+        getattr(tg, name)(t, True, unbiased=True)
 
 
 @pytest.mark.parametrize("name", ["argmax", "argmin"])
@@ -168,7 +220,7 @@ def test_prod_gradients_at_zeros_match_torch(shape, seed, zeros):
         a, t = tg.tensor(x, dtype=np.float64, requires_grad=True), torch.tensor(x, requires_grad=True)
         y, yt = ours(a), theirs(t)
         np.testing.assert_allclose(y.numpy(), yt.detach().numpy())
-        y.backward(tg.tensor(np.linspace(-1, 1, y.size).reshape(y.shape), dtype=np.float64))
+        y.backward(tg.tensor(np.linspace(-1, 1, y.numel()).reshape(y.shape), dtype=np.float64))
         yt.backward(torch.tensor(np.linspace(-1, 1, yt.numel()).reshape(yt.shape)))
         np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), atol=1e-12)
 
@@ -186,7 +238,7 @@ ZERO_D = {
     "min": (lambda x, ax: x.min(axis=ax), lambda x, ax: x.amin(dim=ax)),
     "logsumexp": (lambda x, ax: x.logsumexp(axis=ax), lambda x, ax: x.logsumexp(dim=ax)),
     "prod": (lambda x, ax: x.prod(axis=ax), lambda x, ax: x.prod(dim=ax)),
-    "var": (lambda x, ax: x.var(axis=ax), lambda x, ax: x.var(dim=ax, correction=0)),
+    "var": (lambda x, ax: x.var(axis=ax, ddof=0), lambda x, ax: x.var(dim=ax, correction=0)),
 }
 
 
@@ -213,8 +265,8 @@ EMPTY = {
     "prod": (lambda x, ax: x.prod(axis=ax), lambda x, ax: x.prod(dim=ax) if ax is not None else x.prod()),
     "logsumexp": (lambda x, ax: x.logsumexp(axis=ax),
                   lambda x, ax: x.logsumexp(dim=ax if ax is not None else (0, 1))),
-    "var": (lambda x, ax: x.var(axis=ax), lambda x, ax: x.var(dim=ax, correction=0)),
-    "std": (lambda x, ax: x.std(axis=ax), lambda x, ax: x.std(dim=ax, correction=0)),
+    "var": (lambda x, ax: x.var(axis=ax), lambda x, ax: x.var(dim=ax)),
+    "std": (lambda x, ax: x.std(axis=ax, correction=0), lambda x, ax: x.std(dim=ax, correction=0)),
     "all": (lambda x, ax: x.all(axis=ax), lambda x, ax: x.all(dim=ax) if ax is not None else x.all()),
     "any": (lambda x, ax: x.any(axis=ax), lambda x, ax: x.any(dim=ax) if ax is not None else x.any()),
 }
@@ -242,7 +294,8 @@ def test_empty_tensors_reduce_to_torchs_values_without_warnings(name, axis):
 def test_the_mean_and_variance_of_integers_are_float32():
     x = tg.tensor([[1, 2], [3, 5]])
     assert x.mean().dtype == np.float32 and x.mean().item() == 2.75
-    assert x.var(axis=0).dtype == np.float32 and x.var(axis=0).tolist() == [1.0, 2.25]
+    assert x.var(axis=0).dtype == np.float32 and x.var(axis=0, ddof=0).tolist() == [1.0, 2.25]
+    assert x.var(axis=0).tolist() == [2.0, 4.5]  # PyTorch's default, correction=1
 
 
 def test_the_output_of_max_changed_in_place_is_caught_at_backward_as_in_pytorch():
@@ -283,7 +336,7 @@ def _run(name, shape, axis, keepdims, dtype, spec):
     with dispatch.kernels(spec):
         x = _fast_input(shape, dtype)
         y = getattr(x, name)(axis=axis, keepdims=keepdims)
-        y.backward(tg.tensor(np.linspace(-1, 1, y.size).reshape(y.shape), dtype=dtype))
+        y.backward(tg.tensor(np.linspace(-1, 1, y.numel()).reshape(y.shape), dtype=dtype))
         return y.numpy(), x.grad.numpy()
 
 

@@ -163,7 +163,7 @@ FAST_TOL = {np.float64: dict(rtol=1e-12, atol=1e-15), np.float32: dict(rtol=1e-5
 def _values_and_grads(x0, mask, axis):
     x = tg.tensor(x0, dtype=x0.dtype, requires_grad=True)
     y = F.masked_softmax(x, mask, axis=axis)
-    y.backward(tg.tensor(np.sin(np.arange(y.size)).reshape(y.shape), dtype=x0.dtype))
+    y.backward(tg.tensor(np.sin(np.arange(y.numel())).reshape(y.shape), dtype=x0.dtype))
     return y.numpy(), x.grad.numpy()
 
 
@@ -194,3 +194,38 @@ def test_fast_masked_softmax_keeps_a_causal_row_blind_to_later_scores():
     with dispatch.kernels("fast"):
         a, b = F.masked_softmax(tg.tensor(x), keep).numpy(), F.masked_softmax(tg.tensor(later), keep).numpy()
     np.testing.assert_array_equal(a[0, :3], b[0, :3])
+
+
+# ----- softmin and normalize (issue 25) -----
+def test_softmin_without_dim_takes_pytorchs_implicit_dim_with_a_warning():
+    for shape in [(4,), (2, 3), (2, 3, 4), (2, 2, 3, 4)]:
+        x0 = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+        with pytest.warns(UserWarning, match="implicit dimension"):
+            got = F.softmin(tg.tensor(x0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = T.softmin(torch.tensor(x0))
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(F.softmin(tg.tensor([1.0, 2.0]), dim=0, dtype=np.float64).numpy(),
+                               T.softmin(torch.tensor([1.0, 2.0]), dim=0, dtype=torch.float64).numpy())
+
+
+def test_normalize_of_a_zero_row_is_zero_with_pytorchs_gradient():
+    x0 = np.array([[0.0, 0.0, 0.0], [3.0, -4.0, 0.0]])
+    for p in (2.0, 1, 3.0, float("inf")):
+        x, xt = tg.tensor(x0, dtype=np.float64, requires_grad=True), torch.tensor(x0, requires_grad=True)
+        y, yt = F.normalize(x, p=p, dim=1), T.normalize(xt, p=p, dim=1)
+        w = np.arange(6.0).reshape(2, 3)
+        (y * tg.tensor(w)).sum().backward()
+        (yt * torch.tensor(w)).sum().backward()
+        np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+
+
+def test_normalize_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match="normalize: p must be a positive number"):
+        F.normalize(tg.ones(2, 3), p=0)
+    with pytest.raises(ValueError, match="normalize: axis 2 is out of range"):
+        F.normalize(tg.ones(2, 3), dim=2)
+    with pytest.raises(TypeError, match="floating point"):
+        F.normalize(tg.tensor([[1, 2]]))

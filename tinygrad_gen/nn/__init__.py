@@ -3,10 +3,15 @@ from . import functional, init
 from .activations import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax,
                           Mish, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus, Softsign, Tanh)
 from .attention import MultiHeadAttention
-from .layers import BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout, Embedding, LayerNorm, Linear
-from .module import Module, ModuleList, Parameter, Sequential
+from .layers import (BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout, Embedding, Flatten, Identity,
+                     LayerNorm, Linear, Unflatten)
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
+from .pooling import AvgPool2d, MaxPool2d
 
 __all__ = ["functional", "init", "Module", "Parameter", "Sequential", "ModuleList", "Linear", "Conv2d",
            "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding", "Dropout", "ReLU", "LeakyReLU",
            "GELU", "Tanh", "Sigmoid", "MultiHeadAttention", "SiLU", "SELU", "Hardsigmoid", "Hardswish",
-           "ReLU6", "Softsign", "Mish", "Softplus", "LogSigmoid", "ELU", "CELU", "Hardtanh", "Softmax", "LogSoftmax"]
+           "ReLU6", "Softsign", "Mish", "Softplus", "LogSigmoid", "ELU", "CELU", "Hardtanh", "Softmax", "LogSoftmax",
+           "ModuleDict", "Flatten", "Unflatten", "Identity", "MaxPool2d", "AvgPool2d", "CrossEntropyLoss", "NLLLoss",
+           "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss"]

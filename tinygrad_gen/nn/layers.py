@@ -1,6 +1,7 @@
 """The standard layers, with PyTorch's parameter names, shapes and default initialisations, so that
 ``state_dict()`` maps one to one onto the PyTorch module. The math lives in ``nn.functional``."""
 import math
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -222,3 +223,77 @@ class Dropout(Module):
     def extra_repr(self):
         """The settings, shown by ``print(model)``."""
         return f"p={self.p}"
+
+
+class Identity(Module):
+    """Returns its input unchanged; any constructor arguments are ignored (``torch.nn.Identity``), so it can stand
+    in for a layer that takes some."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, input: Any) -> Any:
+        """``input`` itself."""
+        return input
+
+
+class Flatten(Module):
+    """Flattens dims ``start_dim`` .. ``end_dim`` (inclusive, negative counting from the end) into one;
+    ``torch.nn.Flatten``. The default keeps the batch dim: (N, C, H, W) -> (N, C * H * W)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``input`` with the dims flattened (see the class docstring)."""
+        shape = tuple(input.shape)
+        nd = max(len(shape), 1)
+        start = self.start_dim + nd if self.start_dim < 0 else self.start_dim
+        end = self.end_dim + nd if self.end_dim < 0 else self.end_dim
+        if not (0 <= start < nd and 0 <= end < nd):
+            raise IndexError(f"Flatten: start_dim {self.start_dim} / end_dim {self.end_dim} out of range for an input "
+                             f"of shape {shape}")
+        if start > end:
+            raise ValueError(f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim} for an input "
+                             f"of shape {shape}")
+        if not shape:
+            return input.reshape(1)
+        return input.reshape(*shape[:start], int(np.prod(shape[start:end + 1])), *shape[end + 1:])
+
+    def extra_repr(self) -> str:
+        """The settings, shown by ``print(model)``."""
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Splits dim ``dim`` into ``unflattened_size`` (one entry may be -1, inferred); ``torch.nn.Unflatten``:
+    (N, 12) with ``Unflatten(1, (3, 4))`` -> (N, 3, 4). The sizes' product must equal that dim's size."""
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
+        super().__init__()
+        if not isinstance(dim, int):
+            raise TypeError(f"Unflatten: dim must be an int, got {type(dim).__name__}")
+        if not isinstance(unflattened_size, (tuple, list)) or not all(isinstance(s, int) for s in unflattened_size):
+            raise TypeError(f"Unflatten: unflattened_size must be a tuple or list of ints, got {unflattened_size!r}")
+        self.dim, self.unflattened_size = dim, unflattened_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``input`` with dim ``dim`` split (see the class docstring)."""
+        shape = tuple(input.shape)
+        if not -len(shape) <= self.dim < len(shape):
+            raise IndexError(f"Unflatten: dim {self.dim} out of range for an input of shape {shape}")
+        d = self.dim % len(shape)
+        sizes = list(self.unflattened_size)
+        known = int(np.prod([s for s in sizes if s != -1]))
+        if sizes.count(-1) > 1 or any(s < -1 for s in sizes) or (
+                -1 in sizes and (known == 0 or shape[d] % known)) or (-1 not in sizes and known != shape[d]):
+            raise ValueError(f"Unflatten: sizes {tuple(sizes)} do not fill dim {self.dim} of size {shape[d]} "
+                             f"(input shape {shape})")
+        if -1 in sizes:
+            sizes[sizes.index(-1)] = shape[d] // known
+        return input.reshape(*shape[:d], *sizes, *shape[d + 1:])
+
+    def extra_repr(self) -> str:
+        """The settings, shown by ``print(model)``."""
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

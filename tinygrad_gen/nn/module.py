@@ -427,7 +427,7 @@ class Module:
 
     def num_parameters(self) -> int:
         """How many numbers the parameters hold, a shared parameter counted once."""
-        return sum(p.size for p in self.parameters())
+        return sum(p.numel() for p in self.parameters())
 
     def __deepcopy__(self, memo: dict) -> Module:
         """An independent copy (e.g. a target network or an EMA of weights) whose parameters are Parameters too.
@@ -524,3 +524,82 @@ class ModuleList(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
+
+
+class ModuleDict(Module):
+    """An ordered dict of string -> Module whose modules are registered sub-modules (their parameters are the
+    dict's, their ``state_dict()`` keys "<key>.<name>"); it has no forward of its own (``torch.nn.ModuleDict``).
+    Insertion order is kept; ``update`` with a plain dict or pairs keeps their order too."""
+
+    def __init__(self, modules: Optional[Mapping[str, Module]] = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def _check(self, key: Any, module: Any) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"ModuleDict: keys must be strings, got {type(key).__name__}")
+        if not key or "." in key:
+            raise KeyError(f"ModuleDict: key {key!r} must be a non-empty string without '.'")
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleDict: {key!r} must be a Module, got {type(module).__name__}")
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self._check(key, module)
+        if key in self._modules:
+            self._modules[key] = module  # replaced in place: the order stays, as in PyTorch
+        else:
+            self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def clear(self) -> None:
+        """Remove every module."""
+        self._modules.clear()
+
+    def pop(self, key: str) -> Module:
+        """Remove the module under ``key`` and return it."""
+        return self._modules.pop(key)
+
+    def keys(self) -> Iterable[str]:
+        """The keys, in insertion order."""
+        return self._modules.keys()
+
+    def items(self) -> Iterable[Tuple[str, Module]]:
+        """(key, module) pairs, in insertion order."""
+        return self._modules.items()
+
+    def values(self) -> Iterable[Module]:
+        """The modules, in insertion order."""
+        return self._modules.values()
+
+    def update(self, modules: Union[Mapping[str, Module], Iterable[Tuple[str, Module]]]) -> None:
+        """Add or replace modules from a mapping (a ModuleDict or dict) or from (key, module) pairs, in their
+        order; like ``torch.nn.ModuleDict.update``. Everything is checked before anything is added."""
+        if isinstance(modules, (str, bytes)) or not hasattr(modules, "__iter__"):
+            raise TypeError(f"ModuleDict.update: expected a mapping or pairs, got {type(modules).__name__}")
+        if hasattr(modules, "items"):
+            pairs = list(modules.items())
+        else:
+            pairs = []
+            for i, pair in enumerate(modules):
+                if not hasattr(pair, "__len__") or len(pair) != 2:
+                    raise ValueError(f"ModuleDict.update: element {i} should be a (key, module) pair, got {pair!r}")
+                pairs.append(tuple(pair))
+        for key, module in pairs:
+            self._check(key, module)
+        for key, module in pairs:
+            self[key] = module

@@ -91,19 +91,32 @@ class Tanh(Function):
 
 
 class Softplus(Function):
-    """z = log(1 + exp(a)), a smooth relu.
-    forward: max(a, 0) + log1p(exp(-|a|)), the same value (log(1 + e^a) = a + log(1 + e^-a) for a > 0), but exp
-    never sees a large positive number, so a = +-1e4 stays finite.
-    backward: dz/da = exp(a) / (1 + exp(a)) = sigmoid(a), so da = g * sigmoid(a)."""
+    """z = log(1 + exp(a)), a smooth relu; with ``beta`` b, z = log(1 + exp(b a)) / b, and with a ``threshold`` h,
+    z = a where b a > h (PyTorch's switch to the line, within exp(-h) / b of the curve).
+    forward: max(ba, 0) + log1p(exp(-|ba|)) (over b), the same value (log(1 + e^x) = x + log(1 + e^-x) for x > 0),
+    but exp never sees a large positive number, so a = +-1e4 stays finite.
+    backward: dz/da = exp(ba) / (1 + exp(ba)) = sigmoid(ba) on the curve and 1 on the line, so
+              da = g * sigmoid(ba) (or g where b a > h). Saves a, as PyTorch does."""
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx, a, beta=1.0, threshold=None):
         ctx.save_for_backward(a)
-        return np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))
+        ctx.beta, ctx.threshold = beta, threshold
+        ba = a if beta == 1 else a * beta
+        z = np.maximum(ba, 0) + np.log1p(np.exp(-np.abs(ba)))
+        z = z if beta == 1 else (z / beta).astype(a.dtype, copy=False)
+        if threshold is None:
+            return z
+        ctx.line = ba > threshold
+        return xp_of(a).where(ctx.line, a, z)
 
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        return g * a.sigmoid()
+        slope = a.sigmoid() if ctx.beta == 1 else (a * ctx.beta).sigmoid()
+        if ctx.threshold is not None and ctx.line.any():
+            line = ctx.line.astype(a.dtype)
+            slope = slope * Tensor(1 - line) + Tensor(line)
+        return g * slope
 
 
 class LogSigmoid(Function):
@@ -309,14 +322,24 @@ def tanh(x: Tensor) -> Tensor:
     return Tanh.apply(x if isinstance(x, Tensor) else as_tensor(x))  # a method: x is a Tensor
 
 
-def softplus(x: Tensor) -> Tensor:
-    """log(1 + exp(x)) elementwise, finite at x = +-1e4.
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta elementwise, and x itself where beta x > threshold (PyTorch's switch to the
+    line, within exp(-threshold) / beta of the curve); finite at x = +-1e4.
+
+    Its derivative is sigmoid(beta x) on the curve (d/dx log(1 + e^(beta x)) / beta = e^(beta x) / (1 +
+    e^(beta x))) and 1 on the line, as PyTorch's (see ``Softplus``).
 
     Args:
         x: a tensor.
-    PyTorch: ``torch.nn.functional.softplus`` at its defaults beta=1, threshold=20 (above the threshold PyTorch
-    returns x itself, within exp(-20) of this value)."""
-    return Softplus.apply(as_tensor(x))
+        beta: the sharpness (larger is closer to relu); any nonzero number.
+        threshold: beta x above it gives x.
+    PyTorch: ``torch.nn.functional.softplus(input, beta=1, threshold=20)``."""
+    x = as_tensor(x)
+    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta == 0:
+        raise ValueError(f"softplus: beta must be a nonzero number, got {beta!r} (input of shape {x.shape})")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+        raise TypeError(f"softplus: threshold must be a number, got {threshold!r} (input of shape {x.shape})")
+    return Softplus.apply(x, beta, threshold)
 
 
 def logsigmoid(x: Tensor) -> Tensor:
@@ -505,6 +528,10 @@ CASES = [
     OpCase("F.gelu_tanh", lambda a: gelu(a, approximate="tanh"), ((3, 4),),
            torch=lambda torch, a: torch.nn.functional.gelu(a, approximate="tanh"), exact_twin=False),
     OpCase("F.softplus", softplus, ((3, 4),), torch=lambda torch, a: torch.nn.functional.softplus(a)),
+    OpCase("F.softplus[beta,threshold]", lambda a: softplus(a * 3, beta=2.0, threshold=4.0), ((3, 4),),
+           torch=lambda torch, a: torch.nn.functional.softplus(a * 3, beta=2.0, threshold=4.0), exact_twin=False),
+    OpCase("F.softplus[negative_beta]", lambda a: softplus(a, beta=-0.5), ((3, 4),),
+           torch=lambda torch, a: torch.nn.functional.softplus(a, beta=-0.5), exact_twin=False),
     OpCase("F.logsigmoid", logsigmoid, ((3, 4),), torch=lambda torch, a: torch.nn.functional.logsigmoid(a)),
     OpCase("F.elu", lambda a: elu(a, 0.7), ((3, 4),), sample=nonzero,
            torch=lambda torch, a: torch.nn.functional.elu(a, 0.7)),

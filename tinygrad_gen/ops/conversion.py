@@ -8,6 +8,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import check_device, device_of, to_device
+from .. import tensor as tensor_module
 from ..binding import bind
 from ..tensor import DTypeLike, Tensor
 from .case import OpCase
@@ -119,4 +120,90 @@ CASES = [
            torch=lambda torch, a: a.to("cpu", torch.float64)),
     OpCase("type_as", lambda a: a.type_as(Tensor(np.zeros(1))), ((3, 4),),
            torch=lambda torch, a: a.type_as(torch.zeros(1, dtype=torch.float64))),
+]
+
+
+# ----- copies, PyTorch's type(), and the factories that are tg.* functions only -----
+class Clone(Function):
+    """z = a copy of a (its own memory: writing into z leaves a alone).
+
+    backward: the copy is the identity on values, dz/da = 1, so da = g (nothing saved)."""
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def clone(x: Tensor, *, memory_format: object = None) -> Tensor:
+    """A copy of x in its own memory that stays in the graph: gradients flow back to x (PyTorch's
+    ``Tensor.clone``; ``detach()`` instead cuts the graph and shares the memory).
+
+    Args:
+        x: a tensor.
+        memory_format: accepted for PyTorch's signature; every copy here is C-contiguous."""
+    return Clone.apply(x)
+
+
+def contiguous(x: Tensor, memory_format: object = None) -> Tensor:
+    """x itself when its memory is C-contiguous, else a contiguous copy in the graph (PyTorch's
+    ``Tensor.contiguous``).
+
+    Args:
+        x: a tensor.
+        memory_format: accepted for PyTorch's signature."""
+    return x if x.data.flags.c_contiguous else Clone.apply(x)
+
+
+def is_contiguous(x: Tensor, memory_format: object = None) -> bool:
+    """Whether x's memory is C-contiguous (PyTorch's ``Tensor.is_contiguous``)."""
+    return bool(x.data.flags.c_contiguous)
+
+
+# PyTorch's legacy type names (``x.type()``) for each dtype
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",
+               "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+               "bool": "BoolTensor"}
+_TYPE_DTYPES = {name: dtype for dtype, name in _TYPE_NAMES.items()}
+
+
+def type_(x: Tensor, dtype: DTypeLike | None = None, non_blocking: bool = False) -> Tensor | str:
+    """x in ``dtype`` (PyTorch's ``x.type(torch.float64)``), or with no dtype the name of x's type as PyTorch writes
+    it (``'torch.FloatTensor'``, ``'torch.cuda.LongTensor'``).
+
+    Args:
+        x: a tensor.
+        dtype: a dtype (``tg.float64``, ``"int64"``) or one of PyTorch's type names (``"torch.DoubleTensor"``).
+        non_blocking: accepted for PyTorch's signature (copies here are synchronous)."""
+    if dtype is None:
+        name = _TYPE_NAMES.get(x.dtype.name)
+        if name is None:
+            raise TypeError(f"type: dtype {x.dtype} has no PyTorch type name")
+        return f"torch.{'cuda.' if x.device == 'cuda' else ''}{name}"
+    if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _TYPE_DTYPES:
+        out = astype(x, _TYPE_DTYPES[dtype.rsplit(".", 1)[-1]])
+        return out.to("cuda" if ".cuda." in dtype else "cpu")
+    return astype(x, _checked_dtype(dtype, "type"))
+
+
+BINDINGS += [
+    bind(clone, method=True, tg=True),
+    bind(contiguous, method=True),
+    bind(is_contiguous, method=True),
+    bind(type_, method="type"),
+    bind(tensor_module.linspace, tg=True),
+    bind(tensor_module.randint, tg=True),
+    bind(tensor_module.from_numpy, tg=True),
+    bind(tensor_module.randn_like, tg=True),
+    bind(tensor_module.rand_like, tg=True),
+]
+
+
+CASES += [
+    OpCase("clone", lambda a: a.clone(), ((3, 4),), torch=lambda torch, a: a.clone()),
+    OpCase("contiguous_copy", lambda a: a.swapaxes(0, -1).contiguous(), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.transpose(0, -1).contiguous(), exact_twin=False),
+    OpCase("type", lambda a: a.type(np.float64), ((3, 4),), torch=lambda torch, a: a.type(torch.float64)),
 ]

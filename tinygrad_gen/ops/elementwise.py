@@ -561,14 +561,26 @@ def rmul(x: Tensor, other: TensorLike) -> Tensor:
     return Mul.apply(operand(other, x), x)
 
 
-def div(x: Tensor, other: TensorLike) -> Tensor:
-    """x / other, true division, broadcast (``x / y``, ``x.div(y)``, ``tg.div``; PyTorch's ``torch.div`` without
-    ``rounding_mode``). Integer tensors divide to float32, as in PyTorch.
+def div(x: Tensor, other: TensorLike, *, rounding_mode: str | None = None) -> Tensor:
+    """x / other, broadcast (``x / y``, ``x.div(y)``, ``tg.div``; PyTorch's ``torch.div``). Integer tensors divide
+    to float32 under true division, as in PyTorch.
 
     Args:
         x: a tensor.
-        other: a tensor, a number or array-like data."""
-    return Div.apply(x, operand(other, x))
+        other: a tensor, a number or array-like data.
+        rounding_mode: None (true division), "trunc" (rounded toward zero, C's integer division) or "floor"
+            (rounded down, ``x // other``). A rounded quotient keeps integer dtypes and has a zero gradient, as
+            in PyTorch."""
+    if rounding_mode is None:
+        return Div.apply(x, operand(other, x))
+    if rounding_mode == "floor":
+        return FloorDivide.apply(x, operand(other, x))
+    if rounding_mode == "trunc":
+        other = operand(other, x)
+        if x.dtype.kind == "b" and _kind(other.data if isinstance(other, Tensor) else other) == "b":
+            raise TypeError("div: rounding_mode='trunc' is not defined for two boolean operands (as in PyTorch)")
+        return TruncDivide.apply(x, other)
+    raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
 
 
 def rdiv(x: Tensor, other: TensorLike) -> Tensor:
@@ -716,7 +728,7 @@ def _bound(value, x: Tensor, name: str, op: str):
         return None
     value = operand(value, x)
     if isinstance(value, Tensor):
-        if value.size != 1:
+        if value.data.size != 1:
             raise TypeError(f"{op}: {name} must be a number, got a tensor of shape {value.shape}")
         value = value.item()
     return value
@@ -804,7 +816,7 @@ def masked_fill(x: Tensor, mask: TensorLike, value: TensorLike) -> Tensor:
         value: a number, or a one-element tensor (which then gets the gradient of the filled positions)."""
     mask = boolean_mask(mask, x, "masked_fill")
     if isinstance(value, Tensor):
-        if value.size != 1:
+        if value.data.size != 1:
             raise ValueError(f"masked_fill: value must be a number or a one-element tensor, got shape {value.shape}")
         return where(mask, value.reshape(()).astype(x.dtype), x)
     return MaskedFill.apply(x, mask, operand(value, x))
@@ -940,4 +952,556 @@ CASES = [
            torch=lambda torch, a: a.masked_fill(torch_pattern(torch, a.shape), -1.0)),
     OpCase("masked_fill_broadcast", lambda a: a.masked_fill(pattern(a.shape[-1:]), 2.0), ((3, 4),), min_ndim=1,
            torch=lambda torch, a: a.masked_fill(torch_pattern(torch, a.shape[-1:]), 2.0)),
+]
+
+
+# ----- trigonometric, hyperbolic and more float functions; fmod, rounded division, shifts, the float tests -----
+_LN10 = math.log(10.0)
+
+
+class Tan(Function):
+    """z = tan(a).
+
+    backward: dz/da = 1 / cos(a)^2 = 1 + tan(a)^2 = 1 + z^2, so da = g * (1 + z^2) (the output is saved, as
+    PyTorch does)."""
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tan(as_float(a))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        return g * (out * out + 1)
+
+
+class Asin(Function):
+    """z = asin(a), in [-pi/2, pi/2]; nan outside [-1, 1].
+
+    backward (the derivative of an inverse: sin(z) = a, so cos(z) dz = da): dz/da = 1 / cos(z) = 1 / sqrt(1 - a^2),
+    so da = g / sqrt(1 - a^2) (a is saved); inf at a = +-1."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.arcsin(as_float(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * (1 - a * a).rsqrt()
+
+
+class Acos(Function):
+    """z = acos(a), in [0, pi]; nan outside [-1, 1].
+
+    backward (cos(z) = a, so -sin(z) dz = da): dz/da = -1 / sin(z) = -1 / sqrt(1 - a^2), so
+    da = -g / sqrt(1 - a^2) (a is saved); -inf at a = +-1."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.arccos(as_float(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return -(g * (1 - a * a).rsqrt())
+
+
+class Atan(Function):
+    """z = atan(a), in (-pi/2, pi/2).
+
+    backward (tan(z) = a, so (1 + tan(z)^2) dz = da): dz/da = 1 / (1 + a^2), so da = g / (1 + a^2) (a is saved)."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.arctan(as_float(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g / (a * a + 1)
+
+
+class Atan2(Function):
+    """z = atan2(a, b), the angle of the point (b, a) in (-pi, pi] (a the y coordinate, b the x coordinate).
+
+    backward: z = atan(a / b) plus a constant multiple of pi on each half-plane, so
+    dz/da = (1 / b) / (1 + (a / b)^2) = b / (a^2 + b^2) and dz/db = (-a / b^2) / (1 + (a / b)^2) = -a / (a^2 + b^2):
+    da = g * b / (a^2 + b^2), db = -g * a / (a^2 + b^2) (both are saved, as PyTorch does); nan at the origin."""
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        out = np.arctan2(as_float(a) if isinstance(a, np.ndarray) else a, as_float(b) if isinstance(b, np.ndarray)
+                         else b)
+        return out if out.dtype is not _F64 else _promoted(out, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        r2 = a * a + b * b
+        need_a, need_b = ctx.needs_input_grad
+        return (g * b / r2 if need_a else None), (-(g * a) / r2 if need_b else None)
+
+
+class Sinh(Function):
+    """z = sinh(a) = (e^a - e^-a) / 2.
+
+    backward: dz/da = (e^a + e^-a) / 2 = cosh(a), so da = g * cosh(a) (a is saved)."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.sinh(as_float(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * a.cosh()
+
+
+class Cosh(Function):
+    """z = cosh(a) = (e^a + e^-a) / 2.
+
+    backward: dz/da = (e^a - e^-a) / 2 = sinh(a), so da = g * sinh(a) (a is saved)."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.cosh(as_float(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * a.sinh()
+
+
+class Asinh(Function):
+    """z = asinh(a) = log(a + sqrt(a^2 + 1)).
+
+    backward (sinh(z) = a, so cosh(z) dz = da, and cosh(z) = sqrt(1 + sinh(z)^2)): dz/da = 1 / sqrt(a^2 + 1), so
+    da = g / sqrt(a^2 + 1) (a is saved)."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.arcsinh(as_float(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * (a * a + 1).rsqrt()
+
+
+class Acosh(Function):
+    """z = acosh(a) = log(a + sqrt(a^2 - 1)), for a >= 1 (nan below).
+
+    backward (cosh(z) = a, so sinh(z) dz = da, and sinh(z) = sqrt(cosh(z)^2 - 1) for z >= 0):
+    dz/da = 1 / sqrt(a^2 - 1), so da = g / sqrt(a^2 - 1) (a is saved); inf at a = 1."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.arccosh(as_float(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * (a * a - 1).rsqrt()
+
+
+class Atanh(Function):
+    """z = atanh(a) = log((1 + a) / (1 - a)) / 2, for |a| <= 1 (+-inf at +-1, nan outside).
+
+    backward: dz/da = (1 / (1 + a) + 1 / (1 - a)) / 2 = 1 / (1 - a^2), so da = g / (1 - a^2) (a is saved)."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.arctanh(as_float(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g / (1 - a * a)
+
+
+class Log10(Function):
+    """z = log10(a) = log(a) / log(10).
+
+    backward: dz/da = 1 / (a log 10), so da = g / (a log 10) (a is saved)."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log10(as_float(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g / (a * _LN10)
+
+
+class Log1p(Function):
+    """z = log(1 + a), accurate for small a (where 1 + a would round away a's digits).
+
+    backward: dz/da = 1 / (1 + a), so da = g / (1 + a) (a is saved); -inf at a = -1, nan below."""
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log1p(as_float(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g / (a + 1)
+
+
+class Expm1(Function):
+    """z = exp(a) - 1, accurate for small a.
+
+    backward: dz/da = exp(a) = z + 1, so da = g * (z + 1) (the output is saved, as PyTorch does)."""
+    @staticmethod
+    def forward(ctx, a):
+        out = np.expm1(as_float(a))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        return g * (out + 1)
+
+
+def _kind(v) -> str:
+    """The dtype kind of an array (NumPy or CuPy) or a Python number."""
+    return v.dtype.kind if hasattr(v, "dtype") else np.asarray(v).dtype.kind
+
+
+def _int_division_by_zero(a, b, op: str):
+    """C's and PyTorch's integer division by zero is an error (NumPy would give 0 and warn)."""
+    if _kind(a) in "iu" and _kind(b) in "iub" and bool((b == 0).any() if hasattr(b, "any") else b == 0):
+        raise ZeroDivisionError(f"{op}: integer division by zero")
+
+
+class TruncDivide(Function):
+    """z = trunc(a / b), the quotient rounded toward zero (C's integer division; PyTorch's
+    ``div(rounding_mode="trunc")``); integers stay integers.
+
+    backward: z is piecewise constant in a and in b, so da = db = 0, as PyTorch gives. Nothing is saved."""
+    @staticmethod
+    def forward(ctx, a, b):
+        if _kind(a) in "iub" and _kind(b) in "iub":
+            _int_division_by_zero(a, b, "div")
+            q = np.floor_divide(a, b)  # floor, then one up where the exact quotient is negative and not whole
+            return q + ((np.remainder(a, b) != 0) & ((a < 0) != (b < 0))).astype(q.dtype)
+        out = np.trunc(np.true_divide(a, b))
+        return out if out.dtype is not _F64 else _promoted(out, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        need_a, need_b = ctx.needs_input_grad
+        return (g * 0.0 if need_a else None), (g * 0.0 if need_b else None)
+
+
+class Fmod(Function):
+    """z = a - b * trunc(a / b), C's remainder: it has the sign of a, the dividend (``np.fmod``; PyTorch's
+    ``torch.fmod``; ``%`` is the remainder with the sign of b).
+
+    backward (trunc is piecewise constant): dz/da = 1, dz/db = -trunc(a / b), so da = g, db = -g * trunc(a / b).
+    a and b are saved only when db is needed."""
+    @staticmethod
+    def forward(ctx, a, b):
+        _int_division_by_zero(a, b, "fmod")
+        if ctx.needs_input_grad[1]:
+            ctx.save_for_backward(a, b)
+        out = np.fmod(a, b)
+        return out if out.dtype is not _F64 else _promoted(out, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        need_a, need_b = ctx.needs_input_grad
+        db = None
+        if need_b:
+            a, b = ctx.saved_tensors
+            q = np.trunc(np.true_divide(a.data if isinstance(a, Tensor) else a, b.data))
+            db = -(g * constant_like(q, g.data))
+        return (g if need_a else None), db
+
+
+def tan(x: Tensor) -> Tensor:
+    """The tangent elementwise, x in radians (PyTorch's ``torch.tan``)."""
+    return Tan.apply(x)
+
+
+def asin(x: Tensor) -> Tensor:
+    """The inverse sine elementwise, in [-pi/2, pi/2]; nan outside [-1, 1] (PyTorch's ``torch.asin``)."""
+    return Asin.apply(x)
+
+
+def acos(x: Tensor) -> Tensor:
+    """The inverse cosine elementwise, in [0, pi]; nan outside [-1, 1] (PyTorch's ``torch.acos``)."""
+    return Acos.apply(x)
+
+
+def atan(x: Tensor) -> Tensor:
+    """The inverse tangent elementwise, in (-pi/2, pi/2) (PyTorch's ``torch.atan``)."""
+    return Atan.apply(x)
+
+
+def atan2(x: Tensor, other: TensorLike) -> Tensor:
+    """The angle of the point (other, x) elementwise and broadcast, in (-pi, pi] (PyTorch's ``torch.atan2``: x is
+    the y coordinate, other the x coordinate).
+
+    Args:
+        x: a tensor, the y coordinates.
+        other: a tensor, a number or array-like data, the x coordinates."""
+    return Atan2.apply(x, operand(other, x))
+
+
+def sinh(x: Tensor) -> Tensor:
+    """The hyperbolic sine elementwise (PyTorch's ``torch.sinh``)."""
+    return Sinh.apply(x)
+
+
+def cosh(x: Tensor) -> Tensor:
+    """The hyperbolic cosine elementwise (PyTorch's ``torch.cosh``)."""
+    return Cosh.apply(x)
+
+
+def asinh(x: Tensor) -> Tensor:
+    """The inverse hyperbolic sine elementwise (PyTorch's ``torch.asinh``)."""
+    return Asinh.apply(x)
+
+
+def acosh(x: Tensor) -> Tensor:
+    """The inverse hyperbolic cosine elementwise; nan below 1 (PyTorch's ``torch.acosh``)."""
+    return Acosh.apply(x)
+
+
+def atanh(x: Tensor) -> Tensor:
+    """The inverse hyperbolic tangent elementwise; +-inf at +-1, nan outside (PyTorch's ``torch.atanh``)."""
+    return Atanh.apply(x)
+
+
+def log10(x: Tensor) -> Tensor:
+    """The base-10 logarithm elementwise (PyTorch's ``torch.log10``)."""
+    return Log10.apply(x)
+
+
+def log1p(x: Tensor) -> Tensor:
+    """log(1 + x) elementwise, accurate for small x (PyTorch's ``torch.log1p``)."""
+    return Log1p.apply(x)
+
+
+def expm1(x: Tensor) -> Tensor:
+    """exp(x) - 1 elementwise, accurate for small x (PyTorch's ``torch.expm1``)."""
+    return Expm1.apply(x)
+
+
+class Logaddexp(Function):
+    """z = log(exp(a) + exp(b)), computed without overflow (``np.logaddexp``: max(a, b) + log1p(exp(-|a - b|))).
+
+    backward: dz/da = exp(a) / (exp(a) + exp(b)) = 1 / (1 + exp(b - a)) and dz/db = 1 / (1 + exp(a - b)), so
+    da = g / (1 + exp(b - a)), db = g / (1 + exp(a - b)) (a and b are saved, as PyTorch does)."""
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        out = np.logaddexp(a, b)
+        return out if out.dtype is not _F64 else _promoted(out, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g / ((b - a).exp() + 1) if need_a else None), (g / ((a - b).exp() + 1) if need_b else None)
+
+
+class Lerp(Function):
+    """z = a + w (e - a), the linear interpolation from a to e (computed as e - (e - a)(1 - w) where w >= 1/2, as
+    PyTorch does, so that w = 1 gives e exactly).
+
+    backward: dz/da = 1 - w, dz/de = w, dz/dw = e - a, so da = g (1 - w), de = g w, dw = g (e - a). With a tensor
+    w, a, e and w are saved (as PyTorch does); with a number w, nothing."""
+    @staticmethod
+    def forward(ctx, a, e, w):
+        if isinstance(w, np.ndarray) or not isinstance(w, (int, float)):
+            ctx.save_for_backward(a, e, w)
+        else:
+            ctx.w = w
+        xp = xp_of(a)
+        out = xp.where(xp.asarray(w) < 0.5, a + w * (e - a), e - (e - a) * (1 - w))
+        return out if out.dtype is not _F64 else _promoted(_promoted(out, a, e), a, w)
+
+    @staticmethod
+    def backward(ctx, g):
+        need_a, need_e, need_w = ctx.needs_input_grad
+        if hasattr(ctx, "w"):
+            w = ctx.w
+            return (g * (1 - w) if need_a else None), (g * w if need_e else None), None
+        a, e, w = ctx.saved_tensors
+        return ((g * (1 - w) if need_a else None), (g * w if need_e else None),
+                (g * (e - a) if need_w else None))
+
+
+def logaddexp(x: Tensor, other: TensorLike) -> Tensor:
+    """log(exp(x) + exp(other)) elementwise and broadcast, without overflow (PyTorch's ``torch.logaddexp``).
+
+    Args:
+        x: a floating-point tensor.
+        other: a tensor, a number or array-like data."""
+    other = operand(other, x)
+    if x.dtype.kind != "f" or (isinstance(other, Tensor) and other.dtype.kind != "f"):
+        raise TypeError(f"logaddexp: needs floating-point tensors, got dtype {x.dtype}"
+                        + (f" and {other.dtype}" if isinstance(other, Tensor) else ""))
+    return Logaddexp.apply(x, other)
+
+
+def lerp(x: Tensor, end: TensorLike, weight: TensorLike) -> Tensor:
+    """x + weight * (end - x), the linear interpolation from x to end, broadcast (PyTorch's ``torch.lerp``).
+
+    Args:
+        x: a floating-point tensor, the start.
+        end: a tensor or array-like data, the end.
+        weight: a number or a tensor (each tensor gets its gradient)."""
+    end, weight = operand(end, x), operand(weight, x)
+    if not isinstance(end, Tensor):
+        end = as_tensor(end, like=x)
+    if x.dtype.kind != "f" or end.dtype.kind != "f":
+        raise TypeError(f"lerp: needs floating-point tensors, got dtypes {x.dtype} and {end.dtype}")
+    return Lerp.apply(x, end, weight)
+
+
+def _float_test(x: Tensor, fn: str) -> Tensor:
+    x = as_tensor(x)
+    return Tensor(getattr(xp_of(x.data), fn)(x.data))
+
+
+def isnan(x: Tensor) -> Tensor:
+    """Whether each element is NaN, a constant boolean tensor (PyTorch's ``torch.isnan``)."""
+    return _float_test(x, "isnan")
+
+
+def isinf(x: Tensor) -> Tensor:
+    """Whether each element is +inf or -inf, a constant boolean tensor (PyTorch's ``torch.isinf``)."""
+    return _float_test(x, "isinf")
+
+
+def isfinite(x: Tensor) -> Tensor:
+    """Whether each element is neither inf nor NaN, a constant boolean tensor (PyTorch's ``torch.isfinite``)."""
+    return _float_test(x, "isfinite")
+
+
+def fmod(x: Tensor, other: TensorLike) -> Tensor:
+    """x - other * trunc(x / other), C's remainder with the sign of x (PyTorch's ``torch.fmod``; ``x % y`` takes the
+    sign of y). Integer division by zero raises.
+
+    Args:
+        x: a tensor, the dividend.
+        other: a tensor, a number or array-like data, the divisor."""
+    return Fmod.apply(x, operand(other, x))
+
+
+def _shift(x, other, fn: str, op: str) -> Tensor:
+    for v in (x, other):
+        if _kind(v) not in "iu":
+            raise TypeError(f"{op}: shifts need integer tensors, got dtype "
+                            f"{v.dtype if isinstance(v, Tensor) else type(v).__name__}")
+    xa = x.data if isinstance(x, Tensor) else x
+    oa = other.data if isinstance(other, Tensor) else other
+    return Tensor(getattr(np, fn)(xa, oa))
+
+
+def bitwise_left_shift(x: Tensor, other: TensorLike) -> Tensor:
+    """x << other on integer tensors, a constant (``x << n``; PyTorch's ``torch.bitwise_left_shift``).
+
+    Args:
+        x: an integer tensor.
+        other: an integer tensor, number or array-like data, the number of bits."""
+    return _shift(x, operand(other, x), "left_shift", "bitwise_left_shift")
+
+
+def bitwise_right_shift(x: Tensor, other: TensorLike) -> Tensor:
+    """x >> other on integer tensors, arithmetic (the sign bit fills in), a constant (``x >> n``; PyTorch's
+    ``torch.bitwise_right_shift``).
+
+    Args:
+        x: an integer tensor.
+        other: an integer tensor, number or array-like data, the number of bits."""
+    return _shift(x, operand(other, x), "right_shift", "bitwise_right_shift")
+
+
+def rlshift(x: Tensor, other: TensorLike) -> Tensor:
+    """other << x, for a number or array-like ``other`` on the left (Python's ``__rlshift__``)."""
+    return _shift(operand(other, x), x, "left_shift", "bitwise_left_shift")
+
+
+def rrshift(x: Tensor, other: TensorLike) -> Tensor:
+    """other >> x, for a number or array-like ``other`` on the left (Python's ``__rrshift__``)."""
+    return _shift(operand(other, x), x, "right_shift", "bitwise_right_shift")
+
+
+BINDINGS += [
+    bind(tan, method=True, tg=True),
+    bind(asin, method="asin arcsin", tg="asin arcsin"),
+    bind(acos, method="acos arccos", tg="acos arccos"),
+    bind(atan, method="atan arctan", tg="atan arctan"),
+    bind(atan2, method="atan2 arctan2", tg="atan2 arctan2"),
+    bind(sinh, method=True, tg=True),
+    bind(cosh, method=True, tg=True),
+    bind(asinh, method="asinh arcsinh", tg="asinh arcsinh"),
+    bind(acosh, method="acosh arccosh", tg="acosh arccosh"),
+    bind(atanh, method="atanh arctanh", tg="atanh arctanh"),
+    bind(log10, method=True, tg=True),
+    bind(log1p, method=True, tg=True),
+    bind(expm1, method=True, tg=True),
+    bind(logaddexp, method=True, tg=True),
+    bind(lerp, method=True, tg=True),
+    bind(isnan, method=True, tg=True),
+    bind(isinf, method=True, tg=True),
+    bind(isfinite, method=True, tg=True),
+    bind(fmod, method=True, tg=True),
+    bind(bitwise_left_shift, method="__lshift__ bitwise_left_shift", tg="bitwise_left_shift"),
+    bind(bitwise_right_shift, method="__rshift__ bitwise_right_shift", tg="bitwise_right_shift"),
+    bind(rlshift, method="__rlshift__"),
+    bind(rrshift, method="__rrshift__"),
+]
+
+
+def _unit(rng, shape):
+    """For asin, acos, atanh: inside (-1, 1), away from the poles at +-1."""
+    return rng.uniform(-0.8, 0.8, shape)
+
+
+def _above_one(rng, shape):
+    """For acosh: in [1.2, 3], away from the pole at 1."""
+    return rng.uniform(1.2, 3.0, shape)
+
+
+def _tan_inputs(rng, shape):
+    """For tan: in [-1.2, 1.2], away from the poles at +-pi/2."""
+    return rng.uniform(-1.2, 1.2, shape)
+
+
+CASES += [
+    OpCase("tan", lambda a: a.tan(), ((3, 4),), sample=_tan_inputs, torch=lambda torch, a: torch.tan(a)),
+    OpCase("asin", lambda a: a.asin(), ((3, 4),), sample=_unit, torch=lambda torch, a: torch.asin(a)),
+    OpCase("acos", lambda a: acos(a), ((3, 4),), sample=_unit, torch=lambda torch, a: torch.acos(a)),
+    OpCase("atan", lambda a: a.atan(), ((3, 4),), torch=lambda torch, a: torch.atan(a)),
+    OpCase("atan2", lambda a, b: a.atan2(b), ((3, 4), (4,)), sample=nonzero, draw="broadcast",
+           torch=lambda torch, a, b: torch.atan2(a, b)),
+    OpCase("sinh", lambda a: a.sinh(), ((3, 4),), torch=lambda torch, a: torch.sinh(a)),
+    OpCase("cosh", lambda a: a.cosh(), ((3, 4),), torch=lambda torch, a: torch.cosh(a)),
+    OpCase("asinh", lambda a: a.asinh(), ((3, 4),), torch=lambda torch, a: torch.asinh(a)),
+    OpCase("acosh", lambda a: a.acosh(), ((3, 4),), sample=_above_one, torch=lambda torch, a: torch.acosh(a)),
+    OpCase("atanh", lambda a: a.atanh(), ((3, 4),), sample=_unit, torch=lambda torch, a: torch.atanh(a)),
+    OpCase("log10", lambda a: a.log10(), ((3, 4),), sample=positive, torch=lambda torch, a: torch.log10(a)),
+    OpCase("log1p", lambda a: a.log1p(), ((3, 4),), sample=positive, torch=lambda torch, a: torch.log1p(a)),
+    OpCase("expm1", lambda a: a.expm1(), ((3, 4),), torch=lambda torch, a: torch.expm1(a)),
+    OpCase("logaddexp", lambda a, b: a.logaddexp(b), ((3, 4), (4,)), draw="broadcast",
+           torch=lambda torch, a, b: torch.logaddexp(a, b)),
+    OpCase("lerp", lambda a, b, w: a.lerp(b, w), ((3, 4), (4,), (3, 1)), draw="broadcast",
+           torch=lambda torch, a, b, w: torch.lerp(a, b, w)),
+    OpCase("lerp_scalar", lambda a, b: a.lerp(b, 0.3), ((3, 4), (3, 4)), draw="same",
+           torch=lambda torch, a, b: torch.lerp(a, b, 0.3)),
+    OpCase("fmod", lambda a, b: a.fmod(b), ((3, 4), (4,)), sample=(normal, positive), draw="broadcast",
+           torch=lambda torch, a, b: torch.fmod(a, b)),
+    OpCase("fmod_scalar", lambda a: a.fmod(0.7), ((3, 4),), torch=lambda torch, a: torch.fmod(a, 0.7)),
+    OpCase("div_trunc", lambda a, b: a.div(b, rounding_mode="trunc") + a * b, ((3, 4), (4,)),
+           sample=(normal, positive), draw="broadcast",
+           torch=lambda torch, a, b: torch.div(a, b, rounding_mode="trunc") + a * b, exact_twin=False),
 ]

@@ -22,6 +22,7 @@ from ..dispatch import pick
 from ..tensor import Tensor, TensorLike
 from .case import OpCase, distinct, index_pattern, pattern, torch_pattern
 from .checks import as_tensor, broadcast_shape, constant, one_axis
+from .movement import Transpose
 
 
 def _index_arrays(idx) -> tuple:
@@ -364,7 +365,7 @@ def gather(x: Tensor, axis: int, index: TensorLike) -> Tensor:
     idx = _index(x, index, "gather")
     _no_larger(x, idx, axis, "gather")
     n = x.shape[axis]
-    if idx.size:
+    if idx.data.size:
         lo, hi = int(idx.data.min()), int(idx.data.max())
         if lo < -n or hi >= n:
             raise IndexError(f"gather: index values span [{lo}, {hi}] but axis {axis} has size {n}")
@@ -379,7 +380,7 @@ def _scatter_args(x: Tensor, axis, index, src, op: str):
     axis = one_axis(x, axis, op)
     idx = _index(x, index, op)
     _no_larger(x, idx, axis, op)
-    if idx.size and (int(idx.data.min()) < 0 or int(idx.data.max()) >= x.shape[axis]):
+    if idx.data.size and (int(idx.data.min()) < 0 or int(idx.data.max()) >= x.shape[axis]):
         raise IndexError(f"{op}: index values span [{int(idx.data.min())}, {int(idx.data.max())}] but axis {axis} "
                          f"has size {x.shape[axis]}")
     if isinstance(src, (int, float, bool, np.generic)):
@@ -486,6 +487,101 @@ def embedding(indices: TensorLike, weight: Tensor) -> Tensor:
     return GetItem.apply(weight, indices if isinstance(indices, Tensor) and indices.data is idx else idx)
 
 
+# ----- diagonals and triangles: picking by position, built on GetItem and IndexAdd -----
+def _diagonal_positions(n1: int, n2: int, offset: int, xp) -> tuple:
+    """The rows and columns of diagonal ``offset`` of an (n1, n2) matrix (above the main one for offset > 0)."""
+    length = max(min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2), 0)
+    rows = xp.arange(length) + max(-offset, 0)
+    return rows, rows + offset
+
+
+def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The elements x[.., i, .., i + offset, ..] of the plane of axes ``dim1`` and ``dim2``, as a new last axis
+    (the other axes kept in order before it).
+
+    Args:
+        offset: 0 the main diagonal, > 0 above it, < 0 below it.
+        dim1, dim2: the two distinct axes of the plane (negative counts from the end).
+    Mirrors ``torch.diagonal(x, offset, dim1, dim2)`` (PyTorch returns a view; this is a copy with the same values
+    and gradient). An integer index, so the gradient lands on the diagonal and is zero elsewhere."""
+    if x.ndim < 2:
+        raise ValueError(f"diagonal: needs a tensor of at least 2 dimensions, got shape {x.shape}")
+    if isinstance(offset, (bool, np.bool_)) or not isinstance(offset, (int, np.integer)):
+        raise TypeError(f"diagonal: offset must be an int, got {offset!r}")
+    d1, d2 = one_axis(x, dim1, "diagonal"), one_axis(x, dim2, "diagonal")
+    if d1 == d2:
+        raise ValueError(f"diagonal: dim1 and dim2 are both axis {d1} (shape {x.shape}); give two distinct axes")
+    rest = tuple(i for i in range(x.ndim) if i not in (d1, d2))
+    y = Transpose.apply(x, rest + (d1, d2)) if rest + (d1, d2) != tuple(range(x.ndim)) else x
+    rows, cols = _diagonal_positions(x.shape[d1], x.shape[d2], int(offset), np)
+    return y[(Ellipsis, rows, cols)]
+
+
+def diag(x: Tensor, diagonal: int = 0) -> Tensor:
+    """A 1-D x of length n as the matrix of size n + |diagonal| with x on that diagonal and zeros elsewhere; a 2-D x
+    gives its diagonal ``diagonal`` (as ``x.diagonal(diagonal)``).
+
+    Args:
+        diagonal: 0 the main diagonal, > 0 above it, < 0 below it.
+    Mirrors ``torch.diag(x, diagonal)``. The 1-D case writes x into positions of zeros (IndexAdd, indexing's
+    adjoint), so its gradient is g's diagonal; the 2-D case picks, so its gradient is zero off the diagonal."""
+    if isinstance(diagonal, (bool, np.bool_)) or not isinstance(diagonal, (int, np.integer)):
+        raise TypeError(f"diag: diagonal must be an int, got {diagonal!r}")
+    if x.ndim == 2:
+        return globals()["diagonal"](x, int(diagonal))
+    if x.ndim != 1:
+        raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {x.shape}")
+    n, k = x.shape[0], int(diagonal)
+    m = n + abs(k)
+    rows = xp_of(x.data).arange(n) + max(-k, 0)
+    return pick(IndexAdd).apply(x, (m, m), rows, rows + k)
+
+
+def _triangle(x: Tensor, diagonal, lower: bool, op: str) -> Tensor:
+    if x.ndim < 2:
+        raise ValueError(f"{op}: needs a tensor of at least 2 dimensions, got shape {x.shape}")
+    if isinstance(diagonal, (bool, np.bool_)) or not isinstance(diagonal, (int, np.integer)):
+        raise TypeError(f"{op}: diagonal must be an int, got {diagonal!r}")
+    n, m = x.shape[-2:]
+    keep = np.tri(n, m, int(diagonal), dtype=bool)  # j <= i + diagonal
+    if not lower:
+        keep = ~np.tri(n, m, int(diagonal) - 1, dtype=bool)  # j >= i + diagonal
+    return x.masked_fill(~keep, 0)
+
+
+def tril(x: Tensor, diagonal: int = 0) -> Tensor:
+    """x with the elements above diagonal ``diagonal`` of its last two axes set to 0 (kept: column j <= row i +
+    diagonal).
+
+    Args:
+        diagonal: 0 the main diagonal, > 0 keeps more above it, < 0 fewer.
+    Mirrors ``torch.tril(x, diagonal)``. A masked fill with a constant mask, so the gradient is g there and 0
+    where zeros were written (an inf above the diagonal gives 0, not NaN)."""
+    return _triangle(x, diagonal, True, "tril")
+
+
+def triu(x: Tensor, diagonal: int = 0) -> Tensor:
+    """x with the elements below diagonal ``diagonal`` of its last two axes set to 0 (kept: column j >= row i +
+    diagonal).
+
+    Args:
+        diagonal: 0 the main diagonal, > 0 keeps fewer, < 0 more below it.
+    Mirrors ``torch.triu(x, diagonal)``; its gradient is g where x is kept and 0 elsewhere."""
+    return _triangle(x, diagonal, False, "triu")
+
+
+def nonzero(x: Tensor, *, as_tuple: bool = False) -> Tensor | tuple:
+    """The positions of x's nonzero (True) elements, in row-major order: an int64 tensor of shape (n, x.ndim), one
+    row per element; ``as_tuple=True`` gives x.ndim 1-D tensors instead, one per axis (NumPy's ``nonzero``; a 0-d
+    x counts as 1-D there). A constant (no gradient).
+
+    Mirrors ``torch.nonzero(x, as_tuple=False)`` (and ``torch.argwhere`` for the default form)."""
+    xp = xp_of(x.data)
+    if as_tuple:
+        return tuple(Tensor(i.astype(np.int64, copy=False)) for i in xp.nonzero(xp.atleast_1d(x.data)))
+    return Tensor(xp.argwhere(x.data).astype(np.int64, copy=False))
+
+
 BINDINGS = [
     bind(getitem, method="__getitem__"),
     bind(gather, method=True, tg=True),
@@ -494,6 +590,11 @@ BINDINGS = [
     bind(scatter_reduce, method=True, tg=True),
     bind(masked_select, method=True, tg=True),
     bind(embedding, F=True),
+    bind(diagonal, method=True, tg=True),
+    bind(diag, method=True, tg=True),
+    bind(tril, method=True, tg=True),
+    bind(triu, method=True, tg=True),
+    bind(nonzero, method=True, tg=True),
 ]
 
 
@@ -551,4 +652,19 @@ CASES = [
            torch=lambda torch, a: a.masked_select(torch_pattern(torch, a.shape[-1:]))),
     OpCase("F.embedding", lambda w: embedding(Tensor(_EMBEDDED), w), ((5, 3),), draw="fixed",
            torch=lambda torch, w: torch.nn.functional.embedding(torch.from_numpy(_EMBEDDED), w)),
+    # PyTorch's diagonal is a view: the rows scale it (* 1.0), giving the in-place probe an output of its own
+    OpCase("diagonal", lambda a: a.diagonal() * 1.0, ((3, 4),), min_ndim=2,
+           torch=lambda torch, a: a.diagonal() * 1.0, exact_twin=False),
+    OpCase("diagonal_offset", lambda a: a.diagonal(1, -1, 0) * 1.0, ((2, 3, 4),), draw="fixed",
+           torch=lambda torch, a: a.diagonal(1, -1, 0) * 1.0, exact_twin=False),
+    OpCase("diagonal_below", lambda a: diagonal(a, -1, 1, 2) * 1.0, ((2, 4, 3),), draw="fixed",
+           torch=lambda torch, a: torch.diagonal(a, -1, 1, 2) * 1.0, exact_twin=False),
+    OpCase("diag_vector", lambda a: diag(a, -1), ((3,),), draw="fixed", torch=lambda torch, a: torch.diag(a, -1),
+           exact_twin=False),
+    OpCase("diag_matrix", lambda a: diag(a, 1), ((3, 4),), draw="fixed", torch=lambda torch, a: torch.diag(a, 1),
+           exact_twin=False),
+    OpCase("tril", lambda a: a.tril(), ((3, 4),), min_ndim=2, torch=lambda torch, a: a.tril()),
+    OpCase("triu", lambda a: triu(a, -1), ((2, 3, 4),), min_ndim=2, torch=lambda torch, a: torch.triu(a, -1)),
+    OpCase("nonzero", lambda a: a[(a > 0).nonzero(as_tuple=True)], ((3, 4),), draw="fixed",
+           torch=lambda torch, a: a[(a > 0).nonzero(as_tuple=True)], exact_twin=False),
 ]

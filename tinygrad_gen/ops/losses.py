@@ -14,7 +14,8 @@ from ..binding import bind
 from ..dispatch import pick
 from ..tensor import Tensor, TensorLike
 from .case import OpCase, pattern
-from .checks import as_tensor, check_reduction, constant, reduce_loss
+from .activations import Softplus
+from .checks import as_tensor, broadcast_shape, check_reduction, constant, reduce_loss
 
 
 class SquaredError(Function):
@@ -40,9 +41,11 @@ class CrossEntropy(Function):
     number n of kept rows. logsumexp(x) = m + log sum exp(x - m) with m the row max: stable at x = +-1e4.
     backward: d logsumexp(x) / dx_c = exp(x_c) / sum exp(x) = softmax(x)_c and d x_t / dx_c = [c = t], so
               dx[r, :] = w_r (softmax(x[r]) - onehot(t[r])) with w_r = g[r] ("none"), g ("sum") or g / n ("mean")
-              on kept rows and w_r = 0 on ignored ones. softmax(x) is recomputed from the saved x by the Tensor op,
-              so a double backward differentiates it. (``reduced`` and ``gradient`` are the steps after the
-              logsumexp and the softmax, which the fast path computes its own way.)"""
+              on kept rows and w_r = 0 on ignored ones. With every target ignored under "mean" (n = 0) the loss
+              is 0/0 = NaN and the gradient 0, as PyTorch's (w_r = 0 everywhere; no NaN reaches the weights).
+              softmax(x) is recomputed from the saved x by the Tensor op, so a double backward differentiates it.
+              (``reduced`` and ``gradient`` are the steps after the logsumexp and the softmax, which the fast path
+              computes its own way.)"""
     @staticmethod
     def forward(ctx, x, target, ignore_index, reduction):
         m = x.max(axis=1, keepdims=True)
@@ -59,11 +62,15 @@ class CrossEntropy(Function):
         picked = xp.take_along_axis(x, t[:, None], axis=1)[:, 0]
         loss = ((lse - picked) * keep).astype(x.dtype, copy=False)
         weight = keep.astype(x.dtype)  # d (reduced loss) / d loss[r]
+        out = None
         if reduction == "mean":
-            weight /= keep.sum()  # n stays on the device: no host sync
+            n = keep.sum()  # n stays on the device: no host sync
+            # every target ignored (n = 0): PyTorch's loss is 0/0 = NaN but its gradient is 0, not NaN
+            weight /= xp.maximum(n, 1)
+            out = (loss @ weight + xp.where(n == 0, xp.nan, 0)).astype(x.dtype, copy=False)
         ctx.save_for_backward(x)
         ctx.t, ctx.weight = t, weight
-        return loss if reduction == "none" else loss @ weight if reduction == "mean" else loss.sum()
+        return loss if reduction == "none" else out if reduction == "mean" else loss.sum()
 
     @staticmethod
     def backward(ctx, g):
@@ -198,8 +205,17 @@ def _weighted_nll(op, logp, t, ignore_index, reduction, weight):
         w = w * weight[safe].detach()
     loss = -(picked * w)
     if reduction == "mean":
-        return loss.sum() / w.sum()
+        return _mean_of(loss.sum(), w.sum())
     return reduce_loss(loss, reduction, op)
+
+
+def _mean_of(total: Tensor, den: Tensor) -> Tensor:
+    """total / den for a constant den, as PyTorch's mean over kept targets: NaN when den is 0 (every target
+    ignored), with a gradient of 0 (not the 0 * inf = NaN of the chain rule through 1 / 0)."""
+    d = den.data
+    xp = xp_of(d)
+    empty = d == 0
+    return total / Tensor(xp.where(empty, 1, d).astype(d.dtype)) + Tensor(xp.where(empty, xp.nan, 0).astype(d.dtype))
 
 
 def cross_entropy(logits: Tensor, target: TensorLike, weight: TensorLike | None = None, ignore_index: int = -100,
@@ -251,7 +267,7 @@ def cross_entropy(logits: Tensor, target: TensorLike, weight: TensorLike | None 
     if reduction == "mean":
         den = (w[xp_of(t).where(keep, t, 0)].detach() * kept).sum() if w is not None \
             else Tensor(xp_of(t).asarray(keep.sum(), dtype=logp.dtype))
-        smooth = smooth.sum() / den
+        smooth = _mean_of(smooth.sum(), den.detach())
     elif reduction == "sum":
         smooth = smooth.sum()
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / logits.shape[axis])
@@ -286,19 +302,81 @@ def _input_and_target(op, input, target, name="input"):
     return x, t
 
 
-def binary_cross_entropy_with_logits(logits: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(logits: Tensor, target: TensorLike, weight: TensorLike | None = None,
+                                     reduction: str = "mean", pos_weight: TensorLike | None = None) -> Tensor:
     """-(t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))) for logits x, computed stably (finite at x = +-1e4).
+
+    With ``pos_weight`` q the positive term is weighted: -(q t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))) =
+    (1 - t) x + (1 + (q - 1) t) softplus(-x) (PyTorch's formula), computed as the plain loss plus
+    (q - 1) t softplus(-x), so its gradients (to x and t) come by the chain rule:
+    dx = g (sigmoid(x) (1 + (q - 1) t) - q t). ``weight`` multiplies each element's loss before the reduction.
+    As in PyTorch, neither weight may require a gradient.
 
     Args:
         logits: the logits x (PyTorch's ``input``).
         target: targets in [0, 1] of the logits' shape (a gradient flows to them too).
+        weight: optional weights that broadcast against x, rescaling each element's loss.
         reduction: 'mean', 'sum' or 'none'.
-    PyTorch: ``torch.nn.functional.binary_cross_entropy_with_logits``."""
-    logits, target = _input_and_target("binary_cross_entropy_with_logits", logits, target, "logits")
-    check_reduction(reduction, "binary_cross_entropy_with_logits")
+        pos_weight: optional weights of the positive examples that broadcast against x (one per class, along the
+            last axis, as in PyTorch).
+    PyTorch: ``torch.nn.functional.binary_cross_entropy_with_logits`` (and ``nn.BCEWithLogitsLoss``)."""
+    op = "binary_cross_entropy_with_logits"
+    logits, target = _input_and_target(op, logits, target, "logits")
+    check_reduction(reduction, op)
+    extra = {}
+    for name, value in (("weight", weight), ("pos_weight", pos_weight)):
+        if value is not None:
+            v = as_tensor(value, like=logits)
+            if v.requires_grad:
+                raise RuntimeError(f"{op}: not differentiable with respect to {name} (as in PyTorch); pass "
+                                   f"{name}.detach() (shape {v.shape})")
+            if broadcast_shape(v.shape, logits.shape) != logits.shape:
+                raise ValueError(f"{op}: {name} of shape {v.shape} does not broadcast to logits of shape "
+                                 f"{logits.shape}")
+            extra[name] = v.astype(logits.dtype) if v.dtype != logits.dtype else v
     if target.dtype != logits.dtype:
         target = target.astype(logits.dtype)
-    return reduce_loss(BCEWithLogits.apply(logits, target), reduction, "binary_cross_entropy_with_logits")
+    loss = BCEWithLogits.apply(logits, target)
+    if "pos_weight" in extra:
+        loss = loss + (extra["pos_weight"] - 1) * target * Softplus.apply(-logits)
+    if "weight" in extra:
+        loss = loss * extra["weight"]
+    return reduce_loss(loss, reduction, op)
+
+
+def one_hot(x: TensorLike, num_classes: int = -1) -> Tensor:
+    """One row of ``num_classes`` zeros with a 1 at each class index: int64 of shape x.shape + (num_classes,).
+
+    Not differentiable (its input is integers). ``num_classes=-1`` takes x.max() + 1 (an empty x then is an
+    error, as in PyTorch).
+
+    Args:
+        x: integer class indices (a tensor, array or list), each in [0, num_classes).
+        num_classes: the number of classes, or -1 to infer it.
+    PyTorch: ``torch.nn.functional.one_hot(tensor, num_classes=-1)``."""
+    t = x.data if isinstance(x, Tensor) else None
+    device = x.device if isinstance(x, Tensor) else None
+    if t is None:
+        t = np.asarray(x)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected integer class indices, got dtype {t.dtype} (shape {t.shape})")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < -1:
+        raise ValueError(f"one_hot: num_classes must be -1 or a non-negative integer, got {num_classes!r}")
+    xp = xp_of(t)
+    if num_classes == -1:
+        if t.size == 0:
+            raise ValueError(f"one_hot: can not infer the number of classes from an empty tensor (shape {t.shape})"
+                             "; pass num_classes")
+        num_classes = int(t.max()) + 1
+    if t.size:
+        lo, hi = int(t.min()), int(t.max())
+        if lo < 0:
+            raise ValueError(f"one_hot: class values must be non-negative, got {lo} (shape {t.shape})")
+        if hi >= num_classes:
+            raise ValueError(f"one_hot: class values must be smaller than num_classes={num_classes}, got {hi} "
+                             f"(shape {t.shape})")
+    out = (t[..., None] == xp.arange(num_classes)).astype(np.int64)
+    return Tensor(out) if device is None else Tensor(out).to(device)
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: TensorLike | None = None,
@@ -313,7 +391,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: TensorLike | Non
     PyTorch: ``torch.nn.functional.binary_cross_entropy``."""
     p, t = _input_and_target("binary_cross_entropy", input, target)
     check_reduction(reduction, "binary_cross_entropy")
-    lo, hi = (float(p.data.min()), float(p.data.max())) if p.size else (0.0, 1.0)
+    lo, hi = (float(p.data.min()), float(p.data.max())) if p.data.size else (0.0, 1.0)
     if lo < 0 or hi > 1:
         raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got values in [{lo}, {hi}]")
     loss = BinaryCrossEntropy.apply(p, t.astype(p.dtype) if t.dtype != p.dtype else t)
@@ -328,6 +406,7 @@ BINDINGS = [
     bind(nll_loss, F=True),
     bind(binary_cross_entropy_with_logits, F=True),
     bind(binary_cross_entropy, F=True),
+    bind(one_hot, F=True),
 ]
 
 _TARGETS = np.array([1, 0, 3])
@@ -339,6 +418,10 @@ _SOFT /= _SOFT.sum(1, keepdims=True)
 
 def _torch_weight(torch, x):
     return torch.tensor(_WEIGHT, dtype=x.dtype)
+
+
+_BCE_WEIGHT = np.array([[0.5], [1.0], [2.0]])
+_POS_WEIGHT = np.array([0.3, 1.0, 2.5, 4.0])
 
 
 def _bce_target(shape):
@@ -380,6 +463,19 @@ CASES = [
            draw="same", exact_twin=False,
            torch=lambda torch, a, t: torch.nn.functional.binary_cross_entropy_with_logits(
                a, t.sigmoid(), reduction="sum")),
+    OpCase("F.binary_cross_entropy_with_logits[pos_weight,weight]",
+           lambda a, t: binary_cross_entropy_with_logits(a, t.sigmoid(), weight=_BCE_WEIGHT, pos_weight=_POS_WEIGHT),
+           ((3, 4), (3, 4)), draw="fixed", exact_twin=False,
+           torch=lambda torch, a, t: torch.nn.functional.binary_cross_entropy_with_logits(
+               a, t.sigmoid(), weight=torch.tensor(_BCE_WEIGHT, dtype=a.dtype),
+               pos_weight=torch.tensor(_POS_WEIGHT, dtype=a.dtype))),
+    OpCase("F.binary_cross_entropy_with_logits[pos_weight,none]",
+           lambda a: binary_cross_entropy_with_logits(a * 30, Tensor(_bce_target(a.shape).astype(a.dtype)),
+                                                      reduction="none", pos_weight=[2.0] * a.shape[-1]),
+           ((3, 4),), min_ndim=1, exact_twin=False,
+           torch=lambda torch, a: torch.nn.functional.binary_cross_entropy_with_logits(
+               a * 30, torch.tensor(_bce_target(tuple(a.shape)), dtype=a.dtype), reduction="none",
+               pos_weight=torch.full(tuple(a.shape[-1:]), 2.0, dtype=a.dtype))),
     OpCase("F.binary_cross_entropy", lambda p, t: binary_cross_entropy(p.sigmoid(), t.sigmoid()),
            ((3, 4), (3, 4)), draw="same", exact_twin=False,
            torch=lambda torch, p, t: torch.nn.functional.binary_cross_entropy(p.sigmoid(), t.sigmoid())),

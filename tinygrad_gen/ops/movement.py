@@ -151,6 +151,17 @@ def _reversed_axes(x: Tensor) -> Tensor:
 T = property(_reversed_axes, doc=_reversed_axes.__doc__)
 
 
+def _matrix_transpose(x: Tensor) -> Tensor:
+    """x with its last two axes swapped (a batch of matrices, each transposed). Mirrors ``torch.Tensor.mT``; a
+    tensor with fewer than 2 axes is an error, as in PyTorch."""
+    if x.ndim < 2:
+        raise ValueError(f"mT: needs a tensor of at least 2 dimensions, got shape {x.shape}")
+    return swapaxes(x, -2, -1)
+
+
+mT = property(_matrix_transpose, doc=_matrix_transpose.__doc__)
+
+
 def swapaxes(x: Tensor, a: int, b: int) -> Tensor:
     """x with two axes exchanged.
 
@@ -321,6 +332,12 @@ def flip(x: Tensor, axis: int | Sequence[int] | None = None, dims: int | Sequenc
             raise TypeError(f"flip: got both axis={axis} and its alias dims={dims}; give one")
         axis = dims
     axes = normalize_axis(axis, x.ndim, "flip")
+    if axis is not None and x.ndim:
+        named = [int(a) % x.ndim for a in ((axis,) if isinstance(axis, (int, np.integer)) else tuple(axis))]
+        repeated = sorted({a for a in named if named.count(a) > 1})
+        if repeated:
+            raise ValueError(f"flip: axis {repeated[0]} appears more than once in {axis} (shape {x.shape}); "
+                             "name each axis once, as PyTorch requires")
     return x[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))]
 
 
@@ -337,9 +354,12 @@ def roll(x: Tensor, shifts: int | Sequence[int], axis: int | Sequence[int] | Non
         if axis is not None:
             raise TypeError(f"roll: got both axis={axis} and its alias dims={dims}; give one")
         axis = dims
-    if axis is None:
+    if axis is None:  # PyTorch: the flattened tensor rolled, then its shape restored
         if not isinstance(shifts, (int, np.integer)):
-            raise ValueError("roll: without an axis, shifts must be one int")
+            if len(tuple(shifts)) != 1:
+                raise ValueError(f"roll: without an axis, shifts must be one int, got {shifts} (give one axis "
+                                 "per shift)")
+            shifts = tuple(shifts)[0]
         return reshape(roll(reshape(x, -1), int(shifts), 0), x.shape)
     shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
@@ -382,9 +402,106 @@ def tile(x: Tensor, *reps: int | Sequence[int]) -> Tensor:
     return repeat(x, *((1,) * (x.ndim - len(reps)) + tuple(reps)))
 
 
+def unflatten(x: Tensor, axis: int, sizes: Sequence[int]) -> Tensor:
+    """x with one axis split into several: axis ``axis`` of size n becomes axes of ``sizes`` (their product n;
+    one of them may be -1, inferred).
+
+    Args:
+        axis: the axis to split (``dim=``; negative counts from the end).
+        sizes: the new axes' sizes, a non-empty tuple or list.
+    Mirrors ``torch.unflatten(x, dim, sizes)``, the inverse of ``flatten``. A reshape, so its gradient is g
+    reshaped back."""
+    axis = one_axis(x, axis, "unflatten")
+    if x.ndim == 0:
+        raise ValueError("unflatten: a 0-d tensor has no axis to split")
+    if isinstance(sizes, (int, np.integer)) or not len(sizes):
+        raise ValueError(f"unflatten: sizes must be a non-empty tuple of ints, got {sizes!r}")
+    sizes = tuple(int(n) for n in sizes)
+    n, known = x.shape[axis], math.prod(m for m in sizes if m != -1)
+    if sizes.count(-1) > 1 or any(m < -1 for m in sizes) or (
+            n != known if -1 not in sizes else (known == 0 or n % known)):
+        raise ValueError(f"unflatten: sizes {sizes} do not split axis {axis} of size {n} (shape {x.shape})")
+    sizes = tuple(n // known if m == -1 else m for m in sizes)
+    return reshape(x, x.shape[:axis] + sizes + x.shape[axis + 1:])
+
+
+def meshgrid(*tensors: Tensor | Sequence[Tensor], indexing: str = "ij") -> tuple:
+    """Coordinate grids from 1-D tensors: output k holds tensors[k] along its own axis, repeated over the others.
+
+    Args:
+        tensors: 1-D (or 0-d) tensors, as arguments or one list; n_k is the size of tensor k.
+        indexing: "ij" (matrix indexing: every output has shape (n_0, n_1, ...)) or "xy" (Cartesian: the first two
+            axes swapped, shape (n_1, n_0, ...), as NumPy's default).
+    Mirrors ``torch.meshgrid(*tensors, indexing=...)`` (its default "ij"). Each output is an expanded view, so its
+    gradient sums over the repeated axes."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("meshgrid: expected at least one tensor")
+    bad = [t.shape for t in tensors if t.ndim > 1]
+    if bad:
+        raise ValueError(f"meshgrid: expects 0-d or 1-D tensors, got shapes {[t.shape for t in tensors]}")
+    tensors = [reshape(t, -1) for t in tensors]
+    order = list(range(len(tensors)))  # order[k]: the output axis that tensor k runs along
+    if indexing == "xy" and len(tensors) > 1:
+        order[0], order[1] = 1, 0
+    shape = [0] * len(tensors)
+    for k, t in enumerate(tensors):
+        shape[order[k]] = t.shape[0]
+    out = []
+    for k, t in enumerate(tensors):
+        view = [1] * len(tensors)
+        view[order[k]] = -1
+        out.append(expand(reshape(t, tuple(view)), tuple(shape)))
+    return tuple(out)
+
+
+def repeat_interleave(x: Tensor, repeats: int | Sequence[int] | Tensor | None = None, axis: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """Each element (``axis`` None: of the flattened x) or each slice along ``axis`` repeated in place:
+    [a, b] with repeats 2 gives [a, a, b, b] (``repeat`` would give [a, b, a, b]).
+
+    Args:
+        repeats: an int (every element the same), or one non-negative int per element along the axis (a list or
+            an integer tensor). ``tg.repeat_interleave(counts)`` alone gives each index i repeated counts[i] times.
+        axis: the axis (``dim=``); None flattens x first, as PyTorch does.
+        output_size: the total length along the axis, checked if given (PyTorch uses it to avoid a sync).
+    Mirrors ``torch.repeat_interleave``. An integer index along the axis, so each element's gradient is the sum of
+    its copies' gradients."""
+    xp = xp_of(x.data)
+    if repeats is None:  # torch.repeat_interleave(counts): the indices, each repeated counts[i] times
+        if x.ndim != 1 or x.dtype.kind not in "iu":
+            raise ValueError(f"repeat_interleave: repeats alone must be a 1-D integer tensor, got {x.dtype} of "
+                             f"shape {x.shape}")
+        counts = x.data
+        if (counts < 0).any():
+            raise ValueError("repeat_interleave: repeats must be non-negative")
+        return Tensor(xp.repeat(xp.arange(len(counts)), counts))
+    if axis is None:
+        x, axis = reshape(x, -1), 0
+    axis = one_axis(x, axis, "repeat_interleave")
+    if x.ndim == 0:
+        x = reshape(x, 1)
+    n = x.shape[axis]
+    if isinstance(repeats, (bool, np.bool_)):
+        raise TypeError("repeat_interleave: repeats must be an int or integers, got a bool")
+    r = repeats.data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    if r.dtype.kind not in "iu" or r.ndim > 1 or (r.ndim == 1 and len(r) not in (1, n)):
+        raise ValueError(f"repeat_interleave: repeats must be an int or {n} ints (axis {axis} of shape {x.shape}), "
+                         f"got {repeats!r}")
+    if (r < 0).any():
+        raise ValueError(f"repeat_interleave: repeats must be non-negative, got {repeats!r}")
+    index = np.repeat(np.arange(n), np.asarray(r).reshape(-1) if r.ndim else int(r))
+    if output_size is not None and output_size != len(index):
+        raise ValueError(f"repeat_interleave: output_size={output_size}, but the repeats give {len(index)}")
+    return x[(slice(None),) * axis + (index,)]
+
+
 def numel(x: Tensor) -> int:
-    """The number of elements. Mirrors ``torch.numel`` (``x.size`` is NumPy's name; PyTorch's ``size()`` is
-    ``.shape`` here)."""
+    """The number of elements. Mirrors ``torch.numel`` (NumPy's ``a.size``; ``x.size()`` is PyTorch's shape)."""
     return x.data.size
 
 
@@ -412,6 +529,10 @@ BINDINGS = [
     bind(roll, method=True, tg=True),
     bind(repeat, method=True),
     bind(tile, method=True, tg=True),
+    bind(unflatten, method=True, tg=True),
+    bind(meshgrid, tg=True),
+    bind(repeat_interleave, method=True, tg=True),
+    bind(mT, method="mT"),
     bind(numel, method=True, tg=True),
     bind(dim, method=True),
 ]
@@ -438,10 +559,10 @@ def _rotated(ndim):
 # expand scale the result (* 1.0), which gives the in-place probe an output of its own to change
 CASES = [
     OpCase("reshape", lambda a: a.reshape(-1), ((3, 4),), torch=lambda torch, a: a.reshape(-1)),
-    OpCase("view", lambda a: a.view(a.size), ((3, 4),), torch=lambda torch, a: a.view(a.numel())),
-    OpCase("reshape_as", lambda a: a.reshape_as(Tensor(np.zeros((a.size, 1)))), ((3, 4),),
+    OpCase("view", lambda a: a.view(a.numel()), ((3, 4),), torch=lambda torch, a: a.view(a.numel())),
+    OpCase("reshape_as", lambda a: a.reshape_as(Tensor(np.zeros((a.numel(), 1)))), ((3, 4),),
            torch=lambda torch, a: a.reshape_as(torch.zeros(a.numel(), 1))),
-    OpCase("view_as", lambda a: a.view_as(Tensor(np.zeros((1, a.size)))), ((3, 4),),
+    OpCase("view_as", lambda a: a.view_as(Tensor(np.zeros((1, a.numel())))), ((3, 4),),
            torch=lambda torch, a: a.view_as(torch.zeros(1, a.numel()))),
     OpCase("transpose", lambda a: a.transpose(), ((2, 3, 4),), torch=lambda torch, a: a.permute(_reversed(a.ndim))),
     OpCase("permute", lambda a: a.permute(*_rotated(a.ndim)), ((2, 3, 4),), min_ndim=1,
@@ -478,4 +599,20 @@ CASES = [
            torch=lambda torch, a: _torch_pieces(torch, a.chunk(2, -1))),
     OpCase("split", lambda a: _pieces(split(a, [1, 2], 0)), ((3, 4),), draw="fixed",
            torch=lambda torch, a: _torch_pieces(torch, torch.split(a, [1, 2], 0))),
+    OpCase("mT", lambda a: a.mT * 1.0, ((2, 3, 4),), min_ndim=2, torch=lambda torch, a: a.mT * 1.0),
+    OpCase("unflatten", lambda a: a.unflatten(0, (2, -1)), ((4, 3),), draw="fixed",
+           torch=lambda torch, a: a.unflatten(0, (2, -1))),
+    OpCase("meshgrid_ij", lambda a, b: _pieces(meshgrid(a, b)), ((3,), (2,)), draw="fixed",
+           torch=lambda torch, a, b: _torch_pieces(torch, torch.meshgrid(a, b, indexing="ij")), exact_twin=False),
+    OpCase("meshgrid_xy", lambda a, b, c: _pieces(meshgrid([a, b, c], indexing="xy")), ((3,), (2,), (4,)),
+           draw="fixed", exact_twin=False,
+           torch=lambda torch, a, b, c: _torch_pieces(torch, torch.meshgrid([a, b, c], indexing="xy"))),
+    OpCase("repeat_interleave", lambda a: a.repeat_interleave(2, axis=-1), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.repeat_interleave(2, -1), exact_twin=False),
+    OpCase("repeat_interleave_flat", lambda a: a.repeat_interleave(3), ((3, 4),),
+           torch=lambda torch, a: a.repeat_interleave(3), exact_twin=False),
+    OpCase("repeat_interleave_counts", lambda a: a.repeat_interleave(Tensor(np.array([1, 0, 2])), axis=0),
+           ((3, 4),), draw="fixed", exact_twin=False,
+           torch=lambda torch, a: a.repeat_interleave(torch.tensor([1, 0, 2]), 0)),
+    OpCase("flip_axes", lambda a: a.flip((0, -1)), ((2, 3, 4),), min_ndim=2, torch=lambda torch, a: a.flip((0, -1))),
 ]

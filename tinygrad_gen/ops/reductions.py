@@ -18,7 +18,7 @@ from ..autograd import Function
 from ..backend import as_array, xp_of
 from ..binding import bind
 from ..dispatch import pick
-from ..tensor import Axis, Tensor
+from ..tensor import Axis, Number, Tensor
 from .case import OpCase, distinct, nonzero
 from .checks import normalize_axis
 
@@ -47,7 +47,7 @@ def _expand_back(g: Tensor, shape: tuple, axes, keepdims: bool) -> Tensor:
 
 def _check_not_empty(x: Tensor, axes: tuple, op: str) -> None:
     """A max, min or arg-reduction over no elements has no value: an error naming the op (PyTorch's too)."""
-    if x.size == 0 and any(x.shape[i] == 0 for i in axes):
+    if x.data.size == 0 and any(x.shape[i] == 0 for i in axes):
         raise ValueError(f"{op}: cannot reduce over a zero-size axis (shape {x.shape}, axes {axes})")
 
 
@@ -273,26 +273,79 @@ def prod(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     return Prod.apply(x, normalize_axis(axis, x.ndim, "prod"), keepdims)
 
 
-def _variance(x: Tensor, axis, keepdims: bool, ddof: int, op: str) -> Tensor:
+def _correction(unbiased, correction, ddof, op: str):
+    """The one degrees-of-freedom correction given as PyTorch's ``unbiased=`` (True: 1, False: 0) or
+    ``correction=``, or NumPy's ``ddof=``; none given: PyTorch's default, 1. Two of them is an error naming the op."""
+    given = {k: v for k, v in (("unbiased", unbiased), ("correction", correction), ("ddof", ddof)) if v is not None}
+    if len(given) > 1:
+        raise TypeError(f"{op}: got {', '.join(f'{k}={v!r}' for k, v in given.items())}; give one of unbiased=, "
+                        "correction= (PyTorch) and ddof= (NumPy)")
+    if unbiased is not None:
+        if not isinstance(unbiased, (bool, np.bool_)):
+            raise TypeError(f"{op}: unbiased must be a bool, got {unbiased!r}")
+        return int(unbiased)
+    c = 1 if not given else next(iter(given.values()))
+    if isinstance(c, (bool, np.bool_)) or not isinstance(c, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}: {next(iter(given), 'correction')} must be a number, got {c!r}")
+    return c
+
+
+def _variance(x: Tensor, axis, keepdims: bool, unbiased, correction, ddof, op: str) -> Tensor:
+    if isinstance(axis, (bool, np.bool_)):  # PyTorch's var(x, unbiased) overload: a bool first means unbiased
+        if unbiased is not None:
+            raise TypeError(f"{op}: got unbiased twice ({axis!r} and {unbiased!r})")
+        axis, unbiased = None, bool(axis)
+    ddof = _correction(unbiased, correction, ddof, op)
     axes = normalize_axis(axis, x.ndim, op)
     n = reduced_count(x.shape, axes)
     if n - ddof <= 0 < n:
-        raise ValueError(f"{op}: {n} elements with ddof={ddof} leave no degrees of freedom (shape {x.shape})")
+        raise ValueError(f"{op}: {n} elements with correction={ddof} leave no degrees of freedom (shape {x.shape}); "
+                         "PyTorch gives NaN or inf there")
     if x.dtype.kind not in "fc":
         x = x.astype(np.float32)  # as mean: the variance of integers is float32
     return Var.apply(x, axes, keepdims, ddof)
 
 
-def var(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """The variance over ``axis`` (None: all): the sum of squared deviations from the mean divided by n - ``ddof``
-    (0: population, 1: unbiased). PyTorch: ``torch.var(x, dim, correction=ddof, keepdim)``."""
-    return _variance(x, axis, keepdims, ddof, "var")
+def var(x: Tensor, axis: Axis = None, unbiased: bool | None = None, keepdims: bool = False, *,
+        correction: Number | None = None, ddof: Number | None = None) -> Tensor:
+    """The variance over ``axis`` (None: all): the sum of squared deviations from the mean divided by
+    n - correction.
+
+    Args:
+        axis: None (every axis), an int or a tuple (``dim=``); a bool here is PyTorch's ``var(x, unbiased)``.
+        unbiased: True divides by n - 1, False by n (PyTorch's older spelling).
+        keepdims: keep the reduced axes as size 1 (``keepdim=``).
+        correction: subtracted from n (PyTorch; default 1, the unbiased sample variance; 0: the population's).
+        ddof: NumPy's name for ``correction``; give at most one of unbiased, correction, ddof.
+    PyTorch: ``torch.var(x, dim, unbiased, keepdim)`` and ``torch.var(x, dim, *, correction=1, keepdim=False)``.
+    A non-empty reduction with no degrees of freedom left (n <= correction) raises (PyTorch: NaN or inf)."""
+    return _variance(x, axis, keepdims, unbiased, correction, ddof, "var")
 
 
-def std(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """The standard deviation over ``axis``: the square root of ``var`` with the same ``ddof``.
-    PyTorch: ``torch.std(x, dim, correction=ddof, keepdim)``."""
-    return _variance(x, axis, keepdims, ddof, "std").sqrt()
+def std(x: Tensor, axis: Axis = None, unbiased: bool | None = None, keepdims: bool = False, *,
+        correction: Number | None = None, ddof: Number | None = None) -> Tensor:
+    """The standard deviation over ``axis``: the square root of ``var`` with the same arguments (default
+    correction=1, as PyTorch). PyTorch: ``torch.std(x, dim, unbiased, keepdim)`` and
+    ``torch.std(x, dim, *, correction=1, keepdim=False)``; ``ddof=`` is NumPy's name for ``correction``."""
+    return _variance(x, axis, keepdims, unbiased, correction, ddof, "std").sqrt()
+
+
+def var_mean(x: Tensor, axis: Axis = None, unbiased: bool | None = None, keepdims: bool = False, *,
+             correction: Number | None = None, ddof: Number | None = None) -> tuple:
+    """``(var(x, ...), mean(x, ...))`` over the same axes, a tuple (the arguments are ``var``'s).
+    PyTorch: ``torch.var_mean(x, dim, *, correction=1, keepdim=False)``."""
+    v = _variance(x, axis, keepdims, unbiased, correction, ddof, "var_mean")
+    axis = None if isinstance(axis, (bool, np.bool_)) else axis
+    return v, mean(x, axis, keepdims)
+
+
+def std_mean(x: Tensor, axis: Axis = None, unbiased: bool | None = None, keepdims: bool = False, *,
+             correction: Number | None = None, ddof: Number | None = None) -> tuple:
+    """``(std(x, ...), mean(x, ...))`` over the same axes, a tuple (the arguments are ``std``'s).
+    PyTorch: ``torch.std_mean(x, dim, *, correction=1, keepdim=False)``."""
+    s = _variance(x, axis, keepdims, unbiased, correction, ddof, "std_mean").sqrt()
+    axis = None if isinstance(axis, (bool, np.bool_)) else axis
+    return s, mean(x, axis, keepdims)
 
 
 def _arg_extreme(x: Tensor, axis, keepdims: bool, largest: bool, op: str) -> Tensor:
@@ -338,11 +391,18 @@ BINDINGS = [
     bind(prod, method="prod", tg="prod"),
     bind(var, method="var", tg="var"),
     bind(std, method="std", tg="std"),
+    bind(var_mean, tg="var_mean"),
+    bind(std_mean, tg="std_mean"),
     bind(argmax, method="argmax", tg="argmax"),
     bind(argmin, method="argmin", tg="argmin"),
     bind(all_, method="all", tg="all"),
     bind(any_, method="any", tg="any"),
 ]
+
+
+def _pair(vm):
+    """One tensor from a (var or std, mean) pair, each part weighted differently so a mixed-up gradient shows."""
+    return vm[0] * 2.0 + vm[1] * 3.0
 
 
 CASES = [
@@ -359,11 +419,22 @@ CASES = [
     OpCase("max_keepdim", lambda a: a.max(dim=0, keepdim=True), ((3, 4),), sample=distinct, min_ndim=1,
            torch=lambda torch, a: a.amax(0, keepdim=True)),
     OpCase("min", lambda a: a.min(), ((3, 4),), sample=distinct, torch=lambda torch, a: a.amin()),
-    OpCase("var", lambda a: a.var(), ((3, 4),), torch=lambda torch, a: a.var(correction=0)),
+    OpCase("var", lambda a: a.var(), ((3, 4),), draw="fixed", torch=lambda torch, a: a.var()),
+    OpCase("var_ddof0", lambda a: a.var(ddof=0), ((3, 4),), torch=lambda torch, a: a.var(correction=0)),
     OpCase("var_ddof1", lambda a: a.var(axis=0, ddof=1), ((3, 4),), draw="fixed",
            torch=lambda torch, a: a.var(0, correction=1)),
+    OpCase("var_unbiased", lambda a: a.var(1, False, True), ((3, 4),), draw="fixed",
+           torch=lambda torch, a: a.var(1, False, True)),
+    OpCase("var_correction", lambda a: a.var(dim=0, correction=2, keepdim=True), ((5, 3),), draw="fixed",
+           torch=lambda torch, a: a.var(0, correction=2, keepdim=True)),
     OpCase("std", lambda a: a.std(axis=-1, keepdims=True), ((3, 4),), draw="fixed",
-           torch=lambda torch, a: a.std(-1, keepdim=True, correction=0)),
+           torch=lambda torch, a: a.std(-1, keepdim=True)),
+    OpCase("std_correction0", lambda a: a.std(dim=0, correction=0), ((3, 4),), draw="fixed",
+           torch=lambda torch, a: a.std(0, correction=0)),
+    OpCase("var_mean", lambda a: _pair(var_mean(a, axis=-1)), ((3, 4),), draw="fixed",
+           torch=lambda torch, a: _pair(torch.var_mean(a, -1))),
+    OpCase("std_mean", lambda a: _pair(std_mean(a, 0, correction=0, keepdims=True)), ((3, 4),), draw="fixed",
+           torch=lambda torch, a: _pair(torch.std_mean(a, 0, correction=0, keepdim=True))),
     OpCase("logsumexp", lambda a: a.logsumexp(axis=-1), ((3, 4),), min_ndim=1,
            torch=lambda torch, a: torch.logsumexp(a, -1)),
     OpCase("prod", lambda a: a.prod(), ((3, 4),), torch=lambda torch, a: a.prod()),

@@ -5,15 +5,17 @@ row): exp then never overflows, even at scores of 1e4. The masked softmax withou
 small (and with BLAS row sums) is a registered fast path in ``fast/softmax.py``."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..autograd import Function
 from ..backend import as_array, xp_of
 from ..binding import bind
 from ..dispatch import pick
-from ..tensor import Tensor, TensorLike
-from .case import OpCase, pattern
-from .checks import as_tensor, boolean_mask, one_axis
+from ..tensor import DTypeLike, Tensor, TensorLike
+from .case import OpCase, distinct, nonzero, pattern
+from .checks import as_tensor, boolean_mask, normalize_axis, one_axis
 
 
 class Softmax(Function):
@@ -132,10 +134,74 @@ def masked_softmax(x: Tensor, mask: TensorLike, axis: int = -1) -> Tensor:
     return pick(MaskedSoftmax).apply(x, mask, _axis(x, axis, "masked_softmax"))
 
 
+def softmin(x: Tensor, axis: int | None = None, dtype: DTypeLike | None = None) -> Tensor:
+    """softmax(-x) along ``axis``: the smallest scores get the largest probabilities (a composition, so its
+    gradient is softmax's through the negation: dx = -y * (g - sum(g * y, axis)) with y the output).
+
+    Args:
+        x: a tensor.
+        axis: the axis to normalise along. None (PyTorch's default) takes PyTorch's implicit choice, axis 0 for a
+            0-, 1- or 3-d x and 1 otherwise, with PyTorch's deprecation warning.
+        dtype: cast x to this dtype first (PyTorch's ``dtype=``).
+    PyTorch: ``torch.nn.functional.softmin`` (``dim=``)."""
+    x = as_tensor(x)
+    if dtype is not None:
+        x = x.astype(dtype)
+    if axis is None:
+        warnings.warn("softmin: implicit dimension choice has been deprecated (as in PyTorch); pass dim=X",
+                      UserWarning, stacklevel=2)
+        axis = 0 if x.ndim in (0, 1, 3) else 1
+    return Softmax.apply(-x, _axis(x, axis, "softmin"))
+
+
+def normalize(x: Tensor, p: float = 2.0, axis: int = 1, eps: float = 1e-12) -> Tensor:
+    """x / max(||x||_p, eps) along ``axis``: each slice scaled to unit p-norm (a zero slice stays zero).
+
+    A composition of differentiable ops: n = (sum |x|^p)^(1/p) (for p = inf, max |x|), then x / max(n, eps). As in
+    PyTorch, the norm's gradient at an all-zero slice is taken as 0 (not the 0 * inf of the chain rule), and the
+    clamp passes no gradient where n < eps.
+
+    Args:
+        x: a tensor (0-d is refused: it has no axis 1).
+        p: the exponent of the norm, a positive number or inf.
+        axis: the axis (or axes) to normalise along.
+        eps: the smallest denominator.
+    PyTorch: ``torch.nn.functional.normalize(input, p=2.0, dim=1, eps=1e-12)``."""
+    x = as_tensor(x)
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"normalize: expected a floating point input, got dtype {x.dtype} (shape {x.shape})")
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not p > 0:
+        raise ValueError(f"normalize: p must be a positive number or inf, got {p!r} (input of shape {x.shape})")
+    axes = normalize_axis(axis, x.ndim, "normalize")
+    a = x.abs()
+    if p == float("inf"):
+        n = a.amax(axis=axes, keepdims=True) if hasattr(a, "amax") else _amax(a, axes)
+    else:
+        s = (a if p == 1 else a * a if p == 2 else a ** p).sum(axis=axes, keepdims=True)
+        if p == 1:
+            n = s
+        else:
+            keep = s.data > 0  # the root's slope is infinite at 0: take the norm's gradient there as 0
+            safe = s * keep.astype(s.dtype) + Tensor((~keep).astype(s.dtype)) if not keep.all() else s
+            n = safe.sqrt() if p == 2 else safe ** (1.0 / p)
+            n = n * Tensor(keep.astype(s.dtype)) if not keep.all() else n
+    return x / n.clip(eps)
+
+
+def _amax(a: Tensor, axes) -> Tensor:
+    """The largest value over ``axes`` (kept), one axis at a time."""
+    for ax in axes:
+        m = a.max(axis=ax, keepdims=True)
+        a = m[0] if isinstance(m, tuple) else m
+    return a
+
+
 BINDINGS = [
     bind(softmax, method=True, tg=True, F=True),
     bind(log_softmax, method=True, tg=True, F=True),
     bind(masked_softmax, F=True),
+    bind(softmin, F=True),
+    bind(normalize, F=True),
 ]
 
 _KEEP = np.array([[True, False, True, True], [False, False, False, False], [True, True, True, False]])
@@ -166,4 +232,16 @@ CASES = [
            exact_twin=False),
     OpCase("F.masked_softmax[axis=0]", lambda a: masked_softmax(a, _KEEP, axis=0), ((3, 4),), draw="fixed",
            torch=lambda torch, a: _masked_softmax_twin(torch, a, _KEEP, 0), exact_twin=False),
+    OpCase("F.softmin", lambda a: softmin(a, axis=-1), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: torch.nn.functional.softmin(a, -1), exact_twin=False),
+    OpCase("F.softmin[axis=0]", lambda a: softmin(a, axis=0), ((3, 4),),
+           torch=lambda torch, a: torch.nn.functional.softmin(a, 0), exact_twin=False),
+    OpCase("F.normalize", normalize, ((3, 4),), min_ndim=2, sample=nonzero,
+           torch=lambda torch, a: torch.nn.functional.normalize(a), exact_twin=False),
+    OpCase("F.normalize[p=3,axis=0]", lambda a: normalize(a, p=3, axis=0), ((3, 4),), sample=nonzero,
+           torch=lambda torch, a: torch.nn.functional.normalize(a, p=3, dim=0), exact_twin=False),
+    OpCase("F.normalize[p=1,axis=-1]", lambda a: normalize(a, p=1, axis=-1), ((3, 4),), min_ndim=1,
+           sample=nonzero, torch=lambda torch, a: torch.nn.functional.normalize(a, p=1, dim=-1), exact_twin=False),
+    OpCase("F.normalize[p=inf]", lambda a: normalize(a, p=float("inf")), ((3, 4),), min_ndim=2, sample=distinct,
+           torch=lambda torch, a: torch.nn.functional.normalize(a, p=float("inf")), exact_twin=False),
 ]

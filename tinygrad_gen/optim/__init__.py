@@ -1,8 +1,9 @@
-"""Optimizers (SGD, Adam, AdamW), gradient clipping and learning-rate schedules (``optim.lr_scheduler``)."""
+"""Optimizers (SGD, Adam, AdamW, RMSprop), gradient clipping and learning-rate schedules (``optim.lr_scheduler``)."""
 from . import lr_scheduler
 from .adam import Adam, AdamW
 from .clip import clip_grad_norm_
 from .optimizer import Optimizer
+from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "clip_grad_norm_", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "clip_grad_norm_", "lr_scheduler"]
