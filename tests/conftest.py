@@ -11,11 +11,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402 (the thread limits above must be set before NumPy starts its BLAS)
-import pytest  # noqa: E402
-from hypothesis import HealthCheck, settings  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
+import pytest  # noqa: E402 (as above)
+from hypothesis import HealthCheck, settings  # noqa: E402 (as above)
+from threadpoolctl import threadpool_limits  # noqa: E402 (as above)
 
-import tinygrad_gen as tg  # noqa: E402
+import tinygrad_gen as tg  # noqa: E402 (as above)
 
 threadpool_limits(1)  # in case NumPy was imported (and its BLAS started) before this file
 

@@ -7,7 +7,7 @@ takes, how to sample inputs away from kinks, its PyTorch twin). This module only
 from __future__ import annotations
 
 from .ops import FAMILIES
-from .ops.case import (OpCase, clip_inputs, distinct, index_pattern, nonzero, normal, pattern,  # noqa: F401
+from .ops.case import (OpCase, clip_inputs, distinct, index_pattern, nonzero, normal, pattern,  # noqa: F401 (re-exported)
                        positive)
 
 
