@@ -9,6 +9,8 @@
   raises one, PyTorch's gradient where it gives one (for a row whose twin is a composition of PyTorch ops,
   ``exact_twin=False``, our error is accepted there too: it saved more than the composition does, never less).
 """
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -214,3 +216,23 @@ class FamilyChecks:
                 for i, (g, w) in enumerate(zip(got, want)):
                     if w is not None:
                         np.testing.assert_allclose(g, w, rtol=1e-7, atol=1e-9, err_msg=f"{what}: gradient {i}")
+
+
+# ----- values and gradients against PyTorch, for the special-value tests of the family files -----
+def grads(library, fn, *arrays):
+    """The value of fn(*arrays) and the gradients of its sum, in float64, with PyTorch ("torch") or ours ("tg")."""
+    if library == "torch":
+        ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    else:
+        ts = [tg.tensor(a, dtype=np.float64, requires_grad=True) for a in arrays]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out = fn(*ts)
+        out.sum().backward()
+    values = out.detach().numpy() if library == "torch" else out.numpy()
+    return [values] + [t.grad.numpy() for t in ts]
+
+
+def assert_like_torch(fn, *arrays, torch_fn=None):
+    for ours, theirs in zip(grads("tg", fn, *arrays), grads("torch", torch_fn or fn, *arrays)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)

@@ -13,9 +13,9 @@ checked), ``special.py`` (erf and the normal CDF and density on arrays), ``windo
 pooling) and ``case.py`` (``OpCase`` and its samplers). Speed tricks are not here: each is a registered fast path in
 ``fast/``, chosen in ``dispatch.py``.
 """
-from . import (elementwise, conversion, inplace, activations, softmax, losses, reductions, scans, indexing,
-               movement, linalg, conv, pooling, resampling, normalization, dropout, attention, gaussian)
+from . import (arithmetic, elementwise, conversion, inplace, activations, softmax, losses, reductions, scans,
+               indexing, movement, linalg, conv, pooling, resampling, normalization, dropout, attention, gaussian)
 from . import fast  # noqa: F401  (registers every fast path with dispatch)
 
-FAMILIES = (elementwise, conversion, inplace, activations, softmax, losses, reductions, scans, indexing, movement,
-            linalg, conv, pooling, resampling, normalization, dropout, attention, gaussian)
+FAMILIES = (arithmetic, elementwise, conversion, inplace, activations, softmax, losses, reductions, scans, indexing,
+            movement, linalg, conv, pooling, resampling, normalization, dropout, attention, gaussian)

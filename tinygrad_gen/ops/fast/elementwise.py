@@ -3,7 +3,7 @@ gradients (the backward is inherited from the plain op)."""
 import numpy as np
 
 from ...dispatch import register_fast_path
-from ..elementwise import Erf, PowScalar
+from ..elementwise import Erf
 from .fast_math import erf as erf_in_place
 
 ERF_MIN_SIZE = 4096  # elements: below this SciPy's erf is as fast or faster (1.8x faster at 1024)
@@ -22,16 +22,3 @@ class FastErf(Erf):
             ctx.save_for_backward(a)
             return erf_in_place(a)
         return Erf.forward(ctx, a)
-
-
-@register_fast_path(PowScalar, "the backward of a ** 2 (squared errors, LSGAN losses): da = g * a * 2, two "
-                               "products instead of the general g * c * a ** (c - 1)'s three ops; fwd+bwd of a "
-                               "4x4 square 12% faster (23.4 -> 20.9 us, one core, measured)")
-class FastPowScalar(PowScalar):
-    """PowScalar whose backward for c = 2 skips the power a ** 1: da = g * a * 2 (the same values, bit for bit)."""
-    @staticmethod
-    def backward(ctx, g):
-        if ctx.c == 2:
-            a, = ctx.saved_tensors
-            return g * a * 2, None
-        return PowScalar.backward(ctx, g)
