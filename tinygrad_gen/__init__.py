@@ -11,8 +11,8 @@ from . import ops as _ops
 from .autograd import Function, detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .random import manual_seed
-from .tensor import (Tensor, arange, as_tensor, empty, empty_like, eye, full, full_like, ones, ones_like, rand, randn,
-                     tensor, zeros, zeros_like)
+from .tensor import (Tensor, arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones,
+                     ones_like, rand, rand_like, randint, randn, randn_like, tensor, zeros, zeros_like)
 
 # x.sum(), x.exp(), x[i], x + y, ...: every Tensor method of the op families' tables, and x.backward()
 _binding.attach((_autograd,) + _ops.FAMILIES)

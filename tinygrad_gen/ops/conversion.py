@@ -8,7 +8,6 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import check_device, device_of, to_device
-from .. import tensor as tensor_module
 from ..binding import bind
 from ..tensor import DTypeLike, Tensor
 from .case import OpCase
@@ -193,11 +192,6 @@ BINDINGS += [
     bind(contiguous, method=True),
     bind(is_contiguous, method=True),
     bind(type_, method="type"),
-    bind(tensor_module.linspace, tg=True),
-    bind(tensor_module.randint, tg=True),
-    bind(tensor_module.from_numpy, tg=True),
-    bind(tensor_module.randn_like, tg=True),
-    bind(tensor_module.rand_like, tg=True),
 ]
 
 
