@@ -127,10 +127,10 @@ def mlp_case(torch, batch=128, sizes=(784, 512, 512, 10), lr=0.01):
         if has_f:
             loss = F.cross_entropy(h, yo)
         else:
-            loss = -h.log_softmax(axis=-1)[np.arange(batch), yo.data].mean()
+            loss = -h.log_softmax(axis=-1)[np.arange(batch), yo._data].mean()
         loss.backward()
         for p in ours:
-            p.data -= lr * p.grad.data
+            p._data -= lr * p.grad._data
             p.grad = None
 
     theirs = [torch.tensor(p, requires_grad=True) for pair in zip(weights, biases) for p in pair]

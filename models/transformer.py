@@ -96,9 +96,9 @@ def init_weights(model, layers, std=0.02):
     for name, p in model.named_parameters():
         if p.ndim >= 2:
             scale = std / math.sqrt(2 * layers) if name.endswith(RESIDUAL_PROJECTIONS) else std
-            p.data[...] = (rng.standard_normal(p.shape) * scale).astype(p.dtype)
+            p._data[...] = (rng.standard_normal(p.shape) * scale).astype(p.dtype)
         elif name.endswith("bias"):
-            p.data[...] = 0
+            p._data[...] = 0
         # LayerNorm weights keep their initial 1
 
 

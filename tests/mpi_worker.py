@@ -123,7 +123,7 @@ def train64(out):
         loader = data.DataLoader(x_train, batch_size=20, seed=1)
         optimizer = optim.Adam(model.parameters(), lr=1e-3)
     for p in model.parameters():
-        p.data = p.data.astype(np.float64)
+        p._data = p._data.astype(np.float64)
     dist.attach([model], [loader])
     batches = loader.batches()
     for _ in range(20):

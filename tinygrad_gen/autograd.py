@@ -73,13 +73,13 @@ class Context:
         if not isinstance(a, backend.ARRAY_TYPES):
             return a
         for i, t in enumerate(self.inputs):
-            if isinstance(t, Tensor) and t.data is a:
+            if isinstance(t, Tensor) and t._data is a:
                 if version_of(t) != self.versions[i]:
                     raise self._modified(t, version_of(t), self.versions[i])
                 return t
         for ref in self.outputs or ():
             t = ref()
-            if t is not None and t.data is a:
+            if t is not None and t._data is a:
                 expected = getattr(self, "output_versions", {}).get(t._index, 0)
                 if version_of(t) != expected:
                     raise self._modified(t, version_of(t), expected)
@@ -198,7 +198,7 @@ class Function:
         arrays, needs, versions = [], [], []
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a.data)
+                arrays.append(a._data)
                 needs.append(a._requires_grad)
                 shared = a._shared_version  # the version counter, shared with views (tensor.version_of)
                 versions.append(a._version if shared is None else shared[0])
@@ -221,7 +221,7 @@ class Function:
         if type(out) is not np.ndarray and not isinstance(out, backend.ARRAY_TYPES):
             out = np.asarray(out)  # NumPy turns 0-d results into scalars (and a forward may return a number)
         t = _new_tensor(Tensor)  # the output, built without __init__'s checks (the array is known good)
-        t.data = out
+        t._data = out
         t._grad = None  # the slot behind Tensor.grad
         t._index = 0
         t._version = 0
@@ -271,10 +271,10 @@ def _memory_owner(array):
 def _share_with_aliased_input(t, args, ctx):
     """If ``t``'s array is a view of an input's memory, share that input's version counter (as PyTorch's views
     do), and note the count at creation (when not 0), against which a saved output is checked."""
-    base = t.data.base  # NumPy and CuPy point a view of a view at the array that owns the memory
+    base = t._data.base  # NumPy and CuPy point a view of a view at the array that owns the memory
     for a in args:
         if isinstance(a, Tensor):
-            d = a.data
+            d = a._data
             if d is base or d.base is base or _memory_owner(d) is _memory_owner(base):  # the last: as_strided's
                 share_version(t, a)
                 start = t._shared_version[0]
@@ -288,12 +288,12 @@ def _share_with_aliased_input(t, args, ctx):
 def _several_outputs(ctx, out, record):
     outs = tuple([_make(o, ctx if record else None, i if record else 0) for i, o in enumerate(out)])
     for o in outs:
-        if o.data.base is not None:
+        if o._data.base is not None:
             _share_with_aliased_input(o, ctx.inputs, ctx)
     if not record:
         return outs
     ctx.outputs = tuple([weakref.ref(o) for o in outs])
-    ctx.output_meta = tuple([(o.data.shape, o.data.dtype) for o in outs])  # for zero grads of unused ones
+    ctx.output_meta = tuple([(o._data.shape, o._data.dtype) for o in outs])  # for zero grads of unused ones
     return outs
 
 
@@ -312,7 +312,7 @@ def _make(array, ctx, index):
     if type(array) is not np.ndarray and not isinstance(array, backend.ARRAY_TYPES):
         array = np.asarray(array)  # NumPy turns 0-d results into scalars (and a forward may return a number)
     t = _new_tensor(Tensor)
-    t.data = array
+    t._data = array
     t._grad = None
     t._ctx = ctx
     t._index = index
@@ -439,10 +439,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 def _seed(tensor, grad, create_graph, op):
     """The gradient that starts a backward at ``tensor``: 1 for a single element, else the given one."""
     if grad is None:
-        if tensor.data.size != 1:
+        if tensor._data.size != 1:
             raise RuntimeError(f"{op}: grad can be implied only for a single-element tensor, got shape "
                                f"{tensor.shape}; pass a gradient of that shape")
-        data = tensor.data
+        data = tensor._data
         return _make(backend.xp_of(data).array(1, data.dtype).reshape(data.shape), None, 0)  # d out / d out
     grad = grad if isinstance(grad, Tensor) else Tensor(grad)
     if grad.shape != tensor.shape:
@@ -544,7 +544,7 @@ def _backprop(pairs, retain_graph, create_graph, wanted):
     if retain_graph is None:
         retain_graph = create_graph
     capture = None if wanted is None else _Capture(wanted)
-    sink = {id(g.data) for _, g in pairs} if capture is None else capture
+    sink = {id(g._data) for _, g in pairs} if capture is None else capture
     pending, roots = {}, []
     for t, g in pairs:
         if t._ctx is None:
@@ -658,7 +658,7 @@ def _output_hooks(node, table, grads, create_graph):
                 if create_graph:
                     t._grad = g if prev is None else prev + g
                 else:  # an array of its own (PyTorch clones), like a leaf's
-                    t._grad = _make(g.data.copy() if prev is None else prev.data + g.data, None, 0)
+                    t._grad = _make(g._data.copy() if prev is None else prev._data + g._data, None, 0)
     return grads
 
 
@@ -762,7 +762,7 @@ def _run_node(node, grads, pending, create_graph, sink, outgoing=None):
     list when ``on_backward_node`` callbacks watch, gets a ``GradSent`` per gradient sent."""
     fn = node.fn
     if len(grads) > 1 and any(g is None for g in grads):  # an output that nothing used gets a zero gradient
-        xp = backend.xp_of(next(g for g in grads if g is not None).data)
+        xp = backend.xp_of(next(g for g in grads if g is not None)._data)
         grads = [g if g is not None else _make(xp.zeros(shape, dtype), None, 0)
                  for g, (shape, dtype) in zip(grads, node.output_meta)]
     if create_graph and fn.once_differentiable:
@@ -780,15 +780,15 @@ def _run_node(node, grads, pending, create_graph, sink, outgoing=None):
             continue
         if not isinstance(g, Tensor):
             g = Tensor(as_array(g))
-        if g.data.dtype != inp.data.dtype:
-            g = g.astype(inp.data.dtype)
-        if g.data.shape != inp.data.shape:
-            if not _broadcasts_to(inp.data.shape, g.data.shape):
+        if g._data.dtype != inp._data.dtype:
+            g = g.astype(inp._data.dtype)
+        if g._data.shape != inp._data.shape:
+            if not _broadcasts_to(inp._data.shape, g._data.shape):
                 raise RuntimeError(f"{fn.__name__}.backward returned a gradient of shape {g.shape} for input {i} "
                                    f"of shape {inp.shape}")
             g = unbroadcast(g, inp.shape)
         if create_graph and fn.once_differentiable:
-            g = _OnceDifferentiableBackward.apply(g.data, *inputs, op_name=fn.__name__)
+            g = _OnceDifferentiableBackward.apply(g._data, *inputs, op_name=fn.__name__)
         if _Mode.anomaly:
             _check_finite(node, g)
         if outgoing is not None:  # watched (see _Observed): note where g goes, before it is added
@@ -823,9 +823,9 @@ def _broadcasts_to(shape, grad_shape):
 def _accumulate_leaf(leaf, g, create_graph, given):
     """leaf.grad += g. Each leaf's .grad gets an array of its own (optimizers update grads in place)."""
     if not create_graph:
-        data = g.data
+        data = g._data
         if leaf._grad is not None:
-            data = leaf._grad.data + data
+            data = leaf._grad._data + data
         elif data.base is not None or id(data) in given:
             data = data.copy()  # a view (maybe a read-only broadcast) or an array someone else holds
         given.add(id(data))
@@ -835,8 +835,8 @@ def _accumulate_leaf(leaf, g, create_graph, given):
 
 
 def _check_finite(node, g):
-    xp = np if type(g.data) is np.ndarray else __import__("cupy")
-    if not bool(xp.isfinite(g.data).all()):
+    xp = np if type(g._data) is np.ndarray else __import__("cupy")
+    if not bool(xp.isfinite(g._data).all()):
         where = getattr(node, "where", None) or "<unknown: the op was created outside detect_anomaly>"
         raise FloatingPointError(f"detect_anomaly: the backward of {node.fn.__name__} produced NaN or Inf; "
                                  f"the op was created at {where}")

@@ -42,7 +42,7 @@ def attention_backend(array, backend=None, mask=None):
     if choice not in ATTENTION_BACKENDS:
         raise ValueError(f"scaled_dot_product_attention: backend {choice!r} is not one of {ATTENTION_BACKENDS}")
     if choice == "numba":
-        mask = mask.data if hasattr(mask, "requires_grad") else mask  # a Tensor's array
+        mask = mask._data if hasattr(mask, "requires_grad") else mask  # a Tensor's array
         if (type(array) is np.ndarray or array.dtype != np.float32 or array.shape[-1] > MAX_KERNEL_HEAD_DIM
                 or (mask is not None and (getattr(mask, "dtype", None) != np.bool_
                                           or (mask.ndim >= 2 and mask.shape[-2] != 1)))):

@@ -124,9 +124,9 @@ def broadcast_parameters(module):
     if world_size() == 1:
         return
     for _, t in _state_tensors(module):
-        host = np.ascontiguousarray(backend.to_device(t.data, "cpu"))
+        host = np.ascontiguousarray(backend.to_device(t._data, "cpu"))
         _comm.Bcast(host, root=0)
-        t.data[...] = backend.to_device(host, backend.device_of(t.data))
+        t._data[...] = backend.to_device(host, backend.device_of(t._data))
 
 
 def _state_tensors(module):
@@ -148,18 +148,18 @@ def all_reduce_gradients(params):
     groups = {}
     for p in params:
         if p.grad is not None:
-            groups.setdefault((p.grad.data.dtype, backend.device_of(p.grad.data)), []).append(p)
+            groups.setdefault((p.grad._data.dtype, backend.device_of(p.grad._data)), []).append(p)
     for (_dtype, device), group in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
         xp = backend.xp_for(device)
-        flat = xp.concatenate([p.grad.data.reshape(-1) for p in group])
+        flat = xp.concatenate([p.grad._data.reshape(-1) for p in group])
         if _weight != 1.0:
             flat *= _weight
         summed = _sum_over_ranks(flat, device)
         summed /= world_size()
         offset = 0
         for p in group:
-            size = p.grad.data.size
-            p.grad.data = summed[offset:offset + size].reshape(p.grad.data.shape)
+            size = p.grad._data.size
+            p.grad._data = summed[offset:offset + size].reshape(p.grad._data.shape)
             offset += size
     stats["all_reduce_seconds"] += time.perf_counter() - start
     stats["all_reduce_calls"] += 1

@@ -25,7 +25,7 @@ def _host(a):
 
 
 def _flat_outputs(fn, inputs):
-    return [_host(o.data).astype(np.float64).ravel() for o in _outputs(fn, inputs) if isinstance(o, Tensor)]
+    return [_host(o._data).astype(np.float64).ravel() for o in _outputs(fn, inputs) if isinstance(o, Tensor)]
 
 
 def numerical_jacobian(fn, inputs, eps=1e-6):
@@ -37,8 +37,8 @@ def numerical_jacobian(fn, inputs, eps=1e-6):
             if not isinstance(t, Tensor) or not t.requires_grad:
                 jac.append(None)
                 continue
-            flat = t.data.reshape(-1)  # a view: perturbing it perturbs the input in place
-            per_out = [np.zeros((flat.size, o.data.size)) for o in outs]
+            flat = t._data.reshape(-1)  # a view: perturbing it perturbs the input in place
+            per_out = [np.zeros((flat.size, o._data.size)) for o in outs]
             for i in range(flat.size):
                 orig = flat[i].item()
                 flat[i] = orig + eps
@@ -56,20 +56,20 @@ def analytical_jacobian(fn, inputs, create_graph=False):
     """The same matrices from backward: one backward per output element with a one-hot grad."""
     outs = [o for o in _outputs(fn, inputs) if isinstance(o, Tensor)]
     jac = [None if not isinstance(t, Tensor) or not t.requires_grad else
-           [np.zeros((t.data.size, o.data.size)) for o in outs] for t in inputs]
+           [np.zeros((t._data.size, o._data.size)) for o in outs] for t in inputs]
     for k, o in enumerate(outs):
         if not o.requires_grad:
             continue
-        for j in range(o.data.size):
+        for j in range(o._data.size):
             for t in inputs:
                 if isinstance(t, Tensor):
                     t.grad = None
-            onehot = np.zeros(o.data.size, dtype=_host(o.data).dtype)
+            onehot = np.zeros(o._data.size, dtype=_host(o._data).dtype)
             onehot[j] = 1
             o.backward(Tensor(onehot.reshape(o.shape)).to(o.device), retain_graph=True, create_graph=create_graph)
             for i, t in enumerate(inputs):
                 if jac[i] is not None and t.grad is not None:
-                    jac[i][k][:, j] = _host(t.grad.data).astype(np.float64).ravel()
+                    jac[i][k][:, j] = _host(t.grad._data).astype(np.float64).ravel()
     for t in inputs:
         if isinstance(t, Tensor):
             t.grad = None
@@ -125,8 +125,8 @@ def _check_inputs(inputs, name):
     if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
         raise ValueError(f"{name}: no input requires grad; nothing to check")
     for t in inputs:
-        if isinstance(t, Tensor) and t.requires_grad and not t.data.flags.c_contiguous:
-            t.data = t.data.copy()  # the finite differences perturb a flat view of each input in place
+        if isinstance(t, Tensor) and t.requires_grad and not t._data.flags.c_contiguous:
+            t._data = t._data.copy()  # the finite differences perturb a flat view of each input in place
     return tuple(inputs)
 
 
@@ -167,5 +167,5 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         grads = grad(total, xs, create_graph=True, allow_unused=True)
         return tuple(g if g is not None else x * 0.0 for g, x in zip(grads, xs))
 
-    leaves = [Tensor(t.data, requires_grad=True) for t in diff]
+    leaves = [Tensor(t._data, requires_grad=True) for t in diff]
     return gradcheck(first_derivatives, leaves, eps, atol, rtol)

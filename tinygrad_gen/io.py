@@ -37,7 +37,7 @@ class CheckpointError(ValueError):
 
 def _as_cpu_array(name, value):
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if isinstance(value, backend.ARRAY_TYPES):
         value = to_device(value, "cpu")
     elif isinstance(value, (bool, int, float, np.generic)):

@@ -47,7 +47,7 @@ def _plain(value):
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, (Tensor, *backend.ARRAY_TYPES)):
-        arr = backend.to_device(value.data if isinstance(value, Tensor) else value, "cpu")
+        arr = backend.to_device(value._data if isinstance(value, Tensor) else value, "cpu")
         return arr.item() if arr.ndim == 0 else arr.tolist()
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -174,7 +174,7 @@ def _apply(path, tensors, meta, modules, optimizers, loaders, schedulers, restor
             state[int(idx)] = dict(slots)
             for key, kind in saved["arrays"][idx].items():
                 t = tensors[f"optim/{name}/{idx}/{key}"]
-                state[int(idx)][key] = t if kind == "tensor" else t.data[()] if kind == "scalar" else t.data
+                state[int(idx)][key] = t if kind == "tensor" else t._data[()] if kind == "scalar" else t._data
         sd = {k: v for k, v in saved.items() if k not in ("state", "arrays")}
         sd["param_groups"] = [_like(t, g) for t, g in zip(template["param_groups"], saved["param_groups"])]
         sd["state"] = state

@@ -40,7 +40,7 @@ def _to_array(data, dtype=None, device="cpu"):
     """Turn user data into an array: float data becomes float32 unless ``dtype`` says otherwise."""
     dtype = _dtype(dtype)
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, backend.ARRAY_TYPES):
         arr = data
     else:
@@ -60,7 +60,7 @@ class Tensor:
     # Tensors whose arrays alias each other (a view and its base, a detached copy) share one counter instead, a
     # one-element list in _shared_version (None until the first alias is made; see ``version_of``).
     # _grad is the slot behind the ``grad`` property: autograd writes it directly (no property call in the hot path).
-    __slots__ = ("data", "_requires_grad", "_grad", "_ctx", "_index", "_version", "_shared_version", "__weakref__")
+    __slots__ = ("_data", "_requires_grad", "_grad", "_ctx", "_index", "_version", "_shared_version", "__weakref__")
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs, **kwargs):
         """NumPy ufuncs on Tensors: ``numpy_array + tensor`` (and ``np.float32(2) * t``, ``array < t`` ...) runs the
@@ -76,14 +76,14 @@ class Tensor:
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         if not isinstance(data, backend.ARRAY_TYPES) or dtype is not None:
             data = _to_array(data, dtype, check_device(device) if device else "cpu")
         elif device is not None:
             data = to_device(data, check_device(device))
         if type(data) is not np.ndarray and isinstance(data, np.generic):
             data = np.asarray(data)
-        self.data = data
+        self._data = data
         self._grad = None
         self._ctx = None
         self._index = 0
@@ -95,24 +95,40 @@ class Tensor:
 
     # ----- basic properties -----
     @property
+    def data(self) -> "Tensor":
+        """The values as a Tensor outside the graph, sharing this tensor's array (PyTorch's ``x.data``): writing into
+        it changes this tensor, and autograd does not see the write (``p.data += -lr * p.grad`` is a plain SGD
+        step). Unlike ``detach()`` it gets its own version counter, as in PyTorch, so such a write is not checked
+        against saved tensors. The NumPy array itself is ``x.numpy()``."""
+        return Tensor(self._data)
+
+    @data.setter
+    def data(self, value: TensorLike) -> None:
+        """``x.data = other``: this tensor now holds ``other``'s array (a Tensor's, or array-like data as given)."""
+        if isinstance(value, Tensor):
+            self._data = value._data
+        else:
+            self._data = _to_array(value, self._data.dtype, self.device)
+
+    @property
     def shape(self) -> tuple:
         """The size of each axis, a tuple (PyTorch's ``x.shape``)."""
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
         """The number of axes (PyTorch's ``x.ndim``)."""
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
         """The NumPy dtype of the values (``tg.float32`` ... are NumPy's dtypes)."""
-        return self.data.dtype
+        return self._data.dtype
 
     def size(self, dim: Optional[int] = None) -> Union[tuple, int]:
         """The shape as a tuple, or the size of axis ``dim`` (PyTorch's ``x.size()`` / ``x.size(dim)``; it
         compares equal to a tuple). The number of elements is ``numel()`` (NumPy's ``a.size``)."""
-        shape = self.data.shape
+        shape = self._data.shape
         if dim is None:
             return shape
         nd = max(len(shape), 1)
@@ -122,12 +138,12 @@ class Tensor:
 
     def nelement(self) -> int:
         """The number of elements (PyTorch's ``nelement``, the same as ``numel()``)."""
-        return self.data.size
+        return self._data.size
 
     @property
     def device(self) -> str:
         """'cpu' for a NumPy array, 'cuda' for a CuPy one (PyTorch's ``x.device``, as a string)."""
-        return device_of(self.data)
+        return device_of(self._data)
 
     @property
     def is_leaf(self) -> bool:
@@ -152,10 +168,10 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"grad: assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
-            if value.shape != self.data.shape:
+            if value.shape != self._data.shape:
                 raise RuntimeError(f"grad: assigned grad has data of a different size: shape {value.shape}, but "
                                    f"the tensor has shape {self.shape}")
-            if value.dtype != self.data.dtype:
+            if value.dtype != self._data.dtype:
                 raise RuntimeError(f"grad: assigned grad has data of a different type: {value.dtype}, but the "
                                    f"tensor is {self.dtype}")
         self._grad = value
@@ -223,31 +239,31 @@ class Tensor:
     def requires_grad_(self, flag: bool = True) -> "Tensor":
         """Turn gradient tracking on (or off) for this leaf, in place; returns it (PyTorch's ``requires_grad_``).
         Only floating-point tensors can require gradients."""
-        if flag and self.data.dtype.kind not in "fc":
+        if flag and self._data.dtype.kind not in "fc":
             raise TypeError(f"requires_grad: only floating-point tensors can require gradients, got dtype "
-                            f"{self.data.dtype} (shape {self.shape})")
+                            f"{self._data.dtype} (shape {self.shape})")
         if not flag and self._ctx is not None:
             raise RuntimeError("requires_grad_: cannot turn off requires_grad on a non-leaf tensor; use detach()")
         self._requires_grad = bool(flag)
         return self
 
     def __len__(self):
-        return len(self.data)
+        return len(self._data)
 
     def __repr__(self):
         extra = ", requires_grad=True" if self.requires_grad else ""
         dev = "" if self.device == "cpu" else ", device='cuda'"
-        arr = self.data if self.device == "cpu" else self.data.get()
+        arr = self._data if self.device == "cpu" else self._data.get()
         return f"tensor({np.array2string(arr, prefix='tensor(', separator=', ')}, dtype={self.dtype}{dev}{extra})"
 
     def __array__(self, dtype=None, copy=None):
-        arr = self.data if type(self.data) is np.ndarray else self.data.get()
+        arr = self._data if type(self._data) is np.ndarray else self._data.get()
         return arr if dtype is None else arr.astype(dtype, copy=False)
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"bool: the truth value of a tensor with {self.data.size} elements is ambiguous")
-        return bool(self.data)
+        if self._data.size != 1:
+            raise RuntimeError(f"bool: the truth value of a tensor with {self._data.size} elements is ambiguous")
+        return bool(self._data)
 
     def __float__(self):
         return float(self.item())
@@ -263,7 +279,7 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The values as a NumPy array (copied from the GPU if needed; no graph)."""
-        return self.data if type(self.data) is np.ndarray else self.data.get()
+        return self._data if type(self._data) is np.ndarray else self._data.get()
 
     def tolist(self) -> list:
         """The values as (nested) Python lists (PyTorch's ``tolist``)."""
@@ -271,15 +287,15 @@ class Tensor:
 
     def item(self) -> float:
         """The value of a one-element tensor as a Python number (PyTorch's ``item``)."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item: only a one-element tensor can be converted to a Python number, got shape "
                              f"{self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def detach(self) -> "Tensor":
         """The same values, cut off from the graph; shares the array and its in-place version counter, as in
         PyTorch (writing into the detached tensor is seen by a backward that saved this one)."""
-        out = Tensor(self.data)
+        out = Tensor(self._data)
         share_version(out, self)
         return out
 
@@ -305,8 +321,8 @@ class Tensor:
 
     # comparisons give constant boolean tensors
     def _cmp(self, other, op):
-        o = other.data if isinstance(other, Tensor) else other
-        return Tensor(op(self.data, o))
+        o = other._data if isinstance(other, Tensor) else other
+        return Tensor(op(self._data, o))
 
     def __lt__(self, other):
         return self._cmp(other, np.less)
@@ -328,7 +344,7 @@ class Tensor:
 
     # & | ^ ~ are bitwise on integer tensors and logical on boolean ones (NumPy's bitwise ufuncs do both), constant
     def __invert__(self):
-        return Tensor(~self.data)
+        return Tensor(~self._data)
 
     def __and__(self, other):
         return self._cmp(other, np.bitwise_and)

@@ -282,7 +282,7 @@ class RawSquare(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return Tensor(2 * ctx.x * g.data)
+        return Tensor(2 * ctx.x * g._data)
 
 
 def test_a_once_differentiable_function_has_a_correct_first_derivative():

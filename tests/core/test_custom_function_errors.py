@@ -23,7 +23,7 @@ class NumpyTanh(Function):
     @staticmethod
     def backward(ctx, g):
         y, = ctx.saved_tensors
-        return g.data * (1 - y.data ** 2)
+        return g._data * (1 - y._data ** 2)
 
 
 class TensorTanh(Function):
@@ -57,7 +57,7 @@ class NumpyMul(Function):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        return g.data * y.data, g.data * x.data
+        return g._data * y._data, g._data * x._data
 
 
 def _x():

@@ -82,7 +82,7 @@ def test_module_matches_torch_multihead_attention_forward_and_backward(causal):
     keep = np.arange(7)[None, :] < np.array([7, 5, 2])[:, None]
     ours_x = tg.tensor(x, requires_grad=True, dtype=tg.float64)
     for p in mha.parameters():
-        p.data = p.data.astype(np.float64)
+        p._data = p._data.astype(np.float64)
     out = mha(ours_x, mask=padding_mask(keep), causal=causal)
     ref_x = torch.tensor(x, requires_grad=True)
     attn_mask = torch.triu(torch.ones(7, 7, dtype=torch.bool), 1) if causal else None   # torch: True = blocked

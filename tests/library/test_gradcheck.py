@@ -32,7 +32,7 @@ class RawSquare(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return Tensor(2 * ctx.x * g.data)
+        return Tensor(2 * ctx.x * g._data)
 
 
 def leaf(shape, seed=0):

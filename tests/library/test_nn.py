@@ -304,7 +304,7 @@ def test_parameter_is_a_tensor_subclass_leaf_that_requires_grad_and_shares_data(
     p = nn.Parameter(arr)
     assert type(p) is nn.Parameter and isinstance(p, tg.Tensor) and p.requires_grad and p.is_leaf
     assert type(p * 2) is tg.Tensor and not isinstance(p * 2, nn.Parameter)
-    assert p.data is arr
+    assert p._data is arr
     (p * p).sum().backward()
     np.testing.assert_array_equal(p.grad.numpy(), 2 * arr)
     assert not isinstance(tg.ones(3, requires_grad=True), nn.Parameter)
@@ -349,10 +349,10 @@ def test_deepcopy_gives_independent_parameters_that_are_still_parameters():
     twin = copy.deepcopy(net)
     pairs = list(zip(net.parameters(), twin.parameters()))
     assert len(pairs) == 9 and all(isinstance(b, nn.Parameter) and a is not b for a, b in pairs)
-    twin.heads[0].weight.data[...] = 0
+    twin.heads[0].weight._data[...] = 0
     assert np.any(net.heads[0].weight.numpy() != 0)
     x = tg.randn(4, 3)
-    net.heads[0].weight.data[...] = 0
+    net.heads[0].weight._data[...] = 0
     net.eval(), twin.eval()
     np.testing.assert_array_equal(net(x)[1].numpy(), twin(x)[1].numpy())
 

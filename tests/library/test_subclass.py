@@ -131,7 +131,7 @@ def test_parameters_register_save_copy_and_train_as_a_subclass(tmp_path):
 def test_a_plain_tensor_is_not_a_parameter_and_a_parameter_of_a_tensor_shares_its_array():
     t = tg.ones(3)
     p = nn.Parameter(t)
-    assert not isinstance(t, nn.Parameter) and isinstance(p, nn.Parameter) and p.data is t.data
+    assert not isinstance(t, nn.Parameter) and isinstance(p, nn.Parameter) and p._data is t._data
     with pytest.raises(TypeError, match="cannot assign"):
         net = Net()
         net.scale = tg.ones(2)  # a parameter slot takes only a Parameter (or None), as in PyTorch

@@ -13,7 +13,7 @@ def _model():
     tg.manual_seed(0)
     model = GPT(GPTConfig(len(VOCAB), 48, 2, 16, 2))
     for p in model.parameters():   # larger weights than the init, so that the arg-max varies from step to step
-        p.data[...] *= 20
+        p._data[...] *= 20
     return model
 
 

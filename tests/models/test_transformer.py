@@ -39,7 +39,7 @@ def test_block_matches_a_pytorch_pre_layernorm_block(causal):
     tg.manual_seed(0)
     block = Block(16, 4)
     for p in block.parameters():   # non-trivial LayerNorm gains and biases, so every weight matters
-        p.data = (p.data + np.random.default_rng(p.numel()).standard_normal(p.shape) * 0.1).astype(np.float64)
+        p._data = (p._data + np.random.default_rng(p.numel()).standard_normal(p.shape) * 0.1).astype(np.float64)
     x = np.random.default_rng(1).standard_normal((2, 6, 16))
     out = block(tg.tensor(x, dtype=tg.float64), causal=causal).numpy()
     expected = _torch_block(block)(torch.tensor(x), causal).detach().numpy()

@@ -69,7 +69,7 @@ def _peaked_2d_vae():
     ELBO is far (about a nat) below log p(x)."""
     tg.manual_seed(0)
     model = VAE(latent=2, hidden=32)
-    model.decoder[-1].weight.data *= 6
+    model.decoder[-1].weight._data *= 6
     return model
 
 

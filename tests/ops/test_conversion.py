@@ -69,11 +69,11 @@ def test_a_bad_dtype_or_device_is_named():
 def test_clone_is_a_differentiable_copy_in_its_own_memory_like_torch():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     y = x.clone()
-    assert y.grad_fn is not None and not np.shares_memory(y.data, x.data)
+    assert y.grad_fn is not None and not np.shares_memory(y._data, x._data)
     (y * 3).sum().backward()
     assert x.grad.tolist() == [3.0, 3.0]
     z = tg.clone(tg.tensor([1, 2]), memory_format=None)
-    z.data[0] = 5
+    z._data[0] = 5
     assert z.tolist() == [5, 2]
 
 
@@ -82,7 +82,7 @@ def test_contiguous_is_x_itself_or_a_contiguous_copy_in_the_graph():
     assert x.contiguous() is x and x.is_contiguous()
     t = x.swapaxes(0, 1)
     c = t.contiguous()
-    assert c.data.flags.c_contiguous and c.shape == (4, 3) and c.is_contiguous()
+    assert c._data.flags.c_contiguous and c.shape == (4, 3) and c.is_contiguous()
     c.sum().backward()
     assert x.grad.tolist() == np.ones((3, 4)).tolist()
 
@@ -121,7 +121,7 @@ def test_factories_bound_as_tg_functions():
     assert tg.linspace(0, 1, 3, dtype=tg.float64).dtype == np.float64 and tg.linspace(0, 1, 0).shape == (0,)
     a = np.arange(4.0)
     t = tg.from_numpy(a)
-    assert t.dtype == np.float64 and np.shares_memory(t.data, a)
+    assert t.dtype == np.float64 and np.shares_memory(t._data, a)
     with pytest.raises(TypeError, match=r"from_numpy: expected np.ndarray \(got list\)"):
         tg.from_numpy([1.0])
     x = tg.zeros(2, 3, dtype=tg.float64)

@@ -20,12 +20,12 @@ OTHER = np.array([2.0, -1.0, 0.5], np.float32)
     ("fill_", (7.0,), {}), ("zero_", (), {}), ("copy_", (OTHER,), {}), ("mul_", (np.float64(3.0),), {})])
 def test_each_in_place_op_writes_into_the_same_tensor_like_torch(name, args, kwargs):
     ours, theirs = tg.tensor(DATA.copy()), torch.tensor(DATA.copy())
-    array = ours.data
+    array = ours._data
     t_args = [torch.tensor(a) if isinstance(a, np.ndarray) and a.ndim else a for a in args]
     assert getattr(ours, name)(*[tg.tensor(a) if isinstance(a, np.ndarray) and a.ndim else a for a in args],
                                **kwargs) is ours
     getattr(theirs, name)(*t_args, **kwargs)
-    assert ours.data is array, f"{name} replaced the array instead of writing into it"
+    assert ours._data is array, f"{name} replaced the array instead of writing into it"
     assert ours.dtype == np.float32
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, err_msg=name)
     assert ours._version == 1

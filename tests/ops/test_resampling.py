@@ -46,7 +46,7 @@ def test_constant_pad_value_none_fills_with_zero_as_in_torch():
 def test_padding_nothing_gives_a_new_tensor_with_the_same_values(mode):
     x = tg.randn(2, 3, requires_grad=True)
     y = F.pad(x, (0, 0), mode=mode)
-    assert y is not x and y.data is not x.data
+    assert y is not x and y._data is not x._data
     np.testing.assert_array_equal(y.numpy(), x.numpy())
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 3)))

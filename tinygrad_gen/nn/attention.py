@@ -65,10 +65,10 @@ class MultiHeadAttention(Module):
         """The same attention written out, for when the weights are wanted or dropped out."""
         scores = q @ k.swapaxes(-1, -2) * (1.0 / math.sqrt(self.head_dim))
         L, S = scores.shape[-2:]
-        xp = backend.xp_of(scores.data)
+        xp = backend.xp_of(scores._data)
         keep = xp.tril(xp.ones((L, S), bool)) if causal else xp.ones((L, S), bool)
         if mask is not None:
-            m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+            m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
             if m.dtype == bool:
                 keep = keep & backend.to_device(m, scores.device)
             else:  # a float mask is added to the scores (e.g. -inf where attention is forbidden)

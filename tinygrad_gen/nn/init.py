@@ -15,7 +15,7 @@ from ..tensor import Tensor
 
 
 def _fill(t, values):
-    t.data[...] = to_device(np.asarray(values, dtype=t.dtype), t.device)
+    t._data[...] = to_device(np.asarray(values, dtype=t.dtype), t.device)
     return t
 
 

@@ -136,7 +136,7 @@ class _BatchNorm(Module):
         y = F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                          training=self.training or not self.track_running_stats, momentum=momentum, eps=self.eps)
         if counting:  # only once the batch was accepted
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
         return y
 
     def extra_repr(self):
@@ -190,14 +190,14 @@ class Embedding(Module):
         self.weight = _empty(num_embeddings, embedding_dim)
         init.normal_(self.weight)
         if padding_idx is not None:
-            self.weight.data[padding_idx] = 0
+            self.weight._data[padding_idx] = 0
 
     def forward(self, idx):
         """The layer applied to ``x`` (see the class docstring)."""
         out = F.embedding(idx, self.weight)
         if self.padding_idx is not None:
             # zeroing the padding positions' outputs zeroes exactly the gradient that would reach the padding row
-            data = idx.data if isinstance(idx, Tensor) else np.asarray(idx)
+            data = idx._data if isinstance(idx, Tensor) else np.asarray(idx)
             out = out * Tensor((data != self.padding_idx)[..., None].astype(out.dtype))
         return out
 

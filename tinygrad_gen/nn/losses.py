@@ -69,7 +69,7 @@ class L1Loss(_Loss):
         """The loss of ``input`` against ``target`` (see the class docstring)."""
         if getattr(F, "l1_loss", None) is not None:
             return F.l1_loss(input, target, reduction=self.reduction)
-        shape_t = tuple(np.shape(target.data if isinstance(target, Tensor) else target))
+        shape_t = tuple(np.shape(target._data if isinstance(target, Tensor) else target))
         if tuple(input.shape) != shape_t:
             raise ValueError(f"L1Loss: input shape {tuple(input.shape)} and target shape {shape_t} differ")
         loss = (input - target).abs()

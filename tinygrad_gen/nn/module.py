@@ -32,7 +32,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any, requires_grad: bool = True) -> None:
-        super().__init__(data.data if isinstance(data, Tensor) else data)
+        super().__init__(data._data if isinstance(data, Tensor) else data)
         self.requires_grad_(requires_grad)
 
 
@@ -369,8 +369,8 @@ class Module:
         for k, t in own.items():
             if k in state_dict:
                 v = state_dict[k]
-                v = v.data if isinstance(v, Tensor) else v if isinstance(v, backend.ARRAY_TYPES) else np.asarray(v)
-                t.data[...] = to_device(v, t.device)
+                v = v._data if isinstance(v, Tensor) else v if isinstance(v, backend.ARRAY_TYPES) else np.asarray(v)
+                t._data[...] = to_device(v, t.device)
         return IncompatibleKeys(missing, unexpected)
 
     # ----- modes and devices -----
@@ -394,9 +394,9 @@ class Module:
         """Move every parameter, gradient and buffer to ``device`` in place (optimizers keep their references)."""
         device = check_device(device)
         for t in list(self.parameters()) + list(self.buffers()):
-            t.data = to_device(t.data, device)
+            t._data = to_device(t._data, device)
             if t.grad is not None:
-                t.grad.data = to_device(t.grad.data, device)
+                t.grad._data = to_device(t.grad._data, device)
         return self
 
     @property
@@ -423,7 +423,7 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad = Tensor(p.grad.data * 0)
+                p.grad = Tensor(p.grad._data * 0)
 
     def num_parameters(self) -> int:
         """How many numbers the parameters hold, a shared parameter counted once."""

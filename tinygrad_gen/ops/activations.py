@@ -35,7 +35,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, g):
         out, = ctx.saved_tensors
-        return g * Tensor(np.sign(out.data))
+        return g * Tensor(np.sign(out._data))
 
 
 class LeakyRelu(Function):
@@ -50,8 +50,8 @@ class LeakyRelu(Function):
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        pos = a.data > 0
-        return g * constant_like(pos + (~pos) * ctx.slope, a.data), None
+        pos = a._data > 0
+        return g * constant_like(pos + (~pos) * ctx.slope, a._data), None
 
 
 class Sigmoid(Function):
@@ -231,10 +231,10 @@ class Elu(Function):
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        pos = a.data > 0
+        pos = a._data > 0
         c = ctx.input_scale
         left = ((a.masked_fill(pos, 0.0) * c).exp() * (ctx.alpha * c)).masked_fill(pos, 0.0)
-        slope = left + constant_like(pos, a.data)
+        slope = left + constant_like(pos, a._data)
         return g * (slope * ctx.scale if ctx.scale != 1 else slope), None, None, None
 
 
@@ -249,7 +249,7 @@ class Hardsigmoid(Function):
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        return g * constant_like((a.data > -3) & (a.data < 3), a.data) / 6
+        return g * constant_like((a._data > -3) & (a._data < 3), a._data) / 6
 
 
 class Hardswish(Function):
@@ -264,8 +264,8 @@ class Hardswish(Function):
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        middle = (a.data > -3) & (a.data < 3)
-        return g * (a * constant_like(middle, a.data) / 3 + constant_like(middle * 0.5 + (a.data >= 3), a.data))
+        middle = (a._data > -3) & (a._data < 3)
+        return g * (a * constant_like(middle, a._data) / 3 + constant_like(middle * 0.5 + (a._data >= 3), a._data))
 
 
 class Hardtanh(Function):
@@ -281,7 +281,7 @@ class Hardtanh(Function):
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        return g * constant_like((a.data > ctx.lo) & (a.data < ctx.hi), a.data), None, None
+        return g * constant_like((a._data > ctx.lo) & (a._data < ctx.hi), a._data), None, None
 
 
 # ----- the functions users call -----

@@ -184,11 +184,11 @@ class Pow(Function):
     def backward(ctx, g):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        ga = where(b.data == 0, 0.0, g * b * a ** (b - 1)) if need_a else None
+        ga = where(b._data == 0, 0.0, g * b * a ** (b - 1)) if need_a else None
         gb = None
         if need_b:
-            a_data = a.data if isinstance(a, Tensor) else a
-            flat = (a_data == 0) & (b.data >= 0)  # 0 ** b near these b: constant, so db = 0
+            a_data = a._data if isinstance(a, Tensor) else a
+            flat = (a_data == 0) & (b._data >= 0)  # 0 ** b near these b: constant, so db = 0
             if isinstance(a, Tensor):
                 log_a = where(flat, 1.0, a).log()
             else:
@@ -212,10 +212,10 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        a = a.data if isinstance(a, Tensor) else a
-        b = b.data if isinstance(b, Tensor) else b
+        a = a._data if isinstance(a, Tensor) else a
+        b = b._data if isinstance(b, Tensor) else b
         wins = (a < b) if ctx.lower else (a > b)
-        share = constant_like(wins + (a == b) * 0.5, g.data)  # 1 where a wins, 1/2 at a tie, 0 where b wins
+        share = constant_like(wins + (a == b) * 0.5, g._data)  # 1 where a wins, 1/2 at a tie, 0 where b wins
         need_a, need_b = ctx.needs_input_grad[:2]
         return (g * share if need_a else None), (g * (1 - share) if need_b else None), None
 
@@ -235,7 +235,7 @@ class Copysign(Function):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved_tensors
-        zero = a.data == 0
+        zero = a._data == 0
         da = g * where(zero, 0.0, out / where(zero, 1.0, a))
         return da, (g * 0.0 if ctx.needs_input_grad[1] else None)
 
@@ -274,8 +274,8 @@ class Remainder(Function):
         db = None
         if need_b:
             a, b = ctx.saved_tensors
-            q = np.floor_divide(a.data if isinstance(a, Tensor) else a, b.data)
-            db = -(g * constant_like(q, g.data))
+            q = np.floor_divide(a._data if isinstance(a, Tensor) else a, b._data)
+            db = -(g * constant_like(q, g._data))
         return (g if need_a else None), db
 
 
@@ -295,8 +295,8 @@ class Where(Function):
     def backward(ctx, g):
         need_a, need_b = ctx.needs_input_grad[1:]
         cond = ctx.cond
-        da = g * constant_like(cond, g.data) if need_a else None
-        db = g * constant_like(~cond, g.data) if need_b else None
+        da = g * constant_like(cond, g._data) if need_a else None
+        db = g * constant_like(~cond, g._data) if need_b else None
         return None, da, db
 
 
@@ -313,7 +313,7 @@ class MaskedFill(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return g * constant_like(~ctx.mask, g.data), None, None
+        return g * constant_like(~ctx.mask, g._data), None, None
 
 
 # ----- the functions users call -----
@@ -375,7 +375,7 @@ def div(x: Tensor, other: TensorLike, *, rounding_mode: str | None = None) -> Te
         return FloorDivide.apply(x, operand(other, x))
     if rounding_mode == "trunc":
         other = operand(other, x)
-        if x.dtype.kind == "b" and _kind(other.data if isinstance(other, Tensor) else other) == "b":
+        if x.dtype.kind == "b" and _kind(other._data if isinstance(other, Tensor) else other) == "b":
             raise TypeError("div: rounding_mode='trunc' is not defined for two boolean operands (as in PyTorch)")
         return TruncDivide.apply(x, other)
     raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
@@ -504,7 +504,7 @@ def masked_fill(x: Tensor, mask: TensorLike, value: TensorLike) -> Tensor:
         value: a number, or a one-element tensor (which then gets the gradient of the filled positions)."""
     mask = boolean_mask(mask, x, "masked_fill")
     if isinstance(value, Tensor):
-        if value.data.size != 1:
+        if value._data.size != 1:
             raise ValueError(f"masked_fill: value must be a number or a one-element tensor, got shape {value.shape}")
         return where(mask, value.reshape(()).astype(x.dtype), x)
     return MaskedFill.apply(x, mask, operand(value, x))
@@ -520,13 +520,13 @@ def isclose(x: Tensor, other: TensorLike, rtol: float = 1e-05, atol: float = 1e-
         rtol, atol: the relative and absolute tolerance.
         equal_nan: whether two NaNs count as close."""
     other = operand(other, x)
-    o = other.data if isinstance(other, Tensor) else other
-    return Tensor(xp_of(x.data).isclose(x.data, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    o = other._data if isinstance(other, Tensor) else other
+    return Tensor(xp_of(x._data).isclose(x._data, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(x: Tensor, other: TensorLike, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     """Whether every element of x is close to other (``isclose`` everywhere; PyTorch's ``torch.allclose``)."""
-    return bool(isclose(x, other, rtol, atol, equal_nan).data.all())
+    return bool(isclose(x, other, rtol, atol, equal_nan)._data.all())
 
 
 BINDINGS = [
@@ -658,8 +658,8 @@ class Fmod(Function):
         db = None
         if need_b:
             a, b = ctx.saved_tensors
-            q = np.trunc(np.true_divide(a.data if isinstance(a, Tensor) else a, b.data))
-            db = -(g * constant_like(q, g.data))
+            q = np.trunc(np.true_divide(a._data if isinstance(a, Tensor) else a, b._data))
+            db = -(g * constant_like(q, g._data))
         return (g if need_a else None), db
 
 
@@ -751,8 +751,8 @@ def _shift(x, other, fn: str, op: str) -> Tensor:
         if _kind(v) not in "iu":
             raise TypeError(f"{op}: shifts need integer tensors, got dtype "
                             f"{v.dtype if isinstance(v, Tensor) else type(v).__name__}")
-    xa = x.data if isinstance(x, Tensor) else x
-    oa = other.data if isinstance(other, Tensor) else other
+    xa = x._data if isinstance(x, Tensor) else x
+    oa = other._data if isinstance(other, Tensor) else other
     return Tensor(getattr(np, fn)(xa, oa))
 
 

@@ -104,9 +104,9 @@ class FlashAttention(Function):
         from ..kernels import attention_numba
         q, k, v, out = ctx.saved_tensors
         batch = ctx.batch
-        out3 = _heads(out.data, batch)
-        dq, dk, dv = attention_numba.backward(_heads(q.data, batch), _heads(k.data, batch), _heads(v.data, batch),
-                                              out3, ctx.lse, g.data.reshape(out3.shape), ctx.key_mask, ctx.causal,
+        out3 = _heads(out._data, batch)
+        dq, dk, dv = attention_numba.backward(_heads(q._data, batch), _heads(k._data, batch), _heads(v._data, batch),
+                                              out3, ctx.lse, g._data.reshape(out3.shape), ctx.key_mask, ctx.causal,
                                               ctx.scale)
         # gradients at the broadcast batch shape; the engine sums them back to each input's shape
         return (dq.reshape(batch + dq.shape[-2:]), dk.reshape(batch + dk.shape[-2:]),
@@ -162,7 +162,7 @@ def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | np.ndarray | None 
         raise ValueError(f"scaled_dot_product_attention: q {q.shape}, k {k.shape}, v {v.shape} do not fit "
                          "(expected q (..., Lq, d), k (..., Lk, d), v (..., Lk, dv))")
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
-    if dispatch.attention_backend(q.data, mask=mask) == "numba" and v.shape[-1] == q.shape[-1]:
+    if dispatch.attention_backend(q._data, mask=mask) == "numba" and v.shape[-1] == q.shape[-1]:
         return flash_attention(q, k, v, mask, causal, scale)
     keep, bias = None, None
     if mask is not None:
@@ -176,7 +176,7 @@ def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | np.ndarray | None 
             raise ValueError(f"scaled_dot_product_attention: mask of shape {m.shape} does not broadcast to the "
                              f"scores' shape {scores}")
     if causal:
-        tri = causal_keep(xp_of(q.data), q.shape[-2], k.shape[-2])
+        tri = causal_keep(xp_of(q._data), q.shape[-2], k.shape[-2])
         keep = tri if keep is None else keep & tri
     return reference_attention(q, k, v, keep, bias, scale)
 

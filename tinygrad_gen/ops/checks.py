@@ -19,7 +19,7 @@ _F32 = np.dtype(np.float32)
 def array_of(x):
     """``x``'s array: a Tensor's data, an array as it is, other data (lists, numbers) through ``np.asarray``; nothing
     is copied or moved."""
-    return x.data if isinstance(x, Tensor) else x if isinstance(x, backend.ARRAY_TYPES) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else x if isinstance(x, backend.ARRAY_TYPES) else np.asarray(x)
 
 
 def constant(x, like: Tensor):

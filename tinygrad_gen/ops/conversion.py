@@ -153,12 +153,12 @@ def contiguous(x: Tensor, memory_format: object = None) -> Tensor:
     Args:
         x: a tensor.
         memory_format: accepted for PyTorch's signature."""
-    return x if x.data.flags.c_contiguous else Clone.apply(x)
+    return x if x._data.flags.c_contiguous else Clone.apply(x)
 
 
 def is_contiguous(x: Tensor, memory_format: object = None) -> bool:
     """Whether x's memory is C-contiguous (PyTorch's ``Tensor.is_contiguous``)."""
-    return bool(x.data.flags.c_contiguous)
+    return bool(x._data.flags.c_contiguous)
 
 
 # PyTorch's legacy type names (``x.type()``) for each dtype

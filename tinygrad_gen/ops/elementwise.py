@@ -192,7 +192,7 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        return g * constant_like(np.sign(a.data), a.data)
+        return g * constant_like(np.sign(a._data), a._data)
 
 
 _ROUNDING = {"sign": np.sign, "round": np.rint, "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc}
@@ -230,12 +230,12 @@ class Clip(Function):
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        inside = xp_of(a.data).ones(a.shape, bool)
+        inside = xp_of(a._data).ones(a.shape, bool)
         if ctx.lo is not None:
-            inside &= a.data >= ctx.lo
+            inside &= a._data >= ctx.lo
         if ctx.hi is not None:
-            inside &= a.data <= ctx.hi
-        return g * constant_like(inside, g.data), None, None
+            inside &= a._data <= ctx.hi
+        return g * constant_like(inside, g._data), None, None
 
 
 # ----- the functions users call -----
@@ -320,7 +320,7 @@ def _bound(value, x: Tensor, name: str, op: str):
         return None
     value = operand(value, x)
     if isinstance(value, Tensor):
-        if value.data.size != 1:
+        if value._data.size != 1:
             raise TypeError(f"{op}: {name} must be a number, got a tensor of shape {value.shape}")
         value = value.item()
     return value
@@ -679,7 +679,7 @@ def expm1(x: Tensor) -> Tensor:
 
 def _float_test(x: Tensor, fn: str) -> Tensor:
     x = as_tensor(x)
-    return Tensor(getattr(xp_of(x.data), fn)(x.data))
+    return Tensor(getattr(xp_of(x._data), fn)(x._data))
 
 
 def isnan(x: Tensor) -> Tensor:

@@ -29,7 +29,7 @@ def _index_arrays(idx) -> tuple:
     """An index as NumPy takes it: a tuple in which Tensors are their arrays and lists are arrays."""
     if type(idx) is not tuple:
         idx = (idx,)
-    return tuple(i.data if isinstance(i, Tensor) else np.asarray(i) if isinstance(i, list) else i for i in idx)
+    return tuple(i._data if isinstance(i, Tensor) else np.asarray(i) if isinstance(i, list) else i for i in idx)
 
 
 def _index_parts(idx) -> tuple:
@@ -248,7 +248,7 @@ class ScatterExtreme(Function):
     @staticmethod
     def backward(ctx, g):
         saved = ctx.saved_tensors
-        a, idx, src, out = (t.data for t in saved)
+        a, idx, src, out = (t._data for t in saved)
         need_a, _, _, need_src = ctx.needs_input_grad[:4]
         where = coords(idx, ctx.axis)
         self_in = a == out if ctx.self_counts is None else (a == out) & ctx.self_counts
@@ -285,22 +285,22 @@ class ScatterProd(Function):
     def backward(ctx, g):
         a, idx, src, out = ctx.saved_tensors
         axis, self_in = ctx.axis, ctx.self_in
-        xp = xp_of(a.data)
+        xp = xp_of(a._data)
         self_w = Tensor(self_in.astype(g.dtype))
-        if not (bool((a.data == 0).any()) or bool((src.data == 0).any())):
+        if not (bool((a._data == 0).any()) or bool((src._data == 0).any())):
             da = g * out / a * self_w
             dsrc = Gather.apply(g * out, axis, idx) / src
             return da, None, None, dsrc, None
-        where = coords(idx.data, axis)
-        zeros = ((a.data == 0) & self_in).astype(np.int64)
-        _add_at(zeros, where, (src.data == 0).astype(np.int64))
-        rest = xp.where(self_in & (a.data != 0), a.data, 1).astype(g.dtype)
-        _at(np.multiply, rest, where, xp.where(src.data != 0, src.data, 1))
+        where = coords(idx._data, axis)
+        zeros = ((a._data == 0) & self_in).astype(np.int64)
+        _add_at(zeros, where, (src._data == 0).astype(np.int64))
+        rest = xp.where(self_in & (a._data != 0), a._data, 1).astype(g.dtype)
+        _at(np.multiply, rest, where, xp.where(src._data != 0, src._data, 1))
 
         def others(x, n, p):  # the product of the other contributors at a position with n zeros and product p
             return xp.where(x == 0, xp.where(n == 1, p, 0), xp.where(n == 0, p / xp.where(x == 0, 1, x), 0))
-        da = g * Tensor(others(a.data, zeros, rest).astype(g.dtype)) * self_w
-        dsrc = Gather.apply(g, axis, idx) * Tensor(others(src.data, zeros[where], rest[where]).astype(g.dtype))
+        da = g * Tensor(others(a._data, zeros, rest).astype(g.dtype)) * self_w
+        dsrc = Gather.apply(g, axis, idx) * Tensor(others(src._data, zeros[where], rest[where]).astype(g.dtype))
         return da, None, None, dsrc, None
 
 
@@ -322,7 +322,7 @@ class MaskedSelect(Function):
     def backward(ctx, g):
         a, mask = ctx.saved_tensors
         shape = np.broadcast_shapes(a.shape, mask.shape)
-        spread = pick(IndexAdd).apply(g, shape, xp_of(mask.data).broadcast_to(mask.data, shape))
+        spread = pick(IndexAdd).apply(g, shape, xp_of(mask._data).broadcast_to(mask._data, shape))
         return unbroadcast(spread, a.shape), None
 
 
@@ -344,7 +344,7 @@ def _index(x: Tensor, index, op: str) -> Tensor:
         raise TypeError(f"{op}: index must hold integers, got dtype {idx.dtype}")
     if idx.ndim != x.ndim:
         raise ValueError(f"{op}: index of shape {idx.shape} must have as many axes as the input {x.shape}")
-    return index if isinstance(index, Tensor) and index.data is idx else Tensor(idx)
+    return index if isinstance(index, Tensor) and index._data is idx else Tensor(idx)
 
 
 def _no_larger(x: Tensor, idx: Tensor, axis: int, op: str) -> None:
@@ -365,12 +365,12 @@ def gather(x: Tensor, axis: int, index: TensorLike) -> Tensor:
     idx = _index(x, index, "gather")
     _no_larger(x, idx, axis, "gather")
     n = x.shape[axis]
-    if idx.data.size:
-        lo, hi = int(idx.data.min()), int(idx.data.max())
+    if idx._data.size:
+        lo, hi = int(idx._data.min()), int(idx._data.max())
         if lo < -n or hi >= n:
             raise IndexError(f"gather: index values span [{lo}, {hi}] but axis {axis} has size {n}")
         if lo < 0:
-            idx = Tensor(idx.data % n)
+            idx = Tensor(idx._data % n)
     return Gather.apply(x, axis, idx)
 
 
@@ -380,8 +380,8 @@ def _scatter_args(x: Tensor, axis, index, src, op: str):
     axis = one_axis(x, axis, op)
     idx = _index(x, index, op)
     _no_larger(x, idx, axis, op)
-    if idx.data.size and (int(idx.data.min()) < 0 or int(idx.data.max()) >= x.shape[axis]):
-        raise IndexError(f"{op}: index values span [{int(idx.data.min())}, {int(idx.data.max())}] but axis {axis} "
+    if idx._data.size and (int(idx._data.min()) < 0 or int(idx._data.max()) >= x.shape[axis]):
+        raise IndexError(f"{op}: index values span [{int(idx._data.min())}, {int(idx._data.max())}] but axis {axis} "
                          f"has size {x.shape[axis]}")
     if isinstance(src, (int, float, bool, np.generic)):
         return axis, idx, src
@@ -397,7 +397,7 @@ def _scatter_args(x: Tensor, axis, index, src, op: str):
 
 def _src_tensor(src, x: Tensor, idx: Tensor) -> Tensor:
     """A scatter's src as a Tensor: a number filled out to the index's shape in x's dtype (a constant)."""
-    return src if isinstance(src, Tensor) else Tensor(xp_of(x.data).full(idx.shape, src, dtype=x.dtype))
+    return src if isinstance(src, Tensor) else Tensor(xp_of(x._data).full(idx.shape, src, dtype=x.dtype))
 
 
 def scatter(x: Tensor, axis: int, index: TensorLike, src: TensorLike | None = None,
@@ -464,7 +464,7 @@ def masked_select(x: Tensor, mask: TensorLike) -> Tensor:
         raise TypeError(f"masked_select: mask must be boolean, got dtype {m.dtype}")
     if broadcast_shape(x.shape, m.shape) is None:
         raise ValueError(f"masked_select: mask of shape {m.shape} does not broadcast with {x.shape}")
-    return MaskedSelect.apply(x, mask if isinstance(mask, Tensor) and mask.data is m else m)
+    return MaskedSelect.apply(x, mask if isinstance(mask, Tensor) and mask._data is m else m)
 
 
 def embedding(indices: TensorLike, weight: Tensor) -> Tensor:
@@ -484,7 +484,7 @@ def embedding(indices: TensorLike, weight: Tensor) -> Tensor:
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= weight.shape[0]):
         raise IndexError(f"embedding: indices range over [{int(idx.min())}, {int(idx.max())}] but weight of shape "
                          f"{weight.shape} has {weight.shape[0]} rows")
-    return GetItem.apply(weight, indices if isinstance(indices, Tensor) and indices.data is idx else idx)
+    return GetItem.apply(weight, indices if isinstance(indices, Tensor) and indices._data is idx else idx)
 
 
 # ----- diagonals and triangles: picking by position, built on GetItem and IndexAdd -----
@@ -533,7 +533,7 @@ def diag(x: Tensor, diagonal: int = 0) -> Tensor:
         raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {x.shape}")
     n, k = x.shape[0], int(diagonal)
     m = n + abs(k)
-    rows = xp_of(x.data).arange(n) + max(-k, 0)
+    rows = xp_of(x._data).arange(n) + max(-k, 0)
     return pick(IndexAdd).apply(x, (m, m), rows, rows + k)
 
 
@@ -576,10 +576,10 @@ def nonzero(x: Tensor, *, as_tuple: bool = False) -> Tensor | tuple:
     x counts as 1-D there). A constant (no gradient).
 
     Mirrors ``torch.nonzero(x, as_tuple=False)`` (and ``torch.argwhere`` for the default form)."""
-    xp = xp_of(x.data)
+    xp = xp_of(x._data)
     if as_tuple:
-        return tuple(Tensor(i.astype(np.int64, copy=False)) for i in xp.nonzero(xp.atleast_1d(x.data)))
-    return Tensor(xp.argwhere(x.data).astype(np.int64, copy=False))
+        return tuple(Tensor(i.astype(np.int64, copy=False)) for i in xp.nonzero(xp.atleast_1d(x._data)))
+    return Tensor(xp.argwhere(x._data).astype(np.int64, copy=False))
 
 
 BINDINGS = [

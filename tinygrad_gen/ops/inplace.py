@@ -45,7 +45,7 @@ def _ufunc_operand(other, t: Tensor):
     """``checks.operand`` unwrapped for the ufunc that writes into t: a number, or an array on t's device (data in
     t's float dtype)."""
     other = operand(other, t)
-    return other.data if isinstance(other, Tensor) else other
+    return other._data if isinstance(other, Tensor) else other
 
 
 def _assign(a, value, out, casting):
@@ -65,7 +65,7 @@ def _write(t: Tensor, op: str, ufunc, other, rebind: bool = False, alpha=1):
         o = o * alpha
     try:
         # "same_kind": a float result is not silently truncated into an integer tensor (PyTorch refuses it too)
-        ufunc(t.data, o, out=t.data, casting="same_kind")
+        ufunc(t._data, o, out=t._data, casting="same_kind")
     except (ValueError, TypeError) as e:
         shape = getattr(o, "shape", ())
         raise RuntimeError(f"{op}: cannot write the result into the tensor of shape {t.shape} and dtype {t.dtype} "
@@ -167,7 +167,7 @@ def setitem(x: Tensor, index: TensorLike, value: TensorLike) -> None:
         idx = tuple(constant(i, x) if isinstance(i, np.ndarray) else i for i in idx)
     value = value if isinstance(value, (bool, int, float, np.generic)) else constant(value, x)
     try:
-        x.data[idx] = value
+        x._data[idx] = value
     except (ValueError, IndexError, TypeError) as e:
         raise type(e)(f"setitem: cannot write a value of shape {getattr(value, 'shape', ())} into index {index!r} "
                       f"of a tensor of shape {x.shape}: {e}") from e

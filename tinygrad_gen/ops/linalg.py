@@ -83,7 +83,7 @@ def matmul(a: Tensor, b: Tensor | ArrayLike) -> Tensor:
         b: a Tensor, array or nested list with at least one axis (plain data takes a float a's dtype); a number is
             a TypeError (use ``*``).
     PyTorch: ``torch.matmul`` / ``Tensor.__matmul__``."""
-    if isinstance(b, Tensor) and a.data.ndim >= 2 and b.data.ndim >= 2 and a.data.shape[-1] == b.data.shape[-2]:
+    if isinstance(b, Tensor) and a._data.ndim >= 2 and b._data.ndim >= 2 and a._data.shape[-1] == b._data.shape[-2]:
         return Matmul.apply(a, b)  # the common case, checked first
     if isinstance(b, (int, float, np.generic)):
         raise TypeError(f"matmul: cannot multiply a tensor of shape {a.shape} by a scalar with @")

@@ -80,7 +80,7 @@ class CrossEntropy(Function):
     @staticmethod
     def gradient(ctx, p, g):
         """dx = (p - onehot(t)) * g * weight per row, for the softmax p of x (a Tensor)."""
-        xp = xp_of(p.data)
+        xp = xp_of(p._data)
         onehot = xp.zeros(p.shape, dtype=p.dtype)
         onehot[xp.arange(len(ctx.t)), ctx.t] = 1
         return (p - Tensor(onehot)) * (g * Tensor(ctx.weight)).unsqueeze(1), None, None, None
@@ -212,7 +212,7 @@ def _weighted_nll(op, logp, t, ignore_index, reduction, weight):
 def _mean_of(total: Tensor, den: Tensor) -> Tensor:
     """total / den for a constant den, as PyTorch's mean over kept targets: NaN when den is 0 (every target
     ignored), with a gradient of 0 (not the 0 * inf = NaN of the chain rule through 1 / 0)."""
-    d = den.data
+    d = den._data
     xp = xp_of(d)
     empty = d == 0
     return total / Tensor(xp.where(empty, 1, d).astype(d.dtype)) + Tensor(xp.where(empty, xp.nan, 0).astype(d.dtype))
@@ -354,7 +354,7 @@ def one_hot(x: TensorLike, num_classes: int = -1) -> Tensor:
         x: integer class indices (a tensor, array or list), each in [0, num_classes).
         num_classes: the number of classes, or -1 to infer it.
     PyTorch: ``torch.nn.functional.one_hot(tensor, num_classes=-1)``."""
-    t = x.data if isinstance(x, Tensor) else None
+    t = x._data if isinstance(x, Tensor) else None
     device = x.device if isinstance(x, Tensor) else None
     if t is None:
         t = np.asarray(x)
@@ -391,7 +391,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: TensorLike | Non
     PyTorch: ``torch.nn.functional.binary_cross_entropy``."""
     p, t = _input_and_target("binary_cross_entropy", input, target)
     check_reduction(reduction, "binary_cross_entropy")
-    lo, hi = (float(p.data.min()), float(p.data.max())) if p.data.size else (0.0, 1.0)
+    lo, hi = (float(p._data.min()), float(p._data.max())) if p._data.size else (0.0, 1.0)
     if lo < 0 or hi > 1:
         raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got values in [{lo}, {hi}]")
     loss = BinaryCrossEntropy.apply(p, t.astype(p.dtype) if t.dtype != p.dtype else t)

@@ -471,12 +471,12 @@ def repeat_interleave(x: Tensor, repeats: int | Sequence[int] | Tensor | None = 
         output_size: the total length along the axis, checked if given (PyTorch uses it to avoid a sync).
     Mirrors ``torch.repeat_interleave``. An integer index along the axis, so each element's gradient is the sum of
     its copies' gradients."""
-    xp = xp_of(x.data)
+    xp = xp_of(x._data)
     if repeats is None:  # torch.repeat_interleave(counts): the indices, each repeated counts[i] times
         if x.ndim != 1 or x.dtype.kind not in "iu":
             raise ValueError(f"repeat_interleave: repeats alone must be a 1-D integer tensor, got {x.dtype} of "
                              f"shape {x.shape}")
-        counts = x.data
+        counts = x._data
         if (counts < 0).any():
             raise ValueError("repeat_interleave: repeats must be non-negative")
         return Tensor(xp.repeat(xp.arange(len(counts)), counts))
@@ -488,7 +488,7 @@ def repeat_interleave(x: Tensor, repeats: int | Sequence[int] | Tensor | None = 
     n = x.shape[axis]
     if isinstance(repeats, (bool, np.bool_)):
         raise TypeError("repeat_interleave: repeats must be an int or integers, got a bool")
-    r = repeats.data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    r = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
     if r.dtype.kind not in "iu" or r.ndim > 1 or (r.ndim == 1 and len(r) not in (1, n)):
         raise ValueError(f"repeat_interleave: repeats must be an int or {n} ints (axis {axis} of shape {x.shape}), "
                          f"got {repeats!r}")
@@ -502,12 +502,12 @@ def repeat_interleave(x: Tensor, repeats: int | Sequence[int] | Tensor | None = 
 
 def numel(x: Tensor) -> int:
     """The number of elements. Mirrors ``torch.numel`` (NumPy's ``a.size``; ``x.size()`` is PyTorch's shape)."""
-    return x.data.size
+    return x._data.size
 
 
 def dim(x: Tensor) -> int:
     """The number of axes. Mirrors ``torch.Tensor.dim`` (``x.ndim``)."""
-    return x.data.ndim
+    return x._data.ndim
 
 
 BINDINGS = [

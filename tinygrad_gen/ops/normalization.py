@@ -112,7 +112,7 @@ class BatchNorm(Function):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
-        axes, m = ctx.axes, x.data.size // x.shape[1]
+        axes, m = ctx.axes, x._data.size // x.shape[1]
         xhat = Standardize.apply(x, axes, ctx.eps, (ctx.xhat, ctx.r))
         scale = InvStd.apply(x, axes, ctx.eps, ctx.r)
         if w is not None:
@@ -143,8 +143,8 @@ class BatchNorm(Function):
 
 def update_running(running: Tensor, batch_value, momentum: float) -> None:
     """running <- (1 - momentum) * running + momentum * batch_value, in place (PyTorch's running averages)."""
-    xp = xp_of(running.data)
-    running.data[...] = (1 - momentum) * running.data + momentum * xp.asarray(batch_value, running.data.dtype)
+    xp = xp_of(running._data)
+    running._data[...] = (1 - momentum) * running._data + momentum * xp.asarray(batch_value, running._data.dtype)
 
 
 def _scale_shift(xhat: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
@@ -211,7 +211,7 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
         a = a * weight if weight is not None else a
         y = (x - mean.reshape(per_channel)) * a.reshape(per_channel)
         return y + bias.reshape(per_channel) if bias is not None else y
-    m = x.data.size // c
+    m = x._data.size // c
     if m < 2:
         raise ValueError(f"batch_norm: training needs more than 1 value per channel, got x of shape {x.shape}")
     stats = []

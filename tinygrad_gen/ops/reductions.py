@@ -47,7 +47,7 @@ def _expand_back(g: Tensor, shape: tuple, axes, keepdims: bool) -> Tensor:
 
 def _check_not_empty(x: Tensor, axes: tuple, op: str) -> None:
     """A max, min or arg-reduction over no elements has no value: an error naming the op (PyTorch's too)."""
-    if x.data.size == 0 and any(x.shape[i] == 0 for i in axes):
+    if x._data.size == 0 and any(x.shape[i] == 0 for i in axes):
         raise ValueError(f"{op}: cannot reduce over a zero-size axis (shape {x.shape}, axes {axes})")
 
 
@@ -86,7 +86,7 @@ class Mean(Function):
     @staticmethod
     def backward(ctx, g):
         if ctx.n == 0:  # an empty input: an empty gradient
-            return Tensor(xp_of(g.data).zeros(ctx.meta[0], g.dtype)), None, None
+            return Tensor(xp_of(g._data).zeros(ctx.meta[0], g.dtype)), None, None
         return _expand_back(g / ctx.n, *ctx.meta), None, None
 
 
@@ -109,7 +109,7 @@ class Max(Function):
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         shape, axes, keepdims = ctx.meta
-        hit = a.data == out.data.reshape(kept_shape(shape, axes))
+        hit = a._data == out._data.reshape(kept_shape(shape, axes))
         with np.errstate(invalid="ignore", divide="ignore"):  # only a NaN slice (no hit) divides 0 by 0
             weight = hit / hit.sum(axis=axes, keepdims=True)
         return _expand_back(g, shape, axes, keepdims) * Tensor(weight.astype(g.dtype, copy=False)), None, None, None
@@ -144,7 +144,7 @@ class LogSumExp(Function):
         shape, axes, keepdims = ctx.meta
         e = (a - Tensor(ctx.m)).exp()  # m is a constant shift: the softmax does not depend on it
         s = e.sum(axis=axes, keepdims=True)
-        p = e / s.masked_fill(s.data == 0, 1.0)  # an all -inf slice: e = 0 everywhere, and p = 0
+        p = e / s.masked_fill(s._data == 0, 1.0)  # an all -inf slice: e = 0 everywhere, and p = 0
         return _expand_back(g, shape, axes, keepdims) * p, None, None
 
 
@@ -171,7 +171,7 @@ class Prod(Function):
         a, out = ctx.saved_tensors
         shape, axes, keepdims = ctx.meta
         g = _expand_back(g, shape, axes, keepdims)
-        zero = a.data == 0
+        zero = a._data == 0
         if not zero.any():
             return g * out.reshape(kept_shape(shape, axes)) / a, None, None
         count = zero.sum(axis=axes, keepdims=True)  # zeros per slice
@@ -372,14 +372,14 @@ def all_(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Whether every element over ``axis`` (None: all) is nonzero, a boolean tensor (no gradient).
     PyTorch: ``torch.all(x, dim, keepdim)``."""
     axes = normalize_axis(axis, x.ndim, "all")
-    return Tensor(xp_of(x.data).asarray(x.data.astype(bool).all(axis=axes, keepdims=keepdims)))
+    return Tensor(xp_of(x._data).asarray(x._data.astype(bool).all(axis=axes, keepdims=keepdims)))
 
 
 def any_(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Whether any element over ``axis`` (None: all) is nonzero, a boolean tensor (no gradient).
     PyTorch: ``torch.any(x, dim, keepdim)``."""
     axes = normalize_axis(axis, x.ndim, "any")
-    return Tensor(xp_of(x.data).asarray(x.data.astype(bool).any(axis=axes, keepdims=keepdims)))
+    return Tensor(xp_of(x._data).asarray(x._data.astype(bool).any(axis=axes, keepdims=keepdims)))
 
 
 BINDINGS = [

@@ -71,7 +71,7 @@ class Cumprod(Function):
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         axis = ctx.axis
-        zero = a.data == 0
+        zero = a._data == 0
         seen = np.cumsum(zero, axis=axis)
         before = seen == 0
         safe = a.masked_fill(~before, 1.0)
@@ -109,8 +109,8 @@ class LogCumSumExp(Function):
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         axis = ctx.axis
-        xp = xp_of(out.data)
-        z = out.data
+        xp = xp_of(out._data)
+        z = out._data
         if z.size == 0:  # no elements: no gradient to spread (and no range to take the middle of)
             return g * 0, None
         finite = xp.where(xp.isfinite(z), z, xp.nan)
@@ -199,7 +199,7 @@ def logcumsumexp(x: Tensor, axis: int | None = None) -> Tensor:
 
 def _running_extreme(largest: bool):
     def scan(x, axis):
-        index = Tensor(running_extreme_indices(x.data, axis, largest))
+        index = Tensor(running_extreme_indices(x._data, axis, largest))
         return SortResult(Gather.apply(x, axis, index), index)  # saves x and index, as PyTorch's cummax
     return scan
 
@@ -221,7 +221,7 @@ def sort(x: Tensor, axis: int = -1, descending: bool = False, stable: bool = Fal
     order, so ``stable`` changes nothing). Each value gets the gradient of the element it came from.
     PyTorch: ``torch.sort(x, dim, descending, stable)``."""
     def scan(t, axis):
-        index = Tensor(sort_indices(t.data, axis, descending))
+        index = Tensor(sort_indices(t._data, axis, descending))
         return SortResult(TakeAlong.apply(t, axis, index), index)
     return _along(x, axis, "sort", scan)
 
@@ -229,7 +229,7 @@ def sort(x: Tensor, axis: int = -1, descending: bool = False, stable: bool = Fal
 def argsort(x: Tensor, axis: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """The indices that sort x along ``axis`` (stable; ``descending`` reverses the order, ties still in order).
     PyTorch: ``torch.argsort(x, dim, descending, stable)``."""
-    return _along(x, axis, "argsort", lambda t, axis: Tensor(sort_indices(t.data, axis, descending)))
+    return _along(x, axis, "argsort", lambda t, axis: Tensor(sort_indices(t._data, axis, descending)))
 
 
 def topk(x: Tensor, k: int, axis: int = -1, largest: bool = True, sorted: bool = True) -> SortResult:
@@ -241,7 +241,7 @@ def topk(x: Tensor, k: int, axis: int = -1, largest: bool = True, sorted: bool =
         raise ValueError(f"topk: k={k} is out of range for axis {axis} of size {n} (shape {x.shape})")
 
     def scan(t, axis):
-        index = Tensor(sort_indices(t.data, axis, largest)[(slice(None),) * axis + (slice(0, k),)])
+        index = Tensor(sort_indices(t._data, axis, largest)[(slice(None),) * axis + (slice(0, k),)])
         return SortResult(TakeAlong.apply(t, axis, index), index)
     return _along(x, axis, "topk", scan)
 

@@ -90,7 +90,7 @@ class MaskedSoftmax(Function):
 def _axis(x: Tensor, axis, op: str):
     """``axis`` checked (the error names the op and x's shape) and made non-negative; None for a 0-d x (PyTorch
     takes axis 0 or -1 there: the whole)."""
-    nd = x.data.ndim
+    nd = x._data.ndim
     if nd and type(axis) is int and -nd <= axis < nd:  # the common case, without one_axis's general checks
         return axis % nd
     axis = one_axis(x, axis, op)
@@ -181,7 +181,7 @@ def normalize(x: Tensor, p: float = 2.0, axis: int = 1, eps: float = 1e-12) -> T
         if p == 1:
             n = s
         else:
-            keep = s.data > 0  # the root's slope is infinite at 0: take the norm's gradient there as 0
+            keep = s._data > 0  # the root's slope is infinite at 0: take the norm's gradient there as 0
             safe = s * keep.astype(s.dtype) + Tensor((~keep).astype(s.dtype)) if not keep.all() else s
             n = safe.sqrt() if p == 2 else safe ** (1.0 / p)
             n = n * Tensor(keep.astype(s.dtype)) if not keep.all() else n

@@ -29,22 +29,22 @@ class Adam(Optimizer):
         """One Adam (or AdamW) step of parameter ``p`` with gradient array ``g``, in place (the formulas above)."""
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         if not state:
-            xp = backend.xp_of(p.data)
+            xp = backend.xp_of(p._data)
             state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(p.data)
-            state["exp_avg_sq"] = xp.zeros_like(p.data)
+            state["exp_avg"] = xp.zeros_like(p._data)
+            state["exp_avg_sq"] = xp.zeros_like(p._data)
         state["step"] += 1
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
         if self.decoupled:
-            p.data *= 1 - lr * wd  # AdamW: shrink the weights directly, outside the adaptive scaling
+            p._data *= 1 - lr * wd  # AdamW: shrink the weights directly, outside the adaptive scaling
         elif wd:
-            g = g + wd * p.data
+            g = g + wd * p._data
         m += (1 - b1) * (g - m)
         v *= b2
         v += (1 - b2) * g * g
         step_size = lr / (1 - b1 ** t)
         denom = backend.xp_of(v).sqrt(v) / math.sqrt(1 - b2 ** t) + eps
-        p.data -= step_size * (m / denom)
+        p._data -= step_size * (m / denom)
 
 
 class AdamW(Adam):

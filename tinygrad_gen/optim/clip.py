@@ -13,7 +13,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     total = || (||g_1||, ..., ||g_n||) ||, the norm of all gradients as one long vector; every g is multiplied by
     min(1, max_norm / (total + 1e-6)), so the update's direction is kept and only its length is capped."""
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
-    grads = [p.grad.data for p in params if p.grad is not None]
+    grads = [p.grad._data for p in params if p.grad is not None]
     if not grads:
         return Tensor(np.zeros((), np.float32))
     norm_type = float(norm_type)
@@ -33,5 +33,5 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     for p in params:
         if p.grad is not None:
             # a new array: one gradient array may be shared by several leaves (x + y gives both the same g)
-            p.grad.data = p.grad.data * coef.astype(p.grad.dtype)
+            p.grad._data = p.grad._data * coef.astype(p.grad.dtype)
     return Tensor(np.asarray(total, np.float32))

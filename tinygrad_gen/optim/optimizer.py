@@ -1,6 +1,6 @@
 """``Optimizer``: parameter groups, per-parameter state, and a state dict for saving and resuming bit for bit.
 
-An update is plain array arithmetic done in place on ``p.data`` (NumPy or CuPy), outside any graph: an optimizer
+An update is plain array arithmetic done in place on ``p._data`` (NumPy or CuPy), outside any graph: an optimizer
 step is not part of the model being differentiated, so recording it would only cost time and memory."""
 from .. import backend
 from ..backend import to_device
@@ -63,14 +63,14 @@ class Optimizer:
         """Clear every gradient: None, or zeros with ``set_to_none=False`` (PyTorch's ``zero_grad``)."""
         for g in self.param_groups:
             for p in g["params"]:
-                p.grad = None if set_to_none or p.grad is None else Tensor(p.grad.data * 0)
+                p.grad = None if set_to_none or p.grad is None else Tensor(p.grad._data * 0)
 
     def step(self):
         """One update of every parameter that has a gradient (parameters without one are left alone)."""
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    self.update(p, p.grad.data, self.state.setdefault(p, {}), group)
+                    self.update(p, p.grad._data, self.state.setdefault(p, {}), group)
                     bump_version(p)  # written in place: a graph that saved p before this step can no longer backward
 
     def update(self, p, grad, state, group):
@@ -128,7 +128,7 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: state for parameter {i}, but there are {len(params)}")
             p, entry = params[i], {}
             for k, v in saved.items():
-                v = v.data if isinstance(v, Tensor) else v
+                v = v._data if isinstance(v, Tensor) else v
                 if isinstance(v, backend.ARRAY_TYPES):
                     if v.shape != p.shape and v.ndim:
                         raise ValueError(f"{name}.load_state_dict: state {k!r} of parameter {i} has shape "

@@ -27,17 +27,17 @@ class RMSprop(Optimizer):
         """One RMSprop step of parameter ``p`` with gradient array ``g``, in place (the formulas above)."""
         lr, alpha, eps, wd = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
         momentum, centered = group["momentum"], group["centered"]
-        xp = backend.xp_of(p.data)
+        xp = backend.xp_of(p._data)
         if not state:
             state["step"] = 0
-            state["square_avg"] = xp.zeros_like(p.data)
+            state["square_avg"] = xp.zeros_like(p._data)
             if momentum > 0:
-                state["momentum_buffer"] = xp.zeros_like(p.data)
+                state["momentum_buffer"] = xp.zeros_like(p._data)
             if centered:
-                state["grad_avg"] = xp.zeros_like(p.data)
+                state["grad_avg"] = xp.zeros_like(p._data)
         state["step"] += 1
         if wd:
-            g = g + wd * p.data  # a new array: the gradient itself is never written
+            g = g + wd * p._data  # a new array: the gradient itself is never written
         v = state["square_avg"]
         v *= alpha
         v += (1 - alpha) * (g * g)
@@ -51,9 +51,9 @@ class RMSprop(Optimizer):
         if momentum > 0:
             buf = state.get("momentum_buffer")
             if buf is None:  # momentum switched on after the first step (e.g. by OneCycleLR)
-                buf = state["momentum_buffer"] = xp.zeros_like(p.data)
+                buf = state["momentum_buffer"] = xp.zeros_like(p._data)
             buf *= momentum
             buf += g / avg
-            p.data -= lr * buf
+            p._data -= lr * buf
         else:
-            p.data -= lr * (g / avg)
+            p._data -= lr * (g / avg)

@@ -27,7 +27,7 @@ class SGD(Optimizer):
         """One SGD step of ``p`` with gradient array ``g``, in place (momentum, Nesterov: see the class)."""
         lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
         if wd:
-            g = g + wd * p.data  # a new array: the gradient itself is never written
+            g = g + wd * p._data  # a new array: the gradient itself is never written
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
@@ -36,4 +36,4 @@ class SGD(Optimizer):
                 buf *= momentum
                 buf += (1 - group["dampening"]) * g if group["dampening"] else g
             g = g + momentum * buf if group["nesterov"] else buf
-        p.data -= lr * g
+        p._data -= lr * g

@@ -249,8 +249,8 @@ class _Picture:
             label += f"\n{counts[key]} ops"
             params, color = self.inside[key], "#e7f5e9"
             if params:
-                label += f", {sum(t.data.size for t in params)} parameters in {len(params)} tensors"
-                figures = [stats(t.grad.data) for t in params if t.grad is not None]
+                label += f", {sum(t._data.size for t in params)} parameters in {len(params)} tensors"
+                figures = [stats(t.grad._data) for t in params if t.grad is not None]
                 if self.show_grad and figures:
                     label += f"\ngrad norm {math.sqrt(sum(s[0] ** 2 for s in figures)):.4g}"
                     if not all(s[3] for s in figures):
@@ -283,7 +283,7 @@ def _tensor_style(t, name, show_grad, root):
     color = "#fff3bf" if root else "#cfe2ff" if t._ctx is None and t.requires_grad else "#ffffff"
     grad = t._grad  # a leaf's, or a non-leaf's that called retain_grad() (no non-leaf .grad warning)
     if show_grad and grad is not None:
-        norm, _, _, finite = stats(grad.data)
+        norm, _, _, finite = stats(grad._data)
         lines.append(f"grad {shape_text(grad.shape)} norm {norm:.4g}" + ("" if finite else " (NaN/Inf)"))
         if not finite:
             color = "#ff8a8a"

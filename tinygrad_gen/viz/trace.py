@@ -56,7 +56,7 @@ class trace_backward:
             self._backward += 1
             self._waiting = {}
         node = visit.node
-        incoming = [g.data for g in visit.grads if g is not None]
+        incoming = [g._data for g in visit.grads if g is not None]
         row = {"backward": self._backward, "step": visit.step, "op": node.fn.__name__, "node": id(node)}
         shapes = [tuple(a.shape) for a in incoming]
         row["output_shape"] = shapes[0] if len(visit.grads) == 1 else tuple(shapes)
@@ -71,9 +71,9 @@ class trace_backward:
             made_by = sent.tensor._ctx
             to = self.names.get(id(sent.tensor), "leaf") if made_by is None else made_by.fn.__name__
             entry = {"input": sent.input, "to": to, "to_step": None, "shape": tuple(sent.grad.shape),
-                     "norm": stats(sent.grad.data)[0], "accumulated": sent.accumulated}
+                     "norm": stats(sent.grad._data)[0], "accumulated": sent.accumulated}
             if self.keep_grads:
-                entry["grad"] = host(sent.grad.data).copy()
+                entry["grad"] = host(sent.grad._data).copy()
             if made_by is not None:
                 self._waiting.setdefault(id(made_by), []).append(entry)
             row["outgoing"].append(entry)
