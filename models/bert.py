@@ -108,7 +108,7 @@ def attention_weights(bert, ids, segments, keep, layer=0):
         h, E, H = tr.blocks[layer].ln1(x), attn.embed_dim, attn.num_heads
         B, T, _ = h.shape
         w, b = attn.in_proj_weight, attn.in_proj_bias
-        q, k = (F.linear(h, w[i * E:(i + 1) * E], b[i * E:(i + 1) * E]).reshape(B, T, H, E // H).transpose(0, 2, 1, 3)
+        q, k = (F.linear(h, w[i * E:(i + 1) * E], b[i * E:(i + 1) * E]).reshape(B, T, H, E // H).permute(0, 2, 1, 3)
                 for i in (0, 1))
         scores = (q @ k.swapaxes(-1, -2)) * (1.0 / np.sqrt(E // H))
         return F.masked_softmax(scores, np.broadcast_to(mask, scores.shape)).numpy()

@@ -10,7 +10,8 @@ from . import binding as _binding
 from . import ops as _ops
 from .autograd import Function, detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .random import manual_seed
+from .devices import accelerator, backends, cuda, device
+from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .tensor import (Tensor, arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones,
                      ones_like, rand, rand_like, randint, randn, randn_like, tensor, zeros, zeros_like)
 
@@ -22,17 +23,21 @@ float32 = _np.float32
 float64 = _np.float64
 int64 = _np.int64
 float16, int8, int16, int32, uint8, bool = _np.float16, _np.int8, _np.int16, _np.int32, _np.uint8, _np.bool_
+# PyTorch's other names for them (these shadow Python's builtins inside this module, so they come last)
+long, int, float, double, half, short = _np.int64, _np.int32, _np.float32, _np.float64, _np.float16, _np.int16
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # nn, optim, data, io and viz import lazily so `import tinygrad_gen` stays light
+    # nn, optim, data, io, viz and utils import lazily so `import tinygrad_gen` stays light
     import importlib
-    if name in ("nn", "optim", "data", "io", "viz"):
+    if name in ("nn", "optim", "data", "io", "viz", "utils"):
         return importlib.import_module(f".{name}", __name__)
     if name in ("draw", "trace_backward"):
         return getattr(importlib.import_module(".viz", __name__), name)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".io", __name__), name)
+    if name == "bfloat16":
+        raise AttributeError("tinygrad_gen has no bfloat16: NumPy has no such dtype; use tg.float16 or tg.float32")
     raise AttributeError(f"module 'tinygrad_gen' has no attribute {name!r}")

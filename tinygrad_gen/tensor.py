@@ -13,8 +13,8 @@ from typing import Any, Callable, Dict, Optional, Sequence, Union
 
 import numpy as np
 
-from . import backend
-from .backend import check_device, device_of, to_device, xp_for
+from . import backend, devices
+from .backend import check_device, to_device, xp_for
 
 _FLOAT_DEFAULT = np.float32
 
@@ -37,20 +37,24 @@ def _number(v):
 
 
 def _to_array(data, dtype=None, device="cpu"):
-    """Turn user data into an array: float data becomes float32 unless ``dtype`` says otherwise."""
+    """Turn user data into an array, as ``torch.tensor`` does: an array (or NumPy scalar) keeps its dtype, Python
+    floats become float32, unless ``dtype`` says otherwise. Strings and other non-numbers are refused."""
     dtype = _dtype(dtype)
     if isinstance(data, Tensor):
         data = data._data
     if isinstance(data, backend.ARRAY_TYPES):
         arr = data
+    elif isinstance(data, np.generic):
+        arr = np.asarray(data)
     else:
         arr = np.asarray(data)
-        if arr.dtype == object:
-            raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
+        if dtype is None and arr.dtype.kind == "f":
+            arr = arr.astype(_FLOAT_DEFAULT)  # Python floats: PyTorch's default dtype
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data of dtype {arr.dtype} (numbers "
+                        "and booleans only)")
     if dtype is not None:
         arr = arr.astype(dtype, copy=False)
-    elif arr.dtype.kind == "f" and arr.dtype != _FLOAT_DEFAULT:
-        arr = arr.astype(_FLOAT_DEFAULT)
     return to_device(arr, device)
 
 
@@ -141,9 +145,15 @@ class Tensor:
         return self._data.size
 
     @property
-    def device(self) -> str:
-        """'cpu' for a NumPy array, 'cuda' for a CuPy one (PyTorch's ``x.device``, as a string)."""
-        return device_of(self._data)
+    def device(self) -> "devices.device":
+        """Where the values live: ``tg.device("cpu")`` for a NumPy array, ``tg.device("cuda")`` for a CuPy one
+        (PyTorch's ``x.device``; a device is also its name, so it equals "cpu")."""
+        return devices.of_array(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        """Whether the values live on the GPU (PyTorch's ``x.is_cuda``)."""
+        return type(self._data) is not np.ndarray
 
     @property
     def is_leaf(self) -> bool:
@@ -273,6 +283,17 @@ class Tensor:
 
     def __hash__(self):
         return id(self)
+
+    def __index__(self) -> int:
+        """A one-element integer tensor used as an index or slice bound (``data[i:i + n]``), as in PyTorch."""
+        if self._data.size != 1 or self._data.dtype.kind not in "iub":
+            raise TypeError(f"__index__: only a one-element integer tensor can be used as an index, got shape "
+                            f"{self.shape} and dtype {self.dtype}")
+        return int(self._data.item())
+
+    def __abs__(self) -> "Tensor":
+        """``abs(x)``: the elementwise absolute value (``x.abs()``), differentiable."""
+        return self.abs()
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
@@ -496,7 +517,8 @@ def share_version(view: Tensor, base: Tensor) -> None:
 
 
 def tensor(data, requires_grad: bool = False, dtype=None, device: str = "cpu") -> Tensor:
-    """Make a Tensor from data (lists, numbers, arrays): float data becomes float32 unless ``dtype`` is given."""
+    """Make a Tensor from data (lists, numbers, arrays), copying it as ``torch.tensor`` does: Python floats become
+    float32 and an array keeps its dtype (a NumPy float64 array stays float64), unless ``dtype`` is given."""
     return Tensor(_to_array(data, dtype, check_device(device)), requires_grad=requires_grad)
 
 
@@ -529,21 +551,26 @@ def full(shape, value, dtype=None, device: str = "cpu", requires_grad: bool = Fa
     return _factory(lambda s, d: np.full(s, value, d), (shape,), dtype, device, requires_grad)
 
 
-def randn(*shape, dtype=None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
-    """Standard normal samples from the engine's seeded generator (``tg.manual_seed``)."""
-    from .random import generator
-    return _factory(lambda s, d: generator().standard_normal(s).astype(d), shape, dtype, device, requires_grad)
+def randn(*shape, generator=None, dtype=None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from ``generator`` (a ``tg.Generator``), or the engine's seeded one
+    (``tg.manual_seed``)."""
+    from .random import generator_or_default
+    rng = generator_or_default(generator, "randn")
+    return _factory(lambda s, d: rng.standard_normal(s).astype(d), shape, dtype, device, requires_grad)
 
 
-def rand(*shape, dtype=None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
-    """Uniform samples in [0, 1) from the engine's seeded generator."""
-    from .random import generator
-    return _factory(lambda s, d: generator().random(s).astype(d), shape, dtype, device, requires_grad)
+def rand(*shape, generator=None, dtype=None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) from ``generator`` (a ``tg.Generator``), or the engine's seeded one."""
+    from .random import generator_or_default
+    rng = generator_or_default(generator, "rand")
+    return _factory(lambda s, d: rng.random(s).astype(d), shape, dtype, device, requires_grad)
 
 
 def arange(start, stop=None, step=1, dtype=None, device: str = "cpu", requires_grad: bool = False) -> Tensor:
     """Like np.arange; integer arguments give int64, float arguments float32 unless ``dtype`` is given."""
     arr = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    if dtype is None and arr.dtype.kind == "f":
+        dtype = _FLOAT_DEFAULT  # float arguments: PyTorch's default dtype
     return tensor(arr, requires_grad=requires_grad, dtype=dtype, device=device)
 
 
@@ -604,29 +631,31 @@ def _float_dtype(dtype, like, op: str) -> np.dtype:
 
 
 def randn_like(t: "Tensor", dtype: Optional[Any] = None, device: Optional[str] = None,
-               requires_grad: bool = False) -> "Tensor":
+               requires_grad: bool = False, generator: Any = None) -> "Tensor":
     """Standard normal samples of ``t``'s shape, in t's dtype and device unless given (PyTorch's
     ``torch.randn_like``), from the engine's seeded generator.
 
     Args:
         t: the tensor whose shape (and dtype, device) to take.
         dtype, device: override t's; the dtype must be floating point.
-        requires_grad: whether the result is a leaf that requires grad."""
+        requires_grad: whether the result is a leaf that requires grad.
+        generator: a ``tg.Generator`` to draw from (None: the engine's)."""
     return randn(*t.shape, dtype=_float_dtype(dtype, t.dtype, "randn_like"), device=device or t.device,
-                 requires_grad=requires_grad)
+                 requires_grad=requires_grad, generator=generator)
 
 
 def rand_like(t: "Tensor", dtype: Optional[Any] = None, device: Optional[str] = None,
-              requires_grad: bool = False) -> "Tensor":
+              requires_grad: bool = False, generator: Any = None) -> "Tensor":
     """Uniform samples in [0, 1) of ``t``'s shape, in t's dtype and device unless given (PyTorch's
     ``torch.rand_like``), from the engine's seeded generator.
 
     Args:
         t: the tensor whose shape (and dtype, device) to take.
         dtype, device: override t's; the dtype must be floating point.
-        requires_grad: whether the result is a leaf that requires grad."""
+        requires_grad: whether the result is a leaf that requires grad.
+        generator: a ``tg.Generator`` to draw from (None: the engine's)."""
     return rand(*t.shape, dtype=_float_dtype(dtype, t.dtype, "rand_like"), device=device or t.device,
-                requires_grad=requires_grad)
+                requires_grad=requires_grad, generator=generator)
 
 
 def linspace(start: Union[int, float, "Tensor"], end: Union[int, float, "Tensor"], steps: int,
@@ -646,8 +675,8 @@ def linspace(start: Union[int, float, "Tensor"], end: Union[int, float, "Tensor"
 
 
 def randint(low: int = 0, high: Optional[Union[int, Sequence[int]]] = None,
-            size: Optional[Union[int, Sequence[int]]] = None, dtype: Optional[Any] = None, device: str = "cpu",
-            requires_grad: bool = False) -> "Tensor":
+            size: Optional[Union[int, Sequence[int]]] = None, generator: Any = None, dtype: Optional[Any] = None,
+            device: str = "cpu", requires_grad: bool = False) -> "Tensor":
     """Integers drawn uniformly from [low, high) from the engine's seeded generator (PyTorch's ``torch.randint``:
     ``randint(high, size)`` or ``randint(low, high, size)``; int64 unless ``dtype`` says).
 
@@ -655,9 +684,11 @@ def randint(low: int = 0, high: Optional[Union[int, Sequence[int]]] = None,
         low: the smallest value (0 when only ``high`` and ``size`` are given).
         high: one past the largest value.
         size: the shape, a tuple.
+        generator: a ``tg.Generator`` to draw from (None: the engine's).
         dtype, device: as for ``tg.zeros`` (int64 by default).
         requires_grad: only for a floating-point dtype, as in PyTorch."""
-    from .random import generator
+    from .random import generator_or_default
+    rng = generator_or_default(generator, "randint")
     if size is None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
     elif high is None and size is not None:
@@ -668,7 +699,7 @@ def randint(low: int = 0, high: Optional[Union[int, Sequence[int]]] = None,
     if low >= high:
         raise ValueError(f"randint: low ({low}) must be less than high ({high})")
     shape = (int(size),) if isinstance(size, (int, np.integer)) else tuple(int(n) for n in size)
-    return _factory(lambda s, d: generator().integers(low, high, s).astype(d), (shape,),
+    return _factory(lambda s, d: rng.integers(low, high, s).astype(d), (shape,),
                     dtype if dtype is not None else np.int64, device, requires_grad)
 
 

@@ -26,9 +26,13 @@ def test_every_method_and_function_of_the_design_exists():
         assert hasattr(tg, name), name
 
 
-def test_float_data_becomes_float32_and_other_data_keeps_its_kind():
-    assert tg.tensor([1.0, 2.0]).dtype == np.float32
-    assert tg.tensor(np.ones(3)).dtype == np.float32
+def test_python_floats_become_float32_and_arrays_keep_their_dtype_as_in_pytorch():
+    assert tg.tensor([1.0, 2.0]).dtype == torch.tensor([1.0, 2.0]).numpy().dtype == np.float32
+    for array in (np.ones(3), np.ones(3, np.float32), np.float64(2.0), np.arange(3, dtype=np.int32)):
+        assert tg.tensor(array).dtype == torch.tensor(array).numpy().dtype
+        assert tg.as_tensor(array).dtype == torch.as_tensor(array).numpy().dtype
+    with pytest.raises(TypeError, match=r"tensor: cannot make a tensor from str data of dtype <U3"):
+        tg.tensor("abc")
     assert tg.tensor([1, 2]).dtype == np.int64
     assert tg.tensor([True, False]).dtype == np.bool_
     assert tg.tensor([1, 2], dtype=tg.float64).dtype == np.float64

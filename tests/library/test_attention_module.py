@@ -65,7 +65,7 @@ def test_fully_masked_query_row_gives_zero_output_and_finite_gradients():
     q, k, v = (tg.tensor(rng.standard_normal((1, 2, 4, 8)), requires_grad=True) for _ in range(3))
     mask = np.ones((4, 4), bool)
     mask[2] = False  # query 2 may attend to nothing
-    out = F.scaled_dot_product_attention(q, k, v, mask=mask)
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
     assert np.all(out.numpy()[..., 2, :] == 0)
     (out * out).sum().backward()
     for t in (q, k, v):

@@ -257,3 +257,181 @@ def test_loader_rejects_arrays_of_different_length():
 def test_loader_yields_tensors_on_device():
     xb = next(iter(data.DataLoader(np.ones((4, 2), np.float32), batch_size=2, seed=0, device="cpu")))
     assert isinstance(xb, tg.Tensor) and xb.shape == (2, 2)
+
+
+# ---- the PyTorch form: Dataset, TensorDataset, default_collate, DataLoader(dataset, ...) -----------------------
+from tinygrad_gen.utils.data import (ConcatDataset, DataLoader, Dataset, Subset, TensorDataset,  # noqa: E402
+                                     default_collate, random_split)
+
+
+class _Squares(Dataset):
+    """A map-style dataset of dict samples."""
+
+    def __len__(self):
+        return 7
+
+    def __getitem__(self, i):
+        return {"x": np.full(2, float(i)), "y": i * i, "name": f"s{i}"}
+
+
+def test_utils_data_is_the_data_package():
+    from tinygrad_gen import utils
+    assert DataLoader is data.DataLoader is utils.data.DataLoader
+
+
+def test_tensor_dataset_is_indexed_by_one_sample_and_checks_its_sizes():
+    x, y = tg.randn(5, 3), tg.arange(5)
+    ds = TensorDataset(x, y)
+    assert len(ds) == 5
+    xi, yi = ds[2]
+    np.testing.assert_array_equal(xi.numpy(), x.numpy()[2])
+    assert yi.item() == 2
+    with pytest.raises(ValueError, match=r"size mismatch.*\(5, 3\), \(4,\)"):
+        TensorDataset(x, tg.arange(4))
+
+
+def test_default_collate_matches_pytorch():
+    pytest.importorskip("torch")
+    from torch.utils.data import default_collate as torch_collate
+    samples = [(1, 2.5, True, np.array([1.0, 2.0]), np.float32(3)), (3, 4.5, False, np.array([3.0, 4.0]),
+                                                                     np.float32(5))]
+    ours, want = default_collate(samples), torch_collate(samples)
+    assert isinstance(ours, list) and len(ours) == len(want)
+    for o, w in zip(ours, want):
+        np.testing.assert_array_equal(o.numpy(), w.numpy())
+        assert o.dtype == np.dtype(str(w.dtype).replace("torch.", ""))
+    d = default_collate([{"a": 1, "b": [1, 2], "s": "p"}, {"a": 2, "b": [3, 4], "s": "q"}])
+    assert d["a"].tolist() == [1, 2] and [b.tolist() for b in d["b"]] == [[1, 3], [2, 4]] and d["s"] == ["p", "q"]
+    with pytest.raises(RuntimeError, match="equal size"):
+        default_collate([[1, 2], [1]])
+    with pytest.raises(TypeError, match="default_collate: batch must contain"):
+        default_collate([object()])
+
+
+def test_loader_over_a_dataset_has_pytorchs_defaults_and_batches():
+    torch = pytest.importorskip("torch")
+    x = np.arange(20, dtype=np.float32).reshape(10, 2)
+    ours = DataLoader(TensorDataset(tg.tensor(x), tg.arange(10)), batch_size=4)
+    want = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(x), torch.arange(10)),
+                                       batch_size=4)
+    assert len(ours) == len(want) == 3 and ours.batch_size == 4 and not ours.shuffle
+    for (ox, oy), (wx, wy) in zip(ours, want):
+        assert isinstance(ox, tg.Tensor)
+        np.testing.assert_array_equal(ox.numpy(), wx.numpy())
+        np.testing.assert_array_equal(oy.numpy(), wy.numpy())
+    one = DataLoader(TensorDataset(tg.tensor(x)))
+    assert len(one) == 10 and next(iter(one))[0].shape == (1, 2)  # PyTorch's batch_size=1
+
+
+def test_loader_over_a_tensor_a_list_and_a_custom_dataset():
+    t = tg.arange(5.0)
+    assert [b.tolist() for b in DataLoader(t, batch_size=2)] == [[0.0, 1.0], [2.0, 3.0], [4.0]]
+    pairs = [(i, float(i) / 2) for i in range(4)]
+    a, b = next(iter(DataLoader(pairs, batch_size=4)))
+    assert a.dtype == np.int64 and b.dtype == np.float64 and b.tolist() == [0.0, 0.5, 1.0, 1.5]
+    batch = next(iter(DataLoader(_Squares(), batch_size=3, drop_last=True)))
+    assert batch["x"].shape == (3, 2) and batch["y"].tolist() == [0, 1, 4] and batch["name"] == ["s0", "s1", "s2"]
+    assert len(DataLoader(_Squares(), batch_size=3, drop_last=True)) == 2
+
+
+def test_loader_over_a_dataset_shuffles_with_a_generator_and_reiterates():
+    ds = TensorDataset(tg.arange(30))
+    a = DataLoader(ds, batch_size=7, shuffle=True, generator=tg.random.Generator().manual_seed(4))
+    b = DataLoader(ds, batch_size=7, shuffle=True, generator=tg.random.Generator().manual_seed(4))
+    pass1 = np.concatenate([x.numpy() for (x,) in a])
+    np.testing.assert_array_equal(pass1, np.concatenate([x.numpy() for (x,) in b]))
+    assert sorted(pass1) == list(range(30)) and not np.array_equal(pass1, np.arange(30))
+    pass2 = np.concatenate([x.numpy() for (x,) in a])
+    assert sorted(pass2) == list(range(30)) and not np.array_equal(pass1, pass2)
+    tg.manual_seed(0)
+    c = np.concatenate([x.numpy() for (x,) in DataLoader(ds, batch_size=7, shuffle=True)])
+    tg.manual_seed(0)
+    np.testing.assert_array_equal(c, np.concatenate([x.numpy() for (x,) in DataLoader(ds, batch_size=7,
+                                                                                       shuffle=True)]))
+
+
+def test_loader_over_a_dataset_resumes_mid_pass_exactly():
+    ds = TensorDataset(tg.arange(20))
+
+    def make():
+        return DataLoader(ds, batch_size=3, shuffle=True, generator=tg.random.Generator().manual_seed(2))
+    ref = make().batches()
+    expected = [next(ref)[0].tolist() for _ in range(12)]
+    first = make()
+    stream = first.batches()
+    got = [next(stream)[0].tolist() for _ in range(5)]
+    second = make()
+    second.load_state_dict(first.state_dict())
+    stream = second.batches()
+    got += [next(stream)[0].tolist() for _ in range(7)]
+    assert got == expected
+
+
+def test_loader_samplers_and_positional_batch_size():
+    ds = TensorDataset(tg.arange(6))
+    assert [b[0].tolist() for b in DataLoader(ds, 4)] == [[0, 1, 2, 3], [4, 5]]
+    assert [b[0].tolist() for b in DataLoader(ds, batch_size=2, sampler=[5, 3, 1])] == [[5, 3], [1]]
+    assert [b[0].tolist() for b in DataLoader(ds, batch_sampler=[[0, 5], [2]])] == [[0, 5], [2]]
+    assert [b[0].item() for b in DataLoader(ds, batch_size=None)][:3] == [0, 1, 2]
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"batch_size": 0}, ValueError, "batch_size should be a positive integer"),
+    ({"shuffle": True, "sampler": [0, 1]}, ValueError, "mutually exclusive with shuffle"),
+    ({"batch_sampler": [[0]], "batch_size": 2}, ValueError, "batch_sampler option is mutually exclusive"),
+    ({"num_workers": -1}, ValueError, "num_workers option should be non-negative"),
+    ({"generator": 3}, TypeError, "generator must be a tg.Generator"),
+    ({"seed": 3}, TypeError, "generator=tg.Generator"),
+    ({"device": "cpu"}, TypeError, r"\.to\(device\)"),
+])
+def test_loader_over_a_dataset_refuses_what_pytorch_refuses(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        DataLoader(TensorDataset(tg.arange(4)), **kwargs)
+
+
+def test_the_array_form_refuses_pytorch_only_arguments_and_a_positional_batch_size():
+    with pytest.raises(TypeError, match="belong to the PyTorch form"):
+        DataLoader(np.zeros(4), collate_fn=default_collate)
+    with pytest.raises(TypeError, match="give batch_size= .* by keyword"):
+        DataLoader(np.zeros(4), 2)
+
+
+def test_the_array_form_is_unchanged_and_has_a_dataset_attribute():
+    x = np.arange(10)
+    loader = DataLoader(x, x * 2, batch_size=4, seed=0)
+    assert loader.batch_size == 4 and loader.shuffle and loader.dataset[0] is x
+    xb, yb = next(iter(loader))
+    assert isinstance(xb, np.ndarray)
+    np.testing.assert_array_equal(yb, xb * 2)
+    assert DataLoader(x, seed=0).batch_size == 64
+
+
+def test_loader_dataset_cannot_be_replaced():
+    loader = DataLoader(TensorDataset(tg.arange(3)))
+    with pytest.raises(ValueError, match="should not be set"):
+        loader.dataset = TensorDataset(tg.arange(4))
+
+
+def test_random_split_subset_and_concat():
+    parts = random_split(range(10), [0.3, 0.7], generator=tg.random.Generator().manual_seed(0))
+    assert [len(p) for p in parts] == [3, 7] and all(isinstance(p, Subset) for p in parts)
+    assert sorted([parts[0][i] for i in range(3)] + [parts[1][i] for i in range(7)]) == list(range(10))
+    assert [len(p) for p in random_split(range(10), [0.33, 0.33, 0.34])] == [4, 3, 3]  # PyTorch's round-robin
+    with pytest.raises(ValueError, match="does not equal the length"):
+        random_split(range(10), [3, 3])
+    both = ConcatDataset([TensorDataset(tg.arange(2)), TensorDataset(tg.arange(3))])
+    assert len(both) == 5 and both[3][0].item() == 1 and both[-1][0].item() == 2
+
+
+def test_loader_over_a_dataset_serves_this_ranks_rows_when_sharded(monkeypatch):
+    from tinygrad_gen import distributed
+    ds = TensorDataset(tg.arange(12).reshape(6, 2), tg.arange(6))
+    whole = next(iter(DataLoader(ds, batch_size=6)))
+    loader = DataLoader(ds, batch_size=6)
+    loader.sharded = True
+    monkeypatch.setattr(distributed, "rank", lambda: 1)
+    monkeypatch.setattr(distributed, "world_size", lambda: 2)
+    part = next(iter(loader))
+    rows = distributed.shard(6, 1, 2)
+    np.testing.assert_array_equal(part[0].numpy(), whole[0].numpy()[rows])
+    np.testing.assert_array_equal(part[1].numpy(), whole[1].numpy()[rows])

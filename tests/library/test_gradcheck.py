@@ -70,7 +70,7 @@ def test_gradcheck_handles_functions_with_several_outputs():
 
 
 def test_gradcheck_and_gradgradcheck_refuse_float32_inputs_and_say_to_pass_float64():
-    x = tg.tensor(np.random.randn(3), requires_grad=True)  # float data becomes float32 by default
+    x = tg.tensor(np.random.randn(3).tolist(), requires_grad=True)  # Python floats become float32
     for check in (tg.gradcheck, tg.gradgradcheck):
         with pytest.raises(TypeError, match=r"input 0 \(shape \(3,\)\) has dtype float32.*dtype=tg.float64"):
             check(lambda a: a * 2, [x])

@@ -60,6 +60,22 @@ CASES = {  # F name -> a call whose first Tensor argument (and every Tagged one)
     "pad": lambda x: F.pad(x, (1, 1)),
     "conv1d": lambda x: F.conv1d(x.reshape(1, 3, 4), tagged(2, 3, 2, seed=1), tagged(2, seed=2)),
     "conv_transpose1d": lambda x: F.conv_transpose1d(x.reshape(1, 3, 4), tagged(3, 2, 2, seed=1)),
+    "conv3d": lambda x: F.conv3d(x.reshape(1, 1, 3, 2, 2), tagged(2, 1, 2, 2, 2, seed=1)),
+    "conv_transpose3d": lambda x: F.conv_transpose3d(x.reshape(1, 1, 3, 2, 2), tagged(1, 2, 2, 2, 2, seed=1)),
+    "avg_pool1d": lambda x: F.avg_pool1d(x.reshape(1, 3, 4), 2),
+    "avg_pool3d": lambda x: F.avg_pool3d(x.reshape(1, 1, 3, 2, 2), 2),
+    "max_pool1d": lambda x: F.max_pool1d(x.reshape(1, 3, 4), 2),
+    "max_pool3d": lambda x: F.max_pool3d(x.reshape(1, 1, 3, 2, 2), 2),
+    "max_unpool1d": lambda x: F.max_unpool1d(x.reshape(1, 3, 4), tg.tensor(np.array([[[1, 2, 4, 7]] * 3])), 2),
+    "max_unpool2d": lambda x: F.max_unpool2d(x.reshape(1, 1, 3, 4), tg.tensor(np.arange(12).reshape(1, 1, 3, 4)), 1),
+    "max_unpool3d": lambda x: F.max_unpool3d(x.reshape(1, 1, 3, 2, 2), tg.tensor(np.arange(12).reshape(1, 1, 3, 2, 2)),
+                                             1),
+    "unfold": lambda x: F.unfold(x.reshape(1, 1, 3, 4), 2),
+    "im2col": lambda x: F.im2col(x.reshape(1, 1, 3, 4), 2),
+    "fold": lambda x: F.fold(x.reshape(1, 4, 3), (2, 4), 2),
+    "col2im": lambda x: F.col2im(x.reshape(1, 4, 3), (1, 1, 2, 4), 2),
+    "l1_loss": lambda x: F.l1_loss(x, tagged(3, 4, seed=1)),
+    "sum_to": lambda x: F.sum_to(x, (1, 4)),
 }
 
 

@@ -76,7 +76,7 @@ def test_attention_matches_torch(case, dtype):
 def test_a_query_that_sees_nothing_gives_zeros_and_finite_gradients():
     q, k, v = (tg.randn(2, 3, 4, dtype=np.float64, requires_grad=True) for _ in range(3))
     mask = np.array([[True, True, False], [False, False, False], [True, False, True]])
-    out = F.scaled_dot_product_attention(q, k, v, mask=mask)
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
     (out * out).sum().backward()
     assert np.array_equal(out.numpy()[:, 1], np.zeros((2, 4)))
     for t in (q, k, v):
@@ -85,11 +85,11 @@ def test_a_query_that_sees_nothing_gives_zeros_and_finite_gradients():
 
 
 def test_causal_attention_does_not_look_ahead():
-    q, k, v = tg.randn(1, 5, 4), tg.randn(1, 5, 4), tg.randn(1, 5, 4, dtype=np.float64)
+    q, k, v = (tg.randn(1, 5, 4, dtype=np.float64) for _ in range(3))
     v2 = v.numpy().copy()
     v2[0, 3:] += 100  # changing future values must not change earlier outputs
-    a = F.scaled_dot_product_attention(q, k, v, causal=True).numpy()
-    b = F.scaled_dot_product_attention(q, k, tg.tensor(v2, dtype=np.float64), causal=True).numpy()
+    a = F.scaled_dot_product_attention(q, k, v, is_causal=True).numpy()
+    b = F.scaled_dot_product_attention(q, k, tg.tensor(v2, dtype=np.float64), is_causal=True).numpy()
     np.testing.assert_allclose(a[0, :3], b[0, :3], rtol=1e-6)
     assert not np.allclose(a[0, 3:], b[0, 3:])
 
@@ -99,7 +99,7 @@ def test_attention_takes_mask_and_causal_together_as_their_intersection():
     pad = np.array([True, True, False, True])
     both = np.tril(np.ones((4, 4), bool)) & pad
     np.testing.assert_allclose(F.attention(q, k, v, mask=pad, causal=True).numpy(),
-                               F.scaled_dot_product_attention(q, k, v, mask=both).numpy(), rtol=1e-12)
+                               F.scaled_dot_product_attention(q, k, v, attn_mask=both).numpy(), rtol=1e-12)
 
 
 def test_attention_shape_mismatch_names_op_and_shapes():
@@ -109,13 +109,110 @@ def test_attention_shape_mismatch_names_op_and_shapes():
 
 def test_attention_mask_that_does_not_broadcast_is_an_error():
     with pytest.raises(ValueError, match=r"scaled_dot_product_attention: mask of shape \(2, 2\)"):
-        F.scaled_dot_product_attention(tg.randn(3, 4), tg.randn(5, 4), tg.randn(5, 4), mask=np.ones((2, 2), bool))
+        F.scaled_dot_product_attention(tg.randn(3, 4), tg.randn(5, 4), tg.randn(5, 4), attn_mask=np.ones((2, 2), bool))
 
 
-def test_scaled_dot_product_attention_given_both_a_mask_and_causal_is_a_clear_error():
+def test_sdpa_refuses_attn_mask_with_is_causal_as_pytorch_documents_and_attention_intersects_them():
+    rng = np.random.default_rng(2)
+    q, k, v = rng.standard_normal((1, 2, 3, 4)), rng.standard_normal((1, 2, 5, 4)), rng.standard_normal((1, 2, 5, 4))
+    keep = rng.random((3, 5)) < 0.6
+    with pytest.raises(RuntimeError, match="scaled_dot_product_attention: give attn_mask or is_causal"):
+        F.scaled_dot_product_attention(*leaves(q, k, v), attn_mask=keep, is_causal=True)
+    got = F.attention(*leaves(q, k, v), keep, causal=True).numpy()
+    want = torch.nn.functional.scaled_dot_product_attention(*(torch.from_numpy(a) for a in (q, k, v)),
+                                                            attn_mask=torch.from_numpy(keep & np.tri(3, 5, dtype=bool)))
+    np.testing.assert_allclose(got, want.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_sdpa_has_pytorchs_signature_and_refuses_the_old_keywords():
+    import inspect
+    ours = list(inspect.signature(F.scaled_dot_product_attention).parameters)
+    theirs = ["query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa"]
+    assert ours == theirs
     q = tg.randn(1, 3, 4)
-    with pytest.raises(ValueError, match="scaled_dot_product_attention.*mask.*causal"):
-        F.scaled_dot_product_attention(q, q, q, mask=np.ones((3, 3), bool), causal=True)
+    for old in ({"mask": np.ones((3, 3), bool)}, {"causal": True}):
+        with pytest.raises(TypeError, match=next(iter(old))):
+            F.scaled_dot_product_attention(q, q, q, **old)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mask_kind", ["bool", "float"])
+def test_sdpa_masks_mean_what_torchs_do_including_fully_masked_rows(mask_kind, dtype):
+    """bool: True = may attend; float: added to the scores. A row that may attend nowhere: 0 in PyTorch 2.13."""
+    rng = np.random.default_rng(3)
+    q, k, v = rng.standard_normal((2, 4, 3)), rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 5, 2))
+    keep = rng.random((4, 5)) < 0.6
+    keep[1] = False  # query 1 sees nothing
+    keep[2] = True
+    mask = keep if mask_kind == "bool" else np.where(keep, rng.standard_normal((4, 5)), -np.inf).astype(dtype)
+    ours = leaves(q, k, v, dtype=dtype)
+    theirs = [torch.tensor(a.astype(dtype), requires_grad=True) for a in (q, k, v)]
+    y = F.scaled_dot_product_attention(*ours, attn_mask=mask)
+    yt = torch.nn.functional.scaled_dot_product_attention(*theirs, attn_mask=torch.from_numpy(mask))
+    assert not np.isnan(yt.detach().numpy()).any()
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), **TOL[dtype])
+    assert not y.numpy()[:, 1].any()
+    g = np.random.default_rng(0).standard_normal(y.shape).astype(dtype)
+    y.backward(tg.tensor(g, dtype=dtype))
+    yt.backward(torch.from_numpy(g))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), **TOL[dtype])
+
+
+@pytest.mark.parametrize("lq,lk", [(5, 3), (3, 5), (4, 4)])
+def test_is_causal_is_top_left_aligned_like_torch_when_lq_and_lk_differ(lq, lk):
+    rng = np.random.default_rng(lq * 10 + lk)
+    q, k, v = rng.standard_normal((2, lq, 4)), rng.standard_normal((2, lk, 4)), rng.standard_normal((2, lk, 3))
+    matches = F.scaled_dot_product_attention(*leaves(q, k, v), is_causal=True).numpy()
+    want = torch.nn.functional.scaled_dot_product_attention(*(torch.from_numpy(a) for a in (q, k, v)), is_causal=True)
+    np.testing.assert_allclose(matches, want.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("hq,hk,hv", [(4, 2, 2), (6, 3, 1), (2, 2, 2)])
+def test_enable_gqa_repeats_key_and_value_heads_like_torch(hq, hk, hv):
+    rng = np.random.default_rng(hq + hk + hv)
+    q, k, v = rng.standard_normal((2, hq, 3, 4)), rng.standard_normal((2, hk, 5, 4)), rng.standard_normal((2, hv, 5, 2))
+    ours = leaves(q, k, v)
+    theirs = [torch.tensor(a, requires_grad=True) for a in (q, k, v)]
+    y = F.scaled_dot_product_attention(*ours, enable_gqa=True)
+    yt = torch.nn.functional.scaled_dot_product_attention(*theirs, enable_gqa=True)
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), rtol=1e-9, atol=1e-12)
+    y.sum().backward()
+    yt.sum().backward()
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_enable_gqa_with_heads_that_do_not_divide_is_an_error_naming_the_shapes():
+    with pytest.raises(ValueError, match=r"enable_gqa.*\(1, 3, 2, 4\).*\(1, 2, 2, 4\)"):
+        F.scaled_dot_product_attention(tg.randn(1, 3, 2, 4), tg.randn(1, 2, 2, 4), tg.randn(1, 2, 2, 4),
+                                       enable_gqa=True)
+    with pytest.raises(ValueError, match="scaled_dot_product_attention"):  # without enable_gqa: heads must broadcast
+        F.scaled_dot_product_attention(tg.randn(1, 4, 2, 4), tg.randn(1, 2, 2, 4), tg.randn(1, 2, 2, 4))
+
+
+def test_dropout_p_zero_is_exact_and_dropout_p_drops_weights_at_that_rate():
+    rng = np.random.default_rng(4)
+    q, k, v = rng.standard_normal((2, 2, 6, 4)), rng.standard_normal((2, 2, 7, 4)), rng.standard_normal((2, 2, 7, 3))
+    tq, tk, tv = leaves(q, k, v)
+    np.testing.assert_array_equal(F.scaled_dot_product_attention(tq, tk, tv, dropout_p=0.0).numpy(),
+                                  F.scaled_dot_product_attention(tq, tk, tv).numpy())
+    assert not F.scaled_dot_product_attention(tq, tk, tv, dropout_p=1.0).numpy().any()
+    # v = identity rows: the output is then the dropped, rescaled weights themselves
+    n, p = 200, 0.3
+    eye = tg.tensor(np.broadcast_to(np.eye(n), (2, n, n)), dtype=tg.float64)
+    zeros = tg.zeros(2, n, 4, dtype=tg.float64)  # equal scores: every weight is 1 / n before dropout
+    tg.manual_seed(0)
+    w = F.scaled_dot_product_attention(zeros, zeros, eye, dropout_p=p).numpy()
+    kept = w != 0
+    assert abs(kept.mean() - (1 - p)) < 0.01  # 80000 weights: the standard error is 0.0016
+    np.testing.assert_allclose(w[kept], 1 / (n * (1 - p)), rtol=1e-12)
+    tg.manual_seed(0)
+    np.testing.assert_array_equal(F.scaled_dot_product_attention(zeros, zeros, eye, dropout_p=p).numpy(), w)
+    tq.grad = None
+    out = F.scaled_dot_product_attention(tq, tk, tv, dropout_p=0.5)
+    out.sum().backward()
+    assert np.isfinite(tq.grad.numpy()).all()
 
 
 # ----- the kernel choice (dispatch.attention_backend) and the FlashAttention op -----
@@ -124,7 +221,7 @@ def test_attention_asks_dispatch_and_uses_the_flash_kernel_when_chosen(monkeypat
     monkeypatch.setattr(dispatch, "attention_backend", lambda array, backend=None, mask=None: "numba")
     monkeypatch.setattr(attention, "flash_attention", lambda *args: calls.append(args) or "from the kernel")
     q, k, v = tg.randn(1, 3, 4), tg.randn(1, 5, 4), tg.randn(1, 5, 4)
-    assert F.scaled_dot_product_attention(q, k, v, causal=True) == "from the kernel"
+    assert F.scaled_dot_product_attention(q, k, v, is_causal=True) == "from the kernel"
     assert all(a is b for a, b in zip(calls[0][:3], (q, k, v)))
     assert calls[0][4] is True and np.isclose(calls[0][5], 0.5)  # causal, and the default scale 1 / sqrt(4)
 

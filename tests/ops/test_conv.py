@@ -10,7 +10,7 @@ import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
 from tinygrad_gen import dispatch
 from tinygrad_gen.ops import conv
-from tinygrad_gen.ops.fast.conv import FastConv2d, FastConvTranspose2d, lowering
+from tinygrad_gen.ops.fast.conv import FastConvNd, FastConvTransposeNd, lowering
 
 T = torch.nn.functional
 TOL = {np.float64: dict(rtol=1e-9, atol=1e-11), np.float32: dict(rtol=2e-4, atol=2e-5)}
@@ -135,13 +135,13 @@ def test_conv1d_fast_paths_match_the_plain_ops(stride, padding, path, dtype):
 
 def test_the_fast_paths_are_registered_and_the_reference_mode_turns_them_off():
     with dispatch.kernels("fast"):
-        assert dispatch.pick(conv.Conv2d) is FastConv2d
-        assert dispatch.pick(conv.ConvTranspose2d) is FastConvTranspose2d
+        assert dispatch.pick(conv.ConvNd) is FastConvNd
+        assert dispatch.pick(conv.ConvTransposeNd) is FastConvTransposeNd
     with dispatch.kernels("reference"):
-        assert dispatch.pick(conv.Conv2d) is conv.Conv2d
-        assert dispatch.pick(conv.ConvTranspose2d) is conv.ConvTranspose2d
-    with dispatch.kernels("fast,Conv2d=reference"):
-        assert dispatch.pick(conv.Conv2d) is conv.Conv2d and dispatch.pick(conv.ConvTranspose2d) is FastConvTranspose2d
+        assert dispatch.pick(conv.ConvNd) is conv.ConvNd
+        assert dispatch.pick(conv.ConvTransposeNd) is conv.ConvTransposeNd
+    with dispatch.kernels("fast,ConvNd=reference"):
+        assert dispatch.pick(conv.ConvNd) is conv.ConvNd and dispatch.pick(conv.ConvTransposeNd) is FastConvTransposeNd
 
 
 @pytest.mark.parametrize("stride", [1, 2])
@@ -300,7 +300,8 @@ def _conv_geometries(draw, transpose=False, dims=2):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name, transpose, dims", [("conv2d", False, 2), ("conv_transpose2d", True, 2),
-                                                   ("conv1d", False, 1), ("conv_transpose1d", True, 1)])
+                                                   ("conv1d", False, 1), ("conv_transpose1d", True, 1),
+                                                   ("conv3d", False, 3), ("conv_transpose3d", True, 3)])
 @settings(max_examples=12)
 @given(data=st.data())
 def test_drawn_geometries_with_groups_and_dilation_match_torch(name, transpose, dims, dtype, data):
@@ -344,3 +345,145 @@ def test_strided_input_gradient_lowerings_pass_gradgradcheck(cin, cout, k, strid
     x = tg.tensor(rng.standard_normal((1, cin, 5, 6)), dtype=np.float64, requires_grad=True)
     w = tg.tensor(rng.standard_normal((cout, cin, k, k)), dtype=np.float64, requires_grad=True)
     assert tg.gradgradcheck(lambda x, w: F.conv2d(x, w, stride=stride, padding=padding), [x, w])
+
+
+# ----- conv3d, asymmetric padding, unfold / fold and DeZero's im2col / col2im (issue 25) -----
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("stride, padding, groups", [(1, 1, 1), (1, (1, 0, 2), 2), (2, 1, 1), ((1, 2, 1), 0, 1)])
+def test_conv3d_fast_paths_match_the_plain_ops(stride, padding, groups, dtype):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((2, 4, 4, 5, 6)), rng.standard_normal((2, 4 // groups, 3, 2, 3)),
+              rng.standard_normal(2)]
+
+    def fn(x, w, b):
+        return F.conv3d(x, w, b, stride, padding, groups=groups)
+    with dispatch.kernels("reference"):
+        want = run(fn, arrays, dtype)
+    with dispatch.kernels("fast"):
+        got = run(fn, arrays, dtype)
+    assert_all_close(got, want, dtype, "conv3d")
+    assert_all_close(got, run_torch(lambda x, w, b: T.conv3d(x, w, b, stride, padding, groups=groups), arrays, dtype),
+                     dtype, "conv3d against PyTorch")
+
+
+def test_conv3d_same_padding_and_gradgradcheck():
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal((1, 2, 4, 3, 5)), rng.standard_normal((3, 2, 2, 3, 2))
+    assert_all_close(run(lambda x, w: F.conv3d(x, w, padding="same"), [x, w], np.float64),
+                     run_torch(lambda x, w: T.conv3d(x, w, padding="same"), [x, w], np.float64), np.float64, "same")
+    xs = [tg.tensor(a[..., :3], dtype=np.float64, requires_grad=True) for a in (x, w[:, :, :, :2])]
+    assert tg.gradgradcheck(lambda x, w: F.conv3d(x, w, stride=(1, 2, 1), padding=1), xs)
+
+
+def test_conv3d_and_conv_transpose3d_modules_match_torch():
+    from tinygrad_gen.nn.conv3d import Conv3d, ConvTranspose3d
+    tg.manual_seed(0)
+    for ours, theirs in ((Conv3d(2, 4, 3, stride=2, padding=1, groups=2), torch.nn.Conv3d(2, 4, 3, 2, 1, groups=2)),
+                         (ConvTranspose3d(2, 3, (2, 3, 2), stride=2, output_padding=1),
+                          torch.nn.ConvTranspose3d(2, 3, (2, 3, 2), 2, output_padding=1))):
+        assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
+            [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+        bound = 1 / np.sqrt(ours.weight.shape[1] * np.prod(ours.weight.shape[2:]))
+        assert np.abs(ours.weight.numpy()).max() <= bound
+        theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+        x = np.random.default_rng(2).standard_normal((2, 2, 3, 4, 5)).astype(np.float32)
+        np.testing.assert_allclose(ours(tg.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                                   rtol=1e-4, atol=1e-5)
+
+
+@st.composite
+def _asymmetric(draw):
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    pads = tuple(draw(st.integers(0, 2)) for _ in range(4))
+    k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    return dict(x=rng.standard_normal((2, 2, draw(st.integers(3, 6)), draw(st.integers(3, 6)))), pads=pads,
+                w=rng.standard_normal((3, 2) + k), b=rng.standard_normal(3),
+                stride=(draw(st.integers(1, 2)), draw(st.integers(1, 2))), dilation=draw(st.integers(1, 2)))
+
+
+@pytest.mark.parametrize("mode", ["fast", "reference"])
+@settings(max_examples=10)
+@given(c=_asymmetric())
+def test_conv2d_asymmetric_padding_is_torch_on_an_explicitly_padded_input(c, mode):
+    """padding=(left, right, top, bottom), an extension: conv2d of the input zero-padded by F.pad."""
+    s, p, d = c["stride"], c["pads"], c["dilation"]
+    with dispatch.kernels(mode):
+        matches_torch(lambda x, w, b: F.conv2d(x, w, b, s, p, d), lambda x, w, b: T.conv2d(T.pad(x, p), w, b, s, 0, d),
+                      [c["x"], c["w"], c["b"]], grad=normal_grad)
+
+
+@st.composite
+def _unfold_cases(draw):
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    d = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    p = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    s = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    size = tuple(draw(st.integers(max(1, dd * (kk - 1) + 1 - 2 * pp), 6)) for kk, dd, pp in zip(k, d, p))
+    return dict(x=rng.standard_normal((draw(st.integers(1, 2)), draw(st.integers(1, 3))) + size), k=k, d=d, p=p, s=s)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@settings(max_examples=12)
+@given(c=_unfold_cases())
+def test_unfold_and_fold_match_torch(c, dtype):
+    args = (c["k"], c["d"], c["p"], c["s"])
+    cols, _ = matches_torch(lambda x: F.unfold(x, *args), lambda x: T.unfold(x, *args), [c["x"]], dtype,
+                            grad=normal_grad)
+    size = c["x"].shape[2:]
+    matches_torch(lambda v: F.fold(v, size, *args), lambda v: T.fold(v, size, *args),
+                  [np.random.default_rng(1).standard_normal(cols.shape)], dtype, grad=normal_grad)
+
+
+def test_fold_is_the_adjoint_of_unfold_and_both_pass_gradgradcheck():
+    rng = np.random.default_rng(3)
+    x, v = rng.standard_normal((2, 3, 5, 6)), rng.standard_normal((2, 3 * 6, 15))
+    args = dict(kernel_size=(2, 3), dilation=(2, 1), padding=1, stride=(1, 2))
+    lhs = (F.unfold(tg.tensor(x, dtype=np.float64), **args).numpy() * v).sum()
+    rhs = (x * F.fold(tg.tensor(v, dtype=np.float64), (5, 6), **args).numpy()).sum()
+    assert np.isclose(lhs, rhs, rtol=1e-12)
+    assert tg.gradgradcheck(lambda a: F.unfold(a, **args) ** 2, [tg.tensor(x, dtype=np.float64, requires_grad=True)])
+    assert tg.gradgradcheck(lambda a: F.fold(a, (5, 6), **args) ** 2,
+                            [tg.tensor(v, dtype=np.float64, requires_grad=True)])
+
+
+def test_unfold_of_an_unbatched_image_matches_torch():
+    x = np.random.default_rng(4).standard_normal((3, 5, 4))
+    np.testing.assert_allclose(F.unfold(tg.tensor(x, dtype=np.float64), 2, padding=1).numpy(),
+                               T.unfold(torch.tensor(x), 2, padding=1).numpy())
+    cols = np.random.default_rng(5).standard_normal((12, 30))
+    np.testing.assert_allclose(F.fold(tg.tensor(cols, dtype=np.float64), (5, 4), 2, padding=1).numpy(),
+                               T.fold(torch.tensor(cols), (5, 4), 2, padding=1).numpy())
+
+
+def test_im2col_and_col2im_take_dezeros_arguments_and_pytorchs_keywords():
+    x = np.random.default_rng(6).standard_normal((2, 3, 6, 5))
+    t = tg.tensor(x, dtype=np.float64)
+    want = T.unfold(torch.tensor(x), 3, padding=1, stride=2).numpy()
+    np.testing.assert_allclose(F.im2col(t, 3, 2, 1).numpy(), want)  # DeZero's order: stride, pad
+    np.testing.assert_allclose(F.im2col(t, 3, stride=2, padding=1).numpy(), want)  # PyTorch's keywords
+    grid = F.im2col(t, 3, 2, 1, to_matrix=False)  # DeZero's unreshaped layout (N, C, kh, kw, Ho, Wo)
+    assert grid.shape == (2, 3, 3, 3, 3, 3)
+    np.testing.assert_allclose(grid.numpy().reshape(2, 27, 9), want)
+    cols = np.random.default_rng(7).standard_normal(want.shape)
+    back = T.fold(torch.tensor(cols), (6, 5), 3, padding=1, stride=2).numpy()
+    np.testing.assert_allclose(F.col2im(tg.tensor(cols, dtype=np.float64), (2, 3, 6, 5), 3, 2, 1).numpy(), back)
+    np.testing.assert_allclose(F.col2im(tg.tensor(cols.reshape(2, 3, 3, 3, 3, 3), dtype=np.float64), (6, 5), 3,
+                                        stride=2, padding=1, to_matrix=False).numpy(), back)
+    with pytest.raises(TypeError, match="im2col: got both pad=1 and its PyTorch name padding=1"):
+        F.im2col(t, 3, 2, 1, padding=1)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: F.fold(tg.randn(1, 7, 9), (4, 4), 2), r"fold: expected x of shape \(N, C \* 4, 9\)"),
+    (lambda: F.unfold(tg.randn(4, 4), 2), r"unfold: expected x of shape"),
+    (lambda: F.unfold(tg.randn(1, 1, 3, 3), 4), "unfold: kernel size 4"),
+    (lambda: F.conv2d(tg.randn(1, 2, 4, 4), tg.randn(3, 2, 3, 3), padding=(1, 1, 1)), "conv2d: padding"),
+    (lambda: F.conv2d(tg.randn(1, 2, 4, 4), tg.randn(3, 2, 3, 3), padding=(1, -1, 0, 0)), "conv2d: padding must"),
+    (lambda: F.conv3d(tg.randn(1, 2, 4, 4), tg.randn(3, 2, 3, 3)), r"conv3d: expected x \(N, C, D, H, W\)"),
+    (lambda: F.conv_transpose3d(tg.randn(1, 2, 3, 3, 3), tg.randn(2, 2, 3, 3, 3), stride=2, output_padding=2),
+     "conv_transpose3d: output_padding"),
+])
+def test_bad_conv3d_unfold_and_padding_arguments_raise_naming_the_op(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

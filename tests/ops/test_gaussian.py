@@ -1,4 +1,5 @@
-"""The VAE's Gaussian ops: reparameterize and gaussian_kl (ops/gaussian.py)."""
+"""The VAE's Gaussian ops: reparameterize and gaussian_kl (ops/gaussian.py); and the standard normal CDF, density
+and GELU built on them (ops/special.py, ops/fast/fast_math.py) against PyTorch's float64 values, tails included."""
 import numpy as np
 import pytest
 
@@ -89,3 +90,88 @@ def test_gaussian_kl_reduction(reduction, expect):
     mu, logvar = tg.randn(4, 3, dtype=np.float64), tg.randn(4, 3, dtype=np.float64)
     per_sample = F.gaussian_kl(mu, logvar).numpy()
     assert np.isclose(F.gaussian_kl(mu, logvar, reduction=reduction).item(), expect(per_sample))
+
+
+# ----- the standard normal CDF (special.normal_cdf, fast_math.normal_cdf_pdf), accurate in both tails -----
+def _ulps32(a, b):
+    """Representable float32 steps between the float32 arrays a and b."""
+    def ordered(v):
+        i = np.asarray(v, np.float32).view(np.int32).astype(np.int64)
+        return np.where(i < 0, -(2 ** 31) - i, i)
+    return np.abs(ordered(a) - ordered(b))
+
+
+def _cdf_inputs():
+    rng = np.random.default_rng(5)
+    return np.concatenate([np.linspace(-14.5, 9.0, 30001), rng.standard_normal(20000) * 3,
+                           [-13.0, -10.0, -6.0, -1e-7, 0.0, 1e-7, 6.0]]).astype(np.float32)
+
+
+def _exact_cdf(x):
+    """Phi in float64 by SciPy's ndtr (erfc in the left tail). PyTorch's own ndtr is the oracle only for x >= -5:
+    it computes (1 + erf(x / sqrt 2)) / 2 there too and cancels in the left tail, to 0 at x = -6 in float32 and
+    x = -8.4 in float64."""
+    from scipy.special import ndtr
+    return ndtr(np.asarray(x, np.float64))
+
+
+# The fast path's float32 erfc form (fast_math._ERFC_Q): a few units in the last place for |x| < 3, and a relative
+# error under 5e-6 out to float32's underflow (exp's argument carries x's rounding times x^2 there).
+FAST_ULPS_BODY, FAST_REL = 8, 5e-6
+
+
+def _within_the_fast_paths_bound(got, exact, x):
+    exact32 = exact.astype(np.float32)
+    assert _ulps32(got[np.abs(x) < 3], exact32[np.abs(x) < 3]).max() <= FAST_ULPS_BODY
+    normal = exact > 1.2e-38
+    np.testing.assert_allclose(got[normal], exact[normal], rtol=FAST_REL, atol=0)
+
+
+@pytest.mark.parametrize("mode", ["reference", "fast"])
+def test_float32_normal_cdf_is_accurate_in_both_tails(mode):
+    import torch
+    from tinygrad_gen import dispatch
+    from tinygrad_gen.ops.activations import NormalCdf
+    x = _cdf_inputs()  # 50k values: the fast path's blocks apply
+    with dispatch.kernels(mode):
+        got = dispatch.pick(NormalCdf).apply(tg.tensor(x, dtype=tg.float32)).numpy()
+    assert got.dtype == np.float32
+    if mode == "reference":
+        assert _ulps32(got, _exact_cdf(x).astype(np.float32)).max() <= 1
+        body = x >= -5
+        torch_cdf = torch.special.ndtr(torch.from_numpy(x[body].astype(np.float64))).numpy().astype(np.float32)
+        assert _ulps32(got[body], torch_cdf).max() <= 1
+    else:
+        _within_the_fast_paths_bound(got, _exact_cdf(x), x)
+    at = dict(zip(x.tolist(), got.tolist()))
+    assert at[-6.0] == pytest.approx(9.8658765e-10, rel=FAST_REL)  # (1 + erf(x / sqrt 2)) / 2 cancels to 0 here
+    assert 0 < at[-13.0] < 1e-37
+
+
+def test_float64_normal_cdf_matches_torch_ndtr_and_stays_accurate_in_the_left_tail():
+    import torch
+    from tinygrad_gen.ops.activations import NormalCdf
+    x = np.concatenate([np.linspace(-37.0, 9.0, 20001), [-1e-300, 0.0, 1e-300]])
+    got = NormalCdf.apply(tg.tensor(x, dtype=tg.float64)).numpy()
+    np.testing.assert_allclose(got, _exact_cdf(x), rtol=1e-12, atol=0)  # x / sqrt 2 rounds: ~x^2 1e-16
+    body = x >= -5
+    np.testing.assert_allclose(got[body], torch.special.ndtr(torch.from_numpy(x[body])).numpy(), rtol=1e-8)
+    assert got[0] > 0
+
+
+@pytest.mark.parametrize("mode", ["reference", "fast"])
+def test_normal_cdf_and_pdf_of_the_fast_path_and_gelu_in_the_tails(mode):
+    import torch
+    from tinygrad_gen import dispatch
+    from tinygrad_gen.ops.fast.fast_math import normal_cdf_pdf
+    x = _cdf_inputs()
+    x64 = torch.from_numpy(x.astype(np.float64))
+    cdf, pdf = normal_cdf_pdf(x)
+    _within_the_fast_paths_bound(cdf, _exact_cdf(x), x)
+    _within_the_fast_paths_bound(pdf, (torch.exp(-x64 * x64 / 2) / np.sqrt(2 * np.pi)).numpy(), x)
+    tails = np.array([-40.0, -12.0, -8.0, -3.0, 8.0, 40.0], np.float32)
+    with dispatch.kernels(mode):
+        y = F.gelu(tg.tensor(tails, dtype=tg.float32)).numpy()
+    exact = tails.astype(np.float64) * _exact_cdf(tails)  # PyTorch's gelu(-8) is -0 in float32
+    np.testing.assert_allclose(y, exact, rtol=FAST_REL if mode == "fast" else 1.2e-7, atol=1e-38)
+    assert y[2] == pytest.approx(-4.9768e-15, rel=1e-4)

@@ -281,19 +281,32 @@ def test_embedding_of_any_index_shape_matches_torch(idx_shape, num, dim, dtype):
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), **tol)
 
 
-@pytest.mark.parametrize("idx_dtype", [np.int64, np.int32, np.uint8])
+@pytest.mark.parametrize("idx_dtype", [np.int64, np.int32, np.int16])
 def test_rows_picked_by_an_integer_array_sum_their_gradients_like_torch(idx_dtype):
     rng = np.random.default_rng(0)
     w = rng.standard_normal((5, 2, 3))
     idx = np.array([[4, 0, 4], [1, 4, 2]], dtype=idx_dtype)
     signed = idx.astype(np.int64) - 5 * (idx % 2)  # odd rows given as negative indices (the same rows)
-    for pick in (idx, signed if idx_dtype is not np.uint8 else idx):
+    for pick in (idx, signed):
         g = rng.standard_normal(pick.shape + (2, 3))
         x = tg.tensor(w, dtype=np.float64, requires_grad=True)
         x[pick].backward(tg.tensor(g, dtype=np.float64))
         tw = torch.tensor(w, requires_grad=True)
         tw[torch.from_numpy(pick.astype(np.int64))].backward(torch.tensor(g))
         np.testing.assert_allclose(x.grad.numpy(), tw.grad.numpy(), rtol=1e-12)
+
+
+def test_a_uint8_index_is_a_mask_as_in_pytorch():
+    w = np.arange(15.0).reshape(5, 3)
+    mask = np.array([1, 0, 1, 1, 0], dtype=np.uint8)
+    with pytest.warns(UserWarning, match="uint8"):
+        got = tg.tensor(w, dtype=np.float64)[mask]
+    with pytest.warns(UserWarning, match="uint8"):
+        want = torch.tensor(w)[torch.from_numpy(mask)]
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert got.shape == (3, 3)
+    with pytest.raises(IndexError), pytest.warns(UserWarning, match="uint8"):
+        tg.tensor(w)[np.array([4, 0, 4], dtype=np.uint8)]  # PyTorch: a mask of the wrong shape, refused
 
 
 # ----- diagonals, triangles and nonzero: the names PyTorch users port -----
@@ -375,3 +388,97 @@ def test_nonzero_as_tuple_indexes_with_the_gradient_landing_on_the_picked_elemen
 def test_diagonal_diag_and_triangles_refuse_bad_input_naming_the_op(op, error, pattern):
     with pytest.raises(error, match=pattern):
         op()
+
+
+# ----- index_select and take_along_dim: PyTorch's names, values, gradients and errors -----
+@pytest.mark.parametrize("shape, axis, index", [((3, 4), 0, [2, 0, 2]), ((3, 4), -1, [3, 3, 1, 0, 1]),
+                                                ((2, 3, 4), 1, [1]), ((3, 4), 1, []), ((5,), 0, [4, 0])])
+def test_index_select_matches_torch_values_and_gradients(shape, axis, index):
+    x = np.random.default_rng(30).standard_normal(shape)
+    idx = np.array(index, dtype=np.int64)
+    matches_torch(lambda a: a.index_select(axis, tg.tensor(idx)),
+                  lambda a: a.index_select(axis, torch.from_numpy(idx)), [x], tol=TORCH_TOL)
+    matches_torch(lambda a: tg.index_select(a, dim=axis, index=tg.tensor(idx)),
+                  lambda a: torch.index_select(a, dim=axis, index=torch.from_numpy(idx)), [x], tol=TORCH_TOL)
+
+
+def test_index_select_takes_int32_and_scalar_indices_and_a_scalar_input_like_torch():
+    x = np.arange(12.0).reshape(3, 4)
+    idx32 = np.array([2, 0], dtype=np.int32)
+    np.testing.assert_array_equal(tg.tensor(x).index_select(0, tg.tensor(idx32)).numpy(),
+                                  torch.tensor(x).index_select(0, torch.from_numpy(idx32)).numpy())
+    # a 0-d index keeps the axis, with one element
+    assert tg.tensor(x).index_select(1, tg.tensor(2)).shape == tuple(torch.tensor(x).index_select(
+        1, torch.tensor(2)).shape) == (3, 1)
+    s = tg.tensor(2.0, requires_grad=True)
+    y = s.index_select(0, tg.tensor([0]))
+    assert y.shape == tuple(torch.tensor(2.0).index_select(0, torch.tensor([0])).shape) == ()
+    y.backward()
+    assert s.grad.item() == 1.0
+
+
+def test_index_select_result_is_contiguous_as_torchs():
+    x = np.arange(12.0).reshape(3, 4)
+    ours = tg.tensor(x).index_select(1, tg.tensor([0, 2]))
+    assert ours.is_contiguous() and torch.tensor(x).index_select(1, torch.tensor([0, 2])).is_contiguous()
+    np.testing.assert_array_equal(ours.view(-1).numpy(), x[:, [0, 2]].reshape(-1))
+
+
+@pytest.mark.parametrize("index, error, pattern", [
+    ([[0, 1]], IndexError, r"index_select: index is supposed to be a vector, got shape \(1, 2\)"),
+    ([0.0, 1.0], TypeError, r"index_select: index must hold integers .* got dtype float"),
+    ([0, 3], IndexError, r"index_select: index values span \[0, 3\] but axis 0 has size 3"),
+    ([-1], IndexError, r"index_select: index values span \[-1, -1\].*negative indices are refused"),
+])
+def test_index_select_refuses_bad_indices_like_torch(index, error, pattern):
+    with pytest.raises((IndexError, RuntimeError)):
+        torch.zeros(3, 4).index_select(0, torch.tensor(index))
+    with pytest.raises(error, match=pattern):
+        tg.zeros(3, 4).index_select(0, tg.tensor(index) if not isinstance(index[0], float) else np.array(index))
+
+
+def test_index_select_with_a_repeated_index_adds_up_the_gradient():
+    x = tg.tensor(np.zeros((3, 2)), dtype=np.float64, requires_grad=True)
+    x.index_select(0, tg.tensor([1, 1, 1, 0])).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[1.0, 1.0], [3.0, 3.0], [0.0, 0.0]])
+
+
+@pytest.mark.parametrize("x_shape, idx_shape, axis", [
+    ((3, 4), (3, 4), -1), ((3, 4), (3, 2), 1), ((3, 4), (2, 4), 0), ((3, 4), (1, 2), 1), ((3, 1), (3, 5), 0),
+    ((2, 3, 4), (2, 1, 4), 1), ((3, 4), (2, 3), None), ((5,), (7,), 0)])
+def test_take_along_dim_matches_torch_values_and_gradients(x_shape, idx_shape, axis):
+    x = np.random.default_rng(31).standard_normal(x_shape)
+    n = int(np.prod(x_shape)) if axis is None else x_shape[axis]
+    idx = (np.arange(int(np.prod(idx_shape))).reshape(idx_shape) * 5 + 1) % n
+    matches_torch(lambda a: a.take_along_dim(tg.tensor(idx), axis),
+                  lambda a: a.take_along_dim(torch.from_numpy(idx), axis), [x], tol=TORCH_TOL)
+    matches_torch(lambda a: tg.take_along_dim(a, tg.tensor(idx), dim=axis),
+                  lambda a: torch.take_along_dim(a, torch.from_numpy(idx), dim=axis), [x], tol=TORCH_TOL)
+
+
+def test_take_along_dim_with_argsort_sorts_like_torch():
+    x = np.random.default_rng(32).standard_normal((3, 5))
+    matches_torch(lambda a: a.take_along_dim(a.argsort(dim=1), dim=1),
+                  lambda a: a.take_along_dim(a.argsort(dim=1), dim=1), [x], tol=TORCH_TOL)
+
+
+@pytest.mark.parametrize("idx, axis, error, pattern", [
+    (np.zeros(3, dtype=np.int64), 0, ValueError, r"take_along_dim: x and indices should have the same number of "
+                                                 r"dimensions, but got shapes \(3, 4\) and \(3,\)"),
+    (np.zeros((2, 3), dtype=np.int64), 0, ValueError, r"take_along_dim: .*do not broadcast on the axes other than 0"),
+    (np.zeros((3, 4)), 0, TypeError, r"take_along_dim: indices must hold integers"),
+])
+def test_take_along_dim_refuses_bad_indices_like_torch(idx, axis, error, pattern):
+    with pytest.raises(RuntimeError):
+        torch.zeros(3, 4).take_along_dim(torch.from_numpy(idx), axis)
+    with pytest.raises(error, match=pattern):
+        tg.zeros(3, 4).take_along_dim(tg.tensor(idx) if idx.dtype.kind == "i" else idx, axis)
+
+
+def test_advanced_indexing_results_are_contiguous_as_in_torch():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    for idx in ((slice(None), [0, 2]), (slice(None), slice(None), [3, 1]), (1, slice(None), [0, 2]),
+                (Ellipsis, np.array([True, False, True, True]))):
+        ours, theirs = tg.tensor(x)[idx], torch.tensor(x)[idx]
+        assert ours.is_contiguous() == theirs.is_contiguous() is True
+        assert ours.view(-1).shape == tuple(theirs.view(-1).shape)

@@ -26,7 +26,22 @@ def test_matmul_of_every_rank_matches_numpy(a_shape, b_shape):
     assert out.shape == (a @ b).shape
     np.testing.assert_allclose(out.numpy(), a @ b)
     np.testing.assert_allclose((a @ tg.tensor(b, dtype=tg.float64)).numpy(), a @ b)  # __rmatmul__
-    np.testing.assert_allclose(tg.matmul(a, tg.tensor(b, dtype=tg.float64)).numpy(), a @ b, rtol=1e-6)
+    np.testing.assert_allclose(tg.matmul(a, tg.tensor(b, dtype=tg.float64)).numpy(), a @ b)  # a stays float64
+
+
+@pytest.mark.parametrize("other", [np.float64, np.int64])
+def test_matmul_and_layers_refuse_mixed_dtypes_as_pytorch_does(other):
+    x32, w32 = tg.randn(2, 3), tg.randn(4, 3)
+    x = tg.ones(2, 3, dtype=other)
+    with pytest.raises(TypeError, match=rf"matmul: expected one dtype, got a float32, b {np.dtype(other)}"):
+        x32 @ tg.ones(3, 4, dtype=other)
+    with pytest.raises(TypeError, match=rf"linear: expected one dtype, got input {np.dtype(other)}, weight float32"):
+        tg.nn.Linear(3, 4)(x)
+    with pytest.raises(TypeError, match=r"linear: .*bias"):
+        F.linear(x32, w32, tg.zeros(4, dtype=np.float64))
+    with pytest.raises(TypeError, match=rf"layer_norm: expected one dtype, got input {np.dtype(other)}"):
+        tg.nn.LayerNorm(3)(x)
+    assert tg.nn.Linear(3, 4).double()(x.double()).dtype == np.float64  # converted explicitly: fine
 
 
 def test_matmul_forms_agree():

@@ -288,3 +288,80 @@ def test_one_hot_bad_input_is_refused():
         F.one_hot(tg.tensor([0.0, 1.0]))
     with pytest.raises(ValueError, match="empty"):
         F.one_hot(tg.tensor(np.zeros(0, np.int64)))
+
+
+# ---- PyTorch's signatures: reduction values, legacy flags, integer inputs ----------------------------------------
+_LOSS_CALLS = {
+    "mse_loss": lambda F, x, red, **kw: F.mse_loss(x, x * 0.5, reduction=red, **kw),
+    "l1_loss": lambda F, x, red, **kw: F.l1_loss(x, x * 0.5, reduction=red, **kw),
+    "cross_entropy": lambda F, x, red, **kw: F.cross_entropy(x, _targets(x), reduction=red, **kw),
+    "nll_loss": lambda F, x, red, **kw: F.nll_loss(x, _targets(x), reduction=red, **kw),
+    "binary_cross_entropy": lambda F, x, red, **kw: F.binary_cross_entropy(x.sigmoid(), x.sigmoid() * 0 + 0.5,
+                                                                           reduction=red, **kw),
+    "binary_cross_entropy_with_logits": lambda F, x, red, **kw: F.binary_cross_entropy_with_logits(
+        x, x * 0 + 0.5, reduction=red, **kw),
+}
+_TARGETS3 = np.array([1, 0, 3])
+
+
+def _targets(x):
+    """The class targets as the library of ``x`` takes them (PyTorch wants a tensor)."""
+    return tg.tensor(_TARGETS3) if isinstance(x, tg.Tensor) else __import__("torch").from_numpy(_TARGETS3)
+
+
+@pytest.mark.parametrize("loss", sorted(_LOSS_CALLS))
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_every_loss_takes_pytorchs_reductions_with_pytorchs_values(loss, reduction):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((3, 5))
+    ours = _LOSS_CALLS[loss](F, tg.tensor(x, dtype=np.float64), reduction)
+    want = _LOSS_CALLS[loss](torch.nn.functional, torch.tensor(x), reduction)
+    np.testing.assert_allclose(ours.numpy(), want.numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("loss", sorted(_LOSS_CALLS))
+def test_every_loss_refuses_a_bad_reduction_naming_it(loss):
+    with pytest.raises(ValueError, match=f"{loss}: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+        _LOSS_CALLS[loss](F, tg.randn(3, 5), "avg")
+
+
+@pytest.mark.parametrize("loss", sorted(_LOSS_CALLS))
+@pytest.mark.parametrize("flags, reduction", [({"size_average": False}, "sum"), ({"reduce": False}, "none"),
+                                              ({"size_average": True, "reduce": True}, "mean")])
+def test_the_deprecated_size_average_and_reduce_set_the_reduction_with_pytorchs_warning(loss, flags, reduction):
+    x = tg.randn(3, 5, dtype=np.float64)
+    with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+        legacy = _LOSS_CALLS[loss](F, x, "mean", **flags)
+    np.testing.assert_allclose(legacy.numpy(), _LOSS_CALLS[loss](F, x, reduction).numpy())
+
+
+@pytest.mark.parametrize("loss", ["mse_loss", "l1_loss", "cross_entropy", "nll_loss"])
+def test_an_integer_input_is_refused_naming_the_op_and_the_dtype(loss):
+    x = tg.tensor(np.arange(15).reshape(3, 5))
+    with pytest.raises(RuntimeError, match=rf"{loss}: expected a floating-point input.*int64.*'Long'"):
+        _LOSS_CALLS[loss](F, x, "mean")
+
+
+def test_cross_entropy_of_integer_logits_is_refused_as_pytorch_refuses_it():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="Long"):
+        torch.nn.functional.cross_entropy(torch.tensor([[1, 2]]), torch.tensor([0]))
+    with pytest.raises(RuntimeError, match="cross_entropy: expected a floating-point input"):
+        F.cross_entropy(tg.tensor([[1, 2]]), [0])
+
+
+def test_mse_and_l1_weights_must_have_the_inputs_size():
+    x = tg.randn(2, 3)
+    for fn in (F.mse_loss, F.l1_loss):
+        with pytest.raises(ValueError, match="weights and input must have the same size"):
+            fn(x, x * 2, weight=tg.ones(3))
+
+
+def test_l1_loss_matches_the_l1loss_module_and_pytorch_keywords():
+    torch = pytest.importorskip("torch")
+    a, b = np.random.default_rng(2).standard_normal((2, 4, 3))
+    ours = F.l1_loss(input=tg.tensor(a), target=tg.tensor(b))
+    np.testing.assert_allclose(ours.item(), torch.nn.functional.l1_loss(torch.tensor(a), torch.tensor(b)).item(),
+                               rtol=1e-6)
+    np.testing.assert_allclose(tg.nn.L1Loss(reduction="sum")(tg.tensor(a), tg.tensor(b)).item(),
+                               np.abs(a - b).sum(), rtol=1e-6)

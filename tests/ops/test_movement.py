@@ -4,6 +4,7 @@ import pytest
 import torch
 
 import tinygrad_gen as tg
+import tinygrad_gen.nn.functional as F
 from family_checks import FamilyChecks, grads_of, matches_torch
 from tinygrad_gen import dispatch
 from tinygrad_gen.ops import movement
@@ -148,10 +149,11 @@ def test_giving_an_axis_twice_is_an_error_naming_the_op():
     (lambda: tg.cat([tg.randn(2, 3), tg.randn(2, 4)]), ValueError, r"Cat.*\(2, 3\), \(2, 4\)"),
     (lambda: tg.cat([]), ValueError, r"cat: expected a non-empty"),
     (lambda: tg.stack([tg.randn(2, 3), tg.randn(3, 2)]), ValueError, r"stack.*\(2, 3\).*\(3, 2\)"),
-    (lambda: tg.randn(2, 3).transpose(0, 0), ValueError, r"transpose.*\(0, 0\).*\(2, 3\)"),
-    (lambda: tg.randn(2, 3).transpose(0), ValueError, r"transpose.*\(0,\).*\(2, 3\)"),
+    (lambda: tg.randn(2, 3).permute(0, 0), ValueError, r"permute.*\(0, 0\).*\(2, 3\)"),
+    (lambda: tg.randn(2, 3).transpose(0), ValueError, r"permute.*\(0,\).*\(2, 3\)"),
+    (lambda: tg.randn(2, 3).transpose(0, 2), ValueError, r"transpose.*axis 2.*\(2, 3\)"),
     (lambda: tg.randn(2, 3).swapaxes(0, 2), ValueError, r"swapaxes.*axis 2.*\(2, 3\)"),
-    (lambda: tg.randn(2, 3).squeeze(0), ValueError, r"squeeze.*axis 0.*size 2"),
+    (lambda: tg.randn(2, 1).squeeze((1, -1)), ValueError, r"squeeze: dim 1 appears multiple times"),
     (lambda: tg.randn(2, 3).unsqueeze(3), ValueError, r"unsqueeze.*axis 3.*\(2, 3\)"),
     (lambda: tg.randn(2, 3, 4).flatten(2, 1), ValueError, r"flatten.*2.*1.*\(2, 3, 4\)"),
     (lambda: tg.randn(2, 3).expand(3), ValueError, r"expand.*\(2, 3\)"),
@@ -311,9 +313,9 @@ def test_flip_with_a_repeated_axis_is_refused_like_torch():
     for dims in ((0, 0), (1, -2), [2, 0, 2]):
         with pytest.raises(RuntimeError):
             torch.zeros(2, 3, 4).flip(dims)
-        with pytest.raises(ValueError, match=r"flip: axis \d appears more than once"):
+        with pytest.raises(ValueError, match=r"flip: dim \d appears multiple times in the list of dims"):
             tg.zeros(2, 3, 4).flip(dims)
-        with pytest.raises(ValueError, match="flip: axis"):
+        with pytest.raises(ValueError, match="flip: dim .* appears multiple times"):
             tg.flip(tg.zeros(2, 3, 4), dims=dims)
 
 
@@ -345,3 +347,399 @@ def test_cat_and_stack_take_dim_like_torch(dim):
 def test_new_names_refuse_bad_input_naming_the_op(op, error, pattern):
     with pytest.raises(error, match=pattern):
         op()
+
+
+# ----- unfold and sum_to: PyTorch's sliding windows and DeZero's sum_to (sum_to_size) -----
+@pytest.mark.parametrize("shape, args", [((7,), (0, 3, 2)), ((7,), (0, 7, 1)), ((2, 5, 3), (1, 2, 1)),
+                                         ((2, 5, 3), (-1, 1, 2)), ((2, 5, 3), (0, 2, 5)), ((4, 6), (1, 0, 2)),
+                                         ((), (0, 1, 1)), ((), (-1, 0, 3))])
+def test_unfold_matches_torch_values_shapes_and_gradients(shape, args):
+    x = np.random.default_rng(5).standard_normal(shape)
+    out, _ = matches_torch(lambda a: a.unfold(*args), lambda a: a.unfold(*args), [x], tol=TORCH_TOL)
+    assert out.shape == tuple(torch.tensor(x).unfold(*args).shape)
+    assert tg.tensor(x).unfold(dimension=args[0], size=args[1], step=args[2]).shape == out.shape
+
+
+def test_unfold_gradient_adds_overlapping_windows_back():
+    x = tg.zeros(6, requires_grad=True)
+    x.unfold(0, 3, 1).sum().backward()  # element i sits in min(i + 1, 3, 6 - i) windows
+    np.testing.assert_array_equal(x.grad.numpy(), [1, 2, 3, 3, 2, 1])
+
+
+@pytest.mark.parametrize("shape, target", [((2, 3), (1, 3)), ((2, 3), (3,)), ((2, 3), (2, 1)), ((2, 3), ()),
+                                           ((2, 3), (1,)), ((4, 1, 3), (1, 1, 1)), ((2, 3), (2, 3)),
+                                           ((2, 0), (1, 0)), ((2, 0), (1, 1))])
+def test_sum_to_matches_torchs_sum_to_size(shape, target):
+    x = np.random.default_rng(6).standard_normal(shape)
+    matches_torch(lambda a: a.sum_to_size(target), lambda a: a.sum_to_size(target), [x], tol=TORCH_TOL)
+    if target:
+        matches_torch(lambda a: a.sum_to_size(*target) * 1.0, lambda a: a.sum_to_size(*target) * 1.0, [x],
+                      tol=TORCH_TOL)
+    matches_torch(lambda a: tg.sum_to(a, target) * 1.0, lambda a: a.sum_to_size(target) * 1.0, [x], tol=TORCH_TOL)
+    assert F.sum_to(x, target).shape == tg.tensor(x).sum_to_size(size=target).shape == target
+
+
+def test_sum_to_undoes_broadcasting_and_its_gradient_broadcasts_back():
+    y = np.random.default_rng(7).standard_normal((3, 1))
+    big = tg.tensor(y, dtype=np.float64).expand(2, 3, 4)
+    np.testing.assert_allclose(tg.sum_to(big, (3, 1)).numpy(), y * 8)
+    x = tg.tensor(np.ones((2, 3)), dtype=np.float64, requires_grad=True)
+    (tg.sum_to(x, (3,)) * tg.tensor([1.0, 2.0, 3.0], dtype=np.float64)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[1, 2, 3], [1, 2, 3]])
+    t = tg.zeros(2, 3)
+    assert t.sum_to_size(2, 3) is t  # as PyTorch: the tensor itself
+    assert tg.tensor(np.ones((2, 3), np.int32)).sum_to_size(1, 3).dtype == np.int64  # a sum, as PyTorch's
+
+
+@pytest.mark.parametrize("op, error, pattern", [
+    (lambda: tg.zeros(2, 3).sum_to_size(4, 3), ValueError, r"sum_to_size: shape \(4, 3\) is not expandable.*\(2, 3\)"),
+    (lambda: tg.zeros(2, 3).sum_to_size(1, 1, 3), ValueError, r"sum_to_size: shape \(1, 1, 3\).*\(2, 3\)"),
+    (lambda: tg.zeros(2, 3).sum_to_size(2, -1), ValueError, r"sum_to_size: shape \(2, -1\)"),
+    (lambda: tg.sum_to(tg.zeros(2, 3), (0, 3)), ValueError, r"sum_to: shape \(0, 3\)"),
+    (lambda: tg.sum_to(tg.zeros(2, 3), (1.5, 3)), TypeError, r"sum_to: shape must be ints"),
+    (lambda: tg.zeros(2, 3).sum_to_size(1, 3, size=(1, 3)), TypeError, r"sum_to_size: give the target shape once"),
+    (lambda: tg.zeros(2, 3).sum_to_size(), TypeError, r"sum_to_size: give the target shape once"),
+    (lambda: tg.zeros(2, 5).unfold(1, 6, 1), ValueError, r"unfold: maximum size for tensor at dimension 1 is 5 but"),
+    (lambda: tg.zeros(2, 5).unfold(1, 2, 0), ValueError, r"unfold: step must be an int >= 1, got 0"),
+    (lambda: tg.zeros(2, 5).unfold(1, -1, 1), ValueError, r"unfold: size must be an int >= 0"),
+    (lambda: tg.zeros(2, 5).unfold(2, 1, 1), ValueError, r"unfold: axis 2 is out of range.*\(2, 5\)"),
+])
+def test_unfold_and_sum_to_refuse_bad_input_naming_the_op(op, error, pattern):
+    with pytest.raises(error, match=pattern):
+        op()
+
+
+# ----- PyTorch's squeeze, and PyTorch's keyword names -----
+@pytest.mark.parametrize("axis", [0, 1, -1, (0, 1), (1, 2), (), (-3, -1)])
+def test_squeeze_keeps_named_axes_whose_size_is_not_1_like_torch(axis):
+    x = np.random.default_rng(8).standard_normal((2, 1, 3))
+    matches_torch(lambda a: a.squeeze(axis), lambda a: a.squeeze(axis), [x], tol=TORCH_TOL)
+
+
+def test_flatten_and_swapaxes_take_pytorchs_keywords():
+    x = np.random.default_rng(9).standard_normal((2, 3, 4))
+    t, tt = tg.tensor(x, dtype=np.float64), torch.tensor(x)
+    np.testing.assert_array_equal(t.flatten(start_dim=1).numpy(), tt.flatten(start_dim=1).numpy())
+    np.testing.assert_array_equal(tg.flatten(t, start_dim=0, end_dim=1).numpy(),
+                                  torch.flatten(tt, start_dim=0, end_dim=1).numpy())
+    np.testing.assert_array_equal(t.swapaxes(axis0=0, axis1=2).numpy(), tt.swapaxes(axis0=0, axis1=2).numpy())
+
+
+# ----- axes every family shares: an axis named twice (checks.normalize_axis), dim= on every bound name -----
+REDUCTIONS = ["sum", "mean", "amax", "amin", "logsumexp", "prod", "var", "std", "all", "any", "flip", "squeeze"]
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+@pytest.mark.parametrize("dims", [(0, 0), (1, -2), [2, 0, 2]])
+def test_an_axis_named_twice_is_refused_like_torch(name, dims):
+    x = np.random.default_rng(10).standard_normal((2, 3, 4))
+    with pytest.raises(RuntimeError, match=r"dim \d appears multiple times in the list of dims"):
+        getattr(torch.tensor(x), name)(dims) if name not in ("prod",) else torch.tensor(x).sum(dims)
+    with pytest.raises(ValueError, match=rf"{name}: dim \d appears multiple times in the list of dims"):
+        getattr(tg, name)(tg.tensor(x), dims)
+    with pytest.raises(ValueError, match=rf"{name}: dim \d appears multiple times"):
+        getattr(tg.tensor(x), name)(dim=dims)
+
+
+def test_a_repeated_axis_of_a_scalar_is_refused_too():
+    with pytest.raises(RuntimeError, match="dim 0 appears multiple times"):
+        torch.tensor(1.0).sum((0, -1))
+    with pytest.raises(ValueError, match="sum: dim 0 appears multiple times"):
+        tg.tensor(1.0).sum((0, -1))
+    assert tg.tensor(1.0).sum((0,)).shape == tuple(torch.tensor(1.0).sum((0,)).shape) == ()
+
+
+# the extra arguments of each bound name that takes axis= (dim=): a tuple of positional ones, a dict of keyword
+# ones, "index" / "scatter" / a reduce name for gather and the scatters (keywords), "vector" for index_select (a 1-D
+# index), "along" for take_along_dim (an index of x's shape), or None where PyTorch has no such name
+EXTRA = {
+    "split": (2,), "chunk": (2,), "topk": (2,), "kthvalue": (2,), "repeat_interleave": (2,), "roll": (1,),
+    "gather": "index", "scatter": "scatter", "scatter_add": "scatter", "scatter_reduce": "amax",
+    "masked_softmax": None, "narrow": {"start": 1, "length": 2}, "select": {"index": -1},
+    "index_select": "vector", "take_along_dim": "along",
+}
+
+
+def _extra(name, library, x):
+    """(positional, keyword) extra arguments of ``name`` for ``library`` ("tg" or "torch") at input x."""
+    extra = EXTRA.get(name, ())
+    if extra is None or isinstance(extra, tuple):
+        return extra or (), {}
+    if isinstance(extra, dict):
+        return (), dict(extra)
+    if extra in ("vector", "along"):
+        index = np.array([2, 0, 0]) if extra == "vector" else np.arange(12).reshape(3, 4) % 3
+        key = "index" if extra == "vector" else "indices"
+        return (), {key: tg.tensor(index) if library == "tg" else torch.from_numpy(index)}
+    index = np.arange(12).reshape(3, 4) % 3
+    kw = dict(index=tg.tensor(index) if library == "tg" else torch.from_numpy(index))
+    if extra != "index":
+        kw["src"] = x
+    if extra not in ("index", "scatter"):
+        kw["reduce"] = extra
+    return (), kw
+
+
+def _bound_names_with_an_axis():
+    import inspect
+
+    from tinygrad_gen import binding
+    from tinygrad_gen.ops import FAMILIES
+    out = []
+    for row in binding.rows(FAMILIES):
+        if isinstance(row.fn, property) or "axis" not in inspect.signature(row.fn).parameters:
+            continue
+        out += [("method", n) for n in row.methods] + [("tg", n) for n in row.functions]
+        out += [("F", n) for n in row.functionals]
+    return out
+
+
+def _flat(result):
+    items = result if isinstance(result, (tuple, list)) else (result,)
+    return [np.asarray(r.detach().numpy() if isinstance(r, torch.Tensor) else r.numpy()) for r in items]
+
+
+@pytest.mark.parametrize("where, name", _bound_names_with_an_axis())
+@pytest.mark.parametrize("dim", [0, 1, -2])
+def test_every_bound_name_with_an_axis_takes_dim_like_torch(where, name, dim):
+    x = np.random.default_rng(11).permutation(12).reshape(3, 4) * 0.5 - 2.0  # distinct: no ties for sort, mode
+    t, tt = tg.tensor(x, dtype=np.float64), torch.tensor(x)
+    first, theirs_first = ([t, t * 2.0], [tt, tt * 2.0]) if name in ("cat", "stack") else (t, tt)
+    args, kwargs = _extra(name, "tg", t)
+    if name == "unflatten":
+        kwargs = dict(sizes=(x.shape[dim], 1))
+    if where == "method":
+        fn = getattr(first, name)
+    else:
+        fn = getattr(tg if where == "tg" else F, name)
+        args = (first,) + ((pattern_mask(x),) if name == "masked_softmax" else ()) + args
+    got, also = fn(*args, dim=dim, **kwargs), fn(*args, axis=dim, **kwargs)  # dim= is axis=
+    for a, b in zip(_flat(got), _flat(also), strict=True):
+        np.testing.assert_array_equal(a, b)
+    if EXTRA.get(name, ()) is None:
+        return
+    args, kwargs = _extra(name, "torch", tt)
+    if name == "unflatten":
+        kwargs = dict(sizes=(x.shape[dim], 1))
+    if name in ("flip", "roll"):  # PyTorch spells these dims=
+        want = getattr(tt, name)(*args, dims=(dim,))
+    elif where == "F":
+        want = getattr(torch.nn.functional, name)(theirs_first, *args, dim=dim, **kwargs)
+    elif where == "method":
+        want = getattr(theirs_first, name)(*args, dim=dim, **kwargs)
+    else:
+        want = getattr(torch, name)(theirs_first, *args, dim=dim, **kwargs)
+    for a, b in zip(_flat(got), _flat(want), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def pattern_mask(x):
+    return np.arange(x.size).reshape(x.shape) % 3 != 0
+
+
+def test_the_dim_table_lists_every_bound_name_that_needs_arguments():
+    names = {n for _, n in _bound_names_with_an_axis()}
+    assert set(EXTRA) <= names, f"stale rows: {set(EXTRA) - names}"
+    assert {"split", "chunk", "sort", "topk", "cat", "stack", "cumsum", "softmax", "argmax"} <= names
+
+
+# ----- t, movedim, unbind, narrow, select: PyTorch's names, values, gradients and errors -----
+@pytest.mark.parametrize("shape", [(), (3,), (3, 4), (1, 5)])
+def test_t_transposes_a_matrix_and_returns_lower_dimensions_as_they_are(shape):
+    x = np.random.default_rng(20).standard_normal(shape)
+    matches_torch(lambda a: a.t(), lambda a: a.t(), [x], tol=TORCH_TOL)
+    matches_torch(lambda a: tg.t(a), lambda a: torch.t(a), [x], tol=TORCH_TOL)
+
+
+def test_t_refuses_more_than_two_dimensions_like_torch():
+    with pytest.raises(RuntimeError, match=r"t\(\) expects a tensor with <= 2 dimensions"):
+        torch.zeros(2, 3, 4).t()
+    with pytest.raises(ValueError, match=r"t: expects a tensor with <= 2 dimensions, but x is 3-D \(shape \(2, 3, 4\)"):
+        tg.zeros(2, 3, 4).t()
+
+
+@pytest.mark.parametrize("source, destination", [(0, -1), (-1, 0), (1, 1), ((0, 1), (2, 0)), ([2, 0], [0, 1]),
+                                                 ((0, 1, 2), (2, 1, 0)), ((), ())])
+def test_movedim_and_moveaxis_match_torch(source, destination):
+    x = np.random.default_rng(21).standard_normal((2, 3, 4))
+    matches_torch(lambda a: a.movedim(source, destination), lambda a: a.movedim(source, destination), [x],
+                  tol=TORCH_TOL)
+    matches_torch(lambda a: tg.moveaxis(a, source, destination), lambda a: torch.moveaxis(a, source, destination),
+                  [x], tol=TORCH_TOL)
+    np.testing.assert_array_equal(tg.tensor(x, dtype=np.float64).movedim(source, destination).numpy(),
+                                  np.moveaxis(x, source, destination))
+
+
+@pytest.mark.parametrize("source, destination, pattern", [
+    ((0, 0), (1, 2), r"movedim: repeated dim in `source` \(\[0, 0\]\)"),
+    ((0, 1), (2, -1), r"movedim: repeated dim in `destination`"),
+    ((0, 1), (2,), r"movedim: .*source \(\[0, 1\] dims\) should contain the same number of dims as destination"),
+    (3, 0, r"movedim: dim 3 in source is out of range for a tensor with 3 dimensions"),
+])
+def test_movedim_refuses_bad_dims_like_torch(source, destination, pattern):
+    with pytest.raises((RuntimeError, IndexError, TypeError)):
+        torch.zeros(2, 3, 4).movedim(source, destination)
+    with pytest.raises(ValueError, match=pattern):
+        tg.zeros(2, 3, 4).movedim(source, destination)
+
+
+@pytest.mark.parametrize("shape, axis", [((3, 4), 0), ((3, 4), -1), ((2, 3, 4), 1), ((1, 2), 0), ((5,), 0)])
+def test_unbind_matches_torch_and_its_gradient_stacks_the_pieces_back(shape, axis):
+    x = np.random.default_rng(22).standard_normal(shape)
+    ours, theirs = tg.tensor(x, dtype=np.float64).unbind(axis), torch.tensor(x).unbind(axis)
+    assert type(ours) is tuple and len(ours) == len(theirs)
+    for o, t_ in zip(ours, theirs):
+        np.testing.assert_array_equal(o.numpy(), t_.numpy())
+    # only some pieces used: the others send zeros, as in PyTorch
+    matches_torch(lambda a: a.unbind(dim=axis)[0] * 2.0 + tg.unbind(a, axis)[-1],
+                  lambda a: a.unbind(dim=axis)[0] * 2.0 + torch.unbind(a, axis)[-1], [x], tol=TORCH_TOL)
+
+
+def test_unbind_pieces_are_views_and_an_empty_axis_gives_no_pieces():
+    x = tg.zeros(2, 3)
+    first, _ = x.unbind()
+    first.fill_(5.0)  # a view, as PyTorch's: the write reaches x
+    assert x.numpy()[0].tolist() == [5.0, 5.0, 5.0] and x.numpy()[1].tolist() == [0.0, 0.0, 0.0]
+    assert tg.zeros(0, 3).unbind() == () == torch.zeros(0, 3).unbind()
+    with pytest.raises(ValueError, match="unbind: a 0-d tensor"):
+        tg.tensor(1.0).unbind()
+
+
+@pytest.mark.parametrize("axis, start, length", [(0, 0, 2), (1, -3, 2), (-1, 1, 3), (1, 4, 0), (0, -2, 2),
+                                                 (1, 0, 4)])
+def test_narrow_matches_torch(axis, start, length):
+    x = np.random.default_rng(23).standard_normal((2, 4, 3)[:2] + (4,))
+    matches_torch(lambda a: a.narrow(axis, start, length), lambda a: a.narrow(axis, start, length), [x],
+                  tol=TORCH_TOL)
+    matches_torch(lambda a: tg.narrow(a, dim=axis, start=start, length=length),
+                  lambda a: torch.narrow(a, dim=axis, start=start, length=length), [x], tol=TORCH_TOL)
+
+
+def test_narrow_takes_a_tensor_start_like_torch():
+    x = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(tg.tensor(x).narrow(1, tg.tensor(1), 2).numpy(),
+                                  torch.tensor(x).narrow(1, torch.tensor(1), 2).numpy())
+
+
+@pytest.mark.parametrize("op, error, pattern", [
+    (lambda x: x.narrow(1, 3, 2), ValueError, r"narrow: start \(3\) \+ length \(2\) exceeds dimension size \(4\)"),
+    (lambda x: x.narrow(1, 0, -1), ValueError, r"narrow: length must be non-negative"),
+    (lambda x: x.narrow(1, 5, 0), ValueError, r"narrow: start out of range .*\[-4, 4\], but got 5"),
+    (lambda x: x.narrow(1, 4, 1), ValueError, r"narrow: start \(4\) \+ length \(1\) exceeds dimension size"),
+    (lambda x: x.narrow(2, 0, 1), ValueError, r"narrow: axis 2 is out of range"),
+    (lambda x: x.narrow(0, 0, 1.5), TypeError, r"narrow: length must be an int"),
+    (lambda x: x.select(1, 4), IndexError, r"select: index 4 out of range for tensor of size \(3, 4\) at dimension 1"),
+    (lambda x: x.select(0, -4), IndexError, r"select: index -4 out of range"),
+    (lambda x: x.select(0, 0.5), TypeError, r"select: index must be an int"),
+])
+def test_narrow_and_select_refuse_bad_input_like_torch(op, error, pattern):
+    with pytest.raises((RuntimeError, IndexError, TypeError)):
+        op(torch.zeros(3, 4))
+    with pytest.raises(error, match=pattern):
+        op(tg.zeros(3, 4))
+
+
+def test_narrow_and_select_of_a_scalar_are_refused_like_torch():
+    for op in (lambda x: x.narrow(0, 0, 1), lambda x: x.select(0, 0)):
+        with pytest.raises((RuntimeError, IndexError), match="0-dim"):
+            op(torch.tensor(1.0))
+        with pytest.raises((ValueError, IndexError), match="0-dim"):
+            op(tg.tensor(1.0))
+
+
+@pytest.mark.parametrize("axis, index", [(0, 0), (0, -1), (1, 1), (-1, -4), (2, 3)])
+def test_select_matches_torch(axis, index):
+    x = np.random.default_rng(24).standard_normal((3, 2, 4))
+    matches_torch(lambda a: a.select(axis, index), lambda a: a.select(axis, index), [x], tol=TORCH_TOL)
+    matches_torch(lambda a: tg.select(a, dim=axis, index=index), lambda a: torch.select(a, dim=axis, index=index),
+                  [x], tol=TORCH_TOL)
+
+
+# ----- view never copies: PyTorch's error where the strides allow no view; reshape copies there -----
+VIEWS = {  # (make x from a (3, 4) tensor, the shape to view it as)
+    "contiguous": (lambda x: x, (-1,)),
+    "t_flat": (lambda x: x.t(), (-1,)),
+    "t_split_an_axis": (lambda x: x.t(), (2, 2, 3)),
+    "t_add_axes": (lambda x: x.t(), (4, 1, 3, 1)),
+    "column_slice_flat": (lambda x: x[:, 1:3], (6,)),
+    "column_slice_split": (lambda x: x[:, 1:3], (3, 2, 1)),
+    "row_slice_flat": (lambda x: x[1:], (8,)),
+    "strided_rows": (lambda x: x[::2], (8,)),
+    "permuted_3d": (lambda x: x.reshape(3, 2, 2).permute(1, 0, 2), (6, 2)),
+    "permuted_3d_merge_ok": (lambda x: x.reshape(3, 2, 2).permute(1, 0, 2), (2, 3, 2, 1)),
+    "unsqueezed_t": (lambda x: x.t().unsqueeze(0), (4, 3)),
+    "flipped": (lambda x: x.flip(0), (-1,)),
+    "fancy_index_columns": (lambda x: x[:, [0, 2]], (-1,)),
+}
+
+
+@pytest.mark.parametrize("name", VIEWS)
+def test_view_raises_exactly_where_torch_does(name):
+    make, shape = VIEWS[name]
+    x = np.arange(12.0).reshape(3, 4)
+    try:
+        want = make(torch.tensor(x)).view(shape)
+    except RuntimeError as e:
+        assert "view size is not compatible" in str(e)
+        with pytest.raises(RuntimeError, match=r"view: view size is not compatible with input tensor's size and "
+                                               r"stride.*Use \.reshape\(\.\.\.\) instead"):
+            make(tg.tensor(x)).view(shape)
+        # reshape copies there, in both
+        np.testing.assert_array_equal(make(tg.tensor(x)).reshape(shape).numpy(),
+                                      make(torch.tensor(x)).reshape(shape).numpy())
+        np.testing.assert_array_equal(make(tg.tensor(x)).contiguous().view(shape).numpy(),
+                                      make(torch.tensor(x)).contiguous().view(shape).numpy())
+        return
+    got = make(tg.tensor(x)).view(shape)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_a_view_shares_memory_and_its_gradient_flows_back():
+    x = tg.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    v = x.t().view(4, 1, 3)
+    assert np.shares_memory(v.numpy(), x.numpy())
+    (v * tg.tensor(np.arange(12.0).reshape(4, 1, 3))).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.arange(12.0).reshape(4, 3).T)
+    y = tg.zeros(2, 3)
+    y.view(-1).fill_(2.0)  # writing through the view reaches y, as in PyTorch
+    assert (y.numpy() == 2.0).all()
+    assert x.view_as(tg.zeros(6, 2)).shape == (6, 2)
+
+
+def test_view_as_follows_views_rule():
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        torch.zeros(3, 4).t().view_as(torch.zeros(12))
+    with pytest.raises(RuntimeError, match="view: view size is not compatible"):
+        tg.zeros(3, 4).t().view_as(tg.zeros(12))
+
+
+@pytest.mark.parametrize("shape, pattern", [((5,), r"view: shape \(5,\) is invalid for input of size 12"),
+                                            ((-1, -1), r"view: shape \(-1, -1\) is invalid"),
+                                            ((-1, 5), r"view: shape \(-1, 5\) is invalid"),
+                                            ((2, -3), r"view: shape \(2, -3\) is invalid")])
+def test_view_to_a_size_that_does_not_fit_is_refused(shape, pattern):
+    with pytest.raises(RuntimeError):
+        torch.zeros(3, 4).view(shape)
+    with pytest.raises(ValueError, match=pattern):
+        tg.zeros(3, 4).view(shape)
+
+
+def test_view_with_a_dtype_is_refused_clearly():
+    with pytest.raises(TypeError, match=r"view: view\(dtype\) .* is not supported.*\.to\(dtype\)"):
+        tg.zeros(3, 4).view(np.int32)
+
+
+def test_is_contiguous_matches_torch_after_movement_ops():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    for make in (lambda a: a, lambda a: a.t() if a.ndim == 2 else a.transpose(0, 2), lambda a: a.permute(1, 0, 2),
+                 lambda a: a[:, 1:], lambda a: a[:, :, ::2], lambda a: a[0], lambda a: a.flip(1),
+                 lambda a: a.movedim(0, -1), lambda a: a.narrow(2, 1, 2), lambda a: a.select(1, 0),
+                 lambda a: a.transpose(0, 1).contiguous(), lambda a: a[:, [0, 2]], lambda a: a.unbind(2)[0]):
+        assert make(tg.tensor(x)).is_contiguous() == make(torch.tensor(x)).is_contiguous()
+
+
+def test_flip_is_a_copy_like_torchs():
+    x = tg.tensor(np.arange(6.0).reshape(2, 3))
+    y = x.flip(1)
+    y.fill_(0.0)  # PyTorch's flip copies: writing into it leaves x as it was
+    np.testing.assert_array_equal(x.numpy(), np.arange(6.0).reshape(2, 3))

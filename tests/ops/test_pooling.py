@@ -9,6 +9,7 @@ import tinygrad_gen.nn.functional as F
 from family_checks import FamilyChecks, matches_torch, normal_grad
 from tinygrad_gen import dispatch
 from tinygrad_gen.ops import pooling
+from tinygrad_gen.ops.case import distinct
 from tinygrad_gen.ops.fast import pooling as fast_pooling
 
 T = torch.nn.functional
@@ -252,12 +253,12 @@ def _max_inputs(shape, kind, seed=0):
 
 def test_every_pooling_op_has_its_fast_path_registered():
     registered = {plain: path.fast for plain, path in dispatch.FAST_PATHS.items()}
-    assert registered[pooling.MaxPool2d] is fast_pooling.FastMaxPool2d
+    assert registered[pooling.MaxPool] is fast_pooling.FastMaxPool
     assert registered[pooling.MaxPoolScatter] is fast_pooling.FastMaxPoolScatter
-    assert registered[pooling.AvgPool2d] is fast_pooling.FastAvgPool2d
+    assert registered[pooling.AvgPool] is fast_pooling.FastAvgPool
     assert registered[pooling.AvgPoolScatter] is fast_pooling.FastAvgPoolScatter
     with dispatch.kernels("reference"):
-        assert dispatch.pick(pooling.MaxPool2d) is pooling.MaxPool2d
+        assert dispatch.pick(pooling.MaxPool) is pooling.MaxPool
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -294,3 +295,157 @@ def test_fast_scatters_match_the_plain_ones_for_an_upstream_gradient_with_inf_an
             grads.append(xt.grad.numpy())
     np.testing.assert_array_equal(np.isnan(grads[0]), np.isnan(grads[1]))
     np.testing.assert_allclose(grads[0], grads[1], **TOL[dtype])
+
+
+# ----- return_indices, max_unpool, windows of -inf, asymmetric padding, 1-D and 3-D (issue 25) -----
+@pytest.mark.parametrize("mode", ["fast", "reference"])
+@settings(max_examples=10)
+@given(case=pool_cases())
+def test_max_pool2d_return_indices_match_torch(case, mode):
+    x = case["x"]
+    args = (case["k"], case["s"], case["p"], case["d"], case["ceil"])
+    with dispatch.kernels(mode):
+        y, idx = F.max_pool2d(tg.tensor(x, dtype=np.float64), *args, return_indices=True)
+    ty, tidx = T.max_pool2d(torch.tensor(x), *args, return_indices=True)
+    assert idx.dtype == np.int64 and not idx.requires_grad
+    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+
+
+@pytest.mark.parametrize("dims, shape, args", [(1, (2, 3, 9), (3, 2, 1)), (3, (1, 2, 4, 5, 6), ((2, 3, 2), 2, 1)),
+                                               (3, (2, 3, 5, 4), (2, 1, 0, 2, True))])
+def test_max_pool1d_and_3d_return_indices_and_gradients_match_torch(dims, shape, args):
+    x = distinct(np.random.default_rng(1), shape)
+    name = f"max_pool{dims}d"
+    y, idx = getattr(F, name)(tg.tensor(x, dtype=np.float64), *args, return_indices=True)
+    ty, tidx = getattr(T, name)(torch.tensor(x), *args, return_indices=True)
+    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    matches_torch(lambda a: getattr(F, name)(a, *args), lambda a: getattr(T, name)(a, *args), [x], tol=TOL,
+                  grad=normal_grad)
+
+
+@pytest.mark.parametrize("mode", ["fast", "reference"])
+@pytest.mark.parametrize("k, s, p, d, ceil", [(3, 1, 1, 1, False), (2, 2, 1, 1, False), (3, 2, 1, 2, True),
+                                              (2, 2, 0, 1, True)])
+def test_a_window_of_minus_infinity_sends_its_gradient_to_its_first_input_pixel_like_torch(mode, k, s, p, d, ceil):
+    """All -inf under a window ties its pixels with the -inf padding: PyTorch picks the first pixel inside the
+    image (value, index and gradient), never the padding, where the gradient would be lost."""
+    x = np.random.default_rng(7).standard_normal((1, 2, 5, 6))
+    x[0, 0, :3, :3] = x[0, 1] = x[0, 0, -2:, -3:] = -np.inf
+    with dispatch.kernels(mode):
+        matches_torch(lambda a: F.max_pool2d(a, k, s, p, d, ceil), lambda a: T.max_pool2d(a, k, s, p, d, ceil),
+                      [x], tol=TOL, grad=normal_grad)
+        _, idx = F.max_pool2d(tg.tensor(x, dtype=np.float64), k, s, p, d, ceil, return_indices=True)
+    np.testing.assert_array_equal(idx.numpy(), T.max_pool2d(torch.tensor(x), k, s, p, d, ceil,
+                                                            return_indices=True)[1].numpy())
+
+
+def test_max_pool2d_of_the_lowest_integer_in_padded_windows_gives_in_bounds_indices():
+    x = np.full((1, 1, 4, 4), np.iinfo(np.int64).min)
+    _, idx = F.max_pool2d(tg.tensor(x), 3, 1, 1, return_indices=True)
+    assert (idx.numpy() >= 0).all() and (idx.numpy() < 16).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, k, s, p, size", [((2, 3, 6, 7), 2, 2, 0, (6, 7)), ((2, 3, 6, 6), 2, 2, 0, None),
+                                                  ((1, 2, 7, 7), 3, 2, 1, (7, 7)), ((2, 5, 4), 2, 1, 0, None),
+                                                  ((1, 1, 5, 5), 2, 2, 0, (1, 1, 5, 5))])
+def test_max_unpool2d_inverts_max_pool2d_like_torch(shape, k, s, p, size, dtype):
+    x = distinct(np.random.default_rng(2), shape)
+    _, tidx = T.max_pool2d(torch.tensor(x), k, s, p, return_indices=True)
+    _, idx = F.max_pool2d(tg.tensor(x), k, s, p, return_indices=True)
+    pooled = np.random.default_rng(3).standard_normal(tuple(tidx.shape))
+    matches_torch(lambda a: F.max_unpool2d(a, idx, k, s, p, size), lambda a: T.max_unpool2d(a, tidx, k, s, p, size),
+                  [pooled], dtype, tol=TOL, grad=normal_grad)
+
+
+def test_max_unpool2d_gradgradcheck():
+    x = distinct(np.random.default_rng(4), (1, 2, 6, 6))
+    _, idx = F.max_pool2d(tg.tensor(x), 3, 3, return_indices=True)
+    v = tg.tensor(np.random.default_rng(5).standard_normal((1, 2, 2, 2)), dtype=np.float64, requires_grad=True)
+    assert tg.gradgradcheck(lambda a: F.max_unpool2d(a, idx, 3) ** 2, [v])
+
+
+@pytest.mark.parametrize("dims, shape", [(1, (2, 3, 8)), (3, (1, 2, 4, 4, 6))])
+def test_max_unpool3d_and_1d_match_torch(dims, shape):
+    x = distinct(np.random.default_rng(6), shape)
+    _, tidx = getattr(T, f"max_pool{dims}d")(torch.tensor(x), 2, return_indices=True)
+    _, idx = getattr(F, f"max_pool{dims}d")(tg.tensor(x), 2, return_indices=True)
+    pooled = np.random.default_rng(3).standard_normal(tuple(tidx.shape))
+    matches_torch(lambda a: getattr(F, f"max_unpool{dims}d")(a, idx, 2),
+                  lambda a: getattr(T, f"max_unpool{dims}d")(a, tidx, 2), [pooled], tol=TOL, grad=normal_grad)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: F.max_unpool2d(tg.randn(1, 1, 2, 2), tg.tensor(np.array([[[[0, 1], [2, 16]]]])), 2),
+     r"max_unpool2d: found an invalid max index 16 \(output planes are of size \(4, 4\)\)"),
+    (lambda: F.max_unpool2d(tg.randn(1, 1, 2, 2), tg.tensor(np.zeros((1, 1, 2, 3), np.int64)), 2),
+     r"max_unpool2d: expected x .* indices of the same shape"),
+    (lambda: F.max_unpool2d(tg.randn(1, 1, 2, 2), tg.tensor(np.zeros((1, 1, 2, 2), np.int64)), 2, output_size=(9, 4)),
+     r"max_unpool2d: output_size \(9, 4\)"),
+    (lambda: F.max_pool2d(tg.randn(1, 1, 5, 5), 2, padding=(0, 2, 0, 0)), r"max_pool2d: padding .* at most half"),
+    (lambda: F.avg_pool3d(tg.randn(1, 5, 5), 2), r"avg_pool3d: expected x of shape \(N, C, D, H, W\)"),
+    (lambda: F.max_pool3d(tg.randn(1, 1, 4, 4, 4), (2, 2)), "max_pool3d: kernel_size must be .* 3-tuple"),
+])
+def test_bad_unpool_and_nd_pooling_arguments_raise_naming_the_op(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@st.composite
+def asymmetric_cases(draw):
+    """A pooling with 4 paddings (left, right, top, bottom), each at most half the kernel size."""
+    k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    pads = (draw(st.integers(0, k[1] // 2)), draw(st.integers(0, k[1] // 2)),
+            draw(st.integers(0, k[0] // 2)), draw(st.integers(0, k[0] // 2)))
+    s = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    shape = (1, 2, draw(st.integers(k[0], 6)), draw(st.integers(k[1], 6)))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    return dict(x=distinct(rng, shape), k=k, s=s, pads=pads)
+
+
+@pytest.mark.parametrize("mode", ["fast", "reference"])
+@settings(max_examples=10)
+@given(case=asymmetric_cases())
+def test_asymmetric_padding_pools_like_torch_on_an_explicitly_padded_input(case, mode):
+    """The 4-number padding (an extension) is F.pad's: the same as pooling an input padded by F.pad, with -inf for
+    the maximum and 0 for the mean (counted in the divisor)."""
+    k, s, pads = case["k"], case["s"], case["pads"]
+    with dispatch.kernels(mode):
+        matches_torch(lambda a: F.max_pool2d(a, k, s, pads),
+                      lambda a: T.max_pool2d(T.pad(a, pads, value=-np.inf), k, s), [case["x"]], tol=TOL,
+                      grad=normal_grad)
+        matches_torch(lambda a: F.avg_pool2d(a, k, s, pads), lambda a: T.avg_pool2d(T.pad(a, pads), k, s),
+                      [case["x"]], tol=TOL, grad=normal_grad)
+
+
+@st.composite
+def pool3d_cases(draw):
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    k = tuple(draw(st.integers(1, 3)) for _ in range(3))
+    p = tuple(draw(st.integers(0, kk // 2)) for kk in k)
+    s = tuple(draw(st.integers(1, 2)) for _ in range(3))
+    shape = (1, 2) + tuple(draw(st.integers(kk, 5)) for kk in k)
+    return dict(x=distinct(rng, shape), k=k, s=s, p=p, ceil=draw(st.booleans()), include=draw(st.booleans()))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@settings(max_examples=8)
+@given(case=pool3d_cases())
+def test_pool3d_matches_torch(case, dtype):
+    k, s, p, ceil = case["k"], case["s"], case["p"], case["ceil"]
+    matches_torch(lambda a: F.max_pool3d(a, k, s, p, 1, ceil), lambda a: T.max_pool3d(a, k, s, p, 1, ceil),
+                  [case["x"]], dtype, tol=TOL, grad=normal_grad)
+    args = (k, s, p, ceil, case["include"])
+    matches_torch(lambda a: F.avg_pool3d(a, *args), lambda a: T.avg_pool3d(a, *args), [case["x"]], dtype, tol=TOL,
+                  grad=normal_grad)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name, args", [("max_pool3d", (2, 2)), ("max_pool3d", (3, 1, 1)), ("avg_pool3d", (2, 2)),
+                                        ("avg_pool3d", ((2, 3, 2), (1, 2, 1), 1)), ("max_pool1d", (3, 2, 1)),
+                                        ("avg_pool1d", (2, 2))])
+def test_nd_pooling_fast_paths_match_the_plain_ops(name, args, dtype):
+    shape = (2, 3, 9) if name.endswith("1d") else (1, 2, 4, 6, 5)
+    x = _max_inputs(shape, "ties")
+    _assert_fast_matches_plain(lambda a: getattr(F, name)(a, *args), x, dtype)

@@ -10,7 +10,7 @@ from hypothesis.extra import numpy as hnp
 
 import tinygrad_gen as tg
 from family_checks import FamilyChecks, matches_torch
-from tinygrad_gen import dispatch
+from tinygrad_gen import binding, dispatch
 from tinygrad_gen.ops import reductions
 from tinygrad_gen.ops.fast.fast_math import fast_mean, fast_sum
 from tinygrad_gen.ops.fast.reductions import FastMean, FastSum
@@ -28,8 +28,8 @@ class TestReductionsRows(FamilyChecks):
 REDUCTIONS = {
     "sum": lambda t, d, k: t.sum(d, keepdim=k),
     "mean": lambda t, d, k: t.mean(d, keepdim=k),
-    "max": lambda t, d, k: t.amax(d, keepdim=k),
-    "min": lambda t, d, k: t.amin(d, keepdim=k),
+    "amax": lambda t, d, k: t.amax(d, keepdim=k),
+    "amin": lambda t, d, k: t.amin(d, keepdim=k),
     "logsumexp": lambda t, d, k: torch.logsumexp(t, d, keepdim=k),
     "prod": lambda t, d, k: t.prod(d, keepdim=k),
     "var": lambda t, d, k: t.var(d, keepdim=k),
@@ -39,7 +39,7 @@ REDUCTIONS = {
     "all": lambda t, d, k: t.all(d, keepdim=k),
     "any": lambda t, d, k: t.any(d, keepdim=k),
 }
-TG_FUNCTIONS = sorted(set(REDUCTIONS) - {"max", "min"})  # tg.max / tg.min are not bound (torch.max(x, dim) differs)
+TG_FUNCTIONS = sorted(REDUCTIONS)
 
 
 def _values():
@@ -78,7 +78,7 @@ def test_axis_and_dim_together_is_a_type_error_naming_the_op(name):
             getattr(tg, name)(t, axis=0, dim=1)
 
 
-@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "logsumexp", "prod", "var", "std", "all", "any"])
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "logsumexp", "prod", "var", "std", "all", "any"])
 def test_a_tuple_of_dims_reduces_them_all(name):
     x = _values()
     ours = getattr(tg.tensor(x, dtype=np.float64), name)(dim=(0, 2), keepdim=True).numpy()
@@ -157,13 +157,14 @@ def test_arg_reductions_take_one_axis(name):
         getattr(tg.randn(2, 3), name)(axis=(0, 1))
 
 
-@pytest.mark.parametrize("name", ["max", "min", "argmax", "argmin"])
+@pytest.mark.parametrize("name", ["max", "min", "amax", "amin", "argmax", "argmin"])
 def test_extremes_over_a_zero_size_axis_are_errors_naming_the_op(name):
     with pytest.raises(ValueError, match=name):
         getattr(tg.zeros(0, 3), name)()
     with pytest.raises(ValueError, match=name):
         getattr(tg.zeros(0, 3), name)(axis=0)
-    assert getattr(tg.zeros(0, 3), name)(axis=1).shape == (0,)  # nothing reduced over a zero-size axis: fine
+    out = getattr(tg.zeros(0, 3), name)(axis=1)  # nothing reduced over a zero-size axis: fine
+    assert (out.values if name in ("max", "min") else out).shape == (0,)
 
 
 # ----- special values, 0-d and empty tensors -----
@@ -181,7 +182,7 @@ def test_argmin_and_argmax_are_exact_on_integer_extremes(values):
 @pytest.mark.parametrize("op", ["max", "min"])
 def test_max_and_min_share_the_gradient_among_ties(op):
     x = tg.tensor([[3.0, 1.0, 3.0, 3.0], [0.0, 5.0, -1.0, -1.0]], requires_grad=True)
-    getattr(x, op)(axis=1).sum().backward()
+    getattr(x, "a" + op)(axis=1).sum().backward()
     expected = [[1 / 3, 0, 1 / 3, 1 / 3], [0, 1, 0, 0]] if op == "max" else [[0, 1, 0, 0], [0, 0, 0.5, 0.5]]
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6)
 
@@ -234,8 +235,8 @@ def test_prod_second_derivatives_are_exact_with_one_zero_in_a_slice():
 ZERO_D = {
     "sum": (lambda x, ax: x.sum(axis=ax), lambda x, ax: x.sum(dim=ax)),
     "mean": (lambda x, ax: x.mean(axis=ax), lambda x, ax: x.mean(dim=ax)),
-    "max": (lambda x, ax: x.max(axis=ax), lambda x, ax: x.amax(dim=ax)),
-    "min": (lambda x, ax: x.min(axis=ax), lambda x, ax: x.amin(dim=ax)),
+    "amax": (lambda x, ax: x.amax(axis=ax), lambda x, ax: x.amax(dim=ax)),
+    "amin": (lambda x, ax: x.amin(axis=ax), lambda x, ax: x.amin(dim=ax)),
     "logsumexp": (lambda x, ax: x.logsumexp(axis=ax), lambda x, ax: x.logsumexp(dim=ax)),
     "prod": (lambda x, ax: x.prod(axis=ax), lambda x, ax: x.prod(dim=ax)),
     "var": (lambda x, ax: x.var(axis=ax, ddof=0), lambda x, ax: x.var(dim=ax, correction=0)),
@@ -300,7 +301,7 @@ def test_the_mean_and_variance_of_integers_are_float32():
 
 def test_the_output_of_max_changed_in_place_is_caught_at_backward_as_in_pytorch():
     x = tg.tensor([[1.0, 3.0], [2.0, 0.0]], requires_grad=True)
-    y = x.max(axis=1)
+    y = x.amax(axis=1)
     with tg.no_grad():
         y.add_(1.0)
     with pytest.raises(RuntimeError, match="Max.*modified by an inplace operation"):
@@ -383,3 +384,191 @@ def test_argmax_and_argmin_without_an_axis_give_the_flat_index_like_numpy_and_to
     for name in ("argmax", "argmin"):
         got = getattr(t, name)()
         assert got.shape == () and got.item() == getattr(v, name)() == getattr(torch.tensor(v), name)().item()
+
+
+# ----- max/min/median/mode/kthvalue along a dim: PyTorch's (values, indices) -----
+@pytest.mark.parametrize("op", ["max", "min", "median", "mode"])
+def test_the_dim_forms_return_values_and_indices_as_pytorch_does_ties_included(op):
+    rng = np.random.default_rng(1)
+    for _ in range(60):
+        shape = tuple(rng.integers(1, 5, size=rng.integers(1, 4)))
+        x = rng.integers(0, 3, size=shape).astype(np.float32)  # many ties
+        dim, keepdim = int(rng.integers(-len(shape), len(shape))), bool(rng.integers(2))
+        ours, theirs = getattr(tg.tensor(x), op)(dim, keepdim=keepdim), getattr(torch.tensor(x), op)(dim, keepdim)
+        values, indices = ours  # unpacks as a pair, as PyTorch's named tuple does
+        np.testing.assert_array_equal(values.numpy(), theirs.values.numpy())
+        np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+        assert indices.dtype == np.int64
+
+
+def test_max_along_a_dim_sends_the_gradient_to_the_element_its_index_names_as_pytorch():
+    x = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
+    ours = tg.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    ours.max(dim=1).values.sum().backward()
+    theirs.max(dim=1).values.sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+def test_the_three_forms_of_max_and_min():
+    x = tg.tensor([[1.0, 5.0], [4.0, 2.0]])
+    assert x.max().item() == 5.0 and tg.min(x).item() == 1.0
+    assert tg.max(x, tg.tensor([3.0, 3.0])).tolist() == [[3.0, 5.0], [4.0, 3.0]]
+    assert x.min(dim=0).indices.tolist() == [0, 1]
+    with pytest.raises(TypeError, match=r"max: dim must be one int.*amax"):
+        x.max(dim=(0, 1))
+
+
+def test_median_without_a_dim_is_the_lower_middle_value_and_kthvalue_counts_from_one():
+    x = tg.tensor([4.0, 1.0, 3.0, 2.0])
+    assert x.median().item() == torch.tensor([4.0, 1.0, 3.0, 2.0]).median().item() == 2.0
+    assert x.kthvalue(3).values.item() == 3.0 and x.kthvalue(3).indices.item() == 2
+    with pytest.raises(ValueError, match=r"kthvalue: k=5 is out of range 1\.\.4"):
+        x.kthvalue(5)
+
+
+# ----- norm (linalg.vector_norm), nansum, nanmean, count_nonzero, aminmax -----
+INF = float("inf")
+NORM_TOL = dict(tol=dict(rtol=1e-12, atol=1e-14))
+
+
+@pytest.mark.parametrize("p", [2, 1, INF, -INF, 3, 1.5, 0.5, -1, "fro", None, 4.0])
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (-1, False), (0, True), ((0, 1), False), ((-1, 0), True)])
+def test_norm_matches_torch_values_and_gradients(p, dim, keepdim):
+    x = np.random.default_rng(40).standard_normal((3, 4))
+    matches_torch(lambda a: a.norm(p, dim, keepdim), lambda a: a.norm(p, dim, keepdim), [x], **NORM_TOL)
+    matches_torch(lambda a: tg.norm(a, p=p, dim=dim, keepdim=keepdim),
+                  lambda a: torch.norm(a, p=p, dim=dim, keepdim=keepdim), [x], **NORM_TOL)
+
+
+@pytest.mark.parametrize("p", [2, 1, INF, -INF, 3, 1.5, 0.5, -1, -2.5])
+def test_the_gradient_of_a_norm_at_the_zero_vector_is_torchs_subgradient_zero(p):
+    x = np.zeros((2, 3))
+    _, grads = matches_torch(lambda a: a.norm(p, dim=-1), lambda a: a.norm(p, dim=-1), [x])
+    assert np.isfinite(grads[0]).all() and (grads[0] == 0).all()
+
+
+def test_a_norm_with_a_zero_element_matches_torch_for_small_and_negative_p():
+    x = np.array([[0.0, 1.0, -2.0], [0.0, 0.0, 3.0]])
+    for p in (0.5, -1, -INF, 1, 3, 1.5):
+        matches_torch(lambda a, p=p: a.norm(p, dim=1), lambda a, p=p: a.norm(p, dim=1), [x], **NORM_TOL)
+
+
+def test_the_zero_norm_counts_nonzeros_and_has_no_gradient_like_torch():
+    x = np.array([[0.0, 1.5, -2.0], [0.0, 0.0, 3.0]])
+    ours, theirs = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    n, nt = ours.norm(0, dim=1), theirs.norm(0, dim=1)
+    np.testing.assert_array_equal(n.numpy(), nt.detach().numpy())
+    assert n.requires_grad and nt.requires_grad
+    n.sum().backward()
+    nt.sum().backward()
+    assert ours.grad is None and theirs.grad is None
+
+
+def test_second_derivatives_of_the_two_norm_match_torch():
+    x, w = np.random.default_rng(41).standard_normal((2, 2, 3))
+    ours, theirs = tg.tensor(x, dtype=np.float64, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (g,) = tg.grad(ours.norm(dim=1).sum(), [ours], create_graph=True)
+    (gt,) = torch.autograd.grad(theirs.norm(dim=1).sum(), [theirs], create_graph=True)
+    (g * tg.tensor(w, dtype=np.float64)).sum().backward()
+    (gt * torch.tensor(w)).sum().backward()
+    assert np.abs(ours.grad.numpy()).max() > 0.1
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("call, error, pattern", [
+    (lambda m, x: x.norm("nuc"), ValueError, r"norm: p='nuc' \(the nuclear norm.*\) is not supported"),
+    (lambda m, x: x.norm("abc"), ValueError, r"norm: p must be 'fro', 'nuc' or a number, got 'abc'"),
+    (lambda m, x: x.norm("fro", dim=(0, 1, 2)), ValueError, r"norm: p='fro' is a matrix norm: dim must be"),
+    (lambda m, x: x.norm(dim=5), ValueError, r"vector_norm: axis 5 is out of range"),
+    (lambda m, x: x.norm(dim=(0, 0)), ValueError, r"vector_norm: dim 0 appears multiple times"),
+    (lambda m, x: m.arange(4).norm(), TypeError, r"vector_norm: expected a floating point tensor, got dtype int64"),
+    (lambda m, x: m.zeros(0, 3).norm(INF, dim=0), ValueError, r"vector_norm: cannot compute the inf norm over a "
+                                                              r"zero-size axis"),
+])
+def test_norm_refuses_bad_input_like_torch(call, error, pattern):
+    with pytest.raises((RuntimeError, IndexError, TypeError)):
+        call(torch, torch.zeros(2, 3, 4))
+    with pytest.raises(error, match=pattern):
+        call(tg, tg.zeros(2, 3, 4))
+
+
+def test_vector_norm_takes_torch_linalgs_arguments():
+    x = np.random.default_rng(42).standard_normal((3, 4))
+    vector_norm = binding.accept_aliases(reductions.vector_norm)  # as bound: dim= and keepdim= (no tg.linalg yet)
+    matches_torch(lambda a: vector_norm(a, ord=3, dim=1, keepdim=True),
+                  lambda a: torch.linalg.vector_norm(a, ord=3, dim=1, keepdim=True), [x], **NORM_TOL)
+    ours = reductions.vector_norm(tg.tensor(x), dtype=np.float64)
+    assert ours.dtype == np.float64
+    np.testing.assert_allclose(ours.item(), torch.linalg.vector_norm(torch.tensor(x)).item(), rtol=1e-6)
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("name", ["nansum", "nanmean"])
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (0, False), (-1, True), ((0, 1), False)])
+def test_nansum_and_nanmean_match_torch_values_and_gradients(name, dim, keepdim):
+    x = np.random.default_rng(43).standard_normal((3, 4))
+    x[0, 1] = x[2, 0] = x[2, 3] = NAN
+    matches_torch(lambda a: getattr(a, name)(dim=dim, keepdim=keepdim),
+                  lambda a: getattr(a, name)(dim=dim, keepdim=keepdim), [x], tol=dict(rtol=1e-12, atol=0))
+    matches_torch(lambda a: getattr(tg, name)(a, dim, keepdim),
+                  lambda a: getattr(torch, name)(a, dim, keepdim), [x], tol=dict(rtol=1e-12, atol=0))
+
+
+def test_nanmean_of_a_slice_of_nans_only_is_nan_and_integers_are_refused_like_torch():
+    x = np.array([[NAN, NAN], [1.0, NAN]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = tg.tensor(x).nanmean(1)
+    np.testing.assert_array_equal(ours.numpy(), torch.tensor(x, dtype=torch.float32).nanmean(1).numpy())
+    assert np.isnan(ours.numpy()[0]) and ours.numpy()[1] == 1.0
+    with pytest.raises(RuntimeError, match="nanmean"):
+        torch.tensor([1, 2]).nanmean()
+    with pytest.raises(TypeError, match="nanmean: expected a floating point tensor, got dtype int64"):
+        tg.tensor([1, 2]).nanmean()
+    assert tg.tensor([1, 2]).nanmean(dtype=np.float64).item() == 1.5
+    assert tg.tensor([1, 2]).nansum().item() == 3 and tg.nansum(tg.tensor([1.0, NAN]), dtype=np.float64).dtype \
+        == np.float64
+
+
+@pytest.mark.parametrize("dim", [None, 0, -1, (0, 1), (1,)])
+def test_count_nonzero_matches_torch(dim):
+    x = np.array([[0.0, 1.0, 0.0, -2.0], [3.0, 0.0, 0.0, NAN], [0.0, 0.0, 0.0, 0.0]])
+    ours, theirs = tg.tensor(x).count_nonzero(dim), torch.tensor(x).count_nonzero(dim)
+    assert ours.dtype == np.int64 and ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(tg.count_nonzero(tg.tensor(x > 0), dim=dim).numpy(),
+                                  torch.count_nonzero(torch.tensor(x > 0), dim=dim).numpy())
+
+
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (None, True), (0, False), (-1, True)])
+def test_aminmax_matches_torch_with_its_field_names_and_tied_gradients(dim, keepdim):
+    x = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])  # ties: PyTorch shares the gradient among them
+    ours = tg.tensor(x, dtype=np.float64).aminmax(dim=dim, keepdim=keepdim)
+    theirs = torch.aminmax(torch.tensor(x), dim=dim, keepdim=keepdim)
+    assert ours._fields == ("min", "max")
+    for a, b in ((ours.min, theirs.min), (ours.max, theirs.max)):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    matches_torch(lambda a: (lambda r: r.min * 2.0 + r.max * 7.0)(a.aminmax(dim=dim, keepdim=keepdim)),
+                  lambda a: (lambda r: r.min * 2.0 + r.max * 7.0)(a.aminmax(dim=dim, keepdim=keepdim)), [x],
+                  tol=dict(rtol=1e-12, atol=0))
+
+
+def test_aminmax_refuses_an_empty_reduction_and_several_dims():
+    with pytest.raises((RuntimeError, IndexError), match="non-zero size"):
+        torch.zeros(0, 3).aminmax(dim=0)
+    with pytest.raises(ValueError, match=r"aminmax: cannot reduce over a zero-size axis \(shape \(0, 3\), dim 0\)"):
+        tg.zeros(0, 3).aminmax(dim=0)
+    assert tg.zeros(0, 3).aminmax(dim=1).min.shape == tuple(torch.zeros(0, 3).aminmax(dim=1).min.shape)
+    with pytest.raises(TypeError, match=r"aminmax: dim must be one int or None, got \(0, 1\)"):
+        tg.zeros(2, 3).aminmax(dim=(0, 1))
+
+
+@pytest.mark.parametrize("dims", [(0, 0), (0,), [1], 0.5])
+def test_median_along_several_dims_says_it_takes_one_int(dims):
+    with pytest.raises(TypeError, match=r"median: dim takes one int"):
+        tg.randn(2, 3).median(dims)
+    with pytest.raises(TypeError, match=r"median: dim takes one int"):
+        tg.median(tg.randn(2, 3), dim=dims)

@@ -75,8 +75,12 @@ def test_pad_keeps_an_integer_dtype():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: F.pad(tg.randn(1, 2, 3), (3, 0), mode="reflect"), r"pad: reflect padding of \(3, 0\) is too large .* 3"),
-    (lambda: F.pad(tg.randn(1, 2, 3), (4, 0), mode="circular"), r"pad: circular padding .* too large"),
+    (lambda: F.pad(tg.randn(1, 2, 3), (3, 0), mode="reflect"),
+     r"pad: reflect padding of \(3, 0\) does not fit axis 2 of size 3 .* each below the axis size 3"),
+    (lambda: F.pad(tg.randn(1, 2, 3), (4, 0), mode="circular"), r"pad: circular padding .* at most the 3 elements"),
+    (lambda: F.pad(tg.randn(1, 2, 4), (3, -2), mode="circular"), r"at most the 2 elements left after cropping"),
+    (lambda: F.pad(tg.randn(1, 2, 4), (-3, -1), mode="replicate"),
+     r"leaves no element on every padded axis \(sizes \(0,\)\)"),
     (lambda: F.pad(tg.randn(2, 3), (1, 1, 1)), r"pad: pad \(1, 1, 1\) must have an even length"),
     (lambda: F.pad(tg.randn(2, 3), (1, 1, 1, 1, 1, 1)), r"at most 2 \* 2 for shape \(2, 3\)"),
     (lambda: F.pad(tg.randn(2, 3), (-2, -2)), r"pad: pads .* leave a negative size for shape \(2, 3\)"),
@@ -91,7 +95,39 @@ def test_pad_index_reads_like_numpys_own_padding():
     np.testing.assert_array_equal(pad_index(4, 2, 1, "reflect"), [2, 1, 0, 1, 2, 3, 2])
     np.testing.assert_array_equal(pad_index(4, 2, 1, "replicate"), [0, 0, 0, 1, 2, 3, 3])
     np.testing.assert_array_equal(pad_index(4, 2, 1, "circular"), [2, 3, 0, 1, 2, 3, 0])
-    np.testing.assert_array_equal(pad_index(4, -1, 1, "replicate"), [1, 2, 3, 3])  # a negative amount crops first
+    np.testing.assert_array_equal(pad_index(4, -1, 1, "replicate"), [1, 2, 3, 3])
+
+
+def test_negative_pads_read_like_torch_reflect_from_the_uncropped_input_circular_after_cropping():
+    np.testing.assert_array_equal(pad_index(4, 3, -3, "reflect"), [3, 2, 1, 0])  # not the crop's own reflection
+    np.testing.assert_array_equal(pad_index(4, 2, -1, "replicate"), [0, 0, 0, 1, 2])
+    np.testing.assert_array_equal(pad_index(4, 2, -1, "circular"), [1, 2, 0, 1, 2])
+    x = np.arange(20.0).reshape(1, 1, 4, 5)
+    for mode in ("reflect", "replicate"):
+        np.testing.assert_array_equal(F.pad(tg.tensor(x, dtype=tg.float64), (3, -3, 0, -3), mode=mode).numpy(),
+                                      T.pad(torch.from_numpy(x), (3, -3, 0, -3), mode=mode).numpy())
+
+
+@settings(max_examples=60, deadline=None)
+@given(spatial=st.lists(st.integers(1, 5), min_size=1, max_size=3), data=st.data(),
+       mode=st.sampled_from(["reflect", "replicate", "circular"]), seed=st.integers(0, 2 ** 16))
+def test_pads_with_any_mix_of_signs_match_torch_or_fail_loudly(spatial, data, mode, seed):
+    """Whatever PyTorch pads, we pad alike (values and gradients); where it raises, we raise. Circular padding wider
+    than what the crops leave is refused here: PyTorch raises there, or returns uninitialised memory."""
+    pad = data.draw(st.lists(st.integers(-5, 5), min_size=2 * len(spatial), max_size=2 * len(spatial)))
+    x = np.random.default_rng(seed).standard_normal((2, 1) + tuple(spatial))
+    try:
+        want = T.pad(torch.from_numpy(x), pad, mode=mode)
+    except (RuntimeError, NotImplementedError):
+        want = None
+    kept = [n - max(-lo, 0) - max(-hi, 0) for n, lo, hi in zip(spatial[::-1], pad[::2], pad[1::2])]
+    wraps_too_far = mode == "circular" and any(max(lo, hi) > k for k, lo, hi in zip(kept, pad[::2], pad[1::2]))
+    if want is None or wraps_too_far:
+        with pytest.raises(ValueError, match=f"pad: {mode} padding"):
+            F.pad(tg.tensor(x, dtype=tg.float64), pad, mode=mode)
+        return
+    matches_torch(lambda a: F.pad(a, pad, mode=mode), lambda a: T.pad(a, pad, mode=mode), [x], np.float64,
+                  grad=normal_grad)
 
 
 # ----- interpolate and upsample -----
@@ -136,6 +172,37 @@ def test_upsample_is_interpolate():
 
 def test_interpolate_keeps_float32():
     assert F.interpolate(tg.randn(1, 1, 3, 3), scale_factor=2, mode="bilinear").dtype == np.float32
+
+
+@settings(max_examples=40, deadline=None)
+@given(spatial=st.lists(st.integers(1, 6), min_size=1, max_size=3), data=st.data(), seed=st.integers(0, 2 ** 16),
+       mode=st.sampled_from(["nearest", "nearest-exact"]), by_size=st.booleans())
+def test_nearest_and_nearest_exact_match_torch_by_size_and_scale_factor(spatial, data, seed, mode, by_size):
+    k = len(spatial)
+    if by_size:
+        kw = dict(size=tuple(data.draw(st.lists(st.integers(1, 11), min_size=k, max_size=k))))
+    else:
+        kw = dict(scale_factor=data.draw(st.sampled_from([0.5, 0.7, 1.01, 1.1, 1.3, 1.5, 1.7, 2.0, 2.5, 3.0])))
+        assume(min(int(n * kw["scale_factor"]) for n in spatial) >= 1)
+    x = np.random.default_rng(seed).standard_normal((2, 2) + tuple(spatial))
+    matches_torch(lambda a: F.interpolate(a, mode=mode, **kw), lambda a: T.interpolate(a, mode=mode, **kw), [x],
+                  np.float64, grad=normal_grad)
+
+
+def test_nearest_exact_reads_pixel_centres_and_keeps_integer_dtypes():
+    x = np.array([[[10, 30, 0, 200]]], np.uint8)
+    got = F.interpolate(tg.tensor(x), size=3, mode="nearest-exact")
+    assert got.dtype == np.uint8
+    np.testing.assert_array_equal(got.numpy(), T.interpolate(torch.from_numpy(x), size=3, mode="nearest-exact"))
+    np.testing.assert_array_equal(got.numpy(), [[[10, 0, 200]]])  # centres 2/3, 2, 10/3 -> inputs 0, 2, 3
+
+
+@pytest.mark.parametrize("mode,shape", [("linear", (1, 1, 4)), ("bilinear", (1, 1, 2, 2)),
+                                        ("trilinear", (1, 1, 2, 2, 2))])
+def test_linear_modes_refuse_integer_input_instead_of_wrapping_around(mode, shape):
+    x = tg.tensor(np.arange(int(np.prod(shape))).reshape(shape).astype(np.uint8) * 50)
+    with pytest.raises(TypeError, match=f"interpolate: mode '{mode}' of a uint8 tensor .*float"):
+        F.interpolate(x, size=shape[2:] and tuple(n + 1 for n in shape[2:]), mode=mode)
 
 
 @pytest.mark.parametrize("call, message", [

@@ -216,3 +216,47 @@ def test_logcumsumexp_of_an_empty_tensor_has_an_empty_gradient_like_torch(axis):
     t = torch.zeros(0, 3, dtype=torch.float64, requires_grad=True)
     torch.logcumsumexp(t, axis).sum().backward()
     assert x.grad.shape == tuple(t.grad.shape) == (0, 3)
+
+
+# ----- diff -----
+@pytest.mark.parametrize("n, dim", [(1, -1), (2, 0), (3, 1), (0, 1), (5, 1), (1, -2)])
+def test_diff_matches_torch_values_and_gradients(n, dim):
+    x = np.random.default_rng(50).standard_normal((3, 4))
+    matches_torch(lambda a: a.diff(n, dim), lambda a: a.diff(n, dim), [x], **EXACT)
+    matches_torch(lambda a: tg.diff(a, n=n, dim=dim), lambda a: torch.diff(a, n=n, dim=dim), [x], **EXACT)
+
+
+@pytest.mark.parametrize("before, after", [((3, 1), None), (None, (3, 2)), ((3, 2), (3, 1)), ((3, 0), (3, 0))])
+def test_diff_with_prepend_and_append_matches_torch_gradients_included(before, after):
+    rng = np.random.default_rng(51)
+    x = rng.standard_normal((3, 4))
+    b = None if before is None else rng.standard_normal(before)
+    c = None if after is None else rng.standard_normal(after)
+    matches_torch(lambda a, p, q: a.diff(2, 1, prepend=p, append=q),
+                  lambda a, p, q: a.diff(2, 1, prepend=p, append=q), [x, b, c], **EXACT)
+
+
+def test_diff_of_booleans_and_integers_matches_torch():
+    for x in (np.array([True, False, False, True]), np.array([1, 5, 2, 2]), np.array([[1, 4], [9, 16]])):
+        ours, theirs = tg.tensor(x).diff(), torch.tensor(x).diff()
+        assert ours.numpy().dtype == theirs.numpy().dtype
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(tg.tensor([True, False, False]).diff(2).numpy(),
+                                  torch.tensor([True, False, False]).diff(2).numpy())
+
+
+@pytest.mark.parametrize("call, error, pattern", [
+    (lambda m, x: m.diff(x, n=-1), ValueError, r"diff: order must be non-negative but got -1"),
+    (lambda m, x: m.diff(m.tensor(1.0)), ValueError, r"diff: expects input to be at least one-dimensional"),
+    (lambda m, x: m.diff(x, prepend=m.zeros(3)), ValueError, r"diff: prepend of shape \(3,\) must have the same "
+                                                             r"number of dimensions as x \(3, 4\)"),
+    (lambda m, x: m.diff(x, append=m.zeros(2, 1)), ValueError, r"diff: append of shape \(2, 1\) must match x "
+                                                               r"\(3, 4\) except along axis 1"),
+    (lambda m, x: m.diff(x, prepend=2.0), TypeError, r"diff: prepend must be a Tensor, got float"),
+    (lambda m, x: m.diff(x, dim=2), ValueError, r"diff: axis 2 is out of range"),
+])
+def test_diff_refuses_bad_input_like_torch(call, error, pattern):
+    with pytest.raises((RuntimeError, TypeError, IndexError)):
+        call(torch, torch.zeros(3, 4))
+    with pytest.raises(error, match=pattern):
+        call(tg, tg.zeros(3, 4))

@@ -1,5 +1,6 @@
 """Data that needs no download: scikit-learn's digits, toy Gaussian mixtures with known densities, Python's own
-documentation as text; plus an IDX (MNIST) reader and a seeded ``DataLoader``."""
+documentation as text; plus an IDX (MNIST) reader, a seeded ``DataLoader`` and PyTorch's ``Dataset`` classes."""
+from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, default_collate, random_split
 from .digits import digits
 from .idx import mnist, read_idx
 from .loader import DataLoader

@@ -37,7 +37,7 @@ class MultiHeadAttention(Module):
     def _heads(self, x, w, b):
         """Project (B, L, E) and split the result into heads: (B, H, L, d)."""
         B, L, _ = x.shape
-        return F.linear(x, w, b).reshape(B, L, self.num_heads, self.head_dim).transpose(0, 2, 1, 3)
+        return F.linear(x, w, b).reshape(B, L, self.num_heads, self.head_dim).permute(0, 2, 1, 3)
 
     def forward(self, query, key=None, value=None, mask=None, causal=False, need_weights=False):
         """Self-attention when ``key``/``value`` are omitted. Returns the output (B, L, E), or with
@@ -58,7 +58,7 @@ class MultiHeadAttention(Module):
         else:
             out, weights = F.attention(q, k, v, mask=mask, causal=causal), None
         B, H, L, d = out.shape
-        out = self.out_proj(out.transpose(0, 2, 1, 3).reshape(B, L, E))
+        out = self.out_proj(out.permute(0, 2, 1, 3).reshape(B, L, E))
         return (out, weights.mean(axis=1)) if need_weights else out
 
     def _attend(self, q, k, v, mask, causal):

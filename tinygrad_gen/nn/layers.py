@@ -210,19 +210,19 @@ class Embedding(Module):
 class Dropout(Module):
     """While training, zero each element with probability p and scale the rest by 1/(1-p); identity in eval."""
 
-    def __init__(self, p=0.5):
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         if not 0 <= p <= 1:
             raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
-        self.p = p
+        self.p, self.inplace = p, inplace
 
-    def forward(self, x):
-        """The layer applied to ``x`` (see the class docstring)."""
-        return F.dropout(x, self.p, self.training)
+    def forward(self, x: Tensor) -> Tensor:
+        """The layer applied to ``x`` (see the class docstring); written into x with ``inplace=True``."""
+        return F.dropout(x, self.p, self.training, inplace=self.inplace)
 
-    def extra_repr(self):
-        """The settings, shown by ``print(model)``."""
-        return f"p={self.p}"
+    def extra_repr(self) -> str:
+        """The settings, shown by ``print(model)`` as PyTorch shows them."""
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Identity(Module):

@@ -390,14 +390,37 @@ class Module:
             p.requires_grad_(flag)
         return self
 
-    def to(self, device: str) -> Module:
-        """Move every parameter, gradient and buffer to ``device`` in place (optimizers keep their references)."""
-        device = check_device(device)
+    def to(self, device: Any = None, dtype: Any = None) -> Module:
+        """Move every parameter, gradient and buffer to ``device`` and/or cast the floating ones to ``dtype``, in
+        place (optimizers keep their references), as PyTorch's ``module.to(device)``, ``module.to(dtype)``,
+        ``module.to(device, dtype)`` and ``module.to(tensor)``; integer buffers keep their dtype."""
+        if isinstance(device, Tensor):
+            device, dtype = device.device, device.dtype
+        elif device is not None and not isinstance(device, str) and not hasattr(device, "type"):
+            device, dtype = None, device  # module.to(tg.float64)
+        device = None if device is None else check_device(str(getattr(device, "type", device)))
+        dtype = None if dtype is None else np.dtype(dtype)
         for t in list(self.parameters()) + list(self.buffers()):
-            t._data = to_device(t._data, device)
-            if t.grad is not None:
-                t.grad._data = to_device(t.grad._data, device)
+            for held in (t, t.grad):
+                if held is None:
+                    continue
+                if dtype is not None and held._data.dtype.kind == "f":
+                    held._data = held._data.astype(dtype, copy=False)
+                if device is not None:
+                    held._data = to_device(held._data, device)
         return self
+
+    def double(self) -> Module:
+        """Cast the floating parameters and buffers to float64 (PyTorch's ``module.double()``)."""
+        return self.to(dtype=np.float64)
+
+    def float(self) -> Module:
+        """Cast the floating parameters and buffers to float32 (PyTorch's ``module.float()``)."""
+        return self.to(dtype=np.float32)
+
+    def half(self) -> Module:
+        """Cast the floating parameters and buffers to float16 (PyTorch's ``module.half()``)."""
+        return self.to(dtype=np.float16)
 
     @property
     def device(self) -> str:

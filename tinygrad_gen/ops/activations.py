@@ -12,12 +12,13 @@ import math
 import numpy as np
 
 from ..autograd import Function
-from ..backend import xp_of
+from ..backend import as_array, xp_of
 from ..binding import bind
 from ..dispatch import pick
 from ..tensor import Tensor
 from .case import OpCase, clip_inputs, nonzero
 from .checks import as_float, as_tensor, constant_like
+from .inplace import inplace_result
 from .special import normal_cdf, normal_pdf
 
 
@@ -28,7 +29,7 @@ class Relu(Function):
     mask is read off the saved output: sign(z) is 1 there and 0 elsewhere (z is never negative)."""
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a, 0)
+        out = as_array(np.maximum(a, 0))  # a 0-d result stays an array: the one saved is the one returned
         ctx.save_for_backward(out)
         return out
 
@@ -285,23 +286,29 @@ class Hardtanh(Function):
 
 
 # ----- the functions users call -----
-def relu(x: Tensor) -> Tensor:
+def relu(x: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0) elementwise.
 
     Args:
         x: a tensor (or array-like).
-    PyTorch: ``torch.relu``, ``Tensor.relu``, ``torch.nn.functional.relu``."""
+    PyTorch: ``torch.relu``, ``Tensor.relu``, ``torch.nn.functional.relu``.
+    ``inplace=True`` writes the result into x (PyTorch's ``inplace``; see ``ops.inplace.inplace_result``)."""
+    if inplace:
+        return inplace_result(x, lambda t: relu(t), "relu")
     return Relu.apply(x if isinstance(x, Tensor) else as_tensor(x))  # a method: x is a Tensor
 
 
-def leaky_relu(x: Tensor, slope: float = 0.01) -> Tensor:
-    """x where x > 0, slope * x elsewhere.
+def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, negative_slope * x elsewhere.
 
     Args:
         x: a tensor.
-        slope: the slope for negative x (PyTorch's ``negative_slope``; 0.01 as there).
-    PyTorch: ``torch.nn.functional.leaky_relu``."""
-    return LeakyRelu.apply(as_tensor(x), slope)
+        negative_slope: the slope for negative x (0.01, as in PyTorch).
+    PyTorch: ``torch.nn.functional.leaky_relu``.
+    ``inplace=True`` writes the result into x (PyTorch's ``inplace``; see ``ops.inplace.inplace_result``)."""
+    if inplace:
+        return inplace_result(x, lambda t: leaky_relu(t, negative_slope), "leaky_relu")
+    return LeakyRelu.apply(as_tensor(x), negative_slope)
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -378,32 +385,41 @@ def quick_gelu(x: Tensor) -> Tensor:
     return x * (x * 1.702).sigmoid()
 
 
-def silu(x: Tensor) -> Tensor:
+def silu(x: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) elementwise (SiLU, a.k.a. swish).
 
     Args:
         x: a tensor.
-    PyTorch: ``torch.nn.functional.silu``."""
+    PyTorch: ``torch.nn.functional.silu``.
+    ``inplace=True`` writes the result into x (PyTorch's ``inplace``; see ``ops.inplace.inplace_result``)."""
+    if inplace:
+        return inplace_result(x, lambda t: silu(t), "silu")
     return Silu.apply(x if isinstance(x, Tensor) else as_tensor(x))  # a method: x is a Tensor
 
 
-def mish(x: Tensor) -> Tensor:
+def mish(x: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x)) elementwise (Misra 2019).
 
     Args:
         x: a tensor.
-    PyTorch: ``torch.nn.functional.mish``."""
+    PyTorch: ``torch.nn.functional.mish``.
+    ``inplace=True`` writes the result into x (PyTorch's ``inplace``; see ``ops.inplace.inplace_result``)."""
+    if inplace:
+        return inplace_result(x, lambda t: mish(t), "mish")
     x = as_tensor(x)
     return x * Softplus.apply(x).tanh()
 
 
-def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha (exp(x) - 1) otherwise.
 
     Args:
         x: a tensor.
         alpha: the value the negative side approaches.
-    PyTorch: ``torch.nn.functional.elu``."""
+    PyTorch: ``torch.nn.functional.elu``.
+    ``inplace=True`` writes the result into x (PyTorch's ``inplace``; see ``ops.inplace.inplace_result``)."""
+    if inplace:
+        return inplace_result(x, lambda t: elu(t, alpha), "elu")
     return Elu.apply(as_tensor(x), alpha)
 
 
@@ -411,62 +427,80 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def selu(x: Tensor) -> Tensor:
+def selu(x: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al. (alpha ~ 1.6733,
     scale ~ 1.0507, PyTorch's).
 
     Args:
         x: a tensor.
-    PyTorch: ``torch.nn.functional.selu``."""
+    PyTorch: ``torch.nn.functional.selu``.
+    ``inplace=True`` writes the result into x (PyTorch's ``inplace``; see ``ops.inplace.inplace_result``)."""
+    if inplace:
+        return inplace_result(x, lambda t: selu(t), "selu")
     return Elu.apply(as_tensor(x), _SELU_ALPHA, _SELU_SCALE)
 
 
-def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
+def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha (exp(x / alpha) - 1)): an ELU whose slope at 0 is 1 for every alpha.
 
     Args:
         x: a tensor.
         alpha: the scale of the negative side (not 0).
-    PyTorch: ``torch.nn.functional.celu``."""
+    PyTorch: ``torch.nn.functional.celu``.
+    ``inplace=True`` writes the result into x (PyTorch's ``inplace``; see ``ops.inplace.inplace_result``)."""
+    if inplace:
+        return inplace_result(x, lambda t: celu(t, alpha), "celu")
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0 (the input is scaled by 1 / alpha)")
     return Elu.apply(as_tensor(x), alpha, 1.0, 1 / alpha)
 
 
-def hardsigmoid(x: Tensor) -> Tensor:
+def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
     """clip(x / 6 + 1/2, 0, 1) elementwise.
 
     Args:
         x: a tensor.
-    PyTorch: ``torch.nn.functional.hardsigmoid``."""
+    PyTorch: ``torch.nn.functional.hardsigmoid``.
+    ``inplace=True`` writes the result into x (PyTorch's ``inplace``; see ``ops.inplace.inplace_result``)."""
+    if inplace:
+        return inplace_result(x, lambda t: hardsigmoid(t), "hardsigmoid")
     return Hardsigmoid.apply(as_tensor(x))
 
 
-def hardswish(x: Tensor) -> Tensor:
+def hardswish(x: Tensor, inplace: bool = False) -> Tensor:
     """x * hardsigmoid(x) = x * clip(x + 3, 0, 6) / 6 elementwise.
 
     Args:
         x: a tensor.
-    PyTorch: ``torch.nn.functional.hardswish``."""
+    PyTorch: ``torch.nn.functional.hardswish``.
+    ``inplace=True`` writes the result into x (PyTorch's ``inplace``; see ``ops.inplace.inplace_result``)."""
+    if inplace:
+        return inplace_result(x, lambda t: hardswish(t), "hardswish")
     return Hardswish.apply(as_tensor(x))
 
 
-def relu6(x: Tensor) -> Tensor:
+def relu6(x: Tensor, inplace: bool = False) -> Tensor:
     """min(max(x, 0), 6) elementwise (hardtanh on [0, 6]: gradient 1 strictly inside, 0 at the bounds).
 
     Args:
         x: a tensor.
-    PyTorch: ``torch.nn.functional.relu6``."""
+    PyTorch: ``torch.nn.functional.relu6``.
+    ``inplace=True`` writes the result into x (PyTorch's ``inplace``; see ``ops.inplace.inplace_result``)."""
+    if inplace:
+        return inplace_result(x, lambda t: relu6(t), "relu6")
     return Hardtanh.apply(as_tensor(x), 0.0, 6.0)
 
 
-def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """x clipped to [min_val, max_val] elementwise (gradient 1 strictly inside, 0 at the bounds, as PyTorch).
 
     Args:
         x: a tensor.
         min_val, max_val: the bounds.
-    PyTorch: ``torch.nn.functional.hardtanh``."""
+    PyTorch: ``torch.nn.functional.hardtanh``.
+    ``inplace=True`` writes the result into x (PyTorch's ``inplace``; see ``ops.inplace.inplace_result``)."""
+    if inplace:
+        return inplace_result(x, lambda t: hardtanh(t, min_val, max_val), "hardtanh")
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} is larger than max_val {max_val}")
     return Hardtanh.apply(as_tensor(x), min_val, max_val)

@@ -28,7 +28,7 @@ from ..binding import bind
 from ..dispatch import pick
 from ..tensor import Tensor, TensorLike
 from .case import OpCase, nonzero, normal, pattern, positive, torch_pattern
-from .checks import as_float, as_tensor, boolean_mask, constant, constant_like, operand
+from .checks import as_float, as_tensor, boolean_mask, broadcast_shape, constant, constant_like, operand
 
 
 _F64 = np.dtype(np.float64)
@@ -783,6 +783,117 @@ def rlshift(x: Tensor, other: TensorLike) -> Tensor:
 def rrshift(x: Tensor, other: TensorLike) -> Tensor:
     """other >> x, for a number or array-like ``other`` on the left (Python's ``__rrshift__``)."""
     return _shift(operand(other, x), x, "right_shift", "bitwise_right_shift")
+
+
+# ----- comparisons and logic: constant boolean tensors, as the operators give (no gradient flows through) -----
+def _array(v):
+    return v._data if isinstance(v, Tensor) else v
+
+
+def _logic(op: str, ufunc: str, x: Tensor, other: TensorLike | None = None) -> Tensor:
+    xp = xp_of(x._data)
+    args = (x._data,) if other is None else (x._data, _array(operand(other, x)))
+    if ufunc.startswith("bitwise") and any(xp.asarray(a).dtype.kind in "fc" for a in args):
+        raise TypeError(f"{op}: needs integer or boolean tensors, got {[str(xp.asarray(a).dtype) for a in args]}")
+    shape = broadcast_shape(*(xp.shape(a) for a in args))
+    if shape is None:
+        raise ValueError(f"{op}: shapes {[xp.shape(a) for a in args]} do not broadcast")
+    return Tensor(xp.asarray(getattr(xp, ufunc)(*args)))
+
+
+def eq(x: Tensor, other: TensorLike) -> Tensor:
+    """x == other elementwise, a boolean tensor (PyTorch's ``torch.eq``)."""
+    return _logic("eq", "equal", x, other)
+
+
+def ne(x: Tensor, other: TensorLike) -> Tensor:
+    """x != other elementwise, a boolean tensor (PyTorch's ``torch.ne`` / ``not_equal``)."""
+    return _logic("ne", "not_equal", x, other)
+
+
+def lt(x: Tensor, other: TensorLike) -> Tensor:
+    """x < other elementwise, a boolean tensor (PyTorch's ``torch.lt`` / ``less``)."""
+    return _logic("lt", "less", x, other)
+
+
+def le(x: Tensor, other: TensorLike) -> Tensor:
+    """x <= other elementwise, a boolean tensor (PyTorch's ``torch.le`` / ``less_equal``)."""
+    return _logic("le", "less_equal", x, other)
+
+
+def gt(x: Tensor, other: TensorLike) -> Tensor:
+    """x > other elementwise, a boolean tensor (PyTorch's ``torch.gt`` / ``greater``)."""
+    return _logic("gt", "greater", x, other)
+
+
+def ge(x: Tensor, other: TensorLike) -> Tensor:
+    """x >= other elementwise, a boolean tensor (PyTorch's ``torch.ge`` / ``greater_equal``)."""
+    return _logic("ge", "greater_equal", x, other)
+
+
+def equal(x: Tensor, other: TensorLike) -> bool:
+    """Whether x and other have the same shape and the same elements, a Python bool (PyTorch's ``torch.equal``)."""
+    other = as_tensor(other)
+    return x.shape == other.shape and bool(xp_of(x._data).array_equal(x._data, other._data))
+
+
+def logical_and(x: Tensor, other: TensorLike) -> Tensor:
+    """x and other elementwise, nonzero counting as true: a boolean tensor (PyTorch's ``torch.logical_and``)."""
+    return _logic("logical_and", "logical_and", x, other)
+
+
+def logical_or(x: Tensor, other: TensorLike) -> Tensor:
+    """x or other elementwise, nonzero counting as true: a boolean tensor (PyTorch's ``torch.logical_or``)."""
+    return _logic("logical_or", "logical_or", x, other)
+
+
+def logical_xor(x: Tensor, other: TensorLike) -> Tensor:
+    """Exactly one of x and other nonzero, elementwise: a boolean tensor (PyTorch's ``torch.logical_xor``)."""
+    return _logic("logical_xor", "logical_xor", x, other)
+
+
+def logical_not(x: Tensor) -> Tensor:
+    """x == 0 elementwise, a boolean tensor (PyTorch's ``torch.logical_not``)."""
+    return _logic("logical_not", "logical_not", x)
+
+
+def bitwise_and(x: Tensor, other: TensorLike) -> Tensor:
+    """x & other on integer or boolean tensors (PyTorch's ``torch.bitwise_and``)."""
+    return _logic("bitwise_and", "bitwise_and", x, other)
+
+
+def bitwise_or(x: Tensor, other: TensorLike) -> Tensor:
+    """x | other on integer or boolean tensors (PyTorch's ``torch.bitwise_or``)."""
+    return _logic("bitwise_or", "bitwise_or", x, other)
+
+
+def bitwise_xor(x: Tensor, other: TensorLike) -> Tensor:
+    """x ^ other on integer or boolean tensors (PyTorch's ``torch.bitwise_xor``)."""
+    return _logic("bitwise_xor", "bitwise_xor", x, other)
+
+
+def bitwise_not(x: Tensor) -> Tensor:
+    """~x on an integer or boolean tensor (PyTorch's ``torch.bitwise_not``)."""
+    return _logic("bitwise_not", "invert", x)
+
+
+BINDINGS += [
+    bind(eq, method=True, tg=True),
+    bind(ne, method="ne not_equal", tg="ne not_equal"),
+    bind(lt, method="lt less", tg="lt less"),
+    bind(le, method="le less_equal", tg="le less_equal"),
+    bind(gt, method="gt greater", tg="gt greater"),
+    bind(ge, method="ge greater_equal", tg="ge greater_equal"),
+    bind(equal, method=True, tg=True),
+    bind(logical_and, method=True, tg=True),
+    bind(logical_or, method=True, tg=True),
+    bind(logical_xor, method=True, tg=True),
+    bind(logical_not, method=True, tg=True),
+    bind(bitwise_and, method=True, tg=True),
+    bind(bitwise_or, method=True, tg=True),
+    bind(bitwise_xor, method=True, tg=True),
+    bind(bitwise_not, method=True, tg=True),
+]
 
 
 BINDINGS += [

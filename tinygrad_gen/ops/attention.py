@@ -16,7 +16,7 @@ from ..autograd import Function
 from ..backend import device_of, to_device, xp_of
 from ..binding import bind
 from ..tensor import Tensor
-from . import softmax as softmax_ops
+from . import dropout as dropout_ops, softmax as softmax_ops
 from .case import OpCase, pattern
 from .checks import array_of, as_tensor, broadcast_shape, constant
 
@@ -26,22 +26,24 @@ def causal_keep(xp, lq: int, lk: int):
     return xp.tril(xp.ones((lq, lk), dtype=bool))
 
 
-def reference_attention(q: Tensor, k: Tensor, v: Tensor, keep, bias: Tensor | None, scale: float) -> Tensor:
+def reference_attention(q: Tensor, k: Tensor, v: Tensor, keep, bias: Tensor | None, scale: float,
+                        dropout_p: float = 0.0) -> Tensor:
     """Attention composed of differentiable ops:
 
-        S = (q * scale) k^T (+ bias),   P = softmax(S) over the kept keys (masked_softmax),   out = P v
+        S = (q * scale) k^T (+ bias),   P = softmax(S) over the kept keys (masked_softmax),   out = dropout(P) v
 
     (scaling q costs L d, scaling S would cost L^2). Its backward is the chain rule through those ops:
     dv = P^T g, dP = g v^T, dS = P * (dP - sum(dP * P, -1)), dq = dS k * scale, dk = dS^T q * scale.
     ``keep``: a boolean array broadcastable to (..., Lq, Lk) (True = may attend), or None; ``bias``: a float
-    Tensor added to the scores, or None. A query row that may attend to nothing gets P = 0: out = 0, finite
-    gradients."""
+    Tensor added to the scores, or None; ``dropout_p``: the dropout probability of P's entries (none when 0). A
+    query row that may attend to nothing gets P = 0: out = 0, finite gradients."""
     scores = (q * scale) @ k.swapaxes(-1, -2)
     if bias is not None:
         scores = scores + bias
-    if keep is None:
-        return scores.softmax(axis=-1) @ v
-    return softmax_ops.masked_softmax(scores, keep, axis=-1) @ v
+    p = scores.softmax(axis=-1) if keep is None else softmax_ops.masked_softmax(scores, keep, axis=-1)
+    if dropout_p:
+        p = dropout_ops.dropout(p, dropout_p, True)
+    return p @ v
 
 
 def key_padding_mask(mask: Tensor | np.ndarray | None, batch: tuple, lq: int, lk: int):
@@ -131,54 +133,96 @@ def flash_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | np.ndarray |
     return FlashAttention.apply(q, k, v, key_mask, bool(causal), scale)
 
 
-def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | np.ndarray | None = None,
-                                 causal: bool = False, scale: float | None = None) -> Tensor:
-    """softmax(q k^T * scale + mask) v over (..., L, d) inputs.
+def _repeat_heads(x: Tensor, groups: int) -> Tensor:
+    """x (..., H, L, d) with each head repeated ``groups`` times in place: (..., H * groups, L, d), as PyTorch's
+    ``x.repeat_interleave(groups, dim=-3)`` (an index along the head axis, so the gradient sums the copies)."""
+    if groups == 1:
+        return x
+    idx = constant(np.repeat(np.arange(x.shape[-3]), groups), x)
+    return x[(Ellipsis, idx, slice(None), slice(None))]
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
+                                 attn_mask: Tensor | np.ndarray | None = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(query key^T * scale + mask) value over (..., L, d) inputs, with PyTorch's arguments and meanings.
 
     Args:
-        q, k, v: (..., Lq, d), (..., Lk, d), (..., Lk, dv).
-        mask: broadcastable to (..., Lq, Lk): boolean with True = may attend, or float values added to the scores;
-            or None. A query that may attend to nothing gives zeros (PyTorch gives NaN there).
-        causal: query i sees keys j <= i only. Giving both ``mask`` and ``causal=True`` is an error, as in PyTorch
-            (``attention`` takes both).
+        query, key, value: (..., Lq, d), (..., Lk, d), (..., Lk, dv).
+        attn_mask: broadcastable to (..., Lq, Lk): boolean, True where attention IS allowed; or float values ADDED
+            to the scores (-inf forbids); or None. A query row that may attend to nothing gives zeros, as
+            PyTorch 2.13 does (for a boolean mask and for a row of -inf alike).
+        dropout_p: the probability of zeroing each attention weight (the rest scaled by 1 / (1 - p)), drawn from
+            the engine's generator (``tg.manual_seed``) whenever dropout_p > 0, as PyTorch does (it has no
+            training flag: pass ``dropout_p if self.training else 0.0``).
+        is_causal: query i attends to keys j <= i only (the top-left aligned causal mask when Lq != Lk). Giving
+            it with ``attn_mask`` is an error, as PyTorch documents (some of its kernels accept the pair and others
+            refuse it; ``F.attention`` intersects the two).
         scale: defaults to 1 / sqrt(d).
-    The kernel is chosen by ``dispatch.attention_backend`` (``TGG_ATTENTION``). Note the boolean mask means "keep",
-    as PyTorch's ``attn_mask`` does. PyTorch: ``torch.nn.functional.scaled_dot_product_attention``."""
-    if mask is not None and causal:
-        raise ValueError("scaled_dot_product_attention: give either mask or causal=True, not both (as PyTorch); "
-                         "fold the causal pattern into the mask to combine them")
-    return attention(q, k, v, mask, causal, scale)
+        enable_gqa: grouped-query attention: key and value have Hkv heads (axis -3) dividing query's Hq, and each
+            is repeated Hq / Hkv times (``repeat_interleave``), as in PyTorch.
+    The kernel is chosen by ``dispatch.attention_backend`` (``TGG_ATTENTION``). PyTorch:
+    ``torch.nn.functional.scaled_dot_product_attention``."""
+    query, key, value = as_tensor(query), as_tensor(key), as_tensor(value)
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("scaled_dot_product_attention: give attn_mask or is_causal=True, not both (as PyTorch "
+                           "documents); F.attention(q, k, v, mask, causal=True) intersects them")
+    if not 0.0 <= float(dropout_p) <= 1.0:
+        raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], got {dropout_p}")
+    if enable_gqa:
+        if min(query.ndim, key.ndim, value.ndim) < 3:
+            raise ValueError(f"scaled_dot_product_attention: enable_gqa needs a head axis (-3): query {query.shape}, "
+                             f"key {key.shape}, value {value.shape}")
+        hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
+        if hq % hk or hq % hv:
+            raise ValueError(f"scaled_dot_product_attention: with enable_gqa the key and value heads ({hk}, {hv}) "
+                             f"must divide the query heads ({hq}): query {query.shape}, key {key.shape}, value "
+                             f"{value.shape}")
+        key, value = _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hv)
+    return attention(query, key, value, attn_mask, is_causal, scale, dropout_p=float(dropout_p))
 
 
 def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | np.ndarray | None = None, causal: bool = False,
-              scale: float | None = None) -> Tensor:
-    """``scaled_dot_product_attention`` that also takes ``mask`` and ``causal`` together (attending where both
-    allow): what ``nn.MultiHeadAttention`` calls, so a padding mask keeps the fused kernels in a causal decoder.
+              scale: float | None = None, dropout_p: float = 0.0) -> Tensor:
+    """Attention taking ``mask`` and ``causal`` together (attending where both allow): what
+    ``nn.MultiHeadAttention`` and ``scaled_dot_product_attention`` call, so a padding mask keeps the fused kernels
+    in a causal decoder.
 
-    Args: as ``scaled_dot_product_attention``. PyTorch has no such function (its SDPA refuses both)."""
+    Args:
+        q, k, v: (..., Lq, d), (..., Lk, d), (..., Lk, dv).
+        mask: as ``scaled_dot_product_attention``'s ``attn_mask``: boolean with True = may attend (the same meaning
+            as PyTorch's SDPA, the opposite of ``nn.MultiheadAttention``'s), or float values added to the scores;
+            a query that may attend to nothing gives zeros, on every kernel.
+        causal: query i sees keys j <= i only (top-left aligned).
+        scale: defaults to 1 / sqrt(d).
+        dropout_p: dropout on the attention weights (always applied when > 0; the reference kernel then runs).
+    PyTorch has no such function: ``scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal)``."""
     q, k, v = as_tensor(q), as_tensor(k), as_tensor(v)
     if q.ndim < 2 or k.ndim != q.ndim or v.ndim != q.ndim or q.shape[-1] != k.shape[-1] \
-            or k.shape[-2] != v.shape[-2]:
+            or k.shape[-2] != v.shape[-2] or broadcast_shape(q.shape[:-2], k.shape[:-2], v.shape[:-2]) is None:
         raise ValueError(f"scaled_dot_product_attention: q {q.shape}, k {k.shape}, v {v.shape} do not fit "
-                         "(expected q (..., Lq, d), k (..., Lk, d), v (..., Lk, dv))")
+                         "(expected q (..., Lq, d), k (..., Lk, d), v (..., Lk, dv) with batch axes that broadcast)")
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
-    if dispatch.attention_backend(q._data, mask=mask) == "numba" and v.shape[-1] == q.shape[-1]:
+    if not dropout_p and dispatch.attention_backend(q._data, mask=mask) == "numba" and v.shape[-1] == q.shape[-1]:
         return flash_attention(q, k, v, mask, causal, scale)
     keep, bias = None, None
     if mask is not None:
         m = constant(mask, q)
-        if m.dtype == bool:
-            keep = m
-        else:
-            bias = as_tensor(mask, like=q)
         scores = q.shape[:-1] + (k.shape[-2],)
         if broadcast_shape(m.shape, scores) != scores:
             raise ValueError(f"scaled_dot_product_attention: mask of shape {m.shape} does not broadcast to the "
                              f"scores' shape {scores}")
+        if m.dtype == bool:
+            keep = m
+        else:
+            bias = as_tensor(mask, like=q)
+            if bool((m == -np.inf).any()):  # -inf forbids: a row of -inf then gives zeros, not NaN
+                keep = m != -np.inf
     if causal:
         tri = causal_keep(xp_of(q._data), q.shape[-2], k.shape[-2])
         keep = tri if keep is None else keep & tri
-    return reference_attention(q, k, v, keep, bias, scale)
+    return reference_attention(q, k, v, keep, bias, scale, dropout_p)
 
 
 BINDINGS = [
@@ -198,19 +242,27 @@ _KEEP = pattern((3, 4), 2) | np.eye(3, 4, dtype=bool)  # every query keeps at le
 _BIAS = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
 
 CASES = [
-    OpCase("F.scaled_dot_product_attention", lambda q, k, v: scaled_dot_product_attention(q, k, v, causal=True),
+    OpCase("F.scaled_dot_product_attention", lambda q, k, v: scaled_dot_product_attention(q, k, v, is_causal=True),
            ((2, 3, 4), (2, 3, 4), (2, 3, 4)), draw="fixed",
            torch=lambda torch, q, k, v: _sdpa(torch, q, k, v, is_causal=True), exact_twin=False),
     OpCase("F.scaled_dot_product_attention[bool_mask,scale]",
-           lambda q, k, v: scaled_dot_product_attention(q, k, v, mask=_KEEP, scale=0.3),
+           lambda q, k, v: scaled_dot_product_attention(q, k, v, attn_mask=_KEEP, scale=0.3),
            ((2, 3, 5), (2, 4, 5), (2, 4, 2)), draw="fixed",
            torch=lambda torch, q, k, v: _sdpa(torch, q, k, v, attn_mask=torch.from_numpy(_KEEP), scale=0.3),
            exact_twin=False),
     OpCase("F.scaled_dot_product_attention[float_mask]",
-           lambda q, k, v: scaled_dot_product_attention(q, k, v, mask=_BIAS),
+           lambda q, k, v: scaled_dot_product_attention(q, k, v, attn_mask=_BIAS),
            ((1, 2, 3, 4), (1, 2, 4, 4), (1, 2, 4, 4)), draw="fixed",
            torch=lambda torch, q, k, v: _sdpa(torch, q, k, v, attn_mask=torch.tensor(_BIAS, dtype=q.dtype)),
            exact_twin=False),
+    OpCase("F.scaled_dot_product_attention[causal,Lq>Lk]",
+           lambda q, k, v: scaled_dot_product_attention(q, k, v, is_causal=True),
+           ((2, 5, 3), (2, 3, 3), (2, 3, 2)), draw="fixed",
+           torch=lambda torch, q, k, v: _sdpa(torch, q, k, v, is_causal=True), exact_twin=False),
+    OpCase("F.scaled_dot_product_attention[enable_gqa]",
+           lambda q, k, v: scaled_dot_product_attention(q, k, v, enable_gqa=True),
+           ((1, 4, 3, 2), (1, 2, 3, 2), (1, 1, 3, 2)), draw="fixed",
+           torch=lambda torch, q, k, v: _sdpa(torch, q, k, v, enable_gqa=True), exact_twin=False),
     OpCase("F.attention[mask,causal]", lambda q, k, v: attention(q, k, v, mask=_KEEP[:, :3], causal=True),
            ((2, 3, 4), (2, 3, 4), (2, 3, 4)), draw="fixed",
            torch=lambda torch, q, k, v: _sdpa(torch, q, k, v,

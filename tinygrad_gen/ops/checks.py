@@ -9,9 +9,9 @@ from .. import backend
 from ..backend import to_device
 from ..tensor import Tensor, as_tensor
 
-__all__ = ["as_tensor", "operand", "optional_tensor", "layer_operands", "array_of", "constant", "boolean_mask",
-           "constant_like", "as_float", "broadcast_shape", "normalize_axis", "one_axis", "check_reduction",
-           "reduce_loss"]
+__all__ = ["as_tensor", "operand", "optional_tensor", "layer_operands", "same_dtype", "array_of", "constant",
+           "boolean_mask", "constant_like", "as_float", "broadcast_shape", "normalize_axis", "one_axis",
+           "check_reduction", "reduce_loss"]
 
 _F32 = np.dtype(np.float32)
 
@@ -56,11 +56,23 @@ def optional_tensor(value, like: Tensor):
     return None if value is None else as_tensor(value, like=like)
 
 
-def layer_operands(x, w, b):
+def layer_operands(x, w, b, op: str = "layer"):
     """The operands of a layer y = f(x, w) + b: x as a Tensor, the weight w and the optional bias b joining it
-    (plain data takes x's float dtype and device)."""
+    (plain data takes x's float dtype and device). Tensors of another dtype than x are refused, as PyTorch
+    refuses them (a float64 or integer input to a float32 layer would otherwise compute in float64 silently)."""
     x = as_tensor(x)
-    return x, as_tensor(w, like=x), optional_tensor(b, x)
+    w, b = as_tensor(w, like=x), optional_tensor(b, x)
+    same_dtype(op, input=x, weight=w, bias=b)
+    return x, w, b
+
+
+def same_dtype(op: str, **tensors) -> None:
+    """Raise a TypeError naming ``op`` and every dtype unless the given tensors (None: absent) share one dtype."""
+    given = {name: t for name, t in tensors.items() if t is not None}
+    if len({t.dtype for t in given.values()}) > 1:
+        dtypes = ", ".join(f"{name} {t.dtype}" for name, t in given.items())
+        raise TypeError(f"{op}: expected one dtype, got {dtypes} (PyTorch refuses mixed dtypes here too); convert "
+                        "one of them with .float(), .double() or .to(dtype), or a layer with layer.double()")
 
 
 def broadcast_shape(*shapes) -> tuple | None:
@@ -72,8 +84,9 @@ def broadcast_shape(*shapes) -> tuple | None:
 
 
 def normalize_axis(axis, ndim: int, op: str = "reduce") -> tuple:
-    """``None`` -> every axis; an int or tuple -> a sorted tuple of non-negative axes (checked). A 0-d tensor takes
-    axis 0 or -1 as PyTorch does, meaning no axis at all (so sum, max, squeeze(0) ... of a scalar are the scalar)."""
+    """``None`` -> every axis; an int or tuple -> a sorted tuple of non-negative axes (checked: each in range, none
+    named twice, as PyTorch requires: ``x.sum((0, -3))`` of a 3-d x is an error). A 0-d tensor takes axis 0 or -1 as
+    PyTorch does, meaning no axis at all (so sum, max, squeeze(0) ... of a scalar are the scalar)."""
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
@@ -81,8 +94,12 @@ def normalize_axis(axis, ndim: int, op: str = "reduce") -> tuple:
     for a in axes:
         if not isinstance(a, (int, np.integer)) or not -max(ndim, 1) <= a < max(ndim, 1):
             raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(int(a) % max(ndim, 1))
-    return tuple(sorted(set(out))) if ndim else ()
+        a = int(a) % max(ndim, 1)
+        if a in out:
+            raise ValueError(f"{op}: dim {a} appears multiple times in the list of dims {axis} (a tensor with {ndim} "
+                             "dimensions); name each axis once")
+        out.append(a)
+    return tuple(sorted(out)) if ndim else ()
 
 
 def one_axis(x: Tensor, axis, op: str) -> int:

@@ -13,23 +13,19 @@ through one flat ``np.add.at`` is a speed trick: a fast path in ``fast/indexing.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from .. import backend
 from ..autograd import Function, unbroadcast
 from ..backend import to_device, xp_of
 from ..binding import bind
 from ..dispatch import pick
 from ..tensor import Tensor, TensorLike
 from .case import OpCase, distinct, index_pattern, pattern, torch_pattern
-from .checks import as_tensor, broadcast_shape, constant, one_axis
+from .checks import array_of, as_tensor, broadcast_shape, constant, one_axis
 from .movement import Transpose
-
-
-def _index_arrays(idx) -> tuple:
-    """An index as NumPy takes it: a tuple in which Tensors are their arrays and lists are arrays."""
-    if type(idx) is not tuple:
-        idx = (idx,)
-    return tuple(i._data if isinstance(i, Tensor) else np.asarray(i) if isinstance(i, list) else i for i in idx)
 
 
 def _index_parts(idx) -> tuple:
@@ -41,6 +37,114 @@ def _index_parts(idx) -> tuple:
         if type(i) is list:
             return tuple(np.asarray(j) if type(j) is list else j for j in idx)
     return idx
+
+
+_BASIC = (slice, type(None), type(Ellipsis))
+
+
+def _as_entries(idx) -> tuple:
+    """PyTorch's reading of an index as a tuple of per-axis entries: a tuple is one; so is a list (shorter than 32)
+    that holds a tensor, a sequence, a slice, None or Ellipsis (PyTorch 2.13 still reads ``x[[[0, 1], [1, 0]]]`` as
+    ``x[[0, 1], [1, 0]]``, with its deprecation warning); anything else is one entry."""
+    if type(idx) is tuple:
+        return idx
+    if isinstance(idx, list) and len(idx) < 32 and any(
+            isinstance(i, (Tensor, np.ndarray, list, tuple) + _BASIC) for i in idx):
+        warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated (PyTorch reads it "
+                      "as a tuple here and will read it as one index tensor); use x[tuple(seq)] instead of x[seq]",
+                      UserWarning, stacklevel=4)
+        return tuple(idx)
+    return (idx,)
+
+
+def _entry(i):
+    """One entry as PyTorch reads it: ("int", n), ("bool", b), ("basic", slice/None/Ellipsis) or ("array", a)
+    where ``a`` is the Tensor itself (so the in-place check covers it) or an array; a 0-d integer tensor or array
+    is an int and a 0-d boolean one a bool, as in PyTorch; a uint8 tensor is a mask (PyTorch's deprecated form)."""
+    if isinstance(i, _BASIC):
+        return "basic", i
+    if isinstance(i, (bool, np.bool_)):
+        return "bool", bool(i)
+    if isinstance(i, (int, np.integer)):
+        return "int", int(i)
+    if isinstance(i, list):
+        a = np.asarray(i)
+        return "array", (a.astype(np.int64) if a.size == 0 and a.dtype.kind == "f" else a)  # [] picks nothing
+    a = i._data if isinstance(i, Tensor) else i
+    if not isinstance(a, backend.ARRAY_TYPES) or a.dtype.kind not in "biu":
+        raise IndexError(f"getitem: only integers, slices, None, Ellipsis, booleans and integer or boolean "
+                         f"tensors, arrays or lists are valid indices, got {type(i).__name__}"
+                         + (f" of dtype {a.dtype}" if hasattr(a, "dtype") else ""))
+    if a.ndim == 0:
+        return ("bool", bool(a)) if a.dtype.kind == "b" else ("int", int(a))
+    if a.dtype == np.uint8:
+        warnings.warn("indexing with a uint8 tensor is deprecated in PyTorch (it is read as a boolean mask); use "
+                      "a bool tensor", UserWarning, stacklevel=4)
+        return "array", a.astype(bool)
+    return "array", i
+
+
+def torch_index(idx, ndim: int) -> tuple:
+    """``idx`` as one or two NumPy indices that pick what PyTorch's ``x[idx]`` picks, with its axes in PyTorch's
+    order: ``(index, None)`` for one step, ``(basic, advanced)`` for two, ``x[basic][advanced]``.
+
+    PyTorch and NumPy pick the same elements; they differ in where the axes of the index tensors go when those
+    tensors are separated (by a slice, None or Ellipsis): then both put them first, but NumPy counts an int as an
+    index tensor and PyTorch does not (an int just removes its axis, as ``select``). So ``x[1, :, idx]`` is
+    (x.shape[1], len(idx)) in PyTorch and (len(idx), x.shape[1]) in NumPy. PyTorch's rule, step by step: ints,
+    slices, None and Ellipsis first, as a view (a bool is None, a new axis of size 1, picked by the index [0] for
+    True or [] for False: an index tensor); then the index tensors on that view, which has no ints left, so NumPy's
+    rule there is PyTorch's. One NumPy step is enough (and is taken) where the index has no int, or no index tensor
+    and no bool: NumPy then counts as index tensors what PyTorch counts."""
+    entries = [_entry(i) for i in _as_entries(idx)]
+    used = sum(_axes_used(kind, v) for kind, v in entries)
+    if sum(1 for kind, v in entries if kind == "basic" and v is Ellipsis) > 1:
+        raise IndexError("getitem: an index can only have a single ellipsis ('...')")
+    if used > ndim:
+        raise IndexError(f"getitem: too many indices ({used}) for a tensor of dimension {ndim}")
+    full = ("basic", slice(None))
+    entries = [e for kind, v in entries  # Ellipsis spelled out: NumPy counts even an empty one as a separator
+               for e in ([full] * (ndim - used) if kind == "basic" and v is Ellipsis else [(kind, v)])]
+    kinds = {kind for kind, _ in entries}
+    if "int" not in kinds or not kinds & {"array", "bool"}:
+        return tuple(v for _, v in entries), None
+    basic, advanced = [], []
+    for kind, v in entries:
+        if kind == "int":
+            basic.append(v)
+        elif kind == "bool":
+            basic.append(None)
+            advanced.append(np.arange(int(v), dtype=np.int64))  # [0] or []
+        elif kind == "array":
+            basic += [slice(None)] * _axes_used(kind, v)
+            advanced.append(v)  # a mask covers its k axes with one entry
+        else:
+            basic.append(v)
+            advanced.append(slice(None))
+    return tuple(basic), tuple(advanced)
+
+
+def _axes_used(kind: str, v) -> int:
+    """How many of x's axes an entry indexes: 1 for an int, a slice or an integer array, k for a k-d mask, 0 for
+    None, Ellipsis and a bool."""
+    if kind == "array":
+        a = array_of(v)
+        return a.ndim if a.dtype == bool else 1
+    return 1 if kind == "int" or isinstance(v, slice) else 0
+
+
+def write(a, idx, value) -> None:
+    """``a[idx] = value`` on the array ``a`` (in place) with PyTorch's reading of ``idx`` (``torch_index``), so
+    ``value`` broadcasts against the indexed shape in PyTorch's axis order: the write that ``x[idx] = value`` does.
+    Index arrays go to a's device."""
+    def placed(part):
+        return tuple(to_device(array_of(i), "cuda") if type(a) is not np.ndarray and isinstance(
+            i, (Tensor, np.ndarray)) else array_of(i) if isinstance(i, Tensor) else i for i in part)
+    basic, advanced = torch_index(idx, a.ndim)
+    if advanced is None:
+        a[placed(basic)] = value
+    else:
+        a[placed(basic)][placed(advanced)] = value  # the basic step is a view of a: the write lands in a
 
 
 def _repeats(idx) -> bool:
@@ -58,13 +162,19 @@ class GetItem(Function):
     backward: each element of z is a copy of one element of a, so a's gradient is zero except at the picked
     positions, which get the g of every copy: da = zeros(a.shape) with g added at idx (``IndexAdd``; an integer
     array that picks one element twice adds both g's there).
-    Saved: the index (its arrays, as PyTorch saves the index tensors); a and z are not needed."""
+    Saved: the index (its arrays, as PyTorch saves the index tensors); a and z are not needed.
+    An index with an array in it copies (NumPy's advanced indexing), and the copy is made C-contiguous, as
+    PyTorch's is (NumPy may lay it out otherwise, e.g. ``a[:, idx]`` column-major), so ``view`` works on it as
+    there; ints, slices and None give a view of a, laid out as PyTorch's view would be."""
     @staticmethod
     def forward(ctx, a, *idx):
         if type(a) is not np.ndarray:  # NumPy index arrays are constants: they go to the data's device
             idx = tuple(to_device(i, "cuda") if type(i) is np.ndarray else i for i in idx)
         ctx.save_for_backward(*idx)
-        return a[idx]
+        out = a[idx]
+        if not out.flags.c_contiguous and any(isinstance(i, backend.ARRAY_TYPES) for i in idx):
+            out = xp_of(out).ascontiguousarray(out)
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -328,12 +438,20 @@ class MaskedSelect(Function):
 
 # ----- the public functions -----
 def getitem(x: Tensor, idx: object) -> Tensor:
-    """x[idx]: NumPy's indexing (ints, slices, None, Ellipsis, integer arrays, lists or Tensors, boolean masks).
+    """x[idx] as PyTorch reads it: ints, slices, None, Ellipsis, bools, integer tensors, arrays or lists, boolean
+    masks; the axes of separated index tensors go first as in PyTorch, where an int does not count as an index
+    tensor (``torch_index``: ``x[1, :, idx]`` has shape (x.shape[1], len(idx)), not NumPy's (len(idx), x.shape[1])).
 
     Args:
         idx: the index; integer arrays may repeat an element (its gradient adds up).
-    Mirrors ``torch.Tensor.__getitem__``."""
-    return GetItem.apply(x, *_index_parts(idx))
+    Mirrors ``torch.Tensor.__getitem__``. Where PyTorch's order needs it, two picks: the ints, slices and None (a
+    view), then the index tensors; the gradient flows back through both."""
+    basic, advanced = torch_index(idx, x.ndim)
+    if advanced is None:
+        return GetItem.apply(x, *basic)
+    if any(not (isinstance(i, slice) and i == slice(None)) for i in basic):
+        x = GetItem.apply(x, *basic)
+    return GetItem.apply(x, *advanced)
 
 
 def _index(x: Tensor, index, op: str) -> Tensor:
@@ -372,6 +490,65 @@ def gather(x: Tensor, axis: int, index: TensorLike) -> Tensor:
         if lo < 0:
             idx = Tensor(idx._data % n)
     return Gather.apply(x, axis, idx)
+
+
+def index_select(x: Tensor, axis: int, index: TensorLike) -> Tensor:
+    """The slices of x at ``index`` along ``axis``, in index order: out[.., i, ..] = x[.., index[i], ..] (an index
+    may repeat).
+
+    Args:
+        axis: the axis to pick along (``dim=``; negative counts from the end).
+        index: a 1-D (or one-element 0-d) integer tensor (array or list) with values in [0, x.shape[axis]).
+    Mirrors ``torch.index_select(x, dim, index)``. An integer index, so the gradient of each picked slice is added
+    back into the slice it came from (a slice picked twice gets both)."""
+    idx = constant(index, x)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"index_select: index must hold integers (PyTorch: int32 or int64), got dtype {idx.dtype}")
+    if idx.ndim > 1:
+        raise IndexError(f"index_select: index is supposed to be a vector, got shape {idx.shape}")
+    axis = one_axis(x, axis, "index_select")
+    n = x.shape[axis] if x.ndim else 1
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
+        raise IndexError(f"index_select: index values span [{int(idx.min())}, {int(idx.max())}] but axis {axis} "
+                         f"has size {n} (shape {x.shape}); negative indices are refused, as in PyTorch")
+    if x.ndim == 0:  # PyTorch: a scalar takes an index of one value, 0
+        if idx.size != 1:
+            raise IndexError(f"index_select: index to a 0-d tensor can have only 1 value, got {idx.size}")
+        return GetItem.apply(x, None)[0]
+    picked = index if isinstance(index, Tensor) and index._data is idx and idx.ndim == 1 else idx.reshape(-1)
+    return GetItem.apply(x, *((slice(None),) * axis + (picked,)))
+
+
+def take_along_dim(x: Tensor, indices: TensorLike, axis: int | None = None) -> Tensor:
+    """out[.., i, ..] = x[.., indices[.., i, ..], ..] along ``axis``, x and indices broadcast against each other on
+    the other axes; ``axis=None``: the flattened x at the flattened indices (a 1-D result).
+
+    Args:
+        indices: integers in [0, x.shape[axis]) (a tensor, array or list), with x's number of axes when ``axis``
+            is given (sorting's ``argsort`` output, for one).
+        axis: the axis to pick along (``dim=``), or None.
+    Mirrors ``torch.take_along_dim(x, indices, dim=None)`` (NumPy's ``take_along_axis``). x broadcast (``expand``),
+    then ``gather``: the gradient adds each picked element's g back where it came from."""
+    idx = constant(indices, x)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"take_along_dim: indices must hold integers (PyTorch: int64), got dtype {idx.dtype}")
+    if axis is None:
+        return gather(x.reshape(-1), 0, idx.reshape(-1))
+    axis = one_axis(x, axis, "take_along_dim")
+    if idx.ndim != x.ndim:
+        raise ValueError(f"take_along_dim: x and indices should have the same number of dimensions, but got shapes "
+                         f"{x.shape} and {idx.shape}")
+    if x.ndim == 0:
+        return gather(x.reshape(1), 0, idx.reshape(1)).reshape(())
+    rest = broadcast_shape(x.shape[:axis] + (1,) + x.shape[axis + 1:], idx.shape[:axis] + (1,) + idx.shape[axis + 1:])
+    if rest is None:
+        raise ValueError(f"take_along_dim: x of shape {x.shape} and indices of shape {idx.shape} do not broadcast "
+                         f"on the axes other than {axis}")
+    xp = xp_of(idx)
+    x = x.expand(*(rest[:axis] + (x.shape[axis],) + rest[axis + 1:]))
+    if idx.shape[:axis] + idx.shape[axis + 1:] != rest[:axis] + rest[axis + 1:]:
+        idx = xp.broadcast_to(idx, rest[:axis] + (idx.shape[axis],) + rest[axis + 1:])
+    return gather(x, axis, indices if isinstance(indices, Tensor) and indices._data is idx else idx)
 
 
 def _scatter_args(x: Tensor, axis, index, src, op: str):
@@ -588,6 +765,8 @@ BINDINGS = [
     bind(scatter, method=True, tg=True),
     bind(scatter_add, method=True, tg=True),
     bind(scatter_reduce, method=True, tg=True),
+    bind(index_select, method=True, tg=True),
+    bind(take_along_dim, method=True, tg=True),
     bind(masked_select, method=True, tg=True),
     bind(embedding, F=True),
     bind(diagonal, method=True, tg=True),
@@ -616,6 +795,11 @@ def _scatter_reduce_case(axis, reduce, include_self=True, sample=None):
     name = f"scatter_reduce_{reduce}" + ("" if include_self else "_without_self")
     return OpCase(name, ours, ((3, 4), (3, 4)), draw="same", min_ndim=1, torch=theirs,
                   **({} if sample is None else {"sample": sample}))
+
+
+def _select_pattern(n):
+    """A fixed 1-D index into an axis of size n, with a repeat (so two picks' gradients add up)."""
+    return index_pattern((n + 1,), n)
 
 
 _EMBEDDED = np.array([[0, 2], [2, 4]])
@@ -648,6 +832,18 @@ CASES = [
     _scatter_reduce_case(-1, "amin", include_self=False, sample=distinct),
     _scatter_reduce_case(-1, "prod"),
     _scatter_reduce_case(0, "prod", include_self=False),
+    OpCase("index_select", lambda a: a.index_select(-1, _select_pattern(a.shape[-1])), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.index_select(-1, torch.from_numpy(_select_pattern(a.shape[-1])))),
+    OpCase("index_select_scalar", lambda a: index_select(a, 0, np.array(0)), ((),), draw="fixed",
+           torch=lambda torch, a: torch.index_select(a, 0, torch.tensor(0)), exact_twin=False),
+    OpCase("take_along_dim", lambda a: a.take_along_dim(Tensor(index_pattern(a.shape, a.shape[-1])), -1), ((3, 4),),
+           min_ndim=1, exact_twin=False,
+           torch=lambda torch, a: a.take_along_dim(_torch_index(torch, a.shape, a.shape[-1]), -1)),
+    OpCase("take_along_dim_broadcast", lambda a: take_along_dim(a, Tensor(index_pattern((2, 1), 3)), 0),
+           ((3, 4),), draw="fixed", exact_twin=False,
+           torch=lambda torch, a: torch.take_along_dim(a, _torch_index(torch, (2, 1), 3), 0)),
+    OpCase("take_along_dim_flat", lambda a: take_along_dim(a, Tensor(index_pattern((2, 3), a.numel()))), ((3, 4),),
+           torch=lambda torch, a: torch.take_along_dim(a, _torch_index(torch, (2, 3), a.numel())), exact_twin=False),
     OpCase("masked_select", lambda a: a.masked_select(pattern(a.shape[-1:])), ((3, 4),), min_ndim=1,
            torch=lambda torch, a: a.masked_select(torch_pattern(torch, a.shape[-1:]))),
     OpCase("F.embedding", lambda w: embedding(Tensor(_EMBEDDED), w), ((5, 3),), draw="fixed",

@@ -16,13 +16,15 @@ Every error is raised before anything is written.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..binding import bind
 from ..grad_mode import _Mode
 from ..tensor import Number, Tensor, TensorLike, bump_version
-from .checks import constant, operand
-from .indexing import _index_arrays
+from .checks import as_tensor, constant, operand
+from .indexing import write
 
 
 def _blocked(t: Tensor, op: str, other) -> bool:
@@ -162,16 +164,48 @@ def setitem(x: Tensor, index: TensorLike, value: TensorLike) -> None:
         value: a number, a tensor or array-like data that broadcasts to the indexed shape."""
     if _blocked(x, "setitem", value):
         raise _in_graph_error(x, "setitem")
-    idx = _index_arrays(index)
-    if x.device != "cpu":
-        idx = tuple(constant(i, x) if isinstance(i, np.ndarray) else i for i in idx)
     value = value if isinstance(value, (bool, int, float, np.generic)) else constant(value, x)
     try:
-        x._data[idx] = value
+        write(x._data, index, value)  # PyTorch's reading of the index (axis order of separated index tensors)
     except (ValueError, IndexError, TypeError) as e:
         raise type(e)(f"setitem: cannot write a value of shape {getattr(value, 'shape', ())} into index {index!r} "
                       f"of a tensor of shape {x.shape}: {e}") from e
     bump_version(x)
+
+
+def inplace_result(x: Tensor, fn: Callable[[Tensor], Tensor], op: str) -> Tensor:
+    """``fn(x)`` written into x's own memory, for PyTorch's ``inplace=True`` (``F.relu(x, inplace=True)``,
+    ``nn.ReLU(inplace=True)``, ``F.dropout(x, inplace=True)``); x's version counter is bumped, so a backward that
+    saved x (``y = x.sigmoid(); F.relu(y, inplace=True)``) raises PyTorch's "modified by an inplace operation".
+
+    - Outside a graph (grad mode off, or x not requiring grad): x is written and returned, as in PyTorch.
+    - A leaf that requires grad, with grad mode on: refused, as in PyTorch.
+    - x in a graph: ``fn`` is applied out of place to a copy of x in the graph, the values are written into x, and
+      the result returned is that new tensor (PyTorch returns x itself, re-pointed at the new op): use the value
+      returned (``x = F.relu(x, inplace=True)``, as every ``nn.Sequential`` does). x keeps its old place in the
+      graph, so a gradient taken through x itself afterwards does not see ``fn``.
+
+    Args:
+        x: the tensor written into.
+        fn: the out-of-place op, a function of one tensor returning one tensor of x's shape and dtype.
+        op: the op's name, for errors."""
+    x = as_tensor(x)
+    in_graph = _Mode.grad and x._requires_grad
+    if in_graph and x._ctx is None:
+        raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation "
+                           f"(shape {x.shape}); update it inside `with tg.no_grad():`")
+    if not x._data.flags.writeable or any(s == 0 and n > 1 for s, n in zip(x._data.strides, x.shape)):
+        raise RuntimeError(f"{op}: unsupported operation: more than one element of the written-to tensor refers to a "
+                           f"single memory location (an expanded tensor of shape {x.shape}, or read-only memory); "
+                           "clone it first or use inplace=False")
+    out = fn(x.clone() if in_graph else x)
+    if out.shape != x.shape or out.dtype != x.dtype:
+        raise RuntimeError(f"{op}: the result of shape {out.shape} and dtype {out.dtype} cannot be written in place "
+                           f"into the input of shape {x.shape} and dtype {x.dtype}")
+    if out._data is not x._data:
+        x._data[...] = out._data
+    bump_version(x)
+    return out if in_graph else x
 
 
 BINDINGS = [

@@ -14,7 +14,7 @@ from ..autograd import Function
 from ..binding import bind
 from ..tensor import Tensor
 from .case import OpCase
-from .checks import as_tensor, layer_operands
+from .checks import as_tensor, layer_operands, same_dtype
 
 
 class Matmul(Function):
@@ -83,12 +83,14 @@ def matmul(a: Tensor, b: Tensor | ArrayLike) -> Tensor:
         b: a Tensor, array or nested list with at least one axis (plain data takes a float a's dtype); a number is
             a TypeError (use ``*``).
     PyTorch: ``torch.matmul`` / ``Tensor.__matmul__``."""
-    if isinstance(b, Tensor) and a._data.ndim >= 2 and b._data.ndim >= 2 and a._data.shape[-1] == b._data.shape[-2]:
+    if (isinstance(b, Tensor) and a._data.ndim >= 2 and b._data.ndim >= 2 and a._data.shape[-1] == b._data.shape[-2]
+            and a._data.dtype == b._data.dtype):
         return Matmul.apply(a, b)  # the common case, checked first
     if isinstance(b, (int, float, np.generic)):
         raise TypeError(f"matmul: cannot multiply a tensor of shape {a.shape} by a scalar with @")
     if not isinstance(b, Tensor):
         b = as_tensor(b, dtype=a.dtype if a.dtype.kind == "f" else None, device=a.device)
+    same_dtype("matmul", a=a, b=b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
     rows = b.shape[-2 if b.ndim > 1 else -1]
@@ -116,7 +118,7 @@ def linear(x: Tensor, w: Tensor | ArrayLike, b: Tensor | ArrayLike | None = None
         w: the weight (out, in), PyTorch's layout.
         b: the bias (out,), or None.
     PyTorch: ``torch.nn.functional.linear``."""
-    x, w, b = layer_operands(x, w, b)
+    x, w, b = layer_operands(x, w, b, "linear")
     if w.ndim != 2 or x.ndim < 1 or x.shape[-1] != w.shape[1]:
         raise ValueError(f"linear: x of shape {x.shape} does not fit weight of shape {w.shape} "
                          f"(expected (..., in) with w (out, in))")
@@ -163,7 +165,7 @@ def einsum(equation: str, *operands: Tensor | ArrayLike) -> Tensor:
         t, lab = _pair(t, lab, u, ulab, keep, size)
     t, lab = _sum_out(t, lab, set(out))
     if lab != out:
-        t = t.transpose(*[lab.index(c) for c in out])
+        t = t.permute(*[lab.index(c) for c in out])
     return t
 
 
@@ -215,7 +217,7 @@ def _diagonal(t: Tensor, lab: list):
         if t.shape[i] != t.shape[j]:
             raise ValueError(f"einsum: label {c!r} has sizes {t.shape[i]} and {t.shape[j]} in one operand")
         order = [k for k in range(t.ndim) if k not in (i, j)] + [i, j]
-        t = t.transpose(*order)
+        t = t.permute(*order)
         r = np.arange(t.shape[-1])
         t = t[..., r, r]  # the diagonal goes last
         lab = [lab[k] for k in order[:-2]] + [c]
@@ -239,7 +241,7 @@ def _pair(a: Tensor, la: list, b: Tensor, lb: list, keep: set, size: dict):
     only_b = [c for c in lb if c not in la]
 
     def arrange(t, lab, order):
-        t = t.transpose(*[lab.index(c) for c in order]) if lab != order else t
+        t = t.permute(*[lab.index(c) for c in order]) if lab != order else t
         want = tuple(size[c] if c in batch or c in con else t.shape[i] for i, c in enumerate(order))
         return t.expand(*want) if want != t.shape else t  # size-1 axes broadcast against the other operand
 

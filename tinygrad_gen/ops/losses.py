@@ -1,19 +1,24 @@
-"""Losses: mean squared error, softmax cross-entropy (class indices or probabilities, class weights, label
-smoothing, ignored targets), negative log-likelihood, and binary cross-entropy on probabilities or on logits.
+"""Losses: mean squared and mean absolute error, softmax cross-entropy (class indices or probabilities, class
+weights, label smoothing, ignored targets), negative log-likelihood, and binary cross-entropy on probabilities or on
+logits.
 
-Every loss takes ``reduction="mean" | "sum" | "none"``. The fused ones work on logits and stay finite at logits of
-+-1e4. Cross-entropy's forward with one global shift instead of a row max and BLAS row sums is a registered fast
-path in ``fast/losses.py``."""
+Every loss takes PyTorch's signature: ``reduction="mean" | "sum" | "none"`` (anything else is refused), the
+deprecated ``size_average`` / ``reduce`` turned into a reduction with PyTorch's warning, and a floating-point input
+(an integer one is refused naming the op and the dtype, as PyTorch refuses it). The fused ones work on logits and stay
+finite at logits of +-1e4. Cross-entropy's forward with one global shift instead of a row max and BLAS row sums is a
+registered fast path in ``fast/losses.py``."""
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
 from ..autograd import Function
-from ..backend import xp_of
+from ..backend import as_array, xp_of
 from ..binding import bind
 from ..dispatch import pick
 from ..tensor import Tensor, TensorLike
-from .case import OpCase, pattern
+from .case import OpCase, pattern, positive
 from .activations import Softplus
 from .checks import as_tensor, broadcast_shape, check_reduction, constant, reduce_loss
 
@@ -32,6 +37,25 @@ class SquaredError(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         da = g * (a - b) * 2
+        return (da if need_a else None), (-da if need_b else None)
+
+
+class AbsoluteError(Function):
+    """z = |a - b| elementwise (l1_loss before its reduction).
+    backward: dz/da = sign(a - b) and dz/db = -sign(a - b) (0 where a == b, PyTorch's subgradient), so
+    da = g sign(a - b), db = -da. The sign is a constant of a and b, so the second derivative is 0. Only the
+    sign of the difference a - b is kept (PyTorch's l1_loss keeps the difference, for its abs), so changing a or b
+    in place after the forward is allowed, as in PyTorch."""
+    @staticmethod
+    def forward(ctx, a, b):
+        d = as_array(a - b)
+        ctx.sign = Tensor(as_array(xp_of(d).sign(d)))
+        return abs(d)
+
+    @staticmethod
+    def backward(ctx, g):
+        need_a, need_b = ctx.needs_input_grad
+        da = g * ctx.sign
         return (da if need_a else None), (-da if need_b else None)
 
 
@@ -131,24 +155,87 @@ class BinaryCrossEntropy(Function):
 
 
 # ----- the functions users call -----
-def mse_loss(a: Tensor, b: Tensor, reduction: str = "mean") -> Tensor:
-    """Mean squared error: (a - b)^2 elementwise, then reduced.
+_TORCH_TYPE = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
-    Gradients, with d = a - b and g the upstream gradient (a scalar for "sum" and "mean", one per element for
-    "none"): "none": da = 2 g d elementwise; "sum": da = 2 g d; "mean": da = 2 g d / n, n the number of elements.
-    In every case db = -da.
+
+def _float_input(x: Tensor, op: str, name: str = "input") -> Tensor:
+    """``x``, checked to be floating point: an integer or boolean input is refused naming the op and the dtype
+    (PyTorch: "... not implemented for 'Long'")."""
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"{op}: expected a floating-point {name}, but found dtype {x.dtype} (PyTorch's "
+                           f"'{_TORCH_TYPE.get(x.dtype.name, x.dtype.name)}'; shape {x.shape}); convert it with "
+                           ".float()")
+    return x
+
+
+def _reduction(size_average: bool | None, reduce: bool | None, reduction: str, op: str) -> str:
+    """The reduction, from PyTorch's deprecated ``size_average`` / ``reduce`` when either is given (with PyTorch's
+    warning), checked to be 'mean', 'sum' or 'none'."""
+    if size_average is not None or reduce is not None:
+        warnings.warn("size_average and reduce args will be deprecated, please use reduction='mean' | 'sum' | "
+                      "'none' instead", UserWarning, stacklevel=3)
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+    check_reduction(reduction, op)
+    return reduction
+
+
+def _elementwise_loss(op: str, fn, input, target, reduction: str, weight) -> Tensor:
+    """``fn(input, target)`` elementwise, weighted and reduced as PyTorch's mse_loss and l1_loss do: with a
+    ``weight`` of the input's shape, "mean" is sum(w * loss) / sum(w)."""
+    x = _float_input(as_tensor(input), op)
+    t = as_tensor(target, like=x)
+    if x.shape != t.shape:
+        raise ValueError(f"{op}: input of shape {x.shape} and target of shape {t.shape} differ")
+    if t.dtype != x.dtype:
+        t = t.astype(x.dtype)
+    loss = fn(x, t)
+    if weight is None:
+        return reduce_loss(loss, reduction, op)
+    w = as_tensor(weight, like=x)
+    if w.shape != x.shape:
+        raise ValueError(f"{op}: weights and input must have the same size (weight {w.shape}, input {x.shape})")
+    loss = loss * w
+    return loss.sum() / w.sum() if reduction == "mean" else reduce_loss(loss, reduction, op)
+
+
+def mse_loss(input: Tensor, target: TensorLike, size_average: bool | None = None, reduce: bool | None = None,
+             reduction: str = "mean", weight: TensorLike | None = None) -> Tensor:
+    """Mean squared error: (input - target)^2 elementwise, then reduced.
+
+    Gradients, with d = input - target and g the upstream gradient (a scalar for "sum" and "mean", one per element
+    for "none"): "none": d input = 2 g d elementwise; "sum": 2 g d; "mean": 2 g d / n, n the number of elements.
+    In every case d target = -d input.
 
     Args:
-        a: the prediction (PyTorch's ``input``).
-        b: the target, of a's shape.
+        input: the prediction, floating point.
+        target: the target, of input's shape.
+        size_average, reduce: PyTorch's deprecated flags (they set the reduction, with a warning).
         reduction: 'mean', 'sum' or 'none'.
+        weight: optional weights of input's shape: each element's loss is multiplied by its weight, and "mean"
+            divides by the sum of the weights (PyTorch's weighted mean).
     PyTorch: ``torch.nn.functional.mse_loss``."""
-    a = as_tensor(a)
-    b = as_tensor(b, like=a)
-    if a.shape != b.shape:
-        raise ValueError(f"mse_loss: input of shape {a.shape} and target of shape {b.shape} differ")
-    check_reduction(reduction, "mse_loss")
-    return reduce_loss(SquaredError.apply(a, b), reduction, "mse_loss")
+    reduction = _reduction(size_average, reduce, reduction, "mse_loss")
+    return _elementwise_loss("mse_loss", SquaredError.apply, input, target, reduction, weight)
+
+
+def l1_loss(input: Tensor, target: TensorLike, size_average: bool | None = None, reduce: bool | None = None,
+            reduction: str = "mean", weight: TensorLike | None = None) -> Tensor:
+    """Mean absolute error: |input - target| elementwise, then reduced.
+
+    Gradients: d input = g sign(input - target) (0 where they are equal, as in PyTorch), divided by the number of
+    elements for "mean"; d target = -d input.
+
+    Args:
+        input: the prediction, floating point.
+        target: the target, of input's shape.
+        size_average, reduce: PyTorch's deprecated flags (they set the reduction, with a warning).
+        reduction: 'mean', 'sum' or 'none'.
+        weight: optional weights of input's shape, as for ``mse_loss``.
+    PyTorch: ``torch.nn.functional.l1_loss``."""
+    reduction = _reduction(size_average, reduce, reduction, "l1_loss")
+    return _elementwise_loss("l1_loss", AbsoluteError.apply, input, target, reduction, weight)
 
 
 def _class_axis(logits) -> int:
@@ -188,7 +275,7 @@ def _fused_cross_entropy(logits, t, ignore_index, reduction):
     if logits.ndim == 2:
         return op.apply(logits, t, ignore_index, reduction)
     c = logits.shape[_class_axis(logits)]
-    rows = logits.transpose(0, *range(2, logits.ndim), 1) if logits.ndim > 2 else logits
+    rows = logits.permute(0, *range(2, logits.ndim), 1) if logits.ndim > 2 else logits
     loss = op.apply(rows.reshape(-1, c), t.reshape(-1), ignore_index, reduction)
     return loss.reshape(t.shape) if reduction == "none" else loss
 
@@ -218,7 +305,8 @@ def _mean_of(total: Tensor, den: Tensor) -> Tensor:
     return total / Tensor(xp.where(empty, 1, d).astype(d.dtype)) + Tensor(xp.where(empty, xp.nan, 0).astype(d.dtype))
 
 
-def cross_entropy(logits: Tensor, target: TensorLike, weight: TensorLike | None = None, ignore_index: int = -100,
+def cross_entropy(input: Tensor, target: TensorLike, weight: TensorLike | None = None,
+                  size_average: bool | None = None, ignore_index: int = -100, reduce: bool | None = None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy of logits against class indices or class probabilities, along the class axis 1.
 
@@ -229,18 +317,19 @@ def cross_entropy(logits: Tensor, target: TensorLike, weight: TensorLike | None 
     -w_c log p_c (PyTorch's formula, ignore_index and weights included).
 
     Args:
-        logits: (N, C), (N, C, d1, ...) or (C,) (PyTorch's ``input``).
+        input: the logits, floating point: (N, C), (N, C, d1, ...) or (C,).
         target: integer class indices (N,), (N, d1, ...) or () (an array or tensor), or float probabilities of
             the logits' shape.
         weight: optional per-class weights (C,).
+        size_average, reduce: PyTorch's deprecated flags (they set the reduction, with a warning).
         ignore_index: a class index whose targets contribute nothing (integer targets only).
         reduction: 'mean', 'sum' or 'none'.
         label_smoothing: e in [0, 1].
     PyTorch: ``torch.nn.functional.cross_entropy``."""
-    logits = as_tensor(logits)
+    logits = _float_input(as_tensor(input), "cross_entropy", "input (logits)")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    check_reduction(reduction, "cross_entropy")
+    reduction = _reduction(size_average, reduce, reduction, "cross_entropy")
     axis = _class_axis(logits)
     w = None if weight is None else _class_weight("cross_entropy", weight, logits)
     wb = None if w is None else w.reshape((-1,) + (1,) * (logits.ndim - 2)) if logits.ndim >= 2 else w
@@ -273,21 +362,22 @@ def cross_entropy(logits: Tensor, target: TensorLike, weight: TensorLike | None 
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / logits.shape[axis])
 
 
-def nll_loss(logp: Tensor, target: TensorLike, weight: TensorLike | None = None, ignore_index: int = -100,
-             reduction: str = "mean") -> Tensor:
+def nll_loss(input: Tensor, target: TensorLike, weight: TensorLike | None = None, size_average: bool | None = None,
+             ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of integer targets given log-probabilities: -w[t] logp[n, t[n]], w the class
     weights (1 without); "mean" divides by the sum of the kept targets' weights (PyTorch).
 
     Args:
-        logp: log-probabilities (N, C), (N, C, d1, ...) or (C,) (PyTorch's ``input``).
+        input: log-probabilities (N, C), (N, C, d1, ...) or (C,), floating point.
         target: integer class indices (N,), (N, d1, ...) or ().
         weight: optional per-class weights (C,).
+        size_average, reduce: PyTorch's deprecated flags (they set the reduction, with a warning).
         ignore_index: a class index whose targets contribute nothing.
         reduction: 'mean', 'sum' or 'none'.
     PyTorch: ``torch.nn.functional.nll_loss``."""
-    logp = as_tensor(logp)
+    logp = _float_input(as_tensor(input), "nll_loss")
+    reduction = _reduction(size_average, reduce, reduction, "nll_loss")
     t = _class_target("nll_loss", logp, target, ignore_index)
-    check_reduction(reduction, "nll_loss")
     w = None if weight is None else _class_weight("nll_loss", weight, logp)
     return _weighted_nll("nll_loss", logp, t, ignore_index, reduction, w)
 
@@ -295,14 +385,15 @@ def nll_loss(logp: Tensor, target: TensorLike, weight: TensorLike | None = None,
 def _input_and_target(op, input, target, name="input"):
     """A binary cross-entropy's input as a Tensor and its target joining it (plain data takes the input's float
     dtype), checked to have the input's shape."""
-    x = as_tensor(input)
+    x = _float_input(as_tensor(input), op, name)
     t = as_tensor(target, like=x)
     if t.shape != x.shape:
         raise ValueError(f"{op}: target of shape {t.shape} must match {name} of shape {x.shape}")
     return x, t
 
 
-def binary_cross_entropy_with_logits(logits: Tensor, target: TensorLike, weight: TensorLike | None = None,
+def binary_cross_entropy_with_logits(input: Tensor, target: TensorLike, weight: TensorLike | None = None,
+                                     size_average: bool | None = None, reduce: bool | None = None,
                                      reduction: str = "mean", pos_weight: TensorLike | None = None) -> Tensor:
     """-(t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))) for logits x, computed stably (finite at x = +-1e4).
 
@@ -313,16 +404,17 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: TensorLike, weight:
     As in PyTorch, neither weight may require a gradient.
 
     Args:
-        logits: the logits x (PyTorch's ``input``).
+        input: the logits x, floating point.
         target: targets in [0, 1] of the logits' shape (a gradient flows to them too).
         weight: optional weights that broadcast against x, rescaling each element's loss.
+        size_average, reduce: PyTorch's deprecated flags (they set the reduction, with a warning).
         reduction: 'mean', 'sum' or 'none'.
         pos_weight: optional weights of the positive examples that broadcast against x (one per class, along the
             last axis, as in PyTorch).
     PyTorch: ``torch.nn.functional.binary_cross_entropy_with_logits`` (and ``nn.BCEWithLogitsLoss``)."""
     op = "binary_cross_entropy_with_logits"
-    logits, target = _input_and_target(op, logits, target, "logits")
-    check_reduction(reduction, op)
+    reduction = _reduction(size_average, reduce, reduction, op)
+    logits, target = _input_and_target(op, input, target, "logits")
     extra = {}
     for name, value in (("weight", weight), ("pos_weight", pos_weight)):
         if value is not None:
@@ -380,6 +472,7 @@ def one_hot(x: TensorLike, num_classes: int = -1) -> Tensor:
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: TensorLike | None = None,
+                         size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) on probabilities p in [0, 1], each log clamped at -100 as in PyTorch.
 
@@ -387,10 +480,11 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: TensorLike | Non
         input: probabilities p (values outside [0, 1] are an error).
         target: targets of p's shape.
         weight: optional weights that broadcast against p, rescaling each element's loss.
+        size_average, reduce: PyTorch's deprecated flags (they set the reduction, with a warning).
         reduction: 'mean', 'sum' or 'none'.
     PyTorch: ``torch.nn.functional.binary_cross_entropy``."""
+    reduction = _reduction(size_average, reduce, reduction, "binary_cross_entropy")
     p, t = _input_and_target("binary_cross_entropy", input, target)
-    check_reduction(reduction, "binary_cross_entropy")
     lo, hi = (float(p._data.min()), float(p._data.max())) if p._data.size else (0.0, 1.0)
     if lo < 0 or hi > 1:
         raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got values in [{lo}, {hi}]")
@@ -402,6 +496,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: TensorLike | Non
 
 BINDINGS = [
     bind(mse_loss, F=True),
+    bind(l1_loss, F=True),
     bind(cross_entropy, F=True),
     bind(nll_loss, F=True),
     bind(binary_cross_entropy_with_logits, F=True),
@@ -414,6 +509,11 @@ _IGNORED = np.array([[0, 3], [-100, 1], [2, 2]])  # for logits (3, 4, 2): the cl
 _WEIGHT = np.array([0.5, 2.0, 1.0, 0.3, 1.5])
 _SOFT = np.abs(np.random.default_rng(7).standard_normal((3, 5)))
 _SOFT /= _SOFT.sum(1, keepdims=True)
+
+
+def _below_zero(rng, shape):
+    """Values in [-2, -0.5]: with ``positive`` inputs, |a - b| >= 1, far from l1's kink at a == b."""
+    return -positive(rng, shape)
 
 
 def _torch_weight(torch, x):
@@ -433,6 +533,18 @@ CASES = [
            torch=lambda torch, a, b: torch.nn.functional.mse_loss(a, b)),
     OpCase("F.mse_loss[none]", lambda a, b: mse_loss(a, b, reduction="none"), ((3, 4), (3, 4)), draw="same",
            torch=lambda torch, a, b: torch.nn.functional.mse_loss(a, b, reduction="none")),
+    OpCase("F.mse_loss[weight]", lambda a, b, w: mse_loss(a, b, weight=w), ((3, 4), (3, 4), (3, 4)), draw="same",
+           sample=(positive, positive, positive),
+           torch=lambda torch, a, b, w: torch.nn.functional.mse_loss(a, b, weight=w), exact_twin=False),
+    OpCase("F.l1_loss", l1_loss, ((3, 4), (3, 4)), draw="same", sample=(positive, _below_zero),
+           torch=lambda torch, a, b: torch.nn.functional.l1_loss(a, b)),
+    OpCase("F.l1_loss[sum,flipped]", lambda a, b: l1_loss(b, a, reduction="sum"), ((3, 4), (3, 4)), draw="same",
+           sample=(positive, _below_zero),
+           torch=lambda torch, a, b: torch.nn.functional.l1_loss(b, a, reduction="sum")),
+    OpCase("F.l1_loss[none,weight]", lambda a, b, w: l1_loss(a, b, reduction="none", weight=w),
+           ((3, 4), (3, 4), (3, 4)), draw="same", sample=(positive, _below_zero, positive),
+           torch=lambda torch, a, b, w: torch.nn.functional.l1_loss(a, b, reduction="none", weight=w),
+           exact_twin=False),
     OpCase("F.cross_entropy", lambda x: cross_entropy(x, _TARGETS), ((3, 5),), draw="fixed",
            torch=lambda torch, x: torch.nn.functional.cross_entropy(x, torch.from_numpy(_TARGETS)),
            exact_twin=False),

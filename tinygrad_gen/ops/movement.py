@@ -9,6 +9,7 @@ broadcast view is a speed trick: a fast path in ``fast/movement.py``.
 from __future__ import annotations
 
 import math
+import operator
 from typing import Sequence
 
 import numpy as np
@@ -17,7 +18,7 @@ from ..autograd import Function, unbroadcast
 from ..backend import xp_of
 from ..binding import bind
 from ..dispatch import pick
-from ..tensor import Tensor
+from ..tensor import Tensor, TensorLike
 from .case import OpCase
 from .checks import as_tensor, normalize_axis, one_axis
 
@@ -68,6 +69,25 @@ class Expand(Function):
         return unbroadcast(g, ctx.inputs[0].shape), None
 
 
+class SumTo(Function):
+    """z = a summed down to ``shape``, a shape that broadcasts to a's (DeZero's sum_to, PyTorch's sum_to_size): with
+    shape padded with leading 1s to a's length, z[j] = the sum of a[i] over every i that broadcasting maps onto j,
+    i.e. over a's extra leading axes and over each axis where shape has 1 and a has not.
+
+    backward: each element of a is added into exactly one element of z (dz_j/da_i = 1 if i maps onto j, else 0),
+    so da_i = g_j for the j it went into: da = g broadcast back to a's shape (``Expand``; SumTo and Expand are each
+    other's adjoints, as summing and copying are)."""
+    @staticmethod
+    def forward(ctx, a, shape):
+        lead = a.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1)
+        return (a.sum(axis=axes, keepdims=True) if axes else a).reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return expand(g, ctx.inputs[0].shape), None
+
+
 class Repeat(Function):
     """z = a copied sizes[i] times along each axis i (extra leading sizes add axes; NumPy's tile): with a's shape
     padded to (n_0, .., n_k), z[b_0 n_0 + j_0, .., b_k n_k + j_k] = a[j_0, .., j_k] for every block (b_0, .., b_k).
@@ -108,9 +128,35 @@ class Cat(Function):
         return tuple(out)
 
 
+class Unbind(Function):
+    """z_i = a[.., i, ..] along ``axis``, one output for each i in range(a.shape[axis]) (each a view of a).
+
+    backward: output i copies slice i of a and nothing else, so da's slice i is g_i: da = the g_i stacked along
+    ``axis`` (an output that nothing used sends zeros)."""
+    @staticmethod
+    def forward(ctx, a, axis):
+        ctx.axis = axis
+        return tuple(a[(slice(None),) * axis + (i,)] for i in range(a.shape[axis]))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return stack(list(grads), ctx.axis), None
+
+
 def _shape_arg(shape: tuple) -> tuple:
     """``f(2, 3)`` and ``f((2, 3))`` both mean the shape (2, 3)."""
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
+def _int_arg(value, name: str, op: str) -> int:
+    """An int argument (a Python or NumPy int, or a one-element integer tensor, as PyTorch takes), else a TypeError
+    naming the op."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}") from None
 
 
 # ----- the public functions -----
@@ -119,28 +165,203 @@ def reshape(x: Tensor, *shape: int | Sequence[int]) -> Tensor:
 
     Args:
         shape: the new shape, as ints or one tuple; its size must equal x's.
-    Mirrors ``torch.Tensor.reshape`` and ``view`` (both share x's memory where NumPy can, else copy)."""
+    Mirrors ``torch.Tensor.reshape``: it shares x's memory where NumPy can, else copies (``view`` never copies)."""
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape)
 
 
-def transpose(x: Tensor, *axes: int | Sequence[int]) -> Tensor:
-    """x with its axes permuted, NumPy's way: no axes reverses them, else name every axis once.
+def _inferred_shape(shape: tuple, size: int, op: str) -> tuple:
+    """``shape`` (ints, at most one -1) with its -1 worked out for ``size`` elements; checked, the errors naming
+    ``op``."""
+    shape = tuple(_int_arg(n, "each size", op) for n in shape)
+    known = math.prod(n for n in shape if n != -1)
+    if shape.count(-1) > 1 or any(n < -1 for n in shape) or (
+            known != size if -1 not in shape else (known == 0 or size % known)):
+        raise ValueError(f"{op}: shape {shape} is invalid for input of size {size}")
+    return tuple(size // known if n == -1 else n for n in shape)
+
+
+def _needs_copy(a, shape: tuple) -> bool:
+    """Whether the array ``a`` can take ``shape`` only as a copy: its strides allow no view of that shape (a
+    transposed or sliced array whose merged axes are not laid out one after another). NumPy decides
+    (``reshape(copy=False)`` refuses to copy), on a stand-in with a's shape and strides (nothing is read), so a
+    CuPy array is judged the same way."""
+    probe = a if type(a) is np.ndarray else np.lib.stride_tricks.as_strided(np.zeros((), a.dtype), a.shape, a.strides)
+    try:
+        np.reshape(probe, shape, copy=False)
+    except ValueError:
+        return True
+    return False
+
+
+def view(x: Tensor, *shape: int | Sequence[int]) -> Tensor:
+    """x's elements in a new shape, sharing its memory: never a copy (one entry may be -1: inferred).
 
     Args:
-        axes: a permutation of range(x.ndim), as ints or one tuple (negative axes count from the end).
-    Mirrors ``numpy.transpose`` and ``torch.permute``; ``swapaxes(a, b)`` swaps two axes."""
-    axes = _shape_arg(axes)
-    if not axes:
+        shape: the new shape, as ints or one tuple; its size must equal x's.
+    Mirrors ``torch.Tensor.view(*shape)``: where x's memory is not laid out so that the new shape can be a view
+    (e.g. ``x.t().view(-1)``), a RuntimeError says so, as PyTorch's does; ``reshape`` (or ``contiguous()`` first)
+    copies there. ``view(dtype)`` (reinterpreting the bits) is refused."""
+    shape = _shape_arg(shape)
+    if len(shape) == 1 and isinstance(shape[0], (type, np.dtype, str)):
+        raise TypeError(f"view: view(dtype) (reinterpreting the bits as another dtype) is not supported, got "
+                        f"{shape[0]!r}; .to(dtype) converts the values, view(*shape) reshapes")
+    shape = _inferred_shape(shape, x._data.size, "view")
+    if shape == x.shape:
+        return x
+    if _needs_copy(x._data, shape):
+        raise RuntimeError(f"view: view size is not compatible with input tensor's size and stride (at least one "
+                           f"dimension spans across two contiguous subspaces): shape {x.shape} with strides "
+                           f"{tuple(s // x._data.itemsize for s in x._data.strides)} cannot be viewed as {shape}. "
+                           "Use .reshape(...) instead (or .contiguous() first)")
+    return Reshape.apply(x, shape)
+
+
+def view_as(x: Tensor, other: Tensor) -> Tensor:
+    """x viewed in ``other``'s shape, sharing its memory (``view``'s rule: a RuntimeError where that needs a copy).
+    Mirrors ``torch.Tensor.view_as``."""
+    return view(x, other.shape)
+
+
+def transpose(x: Tensor, *axes: int | Sequence[int]) -> Tensor:
+    """x with two axes swapped (PyTorch's ``transpose(dim0, dim1)``), or all its axes permuted.
+
+    Args:
+        axes: two ints ``dim0, dim1``: those two axes exchange places, as in PyTorch (``x.transpose(0, 1)`` of a
+            2-D tensor is its transpose, of a batch ``(B, T, C)`` it is ``(T, B, C)``); one tuple, or three or more
+            ints: a permutation of range(x.ndim), as ``permute``; nothing: the axes reversed (NumPy's ``.T``).
+    Mirrors ``torch.transpose``; ``numpy.transpose`` for a tuple or no axes."""
+    if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
+        return _swap(x, axes[0], axes[1], "transpose")
+    return permute(x, *axes)
+
+
+def permute(x: Tensor, *dims: int | Sequence[int]) -> Tensor:
+    """x with its axes permuted: output axis i is input axis ``dims[i]``; no dims reverses them.
+
+    Args:
+        dims: a permutation of range(x.ndim), as ints or one tuple (negative axes count from the end).
+    Mirrors ``torch.permute`` and ``numpy.transpose``."""
+    dims = _shape_arg(dims)
+    if not dims:
         return Transpose.apply(x, None)
     nd = x.ndim
-    if (len(axes) != nd or not all(-nd <= int(a) < nd for a in axes)
-            or sorted(int(a) % nd for a in axes) != list(range(nd))):
-        raise ValueError(f"transpose: axes {axes} are not a permutation for shape {x.shape} (NumPy-style: "
-                         "name every axis; swapaxes(a, b) swaps two)")
-    return Transpose.apply(x, tuple(int(a) % nd for a in axes))
+    if (len(dims) != nd or not all(-nd <= int(a) < nd for a in dims)
+            or sorted(int(a) % nd for a in dims) != list(range(nd))):
+        raise ValueError(f"permute: dims {dims} are not a permutation of the {nd} axes of shape {x.shape} (name "
+                         "every axis once; transpose(dim0, dim1) swaps two)")
+    return Transpose.apply(x, tuple(int(a) % nd for a in dims))
+
+
+def t(x: Tensor) -> Tensor:
+    """A 2-D x transposed; a 0-d or 1-D x is returned as it is.
+
+    Mirrors ``torch.Tensor.t`` / ``torch.t``: more than 2 dimensions is an error there and here (``transpose(dim0,
+    dim1)``, ``permute`` or ``mT`` say which axes)."""
+    if x.ndim > 2:
+        raise ValueError(f"t: expects a tensor with <= 2 dimensions, but x is {x.ndim}-D (shape {x.shape}); use "
+                         "transpose(dim0, dim1), permute or mT")
+    return x if x.ndim < 2 else Transpose.apply(x, (1, 0))
+
+
+def _dim_list(dims, ndim: int, what: str, op: str) -> list:
+    """``dims`` (an int or a sequence of ints) as a list of non-negative axes of an ``ndim``-d tensor, each named
+    once."""
+    items = [dims] if isinstance(dims, (int, np.integer)) else list(dims)
+    out = []
+    for d in items:
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)):
+            raise TypeError(f"{op}: {what} must be ints, got {dims!r}")
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise ValueError(f"{op}: dim {d} in {what} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(d) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated dim in `{what}` ({items})")
+    return out
+
+
+def movedim(x: Tensor, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:
+    """x with the axes ``source`` moved to the positions ``destination``; the other axes keep their order.
+
+    Args:
+        source: an int or a sequence of ints (each axis once; negative counts from the end).
+        destination: as many positions, in the same order.
+    Mirrors ``torch.movedim`` / ``torch.moveaxis`` (and ``numpy.moveaxis``). A permutation of the axes, so the
+    gradient is permuted back."""
+    src = _dim_list(source, x.ndim, "source", "movedim")
+    dst = _dim_list(destination, x.ndim, "destination", "movedim")
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the same "
+                         f"number of dims as destination ({dst} dims)")
+    if x.ndim == 0:
+        return x
+    order = [None] * x.ndim
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(i for i in range(x.ndim) if i not in src)
+    order = tuple(next(rest) if o is None else o for o in order)
+    return x if order == tuple(range(x.ndim)) else Transpose.apply(x, order)
+
+
+def unbind(x: Tensor, axis: int = 0) -> tuple:
+    """The slices of x along ``axis``, as a tuple of tensors with that axis removed (one per index).
+
+    Args:
+        axis: the axis to take apart (``dim=``).
+    Mirrors ``torch.unbind(x, dim=0)``. Each slice is a view of x; the gradient stacks the slices' gradients
+    back (``Unbind``)."""
+    if x.ndim == 0:
+        raise ValueError("unbind: a 0-d tensor has no dimension to take apart (Dimension specified as 0 but tensor "
+                         "has no dimensions)")
+    axis = one_axis(x, axis, "unbind")
+    if x.shape[axis] == 0:
+        return ()
+    out = Unbind.apply(x, axis)
+    return out if isinstance(out, tuple) else (out,)
+
+
+def narrow(x: Tensor, axis: int, start: int | Tensor, length: int) -> Tensor:
+    """x cut to ``length`` elements from ``start`` along ``axis``: x[.., start:start + length, ..].
+
+    Args:
+        axis: the axis to cut (``dim=``; negative counts from the end).
+        start: the first index, in [-n, n] (negative counts from the end; a one-element integer tensor too).
+        length: how many elements, >= 0, with start + length <= n.
+    Mirrors ``torch.narrow(x, dim, start, length)``. A slice, so the gradient lands in its part of x."""
+    if x.ndim == 0:
+        raise ValueError("narrow: narrow() cannot be applied to a 0-dim tensor")
+    axis = one_axis(x, axis, "narrow")
+    start, length = _int_arg(start, "start", "narrow"), _int_arg(length, "length", "narrow")
+    n = x.shape[axis]
+    if not -n <= start <= n:
+        raise ValueError(f"narrow: start out of range (expected to be in range of [{-n}, {n}], but got {start}) for "
+                         f"axis {axis} of shape {x.shape}")
+    start = start + n if start < 0 else start
+    if length < 0:
+        raise ValueError(f"narrow: length must be non-negative, got {length}")
+    if start + length > n:
+        raise ValueError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}) of axis {axis} "
+                         f"of shape {x.shape}")
+    return x[(slice(None),) * axis + (slice(start, start + length),)]
+
+
+def select(x: Tensor, axis: int, index: int | Tensor) -> Tensor:
+    """The slice of x at ``index`` along ``axis``, that axis removed: x[.., index, ..].
+
+    Args:
+        axis: the axis (``dim=``; negative counts from the end).
+        index: in [-n, n) (negative counts from the end; a one-element integer tensor too).
+    Mirrors ``torch.select(x, dim, index)``. An int index, so the gradient lands in that slice of x."""
+    if x.ndim == 0:
+        raise IndexError("select: select() cannot be applied to a 0-dim tensor")
+    axis = one_axis(x, axis, "select")
+    index = _int_arg(index, "index", "select")
+    n = x.shape[axis]
+    if not -n <= index < n:
+        raise IndexError(f"select: index {index} out of range for tensor of size {x.shape} at dimension {axis}")
+    return x[(slice(None),) * axis + (index,)]
 
 
 def _reversed_axes(x: Tensor) -> Tensor:
@@ -162,13 +383,17 @@ def _matrix_transpose(x: Tensor) -> Tensor:
 mT = property(_matrix_transpose, doc=_matrix_transpose.__doc__)
 
 
-def swapaxes(x: Tensor, a: int, b: int) -> Tensor:
+def swapaxes(x: Tensor, axis0: int, axis1: int) -> Tensor:
     """x with two axes exchanged.
 
     Args:
-        a, b: the two axes (negative counts from the end).
-    Mirrors ``torch.swapaxes`` / ``torch.Tensor.transpose(dim0, dim1)``."""
-    a, b = one_axis(x, a, "swapaxes"), one_axis(x, b, "swapaxes")
+        axis0, axis1: the two axes (negative counts from the end).
+    Mirrors ``torch.swapaxes(x, axis0, axis1)`` / ``torch.Tensor.transpose(dim0, dim1)``."""
+    return _swap(x, axis0, axis1, "swapaxes")
+
+
+def _swap(x: Tensor, a: int, b: int, op: str) -> Tensor:
+    a, b = one_axis(x, a, op), one_axis(x, b, op)
     if x.ndim == 0:
         return x
     axes = list(range(x.ndim))
@@ -177,19 +402,17 @@ def swapaxes(x: Tensor, a: int, b: int) -> Tensor:
 
 
 def squeeze(x: Tensor, axis: int | Sequence[int] | None = None) -> Tensor:
-    """x without axes of size 1: all of them, or the given ones (each must have size 1).
+    """x without axes of size 1: all of them, or those of the given axes that have size 1 (a given axis of another
+    size is kept, as PyTorch does: ``zeros(2, 3).squeeze(0)`` is ``(2, 3)``).
 
     Args:
-        axis: None (every axis of size 1), an int or a tuple of ints.
+        axis: None (every axis of size 1), an int or a tuple of ints (each named once).
     Mirrors ``torch.squeeze``."""
     if axis is None:
         shape = tuple(n for n in x.shape if n != 1)
     else:
         axes = normalize_axis(axis, x.ndim, "squeeze")
-        for a in axes:
-            if x.shape[a] != 1:
-                raise ValueError(f"squeeze: axis {a} has size {x.shape[a]}, not 1 (shape {x.shape})")
-        shape = tuple(n for i, n in enumerate(x.shape) if i not in axes)
+        shape = tuple(n for i, n in enumerate(x.shape) if i not in axes or n != 1)
     return reshape(x, shape)
 
 
@@ -205,15 +428,15 @@ def unsqueeze(x: Tensor, axis: int) -> Tensor:
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
-def flatten(x: Tensor, start: int = 0, end: int = -1) -> Tensor:
-    """x with the axes start..end (both included) merged into one; a 0-d tensor becomes shape (1,).
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """x with the axes start_dim..end_dim (both included) merged into one; a 0-d tensor becomes shape (1,).
 
     Args:
-        start, end: the first and last axis to merge (negative counts from the end).
+        start_dim, end_dim: the first and last axis to merge (negative counts from the end).
     Mirrors ``torch.flatten(start_dim, end_dim)``."""
     if x.ndim == 0:
         return reshape(x, 1)
-    start, end = one_axis(x, start, "flatten"), one_axis(x, end, "flatten")
+    start, end = one_axis(x, start_dim, "flatten"), one_axis(x, end_dim, "flatten")
     if start > end:
         raise ValueError(f"flatten: start axis {start} comes after end axis {end} (shape {x.shape})")
     return reshape(x, x.shape[:start] + (math.prod(x.shape[start:end + 1]),) + x.shape[end + 1:])
@@ -244,8 +467,48 @@ def expand_as(x: Tensor, other: Tensor) -> Tensor:
     return expand(x, *other.shape)
 
 
+def sum_to(x: TensorLike, shape: int | Sequence[int]) -> Tensor:
+    """x summed down to ``shape``: over its extra leading axes and over each axis where ``shape`` has size 1, so
+    that the result broadcasts back to x's shape (it undoes broadcasting: a backward uses it to bring a broadcast
+    operand's gradient back to the operand's shape).
+
+    Args:
+        x: a tensor (or array-like data).
+        shape: an int or a sequence of ints that broadcasts to x's shape: at most x.ndim sizes, each equal to x's
+            size on that axis (counted from the end) or 1.
+    Mirrors DeZero's ``F.sum_to(x, shape)`` and ``torch.Tensor.sum_to_size``. The gradient is g broadcast back to
+    x's shape."""
+    return _sum_to(as_tensor(x), shape, "sum_to")
+
+
+def sum_to_size(x: Tensor, *sizes: int | Sequence[int], size: Sequence[int] | None = None) -> Tensor:
+    """x summed down to ``size``, a shape that broadcasts to x's (``sum_to`` under PyTorch's name).
+
+    Args:
+        sizes: the target shape, as ints or one tuple; or ``size=``, as PyTorch's keyword.
+    Mirrors ``torch.Tensor.sum_to_size(*size)``; returns x itself when ``size`` is x's shape, as PyTorch does."""
+    if (size is not None) == bool(sizes):
+        raise TypeError(f"sum_to_size: give the target shape once, as ints, one tuple or size= (got {sizes} and "
+                        f"size={size})")
+    return _sum_to(x, sizes if size is None else (size,), "sum_to_size")
+
+
+def _sum_to(x: Tensor, shape, op: str) -> Tensor:
+    shape = _shape_arg(tuple(shape)) if isinstance(shape, (tuple, list)) else (shape,)
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)) for n in shape):
+        raise TypeError(f"{op}: shape must be ints, got {shape}")
+    shape = tuple(int(n) for n in shape)
+    lead = x.ndim - len(shape)
+    if lead < 0 or any(n != 1 and n != x.shape[lead + i] for i, n in enumerate(shape)):
+        raise ValueError(f"{op}: shape {shape} is not expandable to x's shape {x.shape} (it needs at most {x.ndim} "
+                         "sizes, each x's size on that axis, counted from the end, or 1)")
+    if shape == x.shape:
+        return x
+    return SumTo.apply(x, shape)
+
+
 def reshape_as(x: Tensor, other: Tensor) -> Tensor:
-    """x reshaped to ``other``'s shape. Mirrors ``torch.Tensor.reshape_as`` (and ``view_as``)."""
+    """x reshaped to ``other``'s shape (a copy where a view cannot be). Mirrors ``torch.Tensor.reshape_as``."""
     return reshape(x, other.shape)
 
 
@@ -326,19 +589,15 @@ def flip(x: Tensor, axis: int | Sequence[int] | None = None, dims: int | Sequenc
     Args:
         axis: an int or a tuple of ints; None reverses every axis (as NumPy).
         dims: PyTorch's keyword for the same axes (give one of axis, dims).
-    Mirrors ``torch.flip``. A reversed slice, so indexing's backward flips the gradient back."""
+    Mirrors ``torch.flip``: a new tensor, as PyTorch's (a reversed slice, copied to C order, so writing into it
+    leaves x alone and ``view`` works on it); indexing's backward flips the gradient back."""
     if dims is not None:
         if axis is not None:
             raise TypeError(f"flip: got both axis={axis} and its alias dims={dims}; give one")
         axis = dims
-    axes = normalize_axis(axis, x.ndim, "flip")
-    if axis is not None and x.ndim:
-        named = [int(a) % x.ndim for a in ((axis,) if isinstance(axis, (int, np.integer)) else tuple(axis))]
-        repeated = sorted({a for a in named if named.count(a) > 1})
-        if repeated:
-            raise ValueError(f"flip: axis {repeated[0]} appears more than once in {axis} (shape {x.shape}); "
-                             "name each axis once, as PyTorch requires")
-    return x[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))]
+    axes = normalize_axis(axis, x.ndim, "flip")  # an axis named twice is refused there, as in PyTorch
+    flipped = x[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))]
+    return flipped.contiguous() if axes else flipped
 
 
 def roll(x: Tensor, shifts: int | Sequence[int], axis: int | Sequence[int] | None = None,
@@ -423,6 +682,35 @@ def unflatten(x: Tensor, axis: int, sizes: Sequence[int]) -> Tensor:
         raise ValueError(f"unflatten: sizes {sizes} do not split axis {axis} of size {n} (shape {x.shape})")
     sizes = tuple(n // known if m == -1 else m for m in sizes)
     return reshape(x, x.shape[:axis] + sizes + x.shape[axis + 1:])
+
+
+def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """The windows of ``size`` consecutive elements along ``dimension``, ``step`` apart: that axis becomes the
+    window count (n - size) // step + 1 and a new last axis of length ``size`` holds each window,
+    z[.., w, .., k] = x[.., w * step + k, ..].
+
+    Args:
+        dimension: the axis to slide along (negative counts from the end; a 0-d x takes 0 or -1 and has one
+            element there).
+        size: the window length, 0 <= size <= n (n = x.shape[dimension]).
+        step: the distance between window starts, > 0.
+    Mirrors ``torch.Tensor.unfold(dimension, size, step)`` (PyTorch's is a view, this a copy with the same values
+    and gradient). It picks with the integer index w * step + k (window w, offset k) and moves the offset axis last,
+    so the gradient is each window's g added back where its elements came from (overlapping windows add up)."""
+    d = one_axis(x, dimension, "unfold")
+    for name, value, least in (("size", size, 0), ("step", step, 1)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < least:
+            raise ValueError(f"unfold: {name} must be an int >= {least}, got {value!r}")
+    n = x.shape[d] if x.ndim else 1
+    if size > n:
+        raise ValueError(f"unfold: maximum size for tensor at dimension {d} is {n} but size is {size} (shape "
+                         f"{x.shape})")
+    if x.ndim == 0:  # PyTorch: a scalar's one window, of its one element (or of none)
+        return reshape(x, 1)[:size]
+    starts = np.arange((n - size) // int(step) + 1, dtype=np.int64) * int(step)
+    windows = x[(slice(None),) * d + (starts[:, None] + np.arange(int(size), dtype=np.int64),)]
+    order = tuple(i for i in range(windows.ndim) if i != d + 1) + (d + 1,)
+    return windows if d + 1 == windows.ndim - 1 else Transpose.apply(windows, order)
 
 
 def meshgrid(*tensors: Tensor | Sequence[Tensor], indexing: str = "ij") -> tuple:
@@ -511,16 +799,27 @@ def dim(x: Tensor) -> int:
 
 
 BINDINGS = [
-    bind(reshape, method="reshape view", tg="reshape"),
-    bind(transpose, method="transpose permute", tg="transpose permute"),
+    bind(reshape, method="reshape", tg="reshape"),
+    bind(view, method=True),
+    bind(view_as, method=True),
+    bind(t, method=True, tg=True),
+    bind(movedim, method="movedim moveaxis", tg="movedim moveaxis"),
+    bind(unbind, method=True, tg=True),
+    bind(narrow, method=True, tg=True),
+    bind(select, method=True, tg=True),
+    bind(transpose, method=True, tg=True),
+    bind(permute, method=True, tg=True),
     bind(T, method="T"),
-    bind(swapaxes, method=True),
+    bind(swapaxes, method="swapaxes swapdims", tg="swapaxes swapdims"),
     bind(squeeze, method=True, tg=True),
     bind(unsqueeze, method=True, tg=True),
     bind(flatten, method=True, tg=True),
     bind(expand, method=True),
     bind(expand_as, method=True),
-    bind(reshape_as, method="reshape_as view_as"),
+    bind(sum_to, tg=True, F=True),
+    bind(sum_to_size, method=True),
+    bind(unfold, method=True),
+    bind(reshape_as, method="reshape_as"),
     bind(cat, tg=True),
     bind(stack, tg=True),
     bind(split, method=True, tg=True),
@@ -551,6 +850,11 @@ def _reversed(ndim):
     return tuple(reversed(range(ndim)))
 
 
+def _summed_shape(shape):
+    """A shape that broadcasts to ``shape``: its first axis dropped, every other remaining one made 1."""
+    return tuple(1 if i % 2 == 0 else n for i, n in enumerate(shape))[1:]
+
+
 def _rotated(ndim):
     return tuple(range(1, ndim)) + (0,)
 
@@ -564,7 +868,20 @@ CASES = [
            torch=lambda torch, a: a.reshape_as(torch.zeros(a.numel(), 1))),
     OpCase("view_as", lambda a: a.view_as(Tensor(np.zeros((1, a.numel())))), ((3, 4),),
            torch=lambda torch, a: a.view_as(torch.zeros(1, a.numel()))),
+    OpCase("t", lambda a: a.t(), ((3, 4),), torch=lambda torch, a: a.t()),
+    OpCase("movedim", lambda a: a.movedim(0, -1), ((2, 3, 4),), min_ndim=1, torch=lambda torch, a: a.movedim(0, -1)),
+    OpCase("moveaxis_tuples", lambda a: a.moveaxis((0, 1), (-1, 0)), ((2, 3, 4),), draw="fixed",
+           torch=lambda torch, a: torch.moveaxis(a, (0, 1), (-1, 0))),
+    OpCase("unbind", lambda a: _pieces(a.unbind(-1)), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: _torch_pieces(torch, a.unbind(-1))),
+    OpCase("narrow", lambda a: a.narrow(-1, 1, a.shape[-1] - 1), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.narrow(-1, 1, a.shape[-1] - 1)),
+    OpCase("narrow_negative_start", lambda a: narrow(a, 0, -2, 2), ((3, 4),), draw="fixed",
+           torch=lambda torch, a: torch.narrow(a, 0, -2, 2)),
+    OpCase("select", lambda a: a.select(0, -1), ((3, 4),), min_ndim=1, torch=lambda torch, a: a.select(0, -1)),
     OpCase("transpose", lambda a: a.transpose(), ((2, 3, 4),), torch=lambda torch, a: a.permute(_reversed(a.ndim))),
+    OpCase("transpose_two", lambda a: a.transpose(0, -1), ((2, 3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.transpose(0, -1)),
     OpCase("permute", lambda a: a.permute(*_rotated(a.ndim)), ((2, 3, 4),), min_ndim=1,
            torch=lambda torch, a: a.permute(_rotated(a.ndim))),
     OpCase("T", lambda a: a.T * 1.0, ((3, 4),), torch=lambda torch, a: a.permute(_reversed(a.ndim)) * 1.0),
@@ -614,5 +931,17 @@ CASES = [
     OpCase("repeat_interleave_counts", lambda a: a.repeat_interleave(Tensor(np.array([1, 0, 2])), axis=0),
            ((3, 4),), draw="fixed", exact_twin=False,
            torch=lambda torch, a: a.repeat_interleave(torch.tensor([1, 0, 2]), 0)),
+    OpCase("unfold", lambda a: a.unfold(-1, min(2, a.shape[-1]), 1), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.unfold(-1, min(2, a.shape[-1]), 1)),
+    OpCase("unfold_step", lambda a: a.unfold(0, 3, 2), ((7, 2, 3),), draw="fixed",
+           torch=lambda torch, a: a.unfold(0, 3, 2)),
+    OpCase("unfold_gaps", lambda a: a.unfold(1, 2, 3), ((2, 8),), draw="fixed",
+           torch=lambda torch, a: a.unfold(1, 2, 3)),
+    OpCase("unfold_scalar", lambda a: a.unfold(0, 1, 1), ((),), draw="fixed",
+           torch=lambda torch, a: a.unfold(0, 1, 1)),
+    OpCase("sum_to", lambda a: sum_to(a, _summed_shape(a.shape)), ((2, 3, 4),),
+           torch=lambda torch, a: a.sum_to_size(_summed_shape(a.shape))),
+    OpCase("sum_to_size", lambda a: a.sum_to_size(1, *a.shape[1:]), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.sum_to_size(1, *a.shape[1:])),
     OpCase("flip_axes", lambda a: a.flip((0, -1)), ((2, 3, 4),), min_ndim=2, torch=lambda torch, a: a.flip((0, -1))),
 ]

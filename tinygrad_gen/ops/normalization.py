@@ -18,7 +18,7 @@ from ..binding import bind
 from ..dispatch import pick
 from ..tensor import Tensor
 from .case import OpCase
-from .checks import as_tensor, optional_tensor
+from .checks import as_tensor, optional_tensor, same_dtype
 
 
 def _moments(x, axes, eps):
@@ -167,6 +167,7 @@ def layer_norm(x: Tensor, normalized_shape: int | tuple, weight: Tensor | None =
     PyTorch: ``torch.nn.functional.layer_norm``."""
     x, eps = as_tensor(x), float(eps)
     weight, bias = optional_tensor(weight, x), optional_tensor(bias, x)
+    same_dtype("layer_norm", input=x, weight=weight, bias=bias)
     shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or x.ndim < k or x.shape[x.ndim - k:] != shape:
@@ -193,6 +194,7 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     PyTorch: ``torch.nn.functional.batch_norm``."""
     x, eps = as_tensor(x), float(eps)
     weight, bias = optional_tensor(weight, x), optional_tensor(bias, x)
+    same_dtype("batch_norm", input=x, weight=weight, bias=bias)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected x of shape (N, C) or (N, C, ...), got {x.shape}")
     c = x.shape[1]

@@ -10,6 +10,7 @@ PyTorch's ``dim=`` and ``keepdim=``. The BLAS sums of ``Sum`` and ``Mean`` are f
 """
 from __future__ import annotations
 
+import collections
 import math
 
 import numpy as np
@@ -19,8 +20,10 @@ from ..backend import as_array, xp_of
 from ..binding import bind
 from ..dispatch import pick
 from ..tensor import Axis, Number, Tensor
-from .case import OpCase, distinct, nonzero
+from .case import OpCase, distinct, nonzero, pattern, torch_pattern
+from .arithmetic import maximum, minimum
 from .checks import normalize_axis
+from .scans import TakeAlong, ValuesIndices, median_along
 
 
 def kept_shape(shape: tuple, axes) -> tuple:
@@ -113,6 +116,24 @@ class Max(Function):
         with np.errstate(invalid="ignore", divide="ignore"):  # only a NaN slice (no hit) divides 0 by 0
             weight = hit / hit.sum(axis=axes, keepdims=True)
         return _expand_back(g, shape, axes, keepdims) * Tensor(weight.astype(g.dtype, copy=False)), None, None, None
+
+
+class Median(Max):
+    """z = the median of all the elements: the lower of the two middle values when their count is even.
+
+    backward: z is one of the a_i, as a max is, so it is Max's: d z / d a_i = 1 where a_i = z, shared equally among
+    the elements equal to z (PyTorch's median() does the same; median along a dim sends it to the one element its
+    index names instead)."""
+    @staticmethod
+    def forward(ctx, a):
+        flat = a.reshape(-1)
+        xp = xp_of(a)
+        out = xp.asarray(xp.nan, a.dtype) if xp.isnan(flat).any() else xp.partition(flat, (flat.size - 1) // 2)[
+            (flat.size - 1) // 2]
+        out = as_array(out)
+        ctx.save_for_backward(a, out)
+        ctx.meta = (a.shape, None, False)
+        return out
 
 
 class LogSumExp(Function):
@@ -210,6 +231,68 @@ class Var(Function):
         return _expand_back(g, shape, axes, keepdims) * d * scale, None, None, None
 
 
+class VectorNorm(Function):
+    """z = (sum_i |a_i|^p)^(1/p) over ``axes``; p = inf: max_i |a_i|; p = -inf: min_i |a_i|; p = 0: the number of
+    nonzero a_i (PyTorch's ``linalg.vector_norm``).
+
+    backward, with N = z (reduced axes kept) and g broadcast back over them, s = sgn(a): for p != 0, +-inf,
+    dz/da_i = (1/p) (sum_j |a_j|^p)^(1/p - 1) p |a_i|^(p-1) s_i = s_i |a_i|^(p-1) / N^(p-1). PyTorch's choices
+    where that is 0/0 or infinite, kept here:
+      p = 2:      da = g a / N, and 0 where N = 0 (the zero vector: PyTorch's subgradient 0);
+      p = 1:      da = g s (0 at a_i = 0);
+      p = +-inf:  z = |a_k| for the extreme k, so da = g s [|a| = N] / #ties (ties share, as amax's do);
+      p = 0:      z is piecewise constant: no gradient (None, as PyTorch);
+      p < 1:      da = g s |a|^(p-1) N^(1-p), 0 where a_i = 0 (|a_i|^(p-1) is infinite there);
+      other p:    da = g s |a|^(p-1) / N^(p-1), 0 where N = 0 (then every a_i is 0).
+    The denominators are N with its zeros replaced by 1 (a is 0 wherever that matters), so the backward has no
+    0/0 and can be differentiated again. The input and the output are saved, as PyTorch saves them."""
+    @staticmethod
+    def forward(ctx, a, p, axes, keepdims=False):
+        xp = xp_of(a)
+        m = xp.abs(a)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # |0|^p for p < 0 is inf: N = 0
+            if p == math.inf:
+                out = m.max(axis=axes, keepdims=keepdims)
+            elif p == -math.inf:
+                out = m.min(axis=axes, keepdims=keepdims)
+            elif p == 0:
+                out = (a != 0).sum(axis=axes, keepdims=keepdims).astype(a.dtype)
+            elif p == 1:
+                out = m.sum(axis=axes, keepdims=keepdims)
+            elif p == 2:
+                out = xp.sqrt((a * a).sum(axis=axes, keepdims=keepdims))
+            else:
+                out = (m ** p).sum(axis=axes, keepdims=keepdims) ** (1.0 / p)
+        out = as_array(out)
+        ctx.save_for_backward(a, out)
+        ctx.meta = (a.shape, axes, keepdims, p)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        shape, axes, keepdims, p = ctx.meta
+        if p == 0:
+            return None, None, None, None
+        g = _expand_back(g, shape, axes, keepdims)
+        n = out.reshape(kept_shape(shape, axes))
+        s = Tensor(xp_of(a._data).sign(a._data))  # piecewise constant: a constant factor
+        if p == 1:
+            return g * s, None, None, None
+        if abs(p) == math.inf:
+            with np.errstate(invalid="ignore"):
+                hit = (xp_of(a._data).abs(a._data) == n._data) | xp_of(a._data).isnan(a._data)
+            return g * s * Tensor((hit / hit.sum(axis=axes, keepdims=True)).astype(g.dtype)), None, None, None
+        safe = n.masked_fill(n._data == 0, 1.0)
+        if p == 2:
+            return g * a / safe, None, None, None
+        zero = a._data == 0
+        power = a.abs().masked_fill(zero, 1.0) ** (p - 1)  # |a|^(p-1), with 1 in place of |0|^(p-1)
+        if p < 1:
+            return g * s * power.masked_fill(zero, 0.0) * n ** (1 - p), None, None, None
+        return g * s * power.masked_fill(zero, 0.0) / safe ** (p - 1), None, None, None
+
+
 class ArgMax(Function):
     """z = the index of the maximum along ``axis`` (``largest=False``: of the minimum), the first one at ties;
     ``axis=None`` indexes the flattened tensor. Computed directly (never as argmax(-a)), so integer extremes are
@@ -245,20 +328,70 @@ def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     return pick(Mean).apply(x, normalize_axis(axis, x.ndim, "mean"), keepdims)
 
 
-def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+def amax(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The largest value over ``axis`` (None: all; an int or a tuple); tied maxima share the gradient.
-    PyTorch: ``torch.amax(x, dim, keepdim)`` (the values only: ``x.max(dim)`` here returns no indices)."""
-    axes = normalize_axis(axis, x.ndim, "max")
-    _check_not_empty(x, axes, "max")
+    PyTorch: ``torch.amax(x, dim, keepdim)``."""
+    axes = normalize_axis(axis, x.ndim, "amax")
+    _check_not_empty(x, axes, "amax")
     return Max.apply(x, axes, keepdims)
 
 
-def min(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+def amin(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The smallest value over ``axis`` (None: all; an int or a tuple); tied minima share the gradient.
-    PyTorch: ``torch.amin(x, dim, keepdim)`` (the values only)."""
-    axes = normalize_axis(axis, x.ndim, "min")
-    _check_not_empty(x, axes, "min")
+    PyTorch: ``torch.amin(x, dim, keepdim)``."""
+    axes = normalize_axis(axis, x.ndim, "amin")
+    _check_not_empty(x, axes, "amin")
     return Max.apply(x, axes, keepdims, False)
+
+
+def _extreme(x: Tensor, axis, keepdims: bool, largest: bool, op: str):
+    """PyTorch's three forms of max/min: over everything (a value), along one dim ((values, indices)), or against
+    another tensor (elementwise)."""
+    if isinstance(axis, Tensor):
+        return (maximum if largest else minimum)(x, axis)
+    if axis is None:
+        return (amax if largest else amin)(x, None, keepdims)
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, (bool, np.bool_)):
+        raise TypeError(f"{op}: dim must be one int (PyTorch's {op}(dim) returns (values, indices)), got {axis!r}; "
+                        f"a{op}(dim=...) reduces over several axes")
+    axis = normalize_axis(axis, x.ndim, op)
+    _check_not_empty(x, axis, op)
+    if x.ndim == 0:
+        return ValuesIndices(x * 1, Tensor(xp_of(x._data).zeros((), np.int64)))
+    index = ArgMax.apply(x.detach(), axis[0], True, largest)
+    values = TakeAlong.apply(x, axis[0], index)  # the gradient goes to the element picked, as in PyTorch
+    if not keepdims:
+        values, index = values.squeeze(axis[0]), index.squeeze(axis[0])
+    return ValuesIndices(values, index)
+
+
+def max(x: Tensor, axis: int | Tensor | None = None, keepdims: bool = False) -> Tensor | ValuesIndices:
+    """The largest value, as in PyTorch: ``x.max()`` over every element (a 0-d tensor); ``x.max(dim)`` the
+    ``(values, indices)`` named tuple along one axis (``keepdim`` keeps it as size 1; the gradient goes to the
+    first maximum, the one ``indices`` names); ``x.max(other)`` the elementwise maximum. ``amax`` reduces over
+    several axes. PyTorch: ``torch.max``."""
+    return _extreme(x, axis, keepdims, True, "max")
+
+
+def min(x: Tensor, axis: int | Tensor | None = None, keepdims: bool = False) -> Tensor | ValuesIndices:
+    """The smallest value, as in PyTorch: ``x.min()`` over every element, ``x.min(dim)`` the ``(values, indices)``
+    named tuple along one axis, ``x.min(other)`` the elementwise minimum. PyTorch: ``torch.min``."""
+    return _extreme(x, axis, keepdims, False, "min")
+
+
+def median(x: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor | ValuesIndices:
+    """The median: the lower of the two middle values when their count is even (PyTorch's choice, not their mean);
+    NaN if there is a NaN. ``x.median()`` is a 0-d tensor over every element (tied elements share the gradient);
+    ``x.median(dim)`` the ``(values, indices)`` named tuple along one axis (the gradient goes to the element its
+    index names). PyTorch: ``torch.median``."""
+    if axis is not None:
+        if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"median: dim takes one int (median(dim) returns (values, indices) along that axis), "
+                            f"got {axis!r}")
+        return median_along(x, axis, keepdims)
+    if x.numel() == 0:
+        raise ValueError(f"median: the tensor is empty (shape {x.shape})")
+    return Median.apply(x)
 
 
 def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -348,6 +481,118 @@ def std_mean(x: Tensor, axis: Axis = None, unbiased: bool | None = None, keepdim
     return s, mean(x, axis, keepdims)
 
 
+MinMax = collections.namedtuple("MinMax", "min max")
+MinMax.__doc__ = "(min, max): what aminmax returns, like torch.return_types.aminmax."
+
+
+def aminmax(x: Tensor, *, axis: int | None = None, keepdims: bool = False) -> MinMax:
+    """The smallest and the largest value, as the named tuple ``(min, max)``, over every element (``axis`` None) or
+    along one axis (``dim=``; ``keepdim`` keeps it as size 1).
+
+    Mirrors ``torch.aminmax(x, *, dim=None, keepdim=False)``: ``amin`` and ``amax``, so tied extremes share the
+    gradient, as PyTorch's do."""
+    if axis is not None and (isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer))):
+        raise TypeError(f"aminmax: dim must be one int or None, got {axis!r}")
+    if x._data.size == 0 and (axis is None or x.shape[normalize_axis(axis, x.ndim, "aminmax")[0]] == 0):
+        raise ValueError(f"aminmax: cannot reduce over a zero-size axis (shape {x.shape}, dim {axis}): the operation "
+                         "has no identity")
+    return MinMax(amin(x, axis, keepdims), amax(x, axis, keepdims))
+
+
+def _float_input(x: Tensor, dtype, op: str) -> Tensor:
+    """x in ``dtype`` (if given), checked to be floating point (PyTorch refuses integer input here)."""
+    if dtype is not None:
+        x = x.astype(dtype)
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"{op}: expected a floating point tensor, got dtype {x.dtype} (as PyTorch); convert it with "
+                        ".float() or pass dtype=")
+    return x
+
+
+def vector_norm(x: Tensor, ord: Number = 2, axis: Axis = None, keepdims: bool = False, *,
+                dtype: object = None) -> Tensor:
+    """The vector ``ord``-norm over ``axis`` (None: all elements, as one vector): (sum |x|^ord)^(1/ord); ord = inf
+    the largest |x|, -inf the smallest, 0 the number of nonzero elements.
+
+    Args:
+        ord: a number: 2 (Euclidean), 1, inf, -inf, 0 or any other float.
+        axis: None, an int or a tuple of ints (``dim=``).
+        keepdims: keep the reduced axes as size 1 (``keepdim=``).
+        dtype: compute in this dtype (x is cast first).
+    Mirrors ``torch.linalg.vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None)``; the gradient at the
+    zero vector is PyTorch's subgradient 0 (``VectorNorm``)."""
+    x = _float_input(x, dtype, "vector_norm")
+    if isinstance(ord, (bool, np.bool_)) or not isinstance(ord, (int, float, np.integer, np.floating)):
+        raise TypeError(f"vector_norm: ord must be a number, got {ord!r}")
+    axes = normalize_axis(axis, x.ndim, "vector_norm")
+    if abs(float(ord)) == math.inf and x._data.size == 0 and any(x.shape[i] == 0 for i in axes):
+        raise ValueError(f"vector_norm: cannot compute the {ord} norm over a zero-size axis (shape {x.shape}, axes "
+                         f"{axes}): the operation has no identity")
+    return VectorNorm.apply(x, float(ord), axes, keepdims)
+
+
+def norm(x: Tensor, p: Number | str | None = "fro", axis: Axis = None, keepdims: bool = False,
+         dtype: object = None) -> Tensor:
+    """The norm of x over ``axis``: p = 'fro' (the default) or 2 the Euclidean norm of the elements, any other
+    number the vector p-norm (``vector_norm``: 1, inf, -inf, 0, other floats).
+
+    Args:
+        p: 'fro', a number, or None (2); 'nuc' (the nuclear norm) is refused.
+        axis: None (every element), an int or a tuple (``dim=``; 'fro' takes at most 2 axes).
+        keepdims: keep the reduced axes as size 1 (``keepdim=``).
+        dtype: compute in this dtype.
+    Mirrors ``torch.norm(x, p='fro', dim=None, keepdim=False, dtype=None)`` / ``torch.Tensor.norm``, which PyTorch
+    computes as ``linalg.vector_norm`` for these p; the gradient at the zero vector is 0, as there."""
+    if isinstance(p, str):
+        if p == "nuc":
+            raise ValueError("norm: p='nuc' (the nuclear norm, a sum of singular values) is not supported here")
+        if p != "fro":
+            raise ValueError(f"norm: p must be 'fro', 'nuc' or a number, got {p!r}")
+        if axis is not None and not isinstance(axis, (int, np.integer)) and len(tuple(axis)) > 2:
+            raise ValueError(f"norm: p='fro' is a matrix norm: dim must be an int or a 2-tuple, got {axis!r}")
+        p = 2
+    return vector_norm(x, 2 if p is None else p, axis, keepdims, dtype=dtype)
+
+
+def nansum(x: Tensor, axis: Axis = None, keepdims: bool = False, *, dtype: object = None) -> Tensor:
+    """The sum over ``axis`` (None: all) with NaN counted as 0.
+
+    Args:
+        axis: None, an int or a tuple (``dim=``); keepdims: keep the reduced axes (``keepdim=``).
+        dtype: sum in this dtype (x is cast first).
+    Mirrors ``torch.nansum(x, dim=None, keepdim=False, *, dtype=None)``. The NaNs are filled with 0 first, so
+    their gradient is 0 and every other element's is g."""
+    if dtype is not None:
+        x = x.astype(dtype)
+    if x.dtype.kind in "fc":
+        nan = xp_of(x._data).isnan(x._data)
+        if nan.any():
+            x = x.masked_fill(nan, 0.0)
+    return sum(x, axis, keepdims)
+
+
+def nanmean(x: Tensor, axis: Axis = None, keepdims: bool = False, *, dtype: object = None) -> Tensor:
+    """The mean over ``axis`` (None: all) of the elements that are not NaN: nansum / their count (NaN where a slice
+    has none).
+
+    Args:
+        axis: None, an int or a tuple (``dim=``); keepdims: keep the reduced axes (``keepdim=``).
+        dtype: compute in this dtype; x must be floating point (as PyTorch asks).
+    Mirrors ``torch.nanmean(x, dim=None, keepdim=False, *, dtype=None)``, which is the same composition."""
+    x = _float_input(x, dtype, "nanmean")
+    kept = ~xp_of(x._data).isnan(x._data)
+    count = Tensor(kept.sum(axis=normalize_axis(axis, x.ndim, "nanmean"), keepdims=keepdims).astype(x.dtype))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a slice of NaNs only: 0 / 0 = NaN, as PyTorch
+        return nansum(x, axis, keepdims) / count
+
+
+def count_nonzero(x: Tensor, axis: Axis = None) -> Tensor:
+    """How many elements over ``axis`` (None: all; an int or a tuple) are nonzero, an int64 tensor (no gradient).
+    Mirrors ``torch.count_nonzero(x, dim=None)``."""
+    axes = normalize_axis(axis, x.ndim, "count_nonzero")
+    return Tensor(xp_of(x._data).asarray((x._data != 0).sum(axis=axes)).astype(np.int64))
+
+
 def _arg_extreme(x: Tensor, axis, keepdims: bool, largest: bool, op: str) -> Tensor:
     if axis is not None and not isinstance(axis, (int, np.integer)):
         raise ValueError(f"{op}: axis must be one int or None, got {axis!r}")
@@ -385,14 +630,22 @@ def any_(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 BINDINGS = [
     bind(sum, method="sum", tg="sum"),
     bind(mean, method="mean", tg="mean"),
-    bind(max, method="max"),
-    bind(min, method="min"),
+    bind(amax, method=True, tg=True),
+    bind(amin, method=True, tg=True),
+    bind(max, method=True, tg=True),
+    bind(median, method=True, tg=True),
+    bind(min, method=True, tg=True),
     bind(logsumexp, method="logsumexp", tg="logsumexp"),
     bind(prod, method="prod", tg="prod"),
     bind(var, method="var", tg="var"),
     bind(std, method="std", tg="std"),
     bind(var_mean, tg="var_mean"),
     bind(std_mean, tg="std_mean"),
+    bind(aminmax, method=True, tg=True),
+    bind(norm, method=True, tg=True),
+    bind(nansum, method=True, tg=True),
+    bind(nanmean, method=True, tg=True),
+    bind(count_nonzero, method=True, tg=True),
     bind(argmax, method="argmax", tg="argmax"),
     bind(argmin, method="argmin", tg="argmin"),
     bind(all_, method="all", tg="all"),
@@ -414,11 +667,25 @@ CASES = [
     OpCase("mean", lambda a: a.mean(axis=0), ((3, 4),), min_ndim=1, torch=lambda torch, a: a.mean(0)),
     OpCase("mean_dims", lambda a: a.mean(dim=(0, -1), keepdim=True), ((3, 4),), min_ndim=2,
            torch=lambda torch, a: a.mean((0, -1), keepdim=True)),
-    OpCase("max", lambda a: a.max(axis=-1), ((3, 4),), sample=distinct, min_ndim=1,
+    OpCase("amax", lambda a: a.amax(axis=-1), ((3, 4),), sample=distinct, min_ndim=1,
            torch=lambda torch, a: a.amax(-1)),
-    OpCase("max_keepdim", lambda a: a.max(dim=0, keepdim=True), ((3, 4),), sample=distinct, min_ndim=1,
-           torch=lambda torch, a: a.amax(0, keepdim=True)),
-    OpCase("min", lambda a: a.min(), ((3, 4),), sample=distinct, torch=lambda torch, a: a.amin()),
+    OpCase("amax_keepdim", lambda a: a.amax(dim=(0, -1), keepdim=True), ((3, 4),), sample=distinct, min_ndim=2,
+           torch=lambda torch, a: a.amax((0, -1), keepdim=True)),
+    OpCase("amin", lambda a: a.amin(), ((3, 4),), sample=distinct, torch=lambda torch, a: a.amin()),
+    OpCase("max", lambda a: a.max(), ((3, 4),), sample=distinct, torch=lambda torch, a: a.max()),
+    # (values, indices): the row weights the values by the indices, so a wrong index shows in the gradient's value
+    OpCase("max_dim", lambda a: a.max(dim=-1).values * (1 + a.max(-1).indices), ((3, 4),), sample=distinct,
+           min_ndim=1, torch=lambda torch, a: a.max(-1).values * (1 + a.max(-1).indices), exact_twin=False),
+    OpCase("max_dim_keepdim", lambda a: a.max(0, keepdim=True)[0], ((3, 4),), sample=distinct, min_ndim=1,
+           torch=lambda torch, a: a.max(0, keepdim=True)[0]),
+    OpCase("min_dim", lambda a: a.min(dim=0).values * (1 + a.min(0)[1]), ((3, 4),), sample=distinct, min_ndim=1,
+           torch=lambda torch, a: a.min(0).values * (1 + a.min(0)[1]), exact_twin=False),
+    OpCase("min", lambda a: a.min(), ((3, 4),), sample=distinct, torch=lambda torch, a: a.min()),
+    OpCase("median", lambda a: a.median(), ((3, 4),), sample=distinct, torch=lambda torch, a: a.median()),
+    OpCase("median_dim", lambda a: a.median(0, keepdim=True).values * (1 + a.median(0, keepdim=True).indices),
+           ((3, 4),), sample=distinct, min_ndim=1,
+           torch=lambda torch, a: a.median(0, keepdim=True).values * (1 + a.median(0, keepdim=True).indices),
+           exact_twin=False),
     OpCase("var", lambda a: a.var(), ((3, 4),), draw="fixed", torch=lambda torch, a: a.var()),
     OpCase("var_ddof0", lambda a: a.var(ddof=0), ((3, 4),), torch=lambda torch, a: a.var(correction=0)),
     OpCase("var_ddof1", lambda a: a.var(axis=0, ddof=1), ((3, 4),), draw="fixed",
@@ -440,6 +707,38 @@ CASES = [
     OpCase("prod", lambda a: a.prod(), ((3, 4),), torch=lambda torch, a: a.prod()),
     OpCase("prod_axis", lambda a: a.prod(axis=0, keepdims=True), ((3, 4),), min_ndim=1,
            torch=lambda torch, a: a.prod(0, keepdim=True)),
+    OpCase("norm", lambda a: a.norm(), ((3, 4),), torch=lambda torch, a: a.norm()),
+    OpCase("norm_dim", lambda a: a.norm(dim=-1, keepdim=True), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.norm(dim=-1, keepdim=True)),
+    OpCase("norm_fro_dims", lambda a: norm(a, "fro", (0, -1)), ((2, 3, 4),), draw="fixed",
+           torch=lambda torch, a: torch.norm(a, "fro", (0, -1))),
+    OpCase("norm_p1", lambda a: a.norm(1, 0), ((3, 4),), sample=nonzero, min_ndim=1,
+           torch=lambda torch, a: a.norm(1, 0)),
+    OpCase("norm_inf", lambda a: a.norm(float("inf"), -1), ((3, 4),), sample=nonzero, min_ndim=1,
+           torch=lambda torch, a: a.norm(float("inf"), -1)),
+    OpCase("norm_minus_inf", lambda a: a.norm(-math.inf), ((3, 4),), sample=nonzero,
+           torch=lambda torch, a: a.norm(-math.inf)),
+    OpCase("norm_p3", lambda a: a.norm(3, (0, 1)), ((3, 4),), sample=nonzero, min_ndim=2,
+           torch=lambda torch, a: a.norm(3, (0, 1))),
+    OpCase("norm_p1.5", lambda a: a.norm(1.5), ((3, 4),), sample=nonzero, torch=lambda torch, a: a.norm(1.5)),
+    OpCase("norm_p0.5", lambda a: a.norm(0.5, -1), ((3, 4),), sample=nonzero, min_ndim=1,
+           torch=lambda torch, a: a.norm(0.5, -1)),
+    OpCase("norm_p-1", lambda a: a.norm(-1), ((3, 4),), sample=nonzero, torch=lambda torch, a: a.norm(-1)),
+    # p = 0 counts nonzeros: no gradient, so the row multiplies a by it
+    OpCase("norm_p0", lambda a: a * a.norm(0, -1, True), ((3, 4),), sample=nonzero, min_ndim=1,
+           torch=lambda torch, a: a * a.norm(0, -1, True), exact_twin=False),
+    OpCase("nansum", lambda a: a.masked_fill(pattern(a.shape), math.nan).nansum(dim=-1), ((3, 4),), min_ndim=1,
+           torch=lambda torch, a: a.masked_fill(torch_pattern(torch, a.shape), math.nan).nansum(-1), exact_twin=False),
+    OpCase("nanmean", lambda a: nanmean(a.masked_fill(pattern(a.shape, 2), math.nan)), ((3, 4),), draw="fixed",
+           torch=lambda torch, a: torch.nanmean(a.masked_fill(torch_pattern(torch, a.shape, 2), math.nan)),
+           exact_twin=False),
+    OpCase("nanmean_dim", lambda a: a.masked_fill(pattern(a.shape), math.nan).nanmean(0, keepdim=True), ((3, 4),),
+           draw="fixed", exact_twin=False,
+           torch=lambda torch, a: a.masked_fill(torch_pattern(torch, a.shape), math.nan).nanmean(0, keepdim=True)),
+    OpCase("aminmax", lambda a: _pair(a.aminmax(dim=-1)), ((3, 4),), sample=distinct, min_ndim=1,
+           torch=lambda torch, a: _pair(a.aminmax(dim=-1)), exact_twin=False),
+    OpCase("aminmax_all", lambda a: _pair(aminmax(a, keepdims=True)), ((3, 4),), sample=distinct,
+           torch=lambda torch, a: _pair(torch.aminmax(a, keepdim=True)), exact_twin=False),
     # the index and truth reductions have no gradient: each row multiplies a by their (constant) result
     OpCase("argmax", lambda a: a * a.argmax(axis=-1, keepdims=True), ((3, 4),), sample=distinct, min_ndim=1,
            torch=lambda torch, a: a * a.argmax(-1, keepdim=True), exact_twin=False),
@@ -447,6 +746,8 @@ CASES = [
            torch=lambda torch, a: a * torch.argmin(a, 0), exact_twin=False),
     OpCase("all", lambda a: a * (a > 0).all(axis=-1, keepdims=True), ((3, 4),), sample=nonzero, min_ndim=1,
            torch=lambda torch, a: a * (a > 0).all(-1, keepdim=True), exact_twin=False),
+    OpCase("count_nonzero", lambda a: a * (a > 0).count_nonzero(0), ((3, 4),), sample=nonzero, min_ndim=1,
+           torch=lambda torch, a: a * (a > 0).count_nonzero(0), exact_twin=False),
     OpCase("any", lambda a: a * (a > 1).any(axis=0), ((3, 4),), sample=nonzero, min_ndim=1,
            torch=lambda torch, a: a * (a > 1).any(0), exact_twin=False),
 ]

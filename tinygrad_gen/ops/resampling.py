@@ -97,17 +97,39 @@ class IndexPadAdjoint(Function):
 
 # ----- index arrays: which input position each output position reads -----
 def pad_index(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
-    """Source positions along an axis of size n for a reflect / replicate / circular pad of (lo, hi): NumPy's own
-    padding of an arange (reflect mirrors without repeating the edge, as PyTorch's ``reflect``); negative amounts
-    crop first."""
-    idx = np.arange(n)[max(-lo, 0):n - max(-hi, 0)]
-    return np.pad(idx, (max(lo, 0), max(hi, 0)), mode=_NP_MODE[mode])
+    """Source positions along an axis of size n for a reflect / replicate / circular pad of (lo, hi), negative
+    amounts cropping, as PyTorch computes them. Reflect and replicate: output j reads input position j - lo,
+    mirrored about the edges without repeating them (reflect) or clamped to them (replicate), so a crop on one side
+    does not change what the other side's padding reads (arange(4) padded by (3, -3) reflects to [3, 2, 1, 0]).
+    Circular: the crops are taken first and the padding wraps around what is left (PyTorch copies the cropped
+    middle, then its ends), so (2, -1) gives [1, 2, 0, 1, 2]."""
+    if mode == "circular":
+        idx = np.arange(n)[max(-lo, 0):n - max(-hi, 0)]
+        return np.pad(idx, (max(lo, 0), max(hi, 0)), mode="wrap")
+    pos = np.arange(n + lo + hi) - lo
+    if mode == "replicate":
+        return np.clip(pos, 0, n - 1)
+    pos = np.abs(pos)  # reflect: |lo|, |hi| < n, so one mirror at each end suffices
+    return np.where(pos > n - 1, 2 * (n - 1) - pos, pos)
 
 
-def nearest_index(n_in: int, n_out: int, scale: Optional[float] = None) -> np.ndarray:
-    """PyTorch's ``nearest``: output i reads input floor(i * s), s = 1 / scale_factor if given, else n_in / n_out."""
-    s = 1.0 / scale if scale else n_in / n_out
-    return np.minimum(np.floor(np.arange(n_out) * s).astype(np.int64), n_in - 1)
+def nearest_index(n_in: int, n_out: int, scale: Optional[float] = None, same_size_is_identity: bool = False
+                  ) -> np.ndarray:
+    """PyTorch's ``nearest``: output i reads input floor(i * s), s = 1 / scale_factor if given, else n_in / n_out,
+    in float32 as PyTorch's kernel computes it (so the floor lands where PyTorch's does). PyTorch's 2-D kernel
+    (``same_size_is_identity``) reads input i where the size is unchanged, whatever the scale factor."""
+    if same_size_is_identity and n_out == n_in:
+        return np.arange(n_out)
+    s = np.float32(1.0 / scale if scale else n_in / n_out)
+    return np.minimum(np.floor(np.arange(n_out, dtype=np.float32) * s).astype(np.int64), n_in - 1)
+
+
+def nearest_exact_index(n_in: int, n_out: int, scale: Optional[float] = None) -> np.ndarray:
+    """PyTorch's ``nearest-exact`` (pixel centres): output i reads input floor((i + 1/2) * s), s as in
+    ``nearest_index`` (float32, the product rounded to float32 before the floor, as PyTorch's ``floorf``)."""
+    s = np.float32(1.0 / scale if scale else n_in / n_out)
+    src = ((np.arange(n_out) + 0.5) * np.float64(s)).astype(np.float32)
+    return np.minimum(np.floor(src).astype(np.int64), n_in - 1)
 
 
 def linear_weights(n_in: int, n_out: int, align_corners: bool,
@@ -160,11 +182,19 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: Optional[f
         if lo == hi == 0:
             continue
         n = x.shape[axis]
-        limit = n - 1 if mode == "reflect" else n if mode == "circular" else None
-        if n == 0 or (limit is not None and max(lo, hi) > limit):
-            raise ValueError(f"pad: {mode} padding of {(lo, hi)} is too large for axis {axis} of size {n} "
-                             f"(shape {x.shape})")
+        kept = n - max(-lo, 0) - max(-hi, 0)  # what circular padding wraps around
+        # circular padding wider than what the crops leave: PyTorch raises, or returns uninitialised memory
+        if n + lo + hi < 0 or (mode == "reflect" and max(lo, hi) >= n) or (mode == "circular" and max(lo, hi) > kept):
+            limit = {"reflect": f"each below the axis size {n}", "replicate": "of any size",
+                     "circular": f"each at most the {kept} elements left after cropping"}[mode]
+            raise ValueError(f"pad: {mode} padding of {(lo, hi)} does not fit axis {axis} of size {n} (shape "
+                             f"{x.shape}): the output size n + before + after must not be negative, and the pads "
+                             f"must be {limit}")
         index.append((axis, constant(pad_index(n, lo, hi, mode), x)))
+    padded = [n + lo + hi for n, (lo, hi) in zip(x.shape[x.ndim - len(pad) // 2:], pairs[x.ndim - len(pad) // 2:])]
+    if mode != "circular" and padded and max(padded) < 1:  # PyTorch's reflection and replication pads refuse this too
+        raise ValueError(f"pad: {mode} padding {tuple(pad)} of shape {x.shape} leaves no element on every padded "
+                         f"axis (sizes {tuple(padded)})")
     if not index:
         return ConstantPad.apply(x, pairs, 0.0)  # nothing to pad: a copy
     return IndexPad.apply(x, tuple(index), mode)
@@ -179,8 +209,10 @@ def interpolate(x: Tensor, size: Union[int, Sequence[int], None] = None,
         x: (N, C, d1, ...) with one spatial axis or more.
         size: the output's spatial size (an int for all of them); give this or ``scale_factor``.
         scale_factor: a factor per spatial axis (or one for all); the output size is floored.
-        mode: "nearest" (output i reads input floor(i * in / out)) or "linear" / "bilinear" / "trilinear"
-            (the two nearest inputs along each spatial axis, mixed linearly; one, two or three spatial axes).
+        mode: "nearest" (output i reads input floor(i * in / out)), "nearest-exact" (pixel centres: input
+            floor((i + 1/2) * in / out)) or "linear" / "bilinear" / "trilinear" (the two nearest inputs along each
+            spatial axis, mixed linearly; one, two or three spatial axes; float tensors only: PyTorch's uint8
+            bilinear rounds with fixed-point weights, which is not reproduced here, so integer input is refused).
         align_corners: the linear modes' source coordinates as in PyTorch (corner pixels aligned, or pixel
             centres); not for "nearest".
     PyTorch: ``torch.nn.functional.interpolate`` (without ``recompute_scale_factor`` and ``antialias``)."""
@@ -188,12 +220,17 @@ def interpolate(x: Tensor, size: Union[int, Sequence[int], None] = None,
     k = x.ndim - 2
     if k < 1:
         raise ValueError(f"interpolate: expected x of shape (N, C, ...) with spatial axes, got {x.shape}")
-    if mode not in ("nearest", *_LINEAR_MODES):
-        raise ValueError(f"interpolate: mode must be 'nearest', 'linear', 'bilinear' or 'trilinear', got {mode!r}")
+    if mode not in ("nearest", "nearest-exact", *_LINEAR_MODES):
+        raise ValueError(f"interpolate: mode must be 'nearest', 'nearest-exact', 'linear', 'bilinear' or "
+                         f"'trilinear', got {mode!r}")
+    if mode in _LINEAR_MODES and not np.issubdtype(np.dtype(x.dtype), np.floating):
+        raise TypeError(f"interpolate: mode {mode!r} of a {x.dtype} tensor of shape {x.shape} is not supported "
+                        f"(PyTorch rounds uint8 bilinear with fixed-point weights, which is not reproduced here); "
+                        f"convert it with .float() first and round the result yourself")
     if mode in _LINEAR_MODES and _LINEAR_MODES[mode] != k:
         raise ValueError(f"interpolate: mode {mode!r} needs {_LINEAR_MODES[mode]} spatial axes, got x of shape "
                          f"{x.shape}")
-    if mode == "nearest" and align_corners is not None:
+    if mode.startswith("nearest") and align_corners is not None:
         raise ValueError("interpolate: align_corners only applies to the linear modes")
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor")
@@ -208,8 +245,10 @@ def interpolate(x: Tensor, size: Union[int, Sequence[int], None] = None,
     for i in range(k):  # separable: one spatial axis at a time
         axis, n_in, n_out = 2 + i, x.shape[2 + i], size[i]
         pre = (slice(None),) * axis
-        if mode == "nearest":
-            x = x[pre + (constant(nearest_index(n_in, n_out, scales[i]), x),)]
+        if mode.startswith("nearest"):
+            index = (nearest_index(n_in, n_out, scales[i], k == 2) if mode == "nearest" else
+                     nearest_exact_index(n_in, n_out, scales[i]))
+            x = x[pre + (constant(index, x),)]
             continue
         i0, i1, w = linear_weights(n_in, n_out, bool(align_corners), scales[i])
         w = as_tensor(w.reshape((-1,) + (1,) * (x.ndim - axis - 1)), like=x)
@@ -245,6 +284,17 @@ CASES = [
            torch=functional_twin("pad", (3, 1, 1, 2), mode="circular")),
     OpCase("F.interpolate_nearest", lambda x: interpolate(x, scale_factor=2), ((1, 2, 3, 2),), draw="fixed",
            torch=functional_twin("interpolate", scale_factor=2)),
+    OpCase("F.interpolate_nearest_exact", lambda x: interpolate(x, size=(5, 2), mode="nearest-exact"),
+           ((1, 2, 3, 4),), draw="fixed", torch=functional_twin("interpolate", size=(5, 2), mode="nearest-exact")),
+    OpCase("F.interpolate_nearest_exact_3d", lambda x: interpolate(x, scale_factor=1.7, mode="nearest-exact"),
+           ((1, 1, 2, 3, 2),), draw="fixed",
+           torch=functional_twin("interpolate", scale_factor=1.7, mode="nearest-exact")),
+    OpCase("F.pad_reflect_negative", lambda x: pad(x, (3, -3, -1, 2), mode="reflect"), ((2, 3, 5),), draw="fixed",
+           torch=functional_twin("pad", (3, -3, -1, 2), mode="reflect")),
+    OpCase("F.pad_replicate_negative", lambda x: pad(x, (-2, 3, 1, -2), mode="replicate"), ((1, 3, 4),),
+           draw="fixed", torch=functional_twin("pad", (-2, 3, 1, -2), mode="replicate")),
+    OpCase("F.pad_circular_negative", lambda x: pad(x, (2, -1, -1, 1), mode="circular"), ((1, 3, 4),),
+           draw="fixed", torch=functional_twin("pad", (2, -1, -1, 1), mode="circular")),
     OpCase("F.interpolate_bilinear", lambda x: interpolate(x, size=(5, 3), mode="bilinear"), ((1, 2, 3, 4),),
            draw="fixed", torch=functional_twin("interpolate", size=(5, 3), mode="bilinear")),
     OpCase("F.interpolate_bilinear_aligned", lambda x: interpolate(x, size=(4, 7), mode="bilinear",

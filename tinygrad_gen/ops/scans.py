@@ -22,9 +22,11 @@ from ..tensor import Tensor
 from .case import OpCase, distinct
 from .checks import one_axis
 from .indexing import Gather, ScatterAdd, coords
+from .movement import cat
 
-SortResult = collections.namedtuple("SortResult", "values indices")
-SortResult.__doc__ = "(values, indices) of sort, topk, cummax and cummin, like torch.return_types.sort."
+ValuesIndices = collections.namedtuple("ValuesIndices", "values indices")
+ValuesIndices.__doc__ = ("(values, indices): what sort, topk, cummax, cummin, kthvalue, median, mode and max/min "
+                         "along a dim return, like torch.return_types.")
 
 
 def _flip(a, axis):
@@ -177,7 +179,7 @@ def _along(x: Tensor, axis, op: str, scan):
     if x.ndim:
         return scan(x, axis)
     out = scan(x.reshape(1), 0)
-    return SortResult(*(o.reshape(()) for o in out)) if isinstance(out, tuple) else out.reshape(())
+    return ValuesIndices(*(o.reshape(()) for o in out)) if isinstance(out, tuple) else out.reshape(())
 
 
 def cumsum(x: Tensor, axis: int | None = None) -> Tensor:
@@ -200,29 +202,29 @@ def logcumsumexp(x: Tensor, axis: int | None = None) -> Tensor:
 def _running_extreme(largest: bool):
     def scan(x, axis):
         index = Tensor(running_extreme_indices(x._data, axis, largest))
-        return SortResult(Gather.apply(x, axis, index), index)  # saves x and index, as PyTorch's cummax
+        return ValuesIndices(Gather.apply(x, axis, index), index)  # saves x and index, as PyTorch's cummax
     return scan
 
 
-def cummax(x: Tensor, axis: int | None = None) -> SortResult:
+def cummax(x: Tensor, axis: int | None = None) -> ValuesIndices:
     """(values, indices) of the running maximum along ``axis`` (None: over the flattened tensor); an index is the
     last position holding the maximum so far. PyTorch: ``torch.cummax(x, dim)``."""
     return _along(x, axis, "cummax", _running_extreme(True))
 
 
-def cummin(x: Tensor, axis: int | None = None) -> SortResult:
+def cummin(x: Tensor, axis: int | None = None) -> ValuesIndices:
     """(values, indices) of the running minimum along ``axis`` (None: over the flattened tensor); an index is the
     last position holding the minimum so far. PyTorch: ``torch.cummin(x, dim)``."""
     return _along(x, axis, "cummin", _running_extreme(False))
 
 
-def sort(x: Tensor, axis: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
+def sort(x: Tensor, axis: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:
     """(values, indices) of x sorted along ``axis``, ascending unless ``descending``; always stable (ties keep their
     order, so ``stable`` changes nothing). Each value gets the gradient of the element it came from.
     PyTorch: ``torch.sort(x, dim, descending, stable)``."""
     def scan(t, axis):
         index = Tensor(sort_indices(t._data, axis, descending))
-        return SortResult(TakeAlong.apply(t, axis, index), index)
+        return ValuesIndices(TakeAlong.apply(t, axis, index), index)
     return _along(x, axis, "sort", scan)
 
 
@@ -232,7 +234,7 @@ def argsort(x: Tensor, axis: int = -1, descending: bool = False, stable: bool = 
     return _along(x, axis, "argsort", lambda t, axis: Tensor(sort_indices(t._data, axis, descending)))
 
 
-def topk(x: Tensor, k: int, axis: int = -1, largest: bool = True, sorted: bool = True) -> SortResult:
+def topk(x: Tensor, k: int, axis: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
     """(values, indices) of the ``k`` largest (``largest=False``: smallest) elements along ``axis``, in order
     (``sorted`` is accepted; they always are). PyTorch: ``torch.topk(x, k, dim, largest, sorted)``."""
     axis = one_axis(x, axis, "topk")
@@ -242,11 +244,117 @@ def topk(x: Tensor, k: int, axis: int = -1, largest: bool = True, sorted: bool =
 
     def scan(t, axis):
         index = Tensor(sort_indices(t._data, axis, largest)[(slice(None),) * axis + (slice(0, k),)])
-        return SortResult(TakeAlong.apply(t, axis, index), index)
+        return ValuesIndices(TakeAlong.apply(t, axis, index), index)
     return _along(x, axis, "topk", scan)
 
 
+def _order_statistic(x: Tensor, axis: int, keepdims: bool, op: str, position) -> ValuesIndices:
+    """(values, indices) of the element at sorted position ``position(n)`` along ``axis`` (stable order, so ties
+    resolve as PyTorch's): each value gets the gradient of the element it came from."""
+    def scan(t, axis):
+        n = t.shape[axis]
+        if n == 0:
+            raise ValueError(f"{op}: axis {axis} of shape {t.shape} is empty")
+        order = sort_indices(t._data, axis)
+        k = position(n)
+        index = Tensor(order[(slice(None),) * axis + (slice(k, k + 1),)])
+        values = TakeAlong.apply(t, axis, index)
+        return ValuesIndices(values, index) if keepdims else ValuesIndices(values.squeeze(axis), index.squeeze(axis))
+    return _along(x, axis, op, scan)
+
+
+def kthvalue(x: Tensor, k: int, axis: int = -1, keepdims: bool = False) -> ValuesIndices:
+    """(values, indices) of the k-th smallest element along ``axis`` (k counts from 1); the gradient goes to the
+    element picked. Where the k-th value occurs more than once, the index is the one a stable sort puts k-th;
+    PyTorch's selection algorithm may name another of the tied positions (its documentation leaves it open).
+    PyTorch: ``torch.kthvalue(x, k, dim=-1, keepdim=False)``."""
+    n = x.shape[one_axis(x, axis, "kthvalue")] if x.ndim else 1
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
+        raise ValueError(f"kthvalue: k={k!r} is out of range 1..{n} for axis {axis} of shape {x.shape}")
+    return _order_statistic(x, axis, keepdims, "kthvalue", lambda n: int(k) - 1)
+
+
+def median_along(x: Tensor, axis: int, keepdims: bool = False) -> ValuesIndices:
+    """(values, indices) of the lower median along ``axis`` (``median(x, dim)``, bound in reductions): the element
+    a stable sort puts at position (n - 1) // 2, which is PyTorch's pick at ties too."""
+    return _order_statistic(x, axis, keepdims, "median", lambda n: (n - 1) // 2)
+
+
+def mode_indices(a, axis: int):
+    """For each slice of the array ``a`` along ``axis``, the index of its mode: the most frequent value, the
+    smallest one at a tie of counts, at its last position (PyTorch's choices). Sorting makes equal values runs;
+    each sorted position learns its run's first and last position, so the run lengths are the counts."""
+    xp = xp_of(a)
+    rows = xp.moveaxis(a, axis, -1)
+    order = xp.argsort(rows, axis=-1, kind="stable")
+    s = xp.take_along_axis(rows, order, -1)
+    n = s.shape[-1]
+    pos = xp.broadcast_to(xp.arange(n), s.shape)
+    new_run = xp.concatenate([xp.ones(s.shape[:-1] + (1,), bool), s[..., 1:] != s[..., :-1]], -1)
+    ends_run = xp.concatenate([new_run[..., 1:], xp.ones(s.shape[:-1] + (1,), bool)], -1)
+    first = xp.maximum.accumulate(xp.where(new_run, pos, 0), axis=-1)
+    last = xp.flip(xp.minimum.accumulate(xp.flip(xp.where(ends_run, pos, n), -1), axis=-1), -1)
+    best = xp.argmax(last - first, axis=-1)[..., None]  # the first longest run: the smallest value
+    index = xp.take_along_axis(order, xp.take_along_axis(last, best, -1), -1)
+    return xp.moveaxis(index, -1, axis)
+
+
+def mode(x: Tensor, axis: int = -1, keepdims: bool = False) -> ValuesIndices:
+    """(values, indices) of the most frequent value along ``axis``: the smallest one when several are as frequent,
+    and its last position. The gradient goes to the element picked. PyTorch: ``torch.mode(x, dim=-1,
+    keepdim=False)``."""
+    def scan(t, axis):
+        if t.shape[axis] == 0:
+            raise ValueError(f"mode: axis {axis} of shape {t.shape} is empty")
+        index = Tensor(mode_indices(t._data, axis))
+        values = TakeAlong.apply(t, axis, index)
+        return ValuesIndices(values, index) if keepdims else ValuesIndices(values.squeeze(axis), index.squeeze(axis))
+    return _along(x, axis, "mode", scan)
+
+
+def diff(x: Tensor, n: int = 1, axis: int = -1, prepend: Tensor | None = None,
+         append: Tensor | None = None) -> Tensor:
+    """The n-th forward difference along ``axis``: out[.., i, ..] = x[.., i + 1, ..] - x[.., i, ..], applied n
+    times (each time the axis loses one element); a boolean x gives x[i + 1] != x[i] (PyTorch's logical xor).
+
+    Args:
+        n: how many times to difference, >= 0 (0 returns x).
+        axis: the axis (``dim=``; negative counts from the end); x needs at least one dimension.
+        prepend, append: tensors joined to x before and after it along ``axis`` first, with x's number of
+            dimensions and x's sizes on the other axes.
+    Mirrors ``torch.diff(x, n=1, dim=-1, prepend=None, append=None)``. Slices and a subtraction, so the gradient
+    of x[i] is g[i - 1] - g[i]."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"diff: n must be an int, got {n!r}")
+    if n < 0:
+        raise ValueError(f"diff: order must be non-negative but got {n}")
+    if x.ndim == 0:
+        raise ValueError("diff: expects input to be at least one-dimensional (got a 0-d tensor)")
+    axis = one_axis(x, axis, "diff")
+    parts = []
+    for name, t in (("prepend", prepend), ("x", x), ("append", append)):
+        if t is None:
+            continue
+        if name != "x":
+            if not isinstance(t, Tensor):
+                raise TypeError(f"diff: {name} must be a Tensor, got {type(t).__name__}")
+            if t.ndim != x.ndim:
+                raise ValueError(f"diff: {name} of shape {t.shape} must have the same number of dimensions as x "
+                                 f"{x.shape}")
+            if any(a != b for i, (a, b) in enumerate(zip(t.shape, x.shape)) if i != axis):
+                raise ValueError(f"diff: {name} of shape {t.shape} must match x {x.shape} except along axis {axis}")
+        parts.append(t)
+    out = cat(parts, axis) if len(parts) > 1 else x
+    before, after = (slice(None),) * axis + (slice(None, -1),), (slice(None),) * axis + (slice(1, None),)
+    for _ in range(int(n)):
+        if out.shape[axis] == 0:
+            break
+        out = out[after] != out[before] if out.dtype == np.bool_ else out[after] - out[before]
+    return out
+
+
 BINDINGS = [
+    bind(diff, method=True, tg=True),
     bind(cumsum, method="cumsum", tg="cumsum"),
     bind(cumprod, method="cumprod", tg="cumprod"),
     bind(logcumsumexp, method="logcumsumexp", tg="logcumsumexp"),
@@ -255,6 +363,8 @@ BINDINGS = [
     bind(sort, method="sort", tg="sort"),
     bind(argsort, method="argsort", tg="argsort"),
     bind(topk, method="topk", tg="topk"),
+    bind(kthvalue, method=True, tg=True),
+    bind(mode, method=True, tg=True),
 ]
 
 
@@ -280,4 +390,14 @@ CASES = [
            torch=lambda torch, a: a.topk(2, -1).values),
     OpCase("topk_smallest", lambda a: a.topk(2, dim=0, largest=False).values, ((3, 4),), sample=distinct,
            draw="fixed", torch=lambda torch, a: a.topk(2, 0, largest=False).values),
+    OpCase("kthvalue", lambda a: a.kthvalue(1, dim=-1).values * (1 + a.kthvalue(1, -1).indices), ((3, 4),),
+           sample=distinct, min_ndim=1,
+           torch=lambda torch, a: a.kthvalue(1, -1).values * (1 + a.kthvalue(1, -1).indices), exact_twin=False),
+    OpCase("diff", lambda a: a.diff(), ((3, 4),), min_ndim=1, torch=lambda torch, a: a.diff(), exact_twin=False),
+    OpCase("diff_twice", lambda a: diff(a, 2, 0), ((4, 3),), draw="fixed", torch=lambda torch, a: torch.diff(a, 2, 0),
+           exact_twin=False),
+    OpCase("diff_prepend_append", lambda a, b, c: diff(a, axis=0, prepend=b, append=c), ((3, 4), (1, 4), (2, 4)),
+           draw="fixed", torch=lambda torch, a, b, c: torch.diff(a, dim=0, prepend=b, append=c), exact_twin=False),
+    OpCase("mode", lambda a: a.mode(-1).values, ((3, 4),), sample=distinct, min_ndim=1,
+           torch=lambda torch, a: a.mode(-1).values),
 ]

@@ -1,8 +1,8 @@
 """Convolution's input gradient by faster lowerings: the same numbers as the plain col2im(gy @ W), computed
 without (most of) col2im's scatter. conv2d's input gradient and conv_transpose2d's forward are the same map, so one
-trick serves both, registered as two fast paths: ``FastConv2d`` (Conv2d whose backward computes dx this way) and
-``FastConvTranspose2d`` (ConvTranspose2d whose forward does). ``TGG_KERNELS=Conv2d=reference`` or
-``ConvTranspose2d=reference`` turns either off; ``reference`` both.
+trick serves both, registered as two fast paths: ``FastConvNd`` (ConvNd whose backward computes dx this way) and
+``FastConvTransposeNd`` (ConvTransposeNd whose forward does). ``TGG_KERNELS=ConvNd=reference`` or
+``ConvTransposeNd=reference`` turns either off; ``reference`` both.
 
 The plain map (ops/conv.py) is gy @ W, then col2im: kh * kw strided adds of (N, Ho, Wo, C) slabs onto the padded
 image. The two other lowerings compute it as convolutions (one im2col copy and one matrix product each), which
@@ -27,20 +27,23 @@ from __future__ import annotations
 from ... import dispatch
 from ...backend import xp_of
 from ...dispatch import register_fast_path
-from ..conv import Conv2d, ConvTranspose2d, add_bias, conv_forward, conv_input_grad, hw, image, like_input
+from ..conv import ConvNd, ConvTransposeNd, add_bias, conv_forward, conv_input_grad, hw, image, like_input
 from ..windows import nhwc_padded, windows_nhwc
 
 
 def _flipped(w, groups):
-    """(O, Cg, kh, kw) -> (C, Og, kh, kw): each group's in and out channels swapped and the kernel turned by 180
-    degrees, the weight of the convolution that a stride-1 transposed convolution is."""
-    o, cg, kh, kw = w.shape
-    w = w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4).reshape(groups * cg, o // groups, kh, kw)
-    return xp_of(w).ascontiguousarray(w[:, :, ::-1, ::-1])
+    """(O, Cg, *kernel) -> (C, Og, *kernel): each group's in and out channels swapped and the kernel turned by 180
+    degrees (reversed along every spatial axis), the weight of the convolution that a stride-1 transposed
+    convolution is."""
+    o, cg, kernel = w.shape[0], w.shape[1], w.shape[2:]
+    w = w.reshape((groups, o // groups, cg) + kernel).transpose((0, 2, 1) + tuple(range(3, w.ndim + 1)))
+    w = w.reshape((groups * cg, o // groups) + kernel)
+    return xp_of(w).ascontiguousarray(w[(slice(None), slice(None)) + (slice(None, None, -1),) * len(kernel)])
 
 
 def lowering(gy_shape, w_shape, geom, in_hw) -> str:
-    """Which lowering computes the input gradient of gy (N, O, Ho, Wo) with w (O, Cg, kh, kw) onto (H, W) = in_hw:
+    """Which lowering computes the input gradient of gy (N, O, Ho, Wo) with w (O, Cg, kh, kw) onto (H, W) = in_hw
+    (or one axis more, conv3d's: "flipped" where it fits, else "col2im"):
 
     - "flipped": stride 1, no output_padding (the extra row would need padding on one side only) and padding at
       most d (k - 1); then dx is a plain convolution with padding d (k - 1) - p. As measured on one core, chosen
@@ -50,11 +53,11 @@ def lowering(gy_shape, w_shape, geom, in_hw) -> str:
     stride, padding, dilation, groups = geom
     o, cg = gy_shape[1], w_shape[1]
     fewer_outputs = o <= cg * groups
-    if stride == (1, 1):
+    if all(s == 1 for s in stride):
         fits = all(p <= d * (k - 1) and n == m + d * (k - 1) - 2 * p for p, d, k, n, m in
                    zip(padding, dilation, w_shape[2:], in_hw, gy_shape[2:]))
         return "flipped" if fits and (groups > 1 or fewer_outputs) else "col2im"
-    return "phases" if dilation == (1, 1) and groups == 1 and fewer_outputs else "col2im"
+    return "phases" if dilation == (1, 1) and groups == 1 and fewer_outputs and len(stride) == 2 else "col2im"
 
 
 def _phases(k, s, p, n, m):
@@ -104,21 +107,20 @@ def input_grad(gy, w, geom, in_hw):
     the flipped-kernel convolution, one convolution per output phase, or col2im."""
     how = lowering(gy.shape, w.shape, geom, in_hw)
     if how == "flipped":
-        stride, (ph, pw), dilation, groups = geom
-        kh, kw = w.shape[2:]
-        full = (dilation[0] * (kh - 1) - ph, dilation[1] * (kw - 1) - pw)
+        stride, padding, dilation, groups = geom
+        full = tuple(d * (k - 1) - p for d, k, p in zip(dilation, w.shape[2:], padding))
         return conv_forward(gy, _flipped(w, groups), (stride, full, dilation, groups), in_hw)
     if how == "phases":
         return _phase_input_grad(gy, w, geom, in_hw)
     return conv_input_grad(gy, w, geom, in_hw)
 
 
-@register_fast_path(ConvTranspose2d, "the forward (= conv2d's input gradient) as convolutions: at stride 1 with "
+@register_fast_path(ConvTransposeNd, "the forward (= conv2d's input gradient) as convolutions: at stride 1 with "
                                      "Ci <= Co or groups by the flipped kernel (0.55-0.80x of col2im's time, "
                                      "0.38-0.52x with groups), at stride > 1 with Ci <= Co by output phases "
                                      "(0.51-0.83x); col2im elsewhere")
-class FastConvTranspose2d(ConvTranspose2d):
-    """ConvTranspose2d whose forward picks the lowering (``input_grad``); the backward is ConvTranspose2d's."""
+class FastConvTransposeNd(ConvTransposeNd):
+    """ConvTransposeNd whose forward picks the lowering (``input_grad``); the backward is ConvTransposeNd's."""
     @staticmethod
     def forward(ctx, x, w, b, geom, out_hw):
         ctx.save_for_backward(x, w)
@@ -126,13 +128,13 @@ class FastConvTranspose2d(ConvTranspose2d):
         return like_input(add_bias(input_grad(image(x), image(w), geom, hw(out_hw)), b), x.ndim)
 
 
-@register_fast_path(Conv2d, "the backward's input gradient by FastConvTranspose2d's lowerings: at stride 1 with "
+@register_fast_path(ConvNd, "the backward's input gradient by FastConvTransposeNd's lowerings: at stride 1 with "
                             "O <= C or groups by the flipped kernel (0.55-0.80x of col2im's time, 0.38-0.52x with "
                             "groups; forward + backward 0.95x), at stride > 1 with O <= C by output phases "
                             "(0.51-0.83x); col2im elsewhere")
-class FastConv2d(Conv2d):
-    """Conv2d whose backward takes dx = FastConvTranspose2d(gy, w) (``input_grad``); the rest of the backward, dw and
-    db, is Conv2d's."""
+class FastConvNd(ConvNd):
+    """ConvNd whose backward takes dx = FastConvTransposeNd(gy, w) (``input_grad``); the rest of the backward, dw and
+    db, is ConvNd's."""
     @staticmethod
     def input_grad(gy, w, geom, in_hw):
-        return FastConvTranspose2d.apply(gy, w, None, geom, in_hw)
+        return FastConvTransposeNd.apply(gy, w, None, geom, in_hw)

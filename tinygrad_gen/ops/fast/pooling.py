@@ -11,20 +11,16 @@ import numpy as np
 
 from ...backend import xp_of
 from ...dispatch import register_fast_path
-from ..pooling import (AvgPool2d, AvgPoolScatter, MaxPool2d, MaxPoolScatter, as_batch, lowest, padded_shape,
-                       unpadded)
+from ..pooling import (AvgPool, AvgPoolScatter, MaxPool, MaxPoolScatter, as_batch, inside_offsets, lowest,
+                       padded_shape, unpadded)
+from ..windows import offsets as _offsets
 from ..windows import pad, slab
-
-
-def _offsets(kernel):
-    """The kernel offsets (i, j) in row-major order: offset number k is (k // kw, k % kw)."""
-    return [(i, j) for i in range(kernel[0]) for j in range(kernel[1])]
 
 
 def _tiled(g, kernel, stride, dilation):
     """Whether the windows tile the image (stride = kernel, no dilation): then none overlap, and a scatter writes
     each offset's slab once instead of adding into zeros (NumPy arrays; CuPy keeps the general path)."""
-    return type(g) is np.ndarray and tuple(stride) == tuple(kernel) and tuple(dilation) == (1, 1)
+    return type(g) is np.ndarray and tuple(stride) == tuple(kernel) and all(d == 1 for d in dilation)
 
 
 def _keep(cond, g, finite, out=None):
@@ -46,31 +42,32 @@ def _keep(cond, g, finite, out=None):
 
 
 def _padded_out(g, shape, geom):
-    """The padded (N, C, Hp, Wp) gradient a scatter of g (N, C, Ho, Wo) onto an image of ``shape`` writes into:
-    zeros, unless tiling windows cover all of it (then every pixel is written once, and an empty array saves a
+    """The padded (N, C, *padded spatial) gradient a scatter of g (N, C, *out) onto an image of ``shape`` writes
+    into: zeros, unless tiling windows cover all of it (then every pixel is written once, and an empty array saves a
     pass)."""
-    kernel, stride, dilation, out_hw, pads, _ = geom
-    padded = padded_shape(g.shape[:2] + tuple(shape[-2:]), pads)
-    if _tiled(g, kernel, stride, dilation) and (out_hw[0] * kernel[0], out_hw[1] * kernel[1]) == padded[2:]:
+    kernel, stride, dilation, out, pads, _ = geom
+    padded = padded_shape(g.shape[:2] + tuple(shape[-len(kernel):]), pads)
+    if _tiled(g, kernel, stride, dilation) and tuple(o * k for o, k in zip(out, kernel)) == padded[2:]:
         return np.empty(padded, dtype=g.dtype)
     return xp_of(g).zeros(padded, dtype=g.dtype)
 
 
-@register_fast_path(MaxPool2d, "the max and its arg-max by a running max over the K kernel offsets (K passes over "
+@register_fast_path(MaxPool, "the max and its arg-max by a running max over the K kernel offsets (K passes over "
                     "output-sized slabs, no window copy; the arg-max as max(idx, k * hit) in int8, no np.where): "
                     "forward 1.7x faster than the plain op at 32x128x32x32 k2 s2, 3.8x at 32x64x32x32 k3 s2 p1, "
                     "2.8x at k3 s1 p1 (float32, one thread)")
-class FastMaxPool2d(MaxPool2d):
-    """``MaxPool2d``, its max and arg-max found by a running max over the kernel offsets."""
+class FastMaxPool(MaxPool):
+    """``MaxPool``, its max and arg-max found by a running max over the kernel offsets."""
     @staticmethod
     def forward(ctx, x, geom, idx=None):
         if idx is not None:  # the gather of a double backward: the plain op's take_along_axis is the fastest measured
-            return MaxPool2d.forward(ctx, x, geom, idx)
+            return MaxPool.forward(ctx, x, geom, idx)
         kernel, stride, dilation, out_hw, pads, _ = geom
         ctx.save_for_backward(x)
         xp = xp_of(x)
         offsets = _offsets(kernel)
-        padded = pad(as_batch(x), pads, lowest(x.dtype))
+        xb = as_batch(x, len(kernel))
+        padded = pad(xb, pads, lowest(x.dtype))
         y = slab(padded, offsets[0], stride, out_hw, dilation).copy()
         idx = xp.zeros(y.shape, dtype=np.int8 if len(offsets) < 128 else np.int32)
         for k, offset in enumerate(offsets[1:], 1):
@@ -83,8 +80,10 @@ class FastMaxPool2d(MaxPool2d):
             nan = xp.isnan(y)
             for k, offset in enumerate(offsets):  # PyTorch's rule: the window's last NaN
                 xp.copyto(idx, k, where=nan & xp.isnan(slab(padded, offset, stride, out_hw, dilation)))
+        if any(b or a for b, a in pads) and (y == lowest(x.dtype)).any():  # tied with the padding: PyTorch's pixel
+            idx = inside_offsets(idx, geom, xb.shape[2:])
         ctx.meta = (geom, idx)
-        return y if x.ndim == 4 else y[0]
+        return y if x.ndim == xb.ndim else y[0]
 
 
 @register_fast_path(MaxPoolScatter, "g placed at the arg-max offsets slab by slab (K strided adds, no column "
@@ -98,7 +97,7 @@ class FastMaxPoolScatter(MaxPoolScatter):
     @staticmethod
     def forward(ctx, g, geom, idx, shape):
         kernel, stride, dilation, out_hw, pads, _ = geom
-        g = as_batch(g)
+        g = as_batch(g, len(kernel))
         out = _padded_out(g, shape, geom)
         finite = type(g) is np.ndarray and bool(np.isfinite(g).all())
         tiled = _tiled(g, kernel, stride, dilation)
@@ -111,28 +110,32 @@ class FastMaxPoolScatter(MaxPoolScatter):
         return unpadded(out, pads, shape)
 
 
-@register_fast_path(AvgPool2d, "the window sum made separable: the kw columns of each row summed, then the kh rows "
+@register_fast_path(AvgPool, "the window sum made separable: the kw columns of each row summed, then the kh rows "
                     "of those sums (kh + kw passes instead of kh * kw, the second pass over whole contiguous rows): "
                     "11x faster than the plain op at 32x128x32x32 k2 s2, 6x at 32x64x32x32 k3 s2 p1, 2.1x at k3 s1 "
                     "p1; against the kh * kw slab sum it replaced, the k2 forward went 1.88x -> 0.46x of PyTorch's "
                     "time (ac52146)")
-class FastAvgPool2d(AvgPool2d):
-    """``AvgPool2d``, its window sums computed separably (rows first, then columns)."""
+class FastAvgPool(AvgPool):
+    """``AvgPool``, its window sums computed separably (one spatial axis at a time, the last first)."""
     @staticmethod
     def forward(ctx, x, geom):
-        kernel, stride, dilation, out_hw, pads, divisor = geom
+        kernel, stride, dilation, out, pads, divisor = geom
         ctx.save_for_backward(x)
         ctx.geom = geom
-        padded = pad(as_batch(x), pads)
-        (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
-        rows = slab(padded, (0, 0), (1, sw), (padded.shape[2], wo), (1, dw)).copy()
-        for j in range(1, kw):
-            rows += slab(padded, (0, j), (1, sw), (padded.shape[2], wo), (1, dw))
-        y = slab(rows, (0, 0), (sh, 1), (ho, wo), (dh, 1)).copy()
-        for i in range(1, kh):
-            y += slab(rows, (i, 0), (sh, 1), (ho, wo), (dh, 1))
+        d = len(kernel)
+        xb = as_batch(x, d)
+        y = pad(xb, pads)
+        for a in reversed(range(d)):  # the sums of k windows along axis a, every other axis kept whole
+            step, span, gap = [1] * d, list(y.shape[2:]), [1] * d
+            step[a], span[a], gap[a] = stride[a], out[a], dilation[a]
+            tap = [0] * d
+            total = slab(y, tap, step, span, gap).copy()
+            for j in range(1, kernel[a]):
+                tap[a] = j
+                total += slab(y, tap, step, span, gap)
+            y = total
         y /= divisor
-        return y if x.ndim == 4 else y[0]
+        return y if x.ndim == xb.ndim else y[0]
 
 
 @register_fast_path(AvgPoolScatter, "tiling windows (stride = kernel): each share repeated over its window by two "
@@ -147,10 +150,12 @@ class FastAvgPoolScatter(AvgPoolScatter):
         if not _tiled(g, kernel, stride, dilation):
             return AvgPoolScatter.forward(ctx, g, geom, shape)
         ctx.geom = geom
-        (kh, kw), (ho, wo) = kernel, out_hw
-        out = (as_batch(g) / divisor).repeat(kw, axis=3).repeat(kh, axis=2)
-        full = padded_shape(out.shape[:2] + tuple(shape[-2:]), pads)
+        d = len(kernel)
+        out = as_batch(g, d) / divisor
+        for a in reversed(range(d)):
+            out = out.repeat(kernel[a], axis=2 + a)
+        full = padded_shape(out.shape[:2] + tuple(shape[-d:]), pads)
         if out.shape != full:  # rows or columns at the end that no window reaches
             spread, out = out, np.zeros(full, dtype=g.dtype)
-            out[:, :, :ho * kh, :wo * kw] = spread
+            out[(slice(None), slice(None)) + tuple(slice(0, o * k) for o, k in zip(out_hw, kernel))] = spread
         return unpadded(out, pads, shape)
