@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Union
 
 import numpy as np
 
+from .errors import ArgumentError
 from . import backend, devices
 from .backend import check_device, to_device, xp_for
 
@@ -309,8 +310,8 @@ class Tensor:
     def item(self) -> float:
         """The value of a one-element tensor as a Python number (PyTorch's ``item``)."""
         if self._data.size != 1:
-            raise ValueError(f"item: only a one-element tensor can be converted to a Python number, got shape "
-                             f"{self.shape}")
+            raise ArgumentError(f"item: only a one-element tensor can be converted to a Python number, got shape "
+                                f"{self.shape}")
         return self._data.item()
 
     def detach(self) -> "Tensor":
@@ -668,7 +669,7 @@ def linspace(start: Union[int, float, "Tensor"], end: Union[int, float, "Tensor"
         steps: how many values, >= 0.
         dtype, device, requires_grad: as for ``tg.zeros``."""
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"linspace: steps must be a non-negative integer, got {steps!r}")
+        raise ArgumentError(f"linspace: steps must be a non-negative integer, got {steps!r}")
     start, end = (float(v) if isinstance(v, Tensor) else v for v in (start, end))
     values = np.linspace(start, end, int(steps))
     return _factory(lambda s, d: values.astype(d), (), dtype, device, requires_grad)
@@ -697,7 +698,7 @@ def randint(low: int = 0, high: Optional[Union[int, Sequence[int]]] = None,
         raise TypeError("randint: give randint(high, size) or randint(low, high, size); size is a tuple")
     low, high = int(low), int(high)
     if low >= high:
-        raise ValueError(f"randint: low ({low}) must be less than high ({high})")
+        raise ArgumentError(f"randint: low ({low}) must be less than high ({high})")
     shape = (int(size),) if isinstance(size, (int, np.integer)) else tuple(int(n) for n in size)
     return _factory(lambda s, d: rng.integers(low, high, s).astype(d), (shape,),
                     dtype if dtype is not None else np.int64, device, requires_grad)

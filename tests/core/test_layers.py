@@ -17,6 +17,7 @@ LAYER = {
     "tinygrad_gen.backend": "core", "tinygrad_gen.tensor": "core", "tinygrad_gen.autograd": "core",
     "tinygrad_gen.ops": "core", "tinygrad_gen.dispatch": "core", "tinygrad_gen.binding": "core",
     "tinygrad_gen.random": "core", "tinygrad_gen.grad_mode": "core", "tinygrad_gen.devices": "core",
+    "tinygrad_gen.errors": "core",
     "tinygrad_gen": "library",  # the package __init__: the public names of core and library (exact name only)
     "tinygrad_gen.nn": "library", "tinygrad_gen.optim": "library", "tinygrad_gen.data": "library",
     "tinygrad_gen.io": "library", "tinygrad_gen.gradcheck": "library", "tinygrad_gen.run": "library",

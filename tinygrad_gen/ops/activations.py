@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..autograd import Function
 from ..backend import as_array, xp_of
 from ..binding import bind
@@ -343,7 +344,7 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     PyTorch: ``torch.nn.functional.softplus(input, beta=1, threshold=20)``."""
     x = as_tensor(x)
     if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta == 0:
-        raise ValueError(f"softplus: beta must be a nonzero number, got {beta!r} (input of shape {x.shape})")
+        raise ArgumentError(f"softplus: beta must be a nonzero number, got {beta!r} (input of shape {x.shape})")
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
         raise TypeError(f"softplus: threshold must be a number, got {threshold!r} (input of shape {x.shape})")
     return Softplus.apply(x, beta, threshold)
@@ -371,7 +372,7 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
         inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
         return x * 0.5 * (inner.tanh() + 1)
     if approximate != "none":
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return pick(Gelu).apply(x)
 
 
@@ -451,7 +452,7 @@ def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if inplace:
         return inplace_result(x, lambda t: celu(t, alpha), "celu")
     if alpha == 0:
-        raise ValueError("celu: alpha must not be 0 (the input is scaled by 1 / alpha)")
+        raise ArgumentError("celu: alpha must not be 0 (the input is scaled by 1 / alpha)")
     return Elu.apply(as_tensor(x), alpha, 1.0, 1 / alpha)
 
 
@@ -502,7 +503,7 @@ def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bo
     if inplace:
         return inplace_result(x, lambda t: hardtanh(t, min_val, max_val), "hardtanh")
     if min_val > max_val:
-        raise ValueError(f"hardtanh: min_val {min_val} is larger than max_val {max_val}")
+        raise ArgumentError(f"hardtanh: min_val {min_val} is larger than max_val {max_val}")
     return Hardtanh.apply(as_tensor(x), min_val, max_val)
 
 

@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from ..errors import ArgumentError, DTypeError
 from ..autograd import Function
 from ..backend import xp_of
 from ..binding import bind
@@ -378,7 +379,7 @@ def div(x: Tensor, other: TensorLike, *, rounding_mode: str | None = None) -> Te
         if x.dtype.kind == "b" and _kind(other._data if isinstance(other, Tensor) else other) == "b":
             raise TypeError("div: rounding_mode='trunc' is not defined for two boolean operands (as in PyTorch)")
         return TruncDivide.apply(x, other)
-    raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    raise ArgumentError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
 
 
 def rdiv(x: Tensor, other: TensorLike) -> Tensor:
@@ -505,7 +506,7 @@ def masked_fill(x: Tensor, mask: TensorLike, value: TensorLike) -> Tensor:
     mask = boolean_mask(mask, x, "masked_fill")
     if isinstance(value, Tensor):
         if value._data.size != 1:
-            raise ValueError(f"masked_fill: value must be a number or a one-element tensor, got shape {value.shape}")
+            raise ArgumentError(f"masked_fill: value must be a number or a one-element tensor, got shape {value.shape}")
         return where(mask, value.reshape(()).astype(x.dtype), x)
     return MaskedFill.apply(x, mask, operand(value, x))
 
@@ -749,8 +750,8 @@ def fmod(x: Tensor, other: TensorLike) -> Tensor:
 def _shift(x, other, fn: str, op: str) -> Tensor:
     for v in (x, other):
         if _kind(v) not in "iu":
-            raise TypeError(f"{op}: shifts need integer tensors, got dtype "
-                            f"{v.dtype if isinstance(v, Tensor) else type(v).__name__}")
+            raise DTypeError(f"{op}: shifts need integer tensors, got dtype "
+                             f"{v.dtype if isinstance(v, Tensor) else type(v).__name__}")
     xa = x._data if isinstance(x, Tensor) else x
     oa = other._data if isinstance(other, Tensor) else other
     return Tensor(getattr(np, fn)(xa, oa))
@@ -794,10 +795,10 @@ def _logic(op: str, ufunc: str, x: Tensor, other: TensorLike | None = None) -> T
     xp = xp_of(x._data)
     args = (x._data,) if other is None else (x._data, _array(operand(other, x)))
     if ufunc.startswith("bitwise") and any(xp.asarray(a).dtype.kind in "fc" for a in args):
-        raise TypeError(f"{op}: needs integer or boolean tensors, got {[str(xp.asarray(a).dtype) for a in args]}")
+        raise DTypeError(f"{op}: needs integer or boolean tensors, got {[str(xp.asarray(a).dtype) for a in args]}")
     shape = broadcast_shape(*(xp.shape(a) for a in args))
     if shape is None:
-        raise ValueError(f"{op}: shapes {[xp.shape(a) for a in args]} do not broadcast")
+        raise ArgumentError(f"{op}: shapes {[xp.shape(a) for a in args]} do not broadcast")
     return Tensor(xp.asarray(getattr(xp, ufunc)(*args)))
 
 

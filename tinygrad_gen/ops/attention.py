@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..errors import ArgumentError
 from .. import dispatch
 from ..autograd import Function
 from ..backend import device_of, to_device, xp_of
@@ -55,8 +56,8 @@ def key_padding_mask(mask: Tensor | np.ndarray | None, batch: tuple, lq: int, lk
     m = array_of(mask)
     full = tuple(batch) + (lq, lk)
     if broadcast_shape(m.shape, full) != full or (m.ndim >= 2 and m.shape[-2] != 1):
-        raise ValueError(f"flash_attention: mask of shape {tuple(m.shape)} must broadcast to {full} with size 1 on "
-                         f"the query axis (a per-key padding mask, e.g. (B, 1, 1, Lk))")
+        raise ArgumentError(f"flash_attention: mask of shape {tuple(m.shape)} must broadcast to {full} with size 1 on "
+                            f"the query axis (a per-key padding mask, e.g. (B, 1, 1, Lk))")
     m = m.reshape(m.shape[:-2] + m.shape[-1:]) if m.ndim >= 2 else m  # drop the query axis
     if all(s == 1 for s in m.shape[:-1]):
         return xp_of(m).broadcast_to(m.reshape(1, -1), (1, lk))
@@ -91,7 +92,7 @@ class FlashAttention(Function):
         batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
         lq, lk, d = q.shape[-2], k.shape[-2], q.shape[-1]
         if k.shape[-1] != d or v.shape[-1] != d or v.shape[-2] != lk:
-            raise ValueError(f"flash_attention: q {q.shape}, k {k.shape}, v {v.shape} need equal head dims and Lk")
+            raise ArgumentError(f"flash_attention: q {q.shape}, k {k.shape}, v {v.shape} need equal head dims and Lk")
         if key_mask is not None and device_of(key_mask) != device_of(q):
             key_mask = to_device(key_mask, device_of(q))  # a boolean per key: small, and moved once per call
         out, lse = attention_numba.forward(_heads(q, batch), _heads(k, batch), _heads(v, batch), key_mask, causal,
@@ -169,16 +170,16 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         raise RuntimeError("scaled_dot_product_attention: give attn_mask or is_causal=True, not both (as PyTorch "
                            "documents); F.attention(q, k, v, mask, causal=True) intersects them")
     if not 0.0 <= float(dropout_p) <= 1.0:
-        raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], got {dropout_p}")
+        raise ArgumentError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], got {dropout_p}")
     if enable_gqa:
         if min(query.ndim, key.ndim, value.ndim) < 3:
-            raise ValueError(f"scaled_dot_product_attention: enable_gqa needs a head axis (-3): query {query.shape}, "
-                             f"key {key.shape}, value {value.shape}")
+            raise ArgumentError(f"scaled_dot_product_attention: enable_gqa needs a head axis (-3): query "
+                                f"{query.shape}, key {key.shape}, value {value.shape}")
         hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
         if hq % hk or hq % hv:
-            raise ValueError(f"scaled_dot_product_attention: with enable_gqa the key and value heads ({hk}, {hv}) "
-                             f"must divide the query heads ({hq}): query {query.shape}, key {key.shape}, value "
-                             f"{value.shape}")
+            raise ArgumentError(f"scaled_dot_product_attention: with enable_gqa the key and value heads ({hk}, {hv}) "
+                                f"must divide the query heads ({hq}): query {query.shape}, key {key.shape}, value "
+                                f"{value.shape}")
         key, value = _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hv)
     return attention(query, key, value, attn_mask, is_causal, scale, dropout_p=float(dropout_p))
 
@@ -201,8 +202,8 @@ def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | np.ndarray | None 
     q, k, v = as_tensor(q), as_tensor(k), as_tensor(v)
     if q.ndim < 2 or k.ndim != q.ndim or v.ndim != q.ndim or q.shape[-1] != k.shape[-1] \
             or k.shape[-2] != v.shape[-2] or broadcast_shape(q.shape[:-2], k.shape[:-2], v.shape[:-2]) is None:
-        raise ValueError(f"scaled_dot_product_attention: q {q.shape}, k {k.shape}, v {v.shape} do not fit "
-                         "(expected q (..., Lq, d), k (..., Lk, d), v (..., Lk, dv) with batch axes that broadcast)")
+        raise ArgumentError(f"scaled_dot_product_attention: q {q.shape}, k {k.shape}, v {v.shape} do not fit "
+                            "(expected q (..., Lq, d), k (..., Lk, d), v (..., Lk, dv) with batch axes that broadcast)")
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
     if not dropout_p and dispatch.attention_backend(q._data, mask=mask) == "numba" and v.shape[-1] == q.shape[-1]:
         return flash_attention(q, k, v, mask, causal, scale)
@@ -211,8 +212,8 @@ def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | np.ndarray | None 
         m = constant(mask, q)
         scores = q.shape[:-1] + (k.shape[-2],)
         if broadcast_shape(m.shape, scores) != scores:
-            raise ValueError(f"scaled_dot_product_attention: mask of shape {m.shape} does not broadcast to the "
-                             f"scores' shape {scores}")
+            raise ArgumentError(f"scaled_dot_product_attention: mask of shape {m.shape} does not broadcast to the "
+                                f"scores' shape {scores}")
         if m.dtype == bool:
             keep = m
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ArgumentError, AxisError, DTypeError
 from .. import backend
 from ..backend import to_device
 from ..tensor import Tensor, as_tensor
@@ -33,7 +34,7 @@ def boolean_mask(mask, x: Tensor, op: str):
     if m.dtype != np.bool_:
         raise TypeError(f"{op}: mask must be boolean, got dtype {m.dtype}")
     if m.shape != x.shape and broadcast_shape(m.shape, x.shape) != x.shape:
-        raise ValueError(f"{op}: mask of shape {m.shape} does not broadcast to x of shape {x.shape}")
+        raise ArgumentError(f"{op}: mask of shape {m.shape} does not broadcast to x of shape {x.shape}")
     return m
 
 
@@ -71,8 +72,8 @@ def same_dtype(op: str, **tensors) -> None:
     given = {name: t for name, t in tensors.items() if t is not None}
     if len({t.dtype for t in given.values()}) > 1:
         dtypes = ", ".join(f"{name} {t.dtype}" for name, t in given.items())
-        raise TypeError(f"{op}: expected one dtype, got {dtypes} (PyTorch refuses mixed dtypes here too); convert "
-                        "one of them with .float(), .double() or .to(dtype), or a layer with layer.double()")
+        raise DTypeError(f"{op}: expected one dtype, got {dtypes} (PyTorch refuses mixed dtypes here too); convert "
+                         "one of them with .float(), .double() or .to(dtype), or a layer with layer.double()")
 
 
 def broadcast_shape(*shapes) -> tuple | None:
@@ -93,11 +94,11 @@ def normalize_axis(axis, ndim: int, op: str = "reduce") -> tuple:
     out = []
     for a in axes:
         if not isinstance(a, (int, np.integer)) or not -max(ndim, 1) <= a < max(ndim, 1):
-            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
+            raise AxisError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
         a = int(a) % max(ndim, 1)
         if a in out:
-            raise ValueError(f"{op}: dim {a} appears multiple times in the list of dims {axis} (a tensor with {ndim} "
-                             "dimensions); name each axis once")
+            raise ArgumentError(f"{op}: dim {a} appears multiple times in the list of dims {axis} (a tensor with "
+                                f"{ndim} dimensions); name each axis once")
         out.append(a)
     return tuple(sorted(out)) if ndim else ()
 
@@ -106,14 +107,14 @@ def one_axis(x: Tensor, axis, op: str) -> int:
     """One axis of ``x``, checked and made non-negative (a 0-d tensor takes axis 0 or -1, as in PyTorch)."""
     nd = max(x.ndim, 1)
     if not isinstance(axis, (int, np.integer)) or not -nd <= axis < nd:
-        raise ValueError(f"{op}: axis {axis} is out of range for a tensor of shape {x.shape}")
+        raise AxisError(f"{op}: axis {axis} is out of range for a tensor of shape {x.shape}")
     return int(axis) % nd
 
 
 def check_reduction(reduction: str, op: str) -> None:
     """A loss's ``reduction`` must be 'mean', 'sum' or 'none'."""
     if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        raise ArgumentError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def reduce_loss(loss: Tensor, reduction: str, op: str) -> Tensor:

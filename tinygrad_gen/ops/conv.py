@@ -27,6 +27,7 @@ from typing import Tuple, Union
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..errors import ArgumentError
 from .. import dispatch
 from ..autograd import Function
 from ..backend import xp_of
@@ -310,20 +311,20 @@ def _conv_checks(op, x, w, b, stride, padding, dilation, groups, transpose, dims
     (in, out / groups, ..) when transposed); returns the geometry (stride, padding, dilation, groups) with one
     entry per axis for the first three (conv1d's arguments arrive already lifted to pairs by ``_one_d``)."""
     if x.ndim != dims + 2 or w.ndim != dims + 2:
-        raise ValueError(f"{op}: expected x {LAYOUTS[dims]} and a {dims + 2}-D weight, got x {x.shape} and weight "
-                         f"{w.shape}")
+        raise ArgumentError(f"{op}: expected x {LAYOUTS[dims]} and a {dims + 2}-D weight, got x {x.shape} and weight "
+                            f"{w.shape}")
     if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+        raise ArgumentError(f"{op}: groups must be a positive int, got {groups!r}")
     in_ch, out_ch = (w.shape[0], w.shape[1] * groups) if transpose else (w.shape[1] * groups, w.shape[0])
     if x.shape[1] % groups or (w.shape[0] % groups):
-        raise ValueError(f"{op}: {x.shape[1]} input channels (x {x.shape}) and weight {w.shape} must both split "
-                         f"into groups={groups}")
+        raise ArgumentError(f"{op}: {x.shape[1]} input channels (x {x.shape}) and weight {w.shape} must both split "
+                            f"into groups={groups}")
     if x.shape[1] != in_ch:
-        raise ValueError(f"{op}: x has {x.shape[1]} channels (shape {x.shape}) but the weight of shape {w.shape} "
-                         f"with groups={groups} expects {in_ch}")
+        raise ArgumentError(f"{op}: x has {x.shape[1]} channels (shape {x.shape}) but the weight of shape {w.shape} "
+                            f"with groups={groups} expects {in_ch}")
     if b is not None and b.shape != (out_ch,):
-        raise ValueError(f"{op}: bias of shape {b.shape} does not match {out_ch} output channels "
-                         f"(weight {w.shape})")
+        raise ArgumentError(f"{op}: bias of shape {b.shape} does not match {out_ch} output channels "
+                            f"(weight {w.shape})")
     n = max(dims, 2)
     stride = ntuple(stride, n, "stride", op, least=1)
     dilation = ntuple(dilation, n, "dilation", op, least=1)
@@ -336,7 +337,7 @@ def _same_padding(op, kernel, stride, dilation):
     the symmetric padding (the larger half on both sides) and which axes then need their first output dropped."""
     n = len(kernel)
     if ntuple(stride, n, "stride", op, least=1) != (1,) * n:
-        raise ValueError(f"{op}: padding='same' needs stride 1, got stride {stride!r}")
+        raise ArgumentError(f"{op}: padding='same' needs stride 1, got stride {stride!r}")
     total = [d * (k - 1) for d, k in zip(ntuple(dilation, n, "dilation", op, least=1), kernel)]
     return tuple((t + 1) // 2 for t in total), tuple(t % 2 == 1 for t in total)
 
@@ -346,10 +347,10 @@ def _asymmetric(op, x, padding):
     ``F.pad``), for a convolution with padding 0 to follow."""
     if len(padding) != 4 or not all(isinstance(p, (int, np.integer)) and not isinstance(p, bool) and p >= 0
                                     for p in padding):
-        raise ValueError(f"{op}: padding must be an int, a pair, 4 non-negative ints (left, right, top, bottom), "
-                         f"'valid' or 'same', got {padding!r}")
+        raise ArgumentError(f"{op}: padding must be an int, a pair, 4 non-negative ints (left, right, top, bottom), "
+                            f"'valid' or 'same', got {padding!r}")
     if x.ndim != 4:
-        raise ValueError(f"{op}: expected x (N, C, H, W), got {x.shape}")
+        raise ArgumentError(f"{op}: expected x (N, C, H, W), got {x.shape}")
     return zero_pad(x, tuple(int(p) for p in padding))
 
 
@@ -359,7 +360,7 @@ def _conv(op, x, w, b, stride, padding, dilation, groups, dims):
     trim = (False,) * n
     if isinstance(padding, str):
         if padding not in ("valid", "same"):
-            raise ValueError(f"{op}: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
+            raise ArgumentError(f"{op}: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
         if padding == "valid":
             padding = 0
         else:
@@ -381,13 +382,13 @@ def _conv_transpose(op, x, w, b, stride, padding, output_padding, groups, dilati
     stride, padding, dilation, _ = geom
     extra = ntuple(output_padding, len(stride), "output_padding", op)
     if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
-        raise ValueError(f"{op}: output_padding {extra} must be smaller than stride {stride} or dilation {dilation}")
+        raise ArgumentError(f"{op}: output_padding {extra} must be smaller than stride {stride} or dilation {dilation}")
     size, kernel = hw(x.shape[2:]), hw(w.shape[2:])
     out = tuple((size[i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + extra[i] + 1
                 for i in range(len(stride)))
     if min(out) < 1:
-        raise ValueError(f"{op}: output size {out} is not positive (x {x.shape}, weight {w.shape}, "
-                         f"stride {stride}, padding {padding})")
+        raise ArgumentError(f"{op}: output size {out} is not positive (x {x.shape}, weight {w.shape}, "
+                            f"stride {stride}, padding {padding})")
     return pick(ConvTransposeNd).apply(x, w, b, geom, out)
 
 
@@ -401,7 +402,7 @@ def _one_d(op, *ints):
             continue
         v = tuple(v) if isinstance(v, (tuple, list)) else (v,)
         if len(v) != 1:
-            raise ValueError(f"{op}: expected an int or a 1-tuple, got {v!r}")
+            raise ArgumentError(f"{op}: expected an int or a 1-tuple, got {v!r}")
         out.append((neutral, v[0]))
     return out
 
@@ -536,7 +537,7 @@ def unfold(x: Tensor, kernel_size: IntPair, dilation: IntPair = 1, padding: IntP
     ``torch.nn.functional.unfold``."""
     x = as_tensor(x)
     if x.ndim not in (3, 4):
-        raise ValueError(f"unfold: expected x of shape (N, C, H, W) or (C, H, W), got {x.shape}")
+        raise ArgumentError(f"unfold: expected x of shape (N, C, H, W) or (C, H, W), got {x.shape}")
     geom = _fold_geometry("unfold", x.shape[-2:], kernel_size, dilation, padding, stride)
     if x.ndim == 3:
         return Unfold.apply(x[None], geom)[0]
@@ -557,8 +558,8 @@ def fold(x: Tensor, output_size: IntPair, kernel_size: IntPair, dilation: IntPai
     geom = _fold_geometry("fold", size, kernel_size, dilation, padding, stride)
     k, out = math.prod(geom[0]), geom[4]
     if x.ndim not in (2, 3) or x.shape[-2] % k or x.shape[-1] != math.prod(out):
-        raise ValueError(f"fold: expected x of shape (N, C * {k}, {math.prod(out)}) (kernel {geom[0]}, "
-                         f"{out[0]} x {out[1]} windows of an image of size {size}), got {x.shape}")
+        raise ArgumentError(f"fold: expected x of shape (N, C * {k}, {math.prod(out)}) (kernel {geom[0]}, "
+                            f"{out[0]} x {out[1]} windows of an image of size {size}), got {x.shape}")
     if x.ndim == 2:
         return Fold.apply(x[None], geom, size)[0]
     return Fold.apply(x, geom, size)
@@ -604,7 +605,7 @@ def col2im(x: Tensor, input_shape: Tuple[int, ...], kernel_size: IntPair, stride
     size = tuple(input_shape)[-2:] if isinstance(input_shape, (tuple, list)) else input_shape
     if not to_matrix:
         if x.ndim != 6:
-            raise ValueError(f"col2im: to_matrix=False expects columns (N, C, kh, kw, Ho, Wo), got {x.shape}")
+            raise ArgumentError(f"col2im: to_matrix=False expects columns (N, C, kh, kw, Ho, Wo), got {x.shape}")
         x = x.reshape(x.shape[0], -1, x.shape[4] * x.shape[5])
     return fold(x, size, kernel_size, dilation, padding, stride)
 

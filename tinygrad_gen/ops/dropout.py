@@ -7,6 +7,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..autograd import Function
 from ..backend import to_device
 from ..binding import bind
@@ -48,7 +49,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
     The mask comes from the engine's generator (``tg.manual_seed``). PyTorch: ``torch.nn.functional.dropout``."""
     x = as_tensor(x)
     if not 0 <= p <= 1:
-        raise ValueError(f"dropout: dropout probability has to be between 0 and 1, but got {p}")
+        raise ArgumentError(f"dropout: dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return x
     if inplace:

@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..autograd import Function
 from ..backend import xp_of
 from ..binding import bind
@@ -334,7 +335,7 @@ def clip(x: Tensor, lo: Number | None = None, hi: Number | None = None) -> Tenso
         lo, hi: numbers; either may be None (no bound on that side), not both. The gradient is 1 inside the
             bounds (inclusive) and 0 outside."""
     if lo is None and hi is None:
-        raise ValueError("clip: at least one of lo, hi must be given")
+        raise ArgumentError("clip: at least one of lo, hi must be given")
     return Clip.apply(x, _bound(lo, x, "lo", "clip"), _bound(hi, x, "hi", "clip"))
 
 
@@ -345,7 +346,7 @@ def clamp(x: Tensor, min: Number | None = None, max: Number | None = None) -> Te
         x: a tensor.
         min, max: numbers; either may be None, not both."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min, max must be given")
+        raise ArgumentError("clamp: at least one of min, max must be given")
     return Clip.apply(x, _bound(min, x, "min", "clamp"), _bound(max, x, "max", "clamp"))
 
 

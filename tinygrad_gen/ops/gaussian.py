@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..autograd import Function
 from ..backend import to_device
 from ..random import generator, per_example
@@ -63,8 +64,8 @@ def reparameterize(mu: Tensor, logvar: Tensor, eps: Tensor | None = None) -> Ten
     eps = optional_tensor(eps, mu)
     shape = broadcast_shape(mu.shape, logvar.shape, *(() if eps is None else (eps.shape,)))
     if shape is None:
-        raise ValueError(f"reparameterize: mu {mu.shape}, logvar {logvar.shape} and eps "
-                         f"{None if eps is None else eps.shape} do not broadcast together")
+        raise ArgumentError(f"reparameterize: mu {mu.shape}, logvar {logvar.shape} and eps "
+                            f"{None if eps is None else eps.shape} do not broadcast together")
     if eps is None:
         eps = Tensor(to_device(per_example(generator().standard_normal, shape).astype(mu.dtype), mu.device))
     return Reparameterize.apply(mu, logvar, eps)
@@ -79,9 +80,9 @@ def gaussian_kl(mu: Tensor, logvar: Tensor, reduction: str = "none") -> Tensor:
     PyTorch has no single function for it (``torch.distributions.kl_divergence`` of two Normals, summed)."""
     mu, logvar = as_tensor(mu), as_tensor(logvar)
     if mu.shape != logvar.shape:
-        raise ValueError(f"gaussian_kl: mu of shape {mu.shape} and logvar of shape {logvar.shape} differ")
+        raise ArgumentError(f"gaussian_kl: mu of shape {mu.shape} and logvar of shape {logvar.shape} differ")
     if mu.ndim == 0:
-        raise ValueError("gaussian_kl: expected mu and logvar with at least one axis, got scalars")
+        raise ArgumentError("gaussian_kl: expected mu and logvar with at least one axis, got scalars")
     return reduce_loss(GaussianKL.apply(mu, logvar), reduction, "gaussian_kl")
 
 

@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import ArgumentError
 from .. import backend
 from ..autograd import Function, unbroadcast
 from ..backend import to_device, xp_of
@@ -461,14 +462,14 @@ def _index(x: Tensor, index, op: str) -> Tensor:
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must hold integers, got dtype {idx.dtype}")
     if idx.ndim != x.ndim:
-        raise ValueError(f"{op}: index of shape {idx.shape} must have as many axes as the input {x.shape}")
+        raise ArgumentError(f"{op}: index of shape {idx.shape} must have as many axes as the input {x.shape}")
     return index if isinstance(index, Tensor) and index._data is idx else Tensor(idx)
 
 
 def _no_larger(x: Tensor, idx: Tensor, axis: int, op: str) -> None:
     for d, (m, n) in enumerate(zip(idx.shape, x.shape)):
         if d != axis and m > n:
-            raise ValueError(f"{op}: index of shape {idx.shape} is larger than the input {x.shape} on axis {d}")
+            raise ArgumentError(f"{op}: index of shape {idx.shape} is larger than the input {x.shape} on axis {d}")
 
 
 def gather(x: Tensor, axis: int, index: TensorLike) -> Tensor:
@@ -536,14 +537,14 @@ def take_along_dim(x: Tensor, indices: TensorLike, axis: int | None = None) -> T
         return gather(x.reshape(-1), 0, idx.reshape(-1))
     axis = one_axis(x, axis, "take_along_dim")
     if idx.ndim != x.ndim:
-        raise ValueError(f"take_along_dim: x and indices should have the same number of dimensions, but got shapes "
-                         f"{x.shape} and {idx.shape}")
+        raise ArgumentError(f"take_along_dim: x and indices should have the same number of dimensions, but got shapes "
+                            f"{x.shape} and {idx.shape}")
     if x.ndim == 0:
         return gather(x.reshape(1), 0, idx.reshape(1)).reshape(())
     rest = broadcast_shape(x.shape[:axis] + (1,) + x.shape[axis + 1:], idx.shape[:axis] + (1,) + idx.shape[axis + 1:])
     if rest is None:
-        raise ValueError(f"take_along_dim: x of shape {x.shape} and indices of shape {idx.shape} do not broadcast "
-                         f"on the axes other than {axis}")
+        raise ArgumentError(f"take_along_dim: x of shape {x.shape} and indices of shape {idx.shape} do not broadcast "
+                            f"on the axes other than {axis}")
     xp = xp_of(idx)
     x = x.expand(*(rest[:axis] + (x.shape[axis],) + rest[axis + 1:]))
     if idx.shape[:axis] + idx.shape[axis + 1:] != rest[:axis] + rest[axis + 1:]:
@@ -564,7 +565,7 @@ def _scatter_args(x: Tensor, axis, index, src, op: str):
         return axis, idx, src
     src = as_tensor(src, like=x)
     if src.ndim != idx.ndim or any(m > n for m, n in zip(idx.shape, src.shape)):
-        raise ValueError(f"{op}: src of shape {src.shape} must cover the index of shape {idx.shape}")
+        raise ArgumentError(f"{op}: src of shape {src.shape} must cover the index of shape {idx.shape}")
     if src.shape != idx.shape:
         src = src[tuple(slice(0, m) for m in idx.shape)]
     if src.dtype != x.dtype:
@@ -620,7 +621,7 @@ def scatter_reduce(x: Tensor, axis: int, index: TensorLike, src: TensorLike | No
         include_self: whether x's own value at a written position takes part (False: only the src values).
     Mirrors ``torch.scatter_reduce``."""
     if reduce not in REDUCES:
-        raise ValueError(f"scatter_reduce: reduce must be 'sum', 'prod', 'mean', 'amax' or 'amin', got {reduce!r}")
+        raise ArgumentError(f"scatter_reduce: reduce must be 'sum', 'prod', 'mean', 'amax' or 'amin', got {reduce!r}")
     axis, idx, src = _scatter_args(x, axis, index, src, "scatter_reduce")
     src = _src_tensor(src, x, idx)
     if reduce in ("amax", "amin"):
@@ -640,7 +641,7 @@ def masked_select(x: Tensor, mask: TensorLike) -> Tensor:
     if m.dtype != bool:
         raise TypeError(f"masked_select: mask must be boolean, got dtype {m.dtype}")
     if broadcast_shape(x.shape, m.shape) is None:
-        raise ValueError(f"masked_select: mask of shape {m.shape} does not broadcast with {x.shape}")
+        raise ArgumentError(f"masked_select: mask of shape {m.shape} does not broadcast with {x.shape}")
     return MaskedSelect.apply(x, mask if isinstance(mask, Tensor) and mask._data is m else m)
 
 
@@ -657,7 +658,7 @@ def embedding(indices: TensorLike, weight: Tensor) -> Tensor:
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
     if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be (num_embeddings, dim), got {weight.shape}")
+        raise ArgumentError(f"embedding: weight must be (num_embeddings, dim), got {weight.shape}")
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= weight.shape[0]):
         raise IndexError(f"embedding: indices range over [{int(idx.min())}, {int(idx.max())}] but weight of shape "
                          f"{weight.shape} has {weight.shape[0]} rows")
@@ -682,12 +683,12 @@ def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor
     Mirrors ``torch.diagonal(x, offset, dim1, dim2)`` (PyTorch returns a view; this is a copy with the same values
     and gradient). An integer index, so the gradient lands on the diagonal and is zero elsewhere."""
     if x.ndim < 2:
-        raise ValueError(f"diagonal: needs a tensor of at least 2 dimensions, got shape {x.shape}")
+        raise ArgumentError(f"diagonal: needs a tensor of at least 2 dimensions, got shape {x.shape}")
     if isinstance(offset, (bool, np.bool_)) or not isinstance(offset, (int, np.integer)):
         raise TypeError(f"diagonal: offset must be an int, got {offset!r}")
     d1, d2 = one_axis(x, dim1, "diagonal"), one_axis(x, dim2, "diagonal")
     if d1 == d2:
-        raise ValueError(f"diagonal: dim1 and dim2 are both axis {d1} (shape {x.shape}); give two distinct axes")
+        raise ArgumentError(f"diagonal: dim1 and dim2 are both axis {d1} (shape {x.shape}); give two distinct axes")
     rest = tuple(i for i in range(x.ndim) if i not in (d1, d2))
     y = Transpose.apply(x, rest + (d1, d2)) if rest + (d1, d2) != tuple(range(x.ndim)) else x
     rows, cols = _diagonal_positions(x.shape[d1], x.shape[d2], int(offset), np)
@@ -707,7 +708,7 @@ def diag(x: Tensor, diagonal: int = 0) -> Tensor:
     if x.ndim == 2:
         return globals()["diagonal"](x, int(diagonal))
     if x.ndim != 1:
-        raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {x.shape}")
+        raise ArgumentError(f"diag: expects a 1-D or 2-D tensor, got shape {x.shape}")
     n, k = x.shape[0], int(diagonal)
     m = n + abs(k)
     rows = xp_of(x._data).arange(n) + max(-k, 0)
@@ -716,7 +717,7 @@ def diag(x: Tensor, diagonal: int = 0) -> Tensor:
 
 def _triangle(x: Tensor, diagonal, lower: bool, op: str) -> Tensor:
     if x.ndim < 2:
-        raise ValueError(f"{op}: needs a tensor of at least 2 dimensions, got shape {x.shape}")
+        raise ArgumentError(f"{op}: needs a tensor of at least 2 dimensions, got shape {x.shape}")
     if isinstance(diagonal, (bool, np.bool_)) or not isinstance(diagonal, (int, np.integer)):
         raise TypeError(f"{op}: diagonal must be an int, got {diagonal!r}")
     n, m = x.shape[-2:]

@@ -20,6 +20,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..binding import bind
 from ..grad_mode import _Mode
 from ..tensor import Number, Tensor, TensorLike, bump_version
@@ -128,7 +129,7 @@ def clamp_(x: Tensor, min: Number | None = None, max: Number | None = None) -> T
         x: the tensor written into.
         min, max: numbers; either may be None, not both."""
     if min is None and max is None:
-        raise ValueError("clamp_: at least one of min, max must be given")
+        raise ArgumentError("clamp_: at least one of min, max must be given")
     lo, hi = (None if v is None else _ufunc_operand(v, x) for v in (min, max))
     return _write(x, "clamp_", lambda a, _, out, casting: np.clip(a, lo, hi, out=out, casting=casting), None)
 

@@ -9,6 +9,7 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..errors import ArgumentError
 from .. import dispatch
 from ..autograd import Function
 from ..binding import bind
@@ -92,11 +93,11 @@ def matmul(a: Tensor, b: Tensor | ArrayLike) -> Tensor:
         b = as_tensor(b, dtype=a.dtype if a.dtype.kind == "f" else None, device=a.device)
     same_dtype("matmul", a=a, b=b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+        raise ArgumentError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
     rows = b.shape[-2 if b.ndim > 1 else -1]
     if a.shape[-1] != rows:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align: {a.shape[-1]} columns against "
-                         f"{rows} rows")
+        raise ArgumentError(f"matmul: shapes {a.shape} and {b.shape} do not align: {a.shape[-1]} columns against "
+                            f"{rows} rows")
     return Matmul.apply(a, b)
 
 
@@ -120,11 +121,11 @@ def linear(x: Tensor, w: Tensor | ArrayLike, b: Tensor | ArrayLike | None = None
     PyTorch: ``torch.nn.functional.linear``."""
     x, w, b = layer_operands(x, w, b, "linear")
     if w.ndim != 2 or x.ndim < 1 or x.shape[-1] != w.shape[1]:
-        raise ValueError(f"linear: x of shape {x.shape} does not fit weight of shape {w.shape} "
-                         f"(expected (..., in) with w (out, in))")
+        raise ArgumentError(f"linear: x of shape {x.shape} does not fit weight of shape {w.shape} "
+                            f"(expected (..., in) with w (out, in))")
     if b is not None and b.shape != (w.shape[0],):
-        raise ValueError(f"linear: bias of shape {b.shape} does not match weight of shape {w.shape} "
-                         f"(expected ({w.shape[0]},))")
+        raise ArgumentError(f"linear: bias of shape {b.shape} does not match weight of shape {w.shape} "
+                            f"(expected ({w.shape[0]},))")
     return Linear.apply(x, w, b)
 
 
@@ -151,7 +152,7 @@ def einsum(equation: str, *operands: Tensor | ArrayLike) -> Tensor:
     for t, lab in zip(ts, labels):
         for c, n in zip(lab, t.shape):
             if size.get(c, 1) != 1 and n != 1 and size[c] != n:
-                raise ValueError(f"einsum: label {c!r} has sizes {size[c]} and {n} in {equation!r}")
+                raise ArgumentError(f"einsum: label {c!r} has sizes {size[c]} and {n} in {equation!r}")
             size[c] = max(size.get(c, 1), n)
     work = []
     for k, (t, lab) in enumerate(zip(ts, labels)):
@@ -175,21 +176,21 @@ def _parse(equation: str, shapes: Sequence[tuple]):
     lhs, arrow, rhs = eq.partition("->")
     terms = lhs.split(",")
     if len(terms) != len(shapes):
-        raise ValueError(f"einsum: equation {equation!r} names {len(terms)} operands but {len(shapes)} were given")
+        raise ArgumentError(f"einsum: equation {equation!r} names {len(terms)} operands but {len(shapes)} were given")
     spare = [c for c in string.ascii_uppercase if c not in eq]
     n_ell = max((len(s) - len(t.replace("...", "")) for t, s in zip(terms, shapes) if "..." in t), default=0)
     ell = spare[:n_ell]
     labels = []
     for t, shape in zip(terms, shapes):
         if t.count("...") > 1:
-            raise ValueError(f"einsum: more than one '...' in {t!r}")
+            raise ArgumentError(f"einsum: more than one '...' in {t!r}")
         k = len(shape) - len(t.replace("...", "")) if "..." in t else 0
         lab = list(t.replace("...", "\0"))
         if "\0" in lab:
             i = lab.index("\0")
             lab[i:i + 1] = ell[n_ell - k:]
         if len(lab) != len(shape) or not all(c.isalpha() for c in lab):
-            raise ValueError(f"einsum: term {t!r} does not fit an operand of shape {tuple(shape)}")
+            raise ArgumentError(f"einsum: term {t!r} does not fit an operand of shape {tuple(shape)}")
         labels.append(lab)
     if arrow:
         out = list(rhs.replace("...", "\0"))
@@ -205,7 +206,7 @@ def _parse(equation: str, shapes: Sequence[tuple]):
     every = {c for lab in labels for c in lab}
     for c in out:
         if c not in every or out.count(c) > 1:
-            raise ValueError(f"einsum: output label {c!r} of {equation!r} is unknown or repeated")
+            raise ArgumentError(f"einsum: output label {c!r} of {equation!r} is unknown or repeated")
     return labels, out
 
 
@@ -215,7 +216,7 @@ def _diagonal(t: Tensor, lab: list):
         c = next(c for c in lab if lab.count(c) > 1)
         i, j = [k for k, d in enumerate(lab) if d == c][:2]
         if t.shape[i] != t.shape[j]:
-            raise ValueError(f"einsum: label {c!r} has sizes {t.shape[i]} and {t.shape[j]} in one operand")
+            raise ArgumentError(f"einsum: label {c!r} has sizes {t.shape[i]} and {t.shape[j]} in one operand")
         order = [k for k in range(t.ndim) if k not in (i, j)] + [i, j]
         t = t.permute(*order)
         r = np.arange(t.shape[-1])

@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..autograd import Function
 from ..backend import as_array, xp_of
 from ..binding import bind
@@ -187,7 +188,7 @@ def _elementwise_loss(op: str, fn, input, target, reduction: str, weight) -> Ten
     x = _float_input(as_tensor(input), op)
     t = as_tensor(target, like=x)
     if x.shape != t.shape:
-        raise ValueError(f"{op}: input of shape {x.shape} and target of shape {t.shape} differ")
+        raise ArgumentError(f"{op}: input of shape {x.shape} and target of shape {t.shape} differ")
     if t.dtype != x.dtype:
         t = t.astype(x.dtype)
     loss = fn(x, t)
@@ -195,7 +196,7 @@ def _elementwise_loss(op: str, fn, input, target, reduction: str, weight) -> Ten
         return reduce_loss(loss, reduction, op)
     w = as_tensor(weight, like=x)
     if w.shape != x.shape:
-        raise ValueError(f"{op}: weights and input must have the same size (weight {w.shape}, input {x.shape})")
+        raise ArgumentError(f"{op}: weights and input must have the same size (weight {w.shape}, input {x.shape})")
     loss = loss * w
     return loss.sum() / w.sum() if reduction == "mean" else reduce_loss(loss, reduction, op)
 
@@ -250,13 +251,13 @@ def _class_target(op, logits, target, ignore_index):
         raise TypeError(f"{op}: target must hold integer class indices, got dtype {t.dtype}")
     want = logits.shape[:1] + logits.shape[2:] if logits.ndim >= 2 else ()
     if logits.ndim < 1 or t.shape != want:
-        raise ValueError(f"{op}: target of shape {t.shape} does not fit logits of shape {logits.shape} "
-                         f"(expected target shape {want})")
+        raise ArgumentError(f"{op}: target of shape {t.shape} does not fit logits of shape {logits.shape} "
+                            f"(expected target shape {want})")
     c = logits.shape[_class_axis(logits)]
     bad = (t != ignore_index) & ((t < 0) | (t >= c))
     if bad.any():
-        raise ValueError(f"{op}: target value {int(t[bad].ravel()[0])} is out of range for {c} classes "
-                         f"(logits of shape {logits.shape})")
+        raise ArgumentError(f"{op}: target value {int(t[bad].ravel()[0])} is out of range for {c} classes "
+                            f"(logits of shape {logits.shape})")
     return t
 
 
@@ -265,7 +266,8 @@ def _class_weight(op, weight, logits):
     w = as_tensor(weight, like=logits)
     c = logits.shape[_class_axis(logits)]
     if w.shape != (c,):
-        raise ValueError(f"{op}: weight of shape {w.shape} must have one entry per class ({c}; input {logits.shape})")
+        raise ArgumentError(f"{op}: weight of shape {w.shape} must have one entry per class ({c}; input "
+                            f"{logits.shape})")
     return w.astype(logits.dtype) if w.dtype != logits.dtype else w
 
 
@@ -328,7 +330,7 @@ def cross_entropy(input: Tensor, target: TensorLike, weight: TensorLike | None =
     PyTorch: ``torch.nn.functional.cross_entropy``."""
     logits = _float_input(as_tensor(input), "cross_entropy", "input (logits)")
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+        raise ArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     reduction = _reduction(size_average, reduce, reduction, "cross_entropy")
     axis = _class_axis(logits)
     w = None if weight is None else _class_weight("cross_entropy", weight, logits)
@@ -336,8 +338,8 @@ def cross_entropy(input: Tensor, target: TensorLike, weight: TensorLike | None =
     if constant(target, logits).dtype.kind == "f":
         target = as_tensor(target, like=logits)
         if target.shape != logits.shape or logits.ndim < 1:
-            raise ValueError(f"cross_entropy: probability target of shape {target.shape} must match logits "
-                             f"{logits.shape}")
+            raise ArgumentError(f"cross_entropy: probability target of shape {target.shape} must match logits "
+                                f"{logits.shape}")
         if label_smoothing:
             target = target * (1 - label_smoothing) + label_smoothing / logits.shape[axis]
         terms = target * logits.log_softmax(axis=axis)
@@ -388,7 +390,7 @@ def _input_and_target(op, input, target, name="input"):
     x = _float_input(as_tensor(input), op, name)
     t = as_tensor(target, like=x)
     if t.shape != x.shape:
-        raise ValueError(f"{op}: target of shape {t.shape} must match {name} of shape {x.shape}")
+        raise ArgumentError(f"{op}: target of shape {t.shape} must match {name} of shape {x.shape}")
     return x, t
 
 
@@ -423,8 +425,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: TensorLike, weight: 
                 raise RuntimeError(f"{op}: not differentiable with respect to {name} (as in PyTorch); pass "
                                    f"{name}.detach() (shape {v.shape})")
             if broadcast_shape(v.shape, logits.shape) != logits.shape:
-                raise ValueError(f"{op}: {name} of shape {v.shape} does not broadcast to logits of shape "
-                                 f"{logits.shape}")
+                raise ArgumentError(f"{op}: {name} of shape {v.shape} does not broadcast to logits of shape "
+                                    f"{logits.shape}")
             extra[name] = v.astype(logits.dtype) if v.dtype != logits.dtype else v
     if target.dtype != logits.dtype:
         target = target.astype(logits.dtype)
@@ -453,20 +455,20 @@ def one_hot(x: TensorLike, num_classes: int = -1) -> Tensor:
     if t.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected integer class indices, got dtype {t.dtype} (shape {t.shape})")
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < -1:
-        raise ValueError(f"one_hot: num_classes must be -1 or a non-negative integer, got {num_classes!r}")
+        raise ArgumentError(f"one_hot: num_classes must be -1 or a non-negative integer, got {num_classes!r}")
     xp = xp_of(t)
     if num_classes == -1:
         if t.size == 0:
-            raise ValueError(f"one_hot: can not infer the number of classes from an empty tensor (shape {t.shape})"
-                             "; pass num_classes")
+            raise ArgumentError(f"one_hot: can not infer the number of classes from an empty tensor (shape {t.shape})"
+                                "; pass num_classes")
         num_classes = int(t.max()) + 1
     if t.size:
         lo, hi = int(t.min()), int(t.max())
         if lo < 0:
-            raise ValueError(f"one_hot: class values must be non-negative, got {lo} (shape {t.shape})")
+            raise ArgumentError(f"one_hot: class values must be non-negative, got {lo} (shape {t.shape})")
         if hi >= num_classes:
-            raise ValueError(f"one_hot: class values must be smaller than num_classes={num_classes}, got {hi} "
-                             f"(shape {t.shape})")
+            raise ArgumentError(f"one_hot: class values must be smaller than num_classes={num_classes}, got {hi} "
+                                f"(shape {t.shape})")
     out = (t[..., None] == xp.arange(num_classes)).astype(np.int64)
     return Tensor(out) if device is None else Tensor(out).to(device)
 
@@ -487,7 +489,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: TensorLike | Non
     p, t = _input_and_target("binary_cross_entropy", input, target)
     lo, hi = (float(p._data.min()), float(p._data.max())) if p._data.size else (0.0, 1.0)
     if lo < 0 or hi > 1:
-        raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got values in [{lo}, {hi}]")
+        raise ArgumentError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
+                            f"[{lo}, {hi}]")
     loss = BinaryCrossEntropy.apply(p, t.astype(p.dtype) if t.dtype != p.dtype else t)
     if weight is not None:
         loss = loss * as_tensor(weight, like=p)

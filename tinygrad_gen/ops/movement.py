@@ -14,6 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..errors import ArgumentError, AxisError
 from ..autograd import Function, unbroadcast
 from ..backend import xp_of
 from ..binding import bind
@@ -179,7 +180,7 @@ def _inferred_shape(shape: tuple, size: int, op: str) -> tuple:
     known = math.prod(n for n in shape if n != -1)
     if shape.count(-1) > 1 or any(n < -1 for n in shape) or (
             known != size if -1 not in shape else (known == 0 or size % known)):
-        raise ValueError(f"{op}: shape {shape} is invalid for input of size {size}")
+        raise ArgumentError(f"{op}: shape {shape} is invalid for input of size {size}")
     return tuple(size // known if n == -1 else n for n in shape)
 
 
@@ -250,8 +251,8 @@ def permute(x: Tensor, *dims: int | Sequence[int]) -> Tensor:
     nd = x.ndim
     if (len(dims) != nd or not all(-nd <= int(a) < nd for a in dims)
             or sorted(int(a) % nd for a in dims) != list(range(nd))):
-        raise ValueError(f"permute: dims {dims} are not a permutation of the {nd} axes of shape {x.shape} (name "
-                         "every axis once; transpose(dim0, dim1) swaps two)")
+        raise ArgumentError(f"permute: dims {dims} are not a permutation of the {nd} axes of shape {x.shape} (name "
+                            "every axis once; transpose(dim0, dim1) swaps two)")
     return Transpose.apply(x, tuple(int(a) % nd for a in dims))
 
 
@@ -261,8 +262,8 @@ def t(x: Tensor) -> Tensor:
     Mirrors ``torch.Tensor.t`` / ``torch.t``: more than 2 dimensions is an error there and here (``transpose(dim0,
     dim1)``, ``permute`` or ``mT`` say which axes)."""
     if x.ndim > 2:
-        raise ValueError(f"t: expects a tensor with <= 2 dimensions, but x is {x.ndim}-D (shape {x.shape}); use "
-                         "transpose(dim0, dim1), permute or mT")
+        raise ArgumentError(f"t: expects a tensor with <= 2 dimensions, but x is {x.ndim}-D (shape {x.shape}); use "
+                            "transpose(dim0, dim1), permute or mT")
     return x if x.ndim < 2 else Transpose.apply(x, (1, 0))
 
 
@@ -275,10 +276,10 @@ def _dim_list(dims, ndim: int, what: str, op: str) -> list:
         if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)):
             raise TypeError(f"{op}: {what} must be ints, got {dims!r}")
         if not -max(ndim, 1) <= d < max(ndim, 1):
-            raise ValueError(f"{op}: dim {d} in {what} is out of range for a tensor with {ndim} dimensions")
+            raise AxisError(f"{op}: dim {d} in {what} is out of range for a tensor with {ndim} dimensions")
         out.append(int(d) % max(ndim, 1))
     if len(set(out)) != len(out):
-        raise ValueError(f"{op}: repeated dim in `{what}` ({items})")
+        raise ArgumentError(f"{op}: repeated dim in `{what}` ({items})")
     return out
 
 
@@ -293,8 +294,8 @@ def movedim(x: Tensor, source: int | Sequence[int], destination: int | Sequence[
     src = _dim_list(source, x.ndim, "source", "movedim")
     dst = _dim_list(destination, x.ndim, "destination", "movedim")
     if len(src) != len(dst):
-        raise ValueError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the same "
-                         f"number of dims as destination ({dst} dims)")
+        raise ArgumentError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the same "
+                            f"number of dims as destination ({dst} dims)")
     if x.ndim == 0:
         return x
     order = [None] * x.ndim
@@ -313,8 +314,8 @@ def unbind(x: Tensor, axis: int = 0) -> tuple:
     Mirrors ``torch.unbind(x, dim=0)``. Each slice is a view of x; the gradient stacks the slices' gradients
     back (``Unbind``)."""
     if x.ndim == 0:
-        raise ValueError("unbind: a 0-d tensor has no dimension to take apart (Dimension specified as 0 but tensor "
-                         "has no dimensions)")
+        raise ArgumentError("unbind: a 0-d tensor has no dimension to take apart (Dimension specified as 0 but tensor "
+                            "has no dimensions)")
     axis = one_axis(x, axis, "unbind")
     if x.shape[axis] == 0:
         return ()
@@ -331,19 +332,19 @@ def narrow(x: Tensor, axis: int, start: int | Tensor, length: int) -> Tensor:
         length: how many elements, >= 0, with start + length <= n.
     Mirrors ``torch.narrow(x, dim, start, length)``. A slice, so the gradient lands in its part of x."""
     if x.ndim == 0:
-        raise ValueError("narrow: narrow() cannot be applied to a 0-dim tensor")
+        raise ArgumentError("narrow: narrow() cannot be applied to a 0-dim tensor")
     axis = one_axis(x, axis, "narrow")
     start, length = _int_arg(start, "start", "narrow"), _int_arg(length, "length", "narrow")
     n = x.shape[axis]
     if not -n <= start <= n:
-        raise ValueError(f"narrow: start out of range (expected to be in range of [{-n}, {n}], but got {start}) for "
-                         f"axis {axis} of shape {x.shape}")
+        raise ArgumentError(f"narrow: start out of range (expected to be in range of [{-n}, {n}], but got {start}) for "
+                            f"axis {axis} of shape {x.shape}")
     start = start + n if start < 0 else start
     if length < 0:
-        raise ValueError(f"narrow: length must be non-negative, got {length}")
+        raise ArgumentError(f"narrow: length must be non-negative, got {length}")
     if start + length > n:
-        raise ValueError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}) of axis {axis} "
-                         f"of shape {x.shape}")
+        raise ArgumentError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}) of axis {axis} "
+                            f"of shape {x.shape}")
     return x[(slice(None),) * axis + (slice(start, start + length),)]
 
 
@@ -376,7 +377,7 @@ def _matrix_transpose(x: Tensor) -> Tensor:
     """x with its last two axes swapped (a batch of matrices, each transposed). Mirrors ``torch.Tensor.mT``; a
     tensor with fewer than 2 axes is an error, as in PyTorch."""
     if x.ndim < 2:
-        raise ValueError(f"mT: needs a tensor of at least 2 dimensions, got shape {x.shape}")
+        raise ArgumentError(f"mT: needs a tensor of at least 2 dimensions, got shape {x.shape}")
     return swapaxes(x, -2, -1)
 
 
@@ -423,7 +424,7 @@ def unsqueeze(x: Tensor, axis: int) -> Tensor:
         axis: in [-x.ndim - 1, x.ndim]; a negative axis counts from the end of the new shape.
     Mirrors ``torch.unsqueeze``."""
     if not isinstance(axis, (int, np.integer)) or not -x.ndim - 1 <= axis <= x.ndim:
-        raise ValueError(f"unsqueeze: axis {axis} is out of range for shape {x.shape}")
+        raise AxisError(f"unsqueeze: axis {axis} is out of range for shape {x.shape}")
     axis = int(axis) % (x.ndim + 1)
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
@@ -438,7 +439,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return reshape(x, 1)
     start, end = one_axis(x, start_dim, "flatten"), one_axis(x, end_dim, "flatten")
     if start > end:
-        raise ValueError(f"flatten: start axis {start} comes after end axis {end} (shape {x.shape})")
+        raise ArgumentError(f"flatten: start axis {start} comes after end axis {end} (shape {x.shape})")
     return reshape(x, x.shape[:start] + (math.prod(x.shape[start:end + 1]),) + x.shape[end + 1:])
 
 
@@ -451,14 +452,14 @@ def expand(x: Tensor, *shape: int | Sequence[int]) -> Tensor:
     shape = _shape_arg(shape)
     lead = len(shape) - x.ndim
     if lead < 0:
-        raise ValueError(f"expand: cannot expand shape {x.shape} to fewer dimensions {shape}")
+        raise ArgumentError(f"expand: cannot expand shape {x.shape} to fewer dimensions {shape}")
     shape = tuple(x.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(shape))
     if shape == x.shape:
         return x
     for i, n in enumerate(x.shape):
         if n != 1 and n != shape[lead + i]:
-            raise ValueError(f"Expand: cannot expand shape {x.shape} to {shape}: axis {i} has size {n}, and only "
-                             "axes of size 1 can be repeated")
+            raise ArgumentError(f"Expand: cannot expand shape {x.shape} to {shape}: axis {i} has size {n}, and only "
+                                "axes of size 1 can be repeated")
     return pick(Expand).apply(x, shape)
 
 
@@ -500,8 +501,8 @@ def _sum_to(x: Tensor, shape, op: str) -> Tensor:
     shape = tuple(int(n) for n in shape)
     lead = x.ndim - len(shape)
     if lead < 0 or any(n != 1 and n != x.shape[lead + i] for i, n in enumerate(shape)):
-        raise ValueError(f"{op}: shape {shape} is not expandable to x's shape {x.shape} (it needs at most {x.ndim} "
-                         "sizes, each x's size on that axis, counted from the end, or 1)")
+        raise ArgumentError(f"{op}: shape {shape} is not expandable to x's shape {x.shape} (it needs at most {x.ndim} "
+                            "sizes, each x's size on that axis, counted from the end, or 1)")
     if shape == x.shape:
         return x
     return SumTo.apply(x, shape)
@@ -522,7 +523,7 @@ def cat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     Mirrors ``torch.cat``."""
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
-        raise ValueError("cat: expected a non-empty list of tensors")
+        raise ArgumentError("cat: expected a non-empty list of tensors")
     return Cat.apply(*tensors, axis=axis)
 
 
@@ -535,10 +536,10 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     Mirrors ``torch.stack``."""
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
-        raise ValueError("stack: expected a non-empty list of tensors")
+        raise ArgumentError("stack: expected a non-empty list of tensors")
     shapes = {t.shape for t in tensors}
     if len(shapes) > 1:
-        raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
+        raise ArgumentError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
     return cat([unsqueeze(t, axis) for t in tensors], axis=axis)
 
 
@@ -555,12 +556,12 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], axis: int = 0)
     if isinstance(split_size_or_sections, (int, np.integer)):
         size = int(split_size_or_sections)
         if size <= 0:
-            raise ValueError(f"split: split size must be positive, got {size}")
+            raise ArgumentError(f"split: split size must be positive, got {size}")
         sizes = [min(size, n - i) for i in range(0, n, size)] or [0]
     else:
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n or min(sizes, default=0) < 0:
-            raise ValueError(f"split: sizes {sizes} do not add up to axis {axis} of size {n} (shape {x.shape})")
+            raise ArgumentError(f"split: sizes {sizes} do not add up to axis {axis} of size {n} (shape {x.shape})")
     out, start = [], 0
     for s in sizes:
         out.append(x[(slice(None),) * axis + (slice(start, start + s),)])
@@ -577,7 +578,7 @@ def chunk(x: Tensor, chunks: int, axis: int = 0) -> tuple:
         axis: the axis to cut.
     Mirrors ``torch.chunk``."""
     if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
-        raise ValueError(f"chunk: chunks must be a positive int, got {chunks}")
+        raise ArgumentError(f"chunk: chunks must be a positive int, got {chunks}")
     axis = one_axis(x, axis, "chunk")
     n = x.shape[axis] if x.ndim else 1
     return split(x, max(-(-n // int(chunks)), 1), axis)
@@ -616,14 +617,14 @@ def roll(x: Tensor, shifts: int | Sequence[int], axis: int | Sequence[int] | Non
     if axis is None:  # PyTorch: the flattened tensor rolled, then its shape restored
         if not isinstance(shifts, (int, np.integer)):
             if len(tuple(shifts)) != 1:
-                raise ValueError(f"roll: without an axis, shifts must be one int, got {shifts} (give one axis "
-                                 "per shift)")
+                raise ArgumentError(f"roll: without an axis, shifts must be one int, got {shifts} (give one axis "
+                                    "per shift)")
             shifts = tuple(shifts)[0]
         return reshape(roll(reshape(x, -1), int(shifts), 0), x.shape)
     shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     if len(shifts) != len(axes):
-        raise ValueError(f"roll: {len(shifts)} shifts for {len(axes)} axes")
+        raise ArgumentError(f"roll: {len(shifts)} shifts for {len(axes)} axes")
     out = x
     for s, a in zip(shifts, axes):
         a = one_axis(x, a, "roll")
@@ -644,10 +645,10 @@ def repeat(x: Tensor, *sizes: int | Sequence[int]) -> Tensor:
     Mirrors ``torch.Tensor.repeat`` (NumPy's ``tile``). The gradient sums the copies."""
     sizes = tuple(int(s) for s in _shape_arg(sizes))
     if len(sizes) < x.ndim:
-        raise ValueError(f"repeat: {len(sizes)} repeat sizes for a tensor of shape {x.shape}; give at least "
-                         f"{x.ndim}")
+        raise ArgumentError(f"repeat: {len(sizes)} repeat sizes for a tensor of shape {x.shape}; give at least "
+                            f"{x.ndim}")
     if min(sizes, default=0) < 0:
-        raise ValueError(f"repeat: sizes must be non-negative, got {sizes}")
+        raise ArgumentError(f"repeat: sizes must be non-negative, got {sizes}")
     return Repeat.apply(x, sizes)
 
 
@@ -672,14 +673,14 @@ def unflatten(x: Tensor, axis: int, sizes: Sequence[int]) -> Tensor:
     reshaped back."""
     axis = one_axis(x, axis, "unflatten")
     if x.ndim == 0:
-        raise ValueError("unflatten: a 0-d tensor has no axis to split")
+        raise ArgumentError("unflatten: a 0-d tensor has no axis to split")
     if isinstance(sizes, (int, np.integer)) or not len(sizes):
-        raise ValueError(f"unflatten: sizes must be a non-empty tuple of ints, got {sizes!r}")
+        raise ArgumentError(f"unflatten: sizes must be a non-empty tuple of ints, got {sizes!r}")
     sizes = tuple(int(n) for n in sizes)
     n, known = x.shape[axis], math.prod(m for m in sizes if m != -1)
     if sizes.count(-1) > 1 or any(m < -1 for m in sizes) or (
             n != known if -1 not in sizes else (known == 0 or n % known)):
-        raise ValueError(f"unflatten: sizes {sizes} do not split axis {axis} of size {n} (shape {x.shape})")
+        raise ArgumentError(f"unflatten: sizes {sizes} do not split axis {axis} of size {n} (shape {x.shape})")
     sizes = tuple(n // known if m == -1 else m for m in sizes)
     return reshape(x, x.shape[:axis] + sizes + x.shape[axis + 1:])
 
@@ -700,11 +701,11 @@ def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
     d = one_axis(x, dimension, "unfold")
     for name, value, least in (("size", size, 0), ("step", step, 1)):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < least:
-            raise ValueError(f"unfold: {name} must be an int >= {least}, got {value!r}")
+            raise ArgumentError(f"unfold: {name} must be an int >= {least}, got {value!r}")
     n = x.shape[d] if x.ndim else 1
     if size > n:
-        raise ValueError(f"unfold: maximum size for tensor at dimension {d} is {n} but size is {size} (shape "
-                         f"{x.shape})")
+        raise ArgumentError(f"unfold: maximum size for tensor at dimension {d} is {n} but size is {size} (shape "
+                            f"{x.shape})")
     if x.ndim == 0:  # PyTorch: a scalar's one window, of its one element (or of none)
         return reshape(x, 1)[:size]
     starts = np.arange((n - size) // int(step) + 1, dtype=np.int64) * int(step)
@@ -725,13 +726,13 @@ def meshgrid(*tensors: Tensor | Sequence[Tensor], indexing: str = "ij") -> tuple
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
-        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+        raise ArgumentError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
-        raise ValueError("meshgrid: expected at least one tensor")
+        raise ArgumentError("meshgrid: expected at least one tensor")
     bad = [t.shape for t in tensors if t.ndim > 1]
     if bad:
-        raise ValueError(f"meshgrid: expects 0-d or 1-D tensors, got shapes {[t.shape for t in tensors]}")
+        raise ArgumentError(f"meshgrid: expects 0-d or 1-D tensors, got shapes {[t.shape for t in tensors]}")
     tensors = [reshape(t, -1) for t in tensors]
     order = list(range(len(tensors)))  # order[k]: the output axis that tensor k runs along
     if indexing == "xy" and len(tensors) > 1:
@@ -762,11 +763,11 @@ def repeat_interleave(x: Tensor, repeats: int | Sequence[int] | Tensor | None = 
     xp = xp_of(x._data)
     if repeats is None:  # torch.repeat_interleave(counts): the indices, each repeated counts[i] times
         if x.ndim != 1 or x.dtype.kind not in "iu":
-            raise ValueError(f"repeat_interleave: repeats alone must be a 1-D integer tensor, got {x.dtype} of "
-                             f"shape {x.shape}")
+            raise ArgumentError(f"repeat_interleave: repeats alone must be a 1-D integer tensor, got {x.dtype} of "
+                                f"shape {x.shape}")
         counts = x._data
         if (counts < 0).any():
-            raise ValueError("repeat_interleave: repeats must be non-negative")
+            raise ArgumentError("repeat_interleave: repeats must be non-negative")
         return Tensor(xp.repeat(xp.arange(len(counts)), counts))
     if axis is None:
         x, axis = reshape(x, -1), 0
@@ -778,13 +779,13 @@ def repeat_interleave(x: Tensor, repeats: int | Sequence[int] | Tensor | None = 
         raise TypeError("repeat_interleave: repeats must be an int or integers, got a bool")
     r = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
     if r.dtype.kind not in "iu" or r.ndim > 1 or (r.ndim == 1 and len(r) not in (1, n)):
-        raise ValueError(f"repeat_interleave: repeats must be an int or {n} ints (axis {axis} of shape {x.shape}), "
-                         f"got {repeats!r}")
+        raise ArgumentError(f"repeat_interleave: repeats must be an int or {n} ints (axis {axis} of shape {x.shape}), "
+                            f"got {repeats!r}")
     if (r < 0).any():
-        raise ValueError(f"repeat_interleave: repeats must be non-negative, got {repeats!r}")
+        raise ArgumentError(f"repeat_interleave: repeats must be non-negative, got {repeats!r}")
     index = np.repeat(np.arange(n), np.asarray(r).reshape(-1) if r.ndim else int(r))
     if output_size is not None and output_size != len(index):
-        raise ValueError(f"repeat_interleave: output_size={output_size}, but the repeats give {len(index)}")
+        raise ArgumentError(f"repeat_interleave: output_size={output_size}, but the repeats give {len(index)}")
     return x[(slice(None),) * axis + (index,)]
 
 

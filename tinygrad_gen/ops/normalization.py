@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..autograd import Function
 from ..backend import xp_of
 from ..binding import bind
@@ -171,10 +172,10 @@ def layer_norm(x: Tensor, normalized_shape: int | tuple, weight: Tensor | None =
     shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or x.ndim < k or x.shape[x.ndim - k:] != shape:
-        raise ValueError(f"layer_norm: normalized_shape {shape} does not match the trailing axes of x {x.shape}")
+        raise ArgumentError(f"layer_norm: normalized_shape {shape} does not match the trailing axes of x {x.shape}")
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and p.shape != shape:
-            raise ValueError(f"layer_norm: {name} of shape {p.shape} does not match normalized_shape {shape}")
+            raise ArgumentError(f"layer_norm: {name} of shape {p.shape} does not match normalized_shape {shape}")
     return _scale_shift(pick(Standardize).apply(x, tuple(range(x.ndim - k, x.ndim)), eps), weight, bias)
 
 
@@ -196,17 +197,17 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
     weight, bias = optional_tensor(weight, x), optional_tensor(bias, x)
     same_dtype("batch_norm", input=x, weight=weight, bias=bias)
     if x.ndim < 2:
-        raise ValueError(f"batch_norm: expected x of shape (N, C) or (N, C, ...), got {x.shape}")
+        raise ArgumentError(f"batch_norm: expected x of shape (N, C) or (N, C, ...), got {x.shape}")
     c = x.shape[1]
     for name, p in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
         if p is not None and tuple(p.shape) != (c,):
-            raise ValueError(f"batch_norm: {name} of shape {tuple(p.shape)} does not match the {c} channels of x "
-                             f"{x.shape}")
+            raise ArgumentError(f"batch_norm: {name} of shape {tuple(p.shape)} does not match the {c} channels of x "
+                                f"{x.shape}")
     per_channel = (1, c) + (1,) * (x.ndim - 2)
     if not training:
         if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: evaluation mode (training=False) needs running_mean and running_var")
+            raise ArgumentError("batch_norm: evaluation mode (training=False) needs running_mean and running_var")
         # y = (x - mean) * a + b with a = w / sqrt(var + eps) formed on the C channel values first
         mean = as_tensor(running_mean, like=x).detach()
         a = (as_tensor(running_var, like=x).detach() + eps) ** -0.5
@@ -215,7 +216,7 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
         return y + bias.reshape(per_channel) if bias is not None else y
     m = x._data.size // c
     if m < 2:
-        raise ValueError(f"batch_norm: training needs more than 1 value per channel, got x of shape {x.shape}")
+        raise ArgumentError(f"batch_norm: training needs more than 1 value per channel, got x of shape {x.shape}")
     stats = []
     y = pick(BatchNorm).apply(x, weight, bias, eps, stats)
     if running_mean is not None:

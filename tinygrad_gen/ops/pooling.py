@@ -23,6 +23,7 @@ from typing import NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..autograd import Function
 from ..backend import to_device, xp_of
 from ..binding import bind
@@ -269,7 +270,7 @@ def _pool_geometry(op, x, dims, kernel_size, stride, padding, dilation, ceil_mod
     """(PoolGeometry without a divisor, padding as (before, after) pairs) of a pooling of x over ``dims`` spatial
     axes by PyTorch's rules, every argument checked."""
     if x.ndim not in (dims + 1, dims + 2):
-        raise ValueError(f"{op}: expected x of shape {LAYOUTS[dims]}, got {x.shape}")
+        raise ArgumentError(f"{op}: expected x of shape {LAYOUTS[dims]}, got {x.shape}")
     kernel = ntuple(kernel_size, dims, "kernel_size", op, least=1)
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) else \
         ntuple(stride, dims, "stride", op, least=1)
@@ -278,7 +279,7 @@ def _pool_geometry(op, x, dims, kernel_size, stride, padding, dilation, ceil_mod
     for p, k in zip(padding, kernel):
         if max(p) > k // 2:
             shown = tuple(p[0] for p in padding) if all(b == a for b, a in padding) else padding
-            raise ValueError(f"{op}: padding {shown} should be at most half of the kernel size {kernel}")
+            raise ArgumentError(f"{op}: padding {shown} should be at most half of the kernel size {kernel}")
     size = x.shape[-dims:]
     out = tuple(out_size(size[i], kernel[i], stride[i], padding[i][0], op, dilation[i], ceil_mode, padding[i][1])
                 for i in range(dims))
@@ -318,7 +319,7 @@ def _avg_pool(op, dims, x, kernel_size, stride, padding, ceil_mode, count_includ
         raise TypeError(f"{op}: expected a floating-point tensor, got dtype {x.dtype} (shape {x.shape})")
     if divisor_override is not None:
         if not isinstance(divisor_override, (int, np.integer)) or divisor_override <= 0:
-            raise ValueError(f"{op}: divisor_override must be a positive int, got {divisor_override!r}")
+            raise ArgumentError(f"{op}: divisor_override must be a positive int, got {divisor_override!r}")
         divisor = float(divisor_override)
     else:
         counts = _avg_divisor(x.shape[-dims:], geom.kernel, geom.stride, padding, geom.out, count_include_pad)
@@ -404,8 +405,8 @@ def _max_unpool(op, dims, x, indices, kernel_size, stride, padding, output_size)
     """max_unpool1d / 2d / 3d with its checks, errors naming op."""
     x, indices = as_tensor(x), as_tensor(indices)
     if x.ndim not in (dims + 1, dims + 2) or indices.shape != x.shape:
-        raise ValueError(f"{op}: expected x of shape {LAYOUTS[dims]} and indices of the same shape, got x "
-                         f"{x.shape} and indices {indices.shape}")
+        raise ArgumentError(f"{op}: expected x of shape {LAYOUTS[dims]} and indices of the same shape, got x "
+                            f"{x.shape} and indices {indices.shape}")
     if indices.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be integers (max pooling's return_indices), got dtype {indices.dtype}")
     kernel = ntuple(kernel_size, dims, "kernel_size", op, least=1)
@@ -417,15 +418,15 @@ def _max_unpool(op, dims, x, indices, kernel_size, stride, padding, output_size)
     else:
         size = tuple(output_size)[-dims:] if len(tuple(output_size)) in (dims, dims + 2) else None
         if size is None or any(not d - s < n < d + s for n, d, s in zip(size, default, stride)):
-            raise ValueError(f"{op}: output_size {tuple(output_size)} must be {dims} sizes (or {dims + 2} with "
-                             f"batch and channels) each within the stride {stride} of the default {default}")
+            raise ArgumentError(f"{op}: output_size {tuple(output_size)} must be {dims} sizes (or {dims + 2} with "
+                                f"batch and channels) each within the stride {stride} of the default {default}")
     if min(size) < 1:
-        raise ValueError(f"{op}: output size {size} is not positive (x {x.shape}, kernel {kernel}, stride {stride}, "
-                         f"padding {padding})")
+        raise ArgumentError(f"{op}: output size {size} is not positive (x {x.shape}, kernel {kernel}, stride {stride}, "
+                            f"padding {padding})")
     idx = indices._data
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= math.prod(size)):
         bad = int(idx.min()) if int(idx.min()) < 0 else int(idx.max())
-        raise ValueError(f"{op}: found an invalid max index {bad} (output planes are of size {size})")
+        raise ArgumentError(f"{op}: found an invalid max index {bad} (output planes are of size {size})")
     if x.ndim == dims + 2:
         return MaxUnpool.apply(x, indices.astype(np.int64), size)
     return MaxUnpool.apply(x[None], indices.astype(np.int64)[None], size)[0]

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..autograd import Function
 from ..backend import as_array, xp_of
 from ..binding import bind
@@ -51,7 +52,7 @@ def _expand_back(g: Tensor, shape: tuple, axes, keepdims: bool) -> Tensor:
 def _check_not_empty(x: Tensor, axes: tuple, op: str) -> None:
     """A max, min or arg-reduction over no elements has no value: an error naming the op (PyTorch's too)."""
     if x._data.size == 0 and any(x.shape[i] == 0 for i in axes):
-        raise ValueError(f"{op}: cannot reduce over a zero-size axis (shape {x.shape}, axes {axes})")
+        raise ArgumentError(f"{op}: cannot reduce over a zero-size axis (shape {x.shape}, axes {axes})")
 
 
 class Sum(Function):
@@ -390,7 +391,7 @@ def median(x: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor
                             f"got {axis!r}")
         return median_along(x, axis, keepdims)
     if x.numel() == 0:
-        raise ValueError(f"median: the tensor is empty (shape {x.shape})")
+        raise ArgumentError(f"median: the tensor is empty (shape {x.shape})")
     return Median.apply(x)
 
 
@@ -432,8 +433,8 @@ def _variance(x: Tensor, axis, keepdims: bool, unbiased, correction, ddof, op: s
     axes = normalize_axis(axis, x.ndim, op)
     n = reduced_count(x.shape, axes)
     if n - ddof <= 0 < n:
-        raise ValueError(f"{op}: {n} elements with correction={ddof} leave no degrees of freedom (shape {x.shape}); "
-                         "PyTorch gives NaN or inf there")
+        raise ArgumentError(f"{op}: {n} elements with correction={ddof} leave no degrees of freedom (shape {x.shape}); "
+                            "PyTorch gives NaN or inf there")
     if x.dtype.kind not in "fc":
         x = x.astype(np.float32)  # as mean: the variance of integers is float32
     return Var.apply(x, axes, keepdims, ddof)
@@ -494,8 +495,8 @@ def aminmax(x: Tensor, *, axis: int | None = None, keepdims: bool = False) -> Mi
     if axis is not None and (isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer))):
         raise TypeError(f"aminmax: dim must be one int or None, got {axis!r}")
     if x._data.size == 0 and (axis is None or x.shape[normalize_axis(axis, x.ndim, "aminmax")[0]] == 0):
-        raise ValueError(f"aminmax: cannot reduce over a zero-size axis (shape {x.shape}, dim {axis}): the operation "
-                         "has no identity")
+        raise ArgumentError(f"aminmax: cannot reduce over a zero-size axis (shape {x.shape}, dim {axis}): the "
+                            "operation has no identity")
     return MinMax(amin(x, axis, keepdims), amax(x, axis, keepdims))
 
 
@@ -526,8 +527,8 @@ def vector_norm(x: Tensor, ord: Number = 2, axis: Axis = None, keepdims: bool = 
         raise TypeError(f"vector_norm: ord must be a number, got {ord!r}")
     axes = normalize_axis(axis, x.ndim, "vector_norm")
     if abs(float(ord)) == math.inf and x._data.size == 0 and any(x.shape[i] == 0 for i in axes):
-        raise ValueError(f"vector_norm: cannot compute the {ord} norm over a zero-size axis (shape {x.shape}, axes "
-                         f"{axes}): the operation has no identity")
+        raise ArgumentError(f"vector_norm: cannot compute the {ord} norm over a zero-size axis (shape {x.shape}, axes "
+                            f"{axes}): the operation has no identity")
     return VectorNorm.apply(x, float(ord), axes, keepdims)
 
 
@@ -545,11 +546,11 @@ def norm(x: Tensor, p: Number | str | None = "fro", axis: Axis = None, keepdims:
     computes as ``linalg.vector_norm`` for these p; the gradient at the zero vector is 0, as there."""
     if isinstance(p, str):
         if p == "nuc":
-            raise ValueError("norm: p='nuc' (the nuclear norm, a sum of singular values) is not supported here")
+            raise ArgumentError("norm: p='nuc' (the nuclear norm, a sum of singular values) is not supported here")
         if p != "fro":
-            raise ValueError(f"norm: p must be 'fro', 'nuc' or a number, got {p!r}")
+            raise ArgumentError(f"norm: p must be 'fro', 'nuc' or a number, got {p!r}")
         if axis is not None and not isinstance(axis, (int, np.integer)) and len(tuple(axis)) > 2:
-            raise ValueError(f"norm: p='fro' is a matrix norm: dim must be an int or a 2-tuple, got {axis!r}")
+            raise ArgumentError(f"norm: p='fro' is a matrix norm: dim must be an int or a 2-tuple, got {axis!r}")
         p = 2
     return vector_norm(x, 2 if p is None else p, axis, keepdims, dtype=dtype)
 
@@ -595,7 +596,7 @@ def count_nonzero(x: Tensor, axis: Axis = None) -> Tensor:
 
 def _arg_extreme(x: Tensor, axis, keepdims: bool, largest: bool, op: str) -> Tensor:
     if axis is not None and not isinstance(axis, (int, np.integer)):
-        raise ValueError(f"{op}: axis must be one int or None, got {axis!r}")
+        raise ArgumentError(f"{op}: axis must be one int or None, got {axis!r}")
     axes = normalize_axis(axis, x.ndim, op)
     _check_not_empty(x, axes, op)
     return ArgMax.apply(x.detach(), None if axis is None or not axes else axes[0], keepdims, largest)

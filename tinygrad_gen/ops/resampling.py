@@ -15,6 +15,7 @@ from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..autograd import Function
 from ..backend import xp_of
 from ..binding import bind
@@ -152,7 +153,7 @@ def _pad_pairs(x, pad):
     """PyTorch's pad tuple (last axis first: (left, right, top, bottom, ...)) as (before, after) per axis."""
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: pad {pad} must have an even length of at most 2 * {x.ndim} for shape {x.shape}")
+        raise ArgumentError(f"pad: pad {pad} must have an even length of at most 2 * {x.ndim} for shape {x.shape}")
     pairs = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         pairs[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
@@ -172,10 +173,10 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: Optional[f
     x = as_tensor(x)
     pairs = _pad_pairs(x, pad)
     if mode not in PAD_MODES:
-        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
+        raise ArgumentError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
     if mode == "constant":
         if any(n + lo + hi < 0 for n, (lo, hi) in zip(x.shape, pairs)):
-            raise ValueError(f"pad: pads {pairs} leave a negative size for shape {x.shape}")
+            raise ArgumentError(f"pad: pads {pairs} leave a negative size for shape {x.shape}")
         return ConstantPad.apply(x, pairs, 0.0 if value is None else value)
     index = []
     for axis, (lo, hi) in enumerate(pairs):
@@ -187,14 +188,14 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: Optional[f
         if n + lo + hi < 0 or (mode == "reflect" and max(lo, hi) >= n) or (mode == "circular" and max(lo, hi) > kept):
             limit = {"reflect": f"each below the axis size {n}", "replicate": "of any size",
                      "circular": f"each at most the {kept} elements left after cropping"}[mode]
-            raise ValueError(f"pad: {mode} padding of {(lo, hi)} does not fit axis {axis} of size {n} (shape "
-                             f"{x.shape}): the output size n + before + after must not be negative, and the pads "
-                             f"must be {limit}")
+            raise ArgumentError(f"pad: {mode} padding of {(lo, hi)} does not fit axis {axis} of size {n} (shape "
+                                f"{x.shape}): the output size n + before + after must not be negative, and the pads "
+                                f"must be {limit}")
         index.append((axis, constant(pad_index(n, lo, hi, mode), x)))
     padded = [n + lo + hi for n, (lo, hi) in zip(x.shape[x.ndim - len(pad) // 2:], pairs[x.ndim - len(pad) // 2:])]
     if mode != "circular" and padded and max(padded) < 1:  # PyTorch's reflection and replication pads refuse this too
-        raise ValueError(f"pad: {mode} padding {tuple(pad)} of shape {x.shape} leaves no element on every padded "
-                         f"axis (sizes {tuple(padded)})")
+        raise ArgumentError(f"pad: {mode} padding {tuple(pad)} of shape {x.shape} leaves no element on every padded "
+                            f"axis (sizes {tuple(padded)})")
     if not index:
         return ConstantPad.apply(x, pairs, 0.0)  # nothing to pad: a copy
     return IndexPad.apply(x, tuple(index), mode)
@@ -219,21 +220,21 @@ def interpolate(x: Tensor, size: Union[int, Sequence[int], None] = None,
     x = as_tensor(x)
     k = x.ndim - 2
     if k < 1:
-        raise ValueError(f"interpolate: expected x of shape (N, C, ...) with spatial axes, got {x.shape}")
+        raise ArgumentError(f"interpolate: expected x of shape (N, C, ...) with spatial axes, got {x.shape}")
     if mode not in ("nearest", "nearest-exact", *_LINEAR_MODES):
-        raise ValueError(f"interpolate: mode must be 'nearest', 'nearest-exact', 'linear', 'bilinear' or "
-                         f"'trilinear', got {mode!r}")
+        raise ArgumentError(f"interpolate: mode must be 'nearest', 'nearest-exact', 'linear', 'bilinear' or "
+                            f"'trilinear', got {mode!r}")
     if mode in _LINEAR_MODES and not np.issubdtype(np.dtype(x.dtype), np.floating):
         raise TypeError(f"interpolate: mode {mode!r} of a {x.dtype} tensor of shape {x.shape} is not supported "
                         f"(PyTorch rounds uint8 bilinear with fixed-point weights, which is not reproduced here); "
                         f"convert it with .float() first and round the result yourself")
     if mode in _LINEAR_MODES and _LINEAR_MODES[mode] != k:
-        raise ValueError(f"interpolate: mode {mode!r} needs {_LINEAR_MODES[mode]} spatial axes, got x of shape "
-                         f"{x.shape}")
+        raise ArgumentError(f"interpolate: mode {mode!r} needs {_LINEAR_MODES[mode]} spatial axes, got x of shape "
+                            f"{x.shape}")
     if mode.startswith("nearest") and align_corners is not None:
-        raise ValueError("interpolate: align_corners only applies to the linear modes")
+        raise ArgumentError("interpolate: align_corners only applies to the linear modes")
     if (size is None) == (scale_factor is None):
-        raise ValueError("interpolate: give exactly one of size and scale_factor")
+        raise ArgumentError("interpolate: give exactly one of size and scale_factor")
     scales = [None] * k
     if size is not None:
         size = (size,) * k if isinstance(size, (int, np.integer)) else tuple(size)
@@ -241,7 +242,7 @@ def interpolate(x: Tensor, size: Union[int, Sequence[int], None] = None,
         scales = [float(s) for s in ((scale_factor,) * k if isinstance(scale_factor, (int, float)) else scale_factor)]
         size = tuple(int(math.floor(n * s)) for n, s in zip(x.shape[2:], scales))
     if len(size) != k or min(size) < 1:
-        raise ValueError(f"interpolate: output size {size} does not fit x of shape {x.shape}")
+        raise ArgumentError(f"interpolate: output size {size} does not fit x of shape {x.shape}")
     for i in range(k):  # separable: one spatial axis at a time
         axis, n_in, n_out = 2 + i, x.shape[2 + i], size[i]
         pre = (slice(None),) * axis

@@ -15,6 +15,7 @@ import collections
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..autograd import Function
 from ..backend import xp_of
 from ..binding import bind
@@ -240,7 +241,7 @@ def topk(x: Tensor, k: int, axis: int = -1, largest: bool = True, sorted: bool =
     axis = one_axis(x, axis, "topk")
     n = x.shape[axis] if x.ndim else 1
     if not isinstance(k, (int, np.integer)) or not 0 <= k <= n:
-        raise ValueError(f"topk: k={k} is out of range for axis {axis} of size {n} (shape {x.shape})")
+        raise ArgumentError(f"topk: k={k} is out of range for axis {axis} of size {n} (shape {x.shape})")
 
     def scan(t, axis):
         index = Tensor(sort_indices(t._data, axis, largest)[(slice(None),) * axis + (slice(0, k),)])
@@ -254,7 +255,7 @@ def _order_statistic(x: Tensor, axis: int, keepdims: bool, op: str, position) ->
     def scan(t, axis):
         n = t.shape[axis]
         if n == 0:
-            raise ValueError(f"{op}: axis {axis} of shape {t.shape} is empty")
+            raise ArgumentError(f"{op}: axis {axis} of shape {t.shape} is empty")
         order = sort_indices(t._data, axis)
         k = position(n)
         index = Tensor(order[(slice(None),) * axis + (slice(k, k + 1),)])
@@ -270,7 +271,7 @@ def kthvalue(x: Tensor, k: int, axis: int = -1, keepdims: bool = False) -> Value
     PyTorch: ``torch.kthvalue(x, k, dim=-1, keepdim=False)``."""
     n = x.shape[one_axis(x, axis, "kthvalue")] if x.ndim else 1
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
-        raise ValueError(f"kthvalue: k={k!r} is out of range 1..{n} for axis {axis} of shape {x.shape}")
+        raise ArgumentError(f"kthvalue: k={k!r} is out of range 1..{n} for axis {axis} of shape {x.shape}")
     return _order_statistic(x, axis, keepdims, "kthvalue", lambda n: int(k) - 1)
 
 
@@ -305,7 +306,7 @@ def mode(x: Tensor, axis: int = -1, keepdims: bool = False) -> ValuesIndices:
     keepdim=False)``."""
     def scan(t, axis):
         if t.shape[axis] == 0:
-            raise ValueError(f"mode: axis {axis} of shape {t.shape} is empty")
+            raise ArgumentError(f"mode: axis {axis} of shape {t.shape} is empty")
         index = Tensor(mode_indices(t._data, axis))
         values = TakeAlong.apply(t, axis, index)
         return ValuesIndices(values, index) if keepdims else ValuesIndices(values.squeeze(axis), index.squeeze(axis))
@@ -327,9 +328,9 @@ def diff(x: Tensor, n: int = 1, axis: int = -1, prepend: Tensor | None = None,
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
         raise TypeError(f"diff: n must be an int, got {n!r}")
     if n < 0:
-        raise ValueError(f"diff: order must be non-negative but got {n}")
+        raise ArgumentError(f"diff: order must be non-negative but got {n}")
     if x.ndim == 0:
-        raise ValueError("diff: expects input to be at least one-dimensional (got a 0-d tensor)")
+        raise ArgumentError("diff: expects input to be at least one-dimensional (got a 0-d tensor)")
     axis = one_axis(x, axis, "diff")
     parts = []
     for name, t in (("prepend", prepend), ("x", x), ("append", append)):
@@ -339,10 +340,10 @@ def diff(x: Tensor, n: int = 1, axis: int = -1, prepend: Tensor | None = None,
             if not isinstance(t, Tensor):
                 raise TypeError(f"diff: {name} must be a Tensor, got {type(t).__name__}")
             if t.ndim != x.ndim:
-                raise ValueError(f"diff: {name} of shape {t.shape} must have the same number of dimensions as x "
-                                 f"{x.shape}")
+                raise ArgumentError(f"diff: {name} of shape {t.shape} must have the same number of dimensions as x "
+                                    f"{x.shape}")
             if any(a != b for i, (a, b) in enumerate(zip(t.shape, x.shape)) if i != axis):
-                raise ValueError(f"diff: {name} of shape {t.shape} must match x {x.shape} except along axis {axis}")
+                raise ArgumentError(f"diff: {name} of shape {t.shape} must match x {x.shape} except along axis {axis}")
         parts.append(t)
     out = cat(parts, axis) if len(parts) > 1 else x
     before, after = (slice(None),) * axis + (slice(None, -1),), (slice(None),) * axis + (slice(1, None),)

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..autograd import Function
 from ..backend import as_array, xp_of
 from ..binding import bind
@@ -171,7 +172,7 @@ def normalize(x: Tensor, p: float = 2.0, axis: int = 1, eps: float = 1e-12) -> T
     if x.dtype.kind not in "fc":
         raise TypeError(f"normalize: expected a floating point input, got dtype {x.dtype} (shape {x.shape})")
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not p > 0:
-        raise ValueError(f"normalize: p must be a positive number or inf, got {p!r} (input of shape {x.shape})")
+        raise ArgumentError(f"normalize: p must be a positive number or inf, got {p!r} (input of shape {x.shape})")
     axes = normalize_axis(axis, x.ndim, "normalize")
     a = x.abs()
     if p == float("inf"):

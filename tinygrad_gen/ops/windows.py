@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..backend import xp_of
 
 
@@ -24,7 +25,7 @@ def ntuple(v, n, name, op, least=0):
                               for k in p):
         kind = "a non-negative" if least == 0 else "a positive" if least == 1 else f"an (>= {least})"
         what = "a pair" if n == 2 else f"a {n}-tuple"
-        raise ValueError(f"{op}: {name} must be {kind} int or {what} of them, got {v!r}")
+        raise ArgumentError(f"{op}: {name} must be {kind} int or {what} of them, got {v!r}")
     return tuple(int(k) for k in p)
 
 
@@ -148,7 +149,7 @@ def out_size(n, k, s, p, op, d=1, ceil_mode=False, p_after=None):
     span = d * (k - 1) + 1
     total = n + p + (p if p_after is None else p_after)
     if total < span:
-        raise ValueError(f"{op}: kernel size {k} (dilation {d}) is larger than the padded input size {total}")
+        raise ArgumentError(f"{op}: kernel size {k} (dilation {d}) is larger than the padded input size {total}")
     if not ceil_mode:
         return (total - span) // s + 1
     out = math.ceil((total - span) / s) + 1
