@@ -8,6 +8,7 @@ import numpy as _np
 from . import autograd as _autograd
 from . import binding as _binding
 from . import ops as _ops
+from . import linalg
 from .autograd import Function, detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .devices import accelerator, backends, cuda, device

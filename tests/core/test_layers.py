@@ -23,6 +23,7 @@ LAYER = {
     "tinygrad_gen.io": "library", "tinygrad_gen.gradcheck": "library", "tinygrad_gen.run": "library",
     "tinygrad_gen.viz": "library", "tinygrad_gen.distributed": "library", "tinygrad_gen.op_cases": "library",
     "tinygrad_gen.options": "library", "tinygrad_gen.utils": "library",
+    "tinygrad_gen.linalg": "library",
     "tinygrad_gen.models": "models",
     "tinygrad_gen.cli": "cli", "tinygrad_gen.benchmarks": "cli",
 }

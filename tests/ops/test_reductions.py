@@ -94,13 +94,18 @@ def test_an_axis_out_of_range_is_an_error_naming_the_op_and_the_axis(name):
         getattr(tg.randn(3, 4), name)(axis=2)
 
 
-def test_var_and_std_without_degrees_of_freedom_are_errors_naming_the_correction():
-    with pytest.raises(ValueError, match=r"var.*correction=3"):
-        tg.randn(2, 3).var(axis=1, ddof=3)
-    with pytest.raises(ValueError, match=r"std.*correction=3"):
-        tg.randn(2, 3).std(axis=1, correction=3)
-    with pytest.raises(ValueError, match=r"var.*correction=1"):
-        tg.randn(2, 1).var(axis=1)  # the default is PyTorch's correction=1
+@pytest.mark.parametrize("op, shape, kwargs", [("var", (2, 3), dict(dim=1, correction=3)),
+                                              ("std", (2, 3), dict(dim=1, correction=4)),
+                                              ("var", (2, 1), dict(dim=1)), ("std", (1,), {})])
+def test_var_and_std_without_degrees_of_freedom_give_pytorchs_inf_or_nan_and_warn(op, shape, kwargs):
+    x = np.random.default_rng(0).standard_normal(shape)
+    ours, theirs = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    with pytest.warns(UserWarning, match=rf"{op}\(\): degrees of freedom is <= 0.*correction="):
+        y = getattr(ours, op)(**kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = getattr(theirs, op)(**kwargs)
+    np.testing.assert_array_equal(y.numpy(), want.detach().numpy())
 
 
 VAR_SPELLINGS = [  # (ours, PyTorch's) on a (3, 4) tensor
@@ -292,11 +297,12 @@ def test_empty_tensors_reduce_to_torchs_values_without_warnings(name, axis):
             assert x.grad.shape == (0, 3)
 
 
-def test_the_mean_and_variance_of_integers_are_float32():
-    x = tg.tensor([[1, 2], [3, 5]])
-    assert x.mean().dtype == np.float32 and x.mean().item() == 2.75
-    assert x.var(axis=0).dtype == np.float32 and x.var(axis=0, ddof=0).tolist() == [1.0, 2.25]
-    assert x.var(axis=0).tolist() == [2.0, 4.5]  # PyTorch's default, correction=1
+@pytest.mark.parametrize("op", ["mean", "var", "std", "var_mean", "std_mean"])
+def test_the_mean_and_variance_of_integers_are_refused_as_in_pytorch(op):
+    for x in (tg.tensor([[1, 2], [3, 5]]), tg.tensor([True, False])):
+        with pytest.raises(RuntimeError, match=rf"{op}: needs a floating-point tensor, got dtype"):
+            getattr(tg, op)(x)
+    assert tg.tensor([[1, 2], [3, 5]]).float().var(dim=0).tolist() == [2.0, 4.5]
 
 
 def test_the_output_of_max_changed_in_place_is_caught_at_backward_as_in_pytorch():

@@ -373,6 +373,7 @@ def _conv(op, x, w, b, stride, padding, dilation, groups, dims):
     y = pick(ConvNd).apply(x, w, b, geom, out)
     if any(trim):  # an odd total padding: its extra first row (column, ...) dropped (never conv1d's height)
         y = y[(slice(None), slice(None)) + tuple(slice(1, None) if t else slice(None) for t in trim[n - dims:])]
+        y = y.contiguous()  # PyTorch's output is contiguous, so code may .view() it
     return y
 
 

@@ -102,6 +102,26 @@ def bool_(x: Tensor) -> Tensor:
     return astype(x, np.bool_)
 
 
+def half(x: Tensor) -> Tensor:
+    """x as float16 (PyTorch's ``Tensor.half``); differentiable, as ``astype`` is."""
+    return astype(x, np.float16)
+
+
+def short(x: Tensor) -> Tensor:
+    """x as int16, a constant (PyTorch's ``Tensor.short``)."""
+    return astype(x, np.int16)
+
+
+def byte(x: Tensor) -> Tensor:
+    """x as uint8, a constant (PyTorch's ``Tensor.byte``)."""
+    return astype(x, np.uint8)
+
+
+def char(x: Tensor) -> Tensor:
+    """x as int8, a constant (PyTorch's ``Tensor.char``)."""
+    return astype(x, np.int8)
+
+
 BINDINGS = [
     bind(to, method=True),
     bind(astype, method=True),
@@ -109,6 +129,10 @@ BINDINGS = [
     bind(long, method=True),
     bind(int_, method="int"),
     bind(bool_, method="bool"),
+    bind(half, method=True),
+    bind(short, method=True),
+    bind(byte, method=True),
+    bind(char, method=True),
 ]
 
 

@@ -68,7 +68,7 @@ def _entry(i):
         return "bool", bool(i)
     if isinstance(i, (int, np.integer)):
         return "int", int(i)
-    if isinstance(i, list):
+    if isinstance(i, (list, tuple)):  # a sequence inside the index is an index tensor (PyTorch: x[(0, 1), ...])
         a = np.asarray(i)
         return "array", (a.astype(np.int64) if a.size == 0 and a.dtype.kind == "f" else a)  # [] picks nothing
     a = i._data if isinstance(i, Tensor) else i
@@ -579,17 +579,24 @@ def _src_tensor(src, x: Tensor, idx: Tensor) -> Tensor:
 
 
 def scatter(x: Tensor, axis: int, index: TensorLike, src: TensorLike | None = None,
-            value: TensorLike | None = None) -> Tensor:
+            value: TensorLike | None = None, *, reduce: str | None = None) -> Tensor:
     """A copy of x with src (or the number ``value``) written at index along ``axis``.
 
     Args:
         axis: the axis to write along.
         index: integers in [0, x.shape[axis]), with x's number of axes.
         src: a tensor covering index's shape, or a number; value: a number (give src or value).
+        reduce: None (write), or PyTorch's older "add" / "multiply", which combine the written values with x's
+            (``scatter_reduce`` with "sum" / "prod" and include_self=True).
     Mirrors ``torch.scatter``."""
     src = value if src is None else src
     if src is None:
         raise TypeError("scatter: give src (a tensor) or value (a number)")
+    if reduce is not None:
+        if reduce not in ("add", "multiply"):
+            raise ArgumentError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r} (scatter_reduce "
+                                "takes 'sum', 'prod', 'mean', 'amax' and 'amin')")
+        return scatter_reduce(x, axis, index, src, "sum" if reduce == "add" else "prod", include_self=True)
     axis, idx, src = _scatter_args(x, axis, index, src, "scatter")
     return Scatter.apply(x, axis, idx, src)
 

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import collections
 import math
+import warnings
 
 import numpy as np
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, DTypeError
 from ..autograd import Function
 from ..backend import as_array, xp_of
 from ..binding import bind
 from ..dispatch import pick
-from ..tensor import Axis, Number, Tensor
+from ..tensor import Axis, DTypeLike, Number, Tensor
 from .case import OpCase, distinct, nonzero, pattern, torch_pattern
 from .arithmetic import maximum, minimum
 from .checks import normalize_axis
@@ -210,25 +211,28 @@ class Var(Function):
 
     backward: d v / d a_j = 2 (a_j - mean) / (n - ddof) - 2/(n - ddof) * (1/n) sum_i (a_i - mean); the second sum
     is 0 (deviations from the mean add up to 0), so da = g * 2 (a - mean(a)) / (n - ddof).
-    The variance of no elements is NaN (PyTorch). The input is saved, as PyTorch saves it."""
+    The variance of no elements is NaN; with no degrees of freedom left (n <= ddof) the divisor is 0, as PyTorch
+    takes max(n - ddof, 0), so v is inf (NaN where every deviation is 0) and so is the gradient. The input is saved,
+    as PyTorch saves it."""
     @staticmethod
     def forward(ctx, a, axes, keepdims=False, ddof=0):
         n = reduced_count(a.shape, axes)
         ctx.save_for_backward(a)
         ctx.meta = (a.shape, axes, keepdims)
-        ctx.dof = n - ddof
+        ctx.dof = n - ddof if n > ddof else 0  # (this module's max is the op)
         if n == 0:  # 0 / 0, without NumPy's warning
             return xp_of(a).full(kept_shape(a.shape, axes) if keepdims else reduced_shape(a.shape, axes),
                                  np.nan, dtype=a.dtype)
         d = a - a.mean(axis=axes, keepdims=True)
-        return (d * d).sum(axis=axes, keepdims=keepdims) / (n - ddof)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return as_array((d * d).sum(axis=axes, keepdims=keepdims) / a.dtype.type(ctx.dof))
 
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
         shape, axes, keepdims = ctx.meta
         d = a - a.mean(axis=axes, keepdims=True)
-        scale = 2.0 / ctx.dof if ctx.dof else 0.0  # dof = 0 only for an empty input (its gradient is empty)
+        scale = 2.0 / ctx.dof if ctx.dof else math.inf  # no degrees of freedom: inf, as the value
         return _expand_back(g, shape, axes, keepdims) * d * scale, None, None, None
 
 
@@ -315,18 +319,26 @@ class ArgMax(Function):
 
 
 # ----- the functions users call (Tensor methods and tg.*) -----
-def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+def sum(x: Tensor, axis: Axis = None, keepdims: bool = False, *, dtype: DTypeLike | None = None) -> Tensor:
     """The sum of the elements over ``axis`` (None: all; an int or a tuple), keeping the reduced axes as size 1 when
-    ``keepdims``. PyTorch: ``torch.sum(x, dim, keepdim)``."""
+    ``keepdims``; ``dtype`` casts x first (PyTorch's ``dtype=``). PyTorch: ``torch.sum(x, dim, keepdim, *,
+    dtype)``."""
+    if dtype is not None:
+        x = x.astype(dtype)
     if axis is None and not keepdims:  # the common case, kept short
         return pick(Sum).apply(x)
     return pick(Sum).apply(x, normalize_axis(axis, x.ndim, "sum"), keepdims)
 
 
-def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """The mean over ``axis`` (None: all; an int or a tuple); NaN over no elements, float32 for an integer tensor.
-    PyTorch: ``torch.mean(x, dim, keepdim)``."""
-    return pick(Mean).apply(x, normalize_axis(axis, x.ndim, "mean"), keepdims)
+def mean(x: Tensor, axis: Axis = None, keepdims: bool = False, *, dtype: DTypeLike | None = None) -> Tensor:
+    """The mean over ``axis`` (None: all; an int or a tuple); NaN over no elements. An integer or boolean tensor is
+    refused, as PyTorch refuses it (``x.float().mean()``, or ``dtype=``, which casts x first).
+    PyTorch: ``torch.mean(x, dim, keepdim, *, dtype)``."""
+    if dtype is not None:
+        x = x.astype(dtype)
+    axes = normalize_axis(axis, x.ndim, "mean")
+    _floating(x, "mean")
+    return pick(Mean).apply(x, axes, keepdims)
 
 
 def amax(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -401,9 +413,11 @@ def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     return LogSumExp.apply(x, normalize_axis(axis, x.ndim, "logsumexp"), keepdims)
 
 
-def prod(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """The product of the elements over ``axis`` (None: all; an int or a tuple); the gradient is exact at zeros.
-    PyTorch: ``torch.prod(x, dim, keepdim)``."""
+def prod(x: Tensor, axis: Axis = None, keepdims: bool = False, *, dtype: DTypeLike | None = None) -> Tensor:
+    """The product of the elements over ``axis`` (None: all; an int or a tuple); the gradient is exact at zeros;
+    ``dtype`` casts x first. PyTorch: ``torch.prod(x, dim, keepdim, *, dtype)``."""
+    if dtype is not None:
+        x = x.astype(dtype)
     return Prod.apply(x, normalize_axis(axis, x.ndim, "prod"), keepdims)
 
 
@@ -431,13 +445,19 @@ def _variance(x: Tensor, axis, keepdims: bool, unbiased, correction, ddof, op: s
         axis, unbiased = None, bool(axis)
     ddof = _correction(unbiased, correction, ddof, op)
     axes = normalize_axis(axis, x.ndim, op)
+    _floating(x, op)
     n = reduced_count(x.shape, axes)
     if n - ddof <= 0 < n:
-        raise ArgumentError(f"{op}: {n} elements with correction={ddof} leave no degrees of freedom (shape {x.shape}); "
-                            "PyTorch gives NaN or inf there")
-    if x.dtype.kind not in "fc":
-        x = x.astype(np.float32)  # as mean: the variance of integers is float32
+        warnings.warn(f"{op}(): degrees of freedom is <= 0: {n} elements with correction={ddof} (shape {x.shape}); "
+                      "the result is inf or NaN, as in PyTorch", UserWarning, stacklevel=4)
     return Var.apply(x, axes, keepdims, ddof)
+
+
+def _floating(x: Tensor, op: str) -> None:
+    """Refuse an integer or boolean tensor, as PyTorch's mean, var and std do (the result's dtype is ambiguous)."""
+    if x.dtype.kind not in "fc":
+        raise DTypeError(f"{op}: needs a floating-point tensor, got dtype {x.dtype} (shape {x.shape}), as PyTorch "
+                         f"does; convert first: x.float().{op}(...)")
 
 
 def var(x: Tensor, axis: Axis = None, unbiased: bool | None = None, keepdims: bool = False, *,
@@ -452,7 +472,7 @@ def var(x: Tensor, axis: Axis = None, unbiased: bool | None = None, keepdims: bo
         correction: subtracted from n (PyTorch; default 1, the unbiased sample variance; 0: the population's).
         ddof: NumPy's name for ``correction``; give at most one of unbiased, correction, ddof.
     PyTorch: ``torch.var(x, dim, unbiased, keepdim)`` and ``torch.var(x, dim, *, correction=1, keepdim=False)``.
-    A non-empty reduction with no degrees of freedom left (n <= correction) raises (PyTorch: NaN or inf)."""
+    A non-empty reduction with no degrees of freedom left (n <= correction) gives inf or NaN and a warning."""
     return _variance(x, axis, keepdims, unbiased, correction, ddof, "var")
 
 

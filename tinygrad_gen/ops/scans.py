@@ -174,9 +174,9 @@ def sort_indices(a, axis: int, descending: bool = False):
 def _along(x: Tensor, axis, op: str, scan):
     """``scan(t, axis)`` along one axis of x. ``axis=None`` scans the flattened tensor (NumPy's rule); a 0-d tensor
     is scanned as a 1-element vector and shaped back (PyTorch takes axis 0 or -1 there)."""
-    if axis is None:
+    if axis is None and x.ndim:
         return scan(x.reshape(-1), 0)
-    axis = one_axis(x, axis, op)
+    axis = one_axis(x, 0 if axis is None else axis, op)
     if x.ndim:
         return scan(x, axis)
     out = scan(x.reshape(1), 0)

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, DTypeError
 from ..autograd import Function
 from ..backend import as_array, xp_of
 from ..binding import bind
@@ -17,6 +17,7 @@ from ..dispatch import pick
 from ..tensor import DTypeLike, Tensor, TensorLike
 from .case import OpCase, distinct, nonzero, pattern
 from .checks import as_tensor, boolean_mask, normalize_axis, one_axis
+from .reductions import vector_norm
 
 
 class Softmax(Function):
@@ -158,43 +159,22 @@ def softmin(x: Tensor, axis: int | None = None, dtype: DTypeLike | None = None) 
 def normalize(x: Tensor, p: float = 2.0, axis: int = 1, eps: float = 1e-12) -> Tensor:
     """x / max(||x||_p, eps) along ``axis``: each slice scaled to unit p-norm (a zero slice stays zero).
 
-    A composition of differentiable ops: n = (sum |x|^p)^(1/p) (for p = inf, max |x|), then x / max(n, eps). As in
-    PyTorch, the norm's gradient at an all-zero slice is taken as 0 (not the 0 * inf of the chain rule), and the
-    clamp passes no gradient where n < eps.
+    A composition of differentiable ops: ``vector_norm`` (whose gradient at an all-zero slice is 0, as PyTorch's)
+    clamped below at eps (the clamp passes no gradient where the norm is under eps), then a division.
 
     Args:
-        x: a tensor (0-d is refused: it has no axis 1).
-        p: the exponent of the norm, a positive number or inf.
+        x: a floating-point tensor (0-d is refused: it has no axis 1).
+        p: the exponent of the norm: any number, or +-inf (``vector_norm``'s ``ord``; 0 counts the nonzeros).
         axis: the axis (or axes) to normalise along.
         eps: the smallest denominator.
     PyTorch: ``torch.nn.functional.normalize(input, p=2.0, dim=1, eps=1e-12)``."""
     x = as_tensor(x)
     if x.dtype.kind not in "fc":
-        raise TypeError(f"normalize: expected a floating point input, got dtype {x.dtype} (shape {x.shape})")
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not p > 0:
-        raise ArgumentError(f"normalize: p must be a positive number or inf, got {p!r} (input of shape {x.shape})")
+        raise DTypeError(f"normalize: expected a floating point input, got dtype {x.dtype} (shape {x.shape})")
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise ArgumentError(f"normalize: p must be a number, got {p!r} (input of shape {x.shape})")
     axes = normalize_axis(axis, x.ndim, "normalize")
-    a = x.abs()
-    if p == float("inf"):
-        n = a.amax(axis=axes, keepdims=True) if hasattr(a, "amax") else _amax(a, axes)
-    else:
-        s = (a if p == 1 else a * a if p == 2 else a ** p).sum(axis=axes, keepdims=True)
-        if p == 1:
-            n = s
-        else:
-            keep = s._data > 0  # the root's slope is infinite at 0: take the norm's gradient there as 0
-            safe = s * keep.astype(s.dtype) + Tensor((~keep).astype(s.dtype)) if not keep.all() else s
-            n = safe.sqrt() if p == 2 else safe ** (1.0 / p)
-            n = n * Tensor(keep.astype(s.dtype)) if not keep.all() else n
-    return x / n.clip(eps)
-
-
-def _amax(a: Tensor, axes) -> Tensor:
-    """The largest value over ``axes`` (kept), one axis at a time."""
-    for ax in axes:
-        m = a.max(axis=ax, keepdims=True)
-        a = m[0] if isinstance(m, tuple) else m
-    return a
+    return x / vector_norm(x, p, axes, True).clip(eps)
 
 
 BINDINGS = [
