@@ -24,6 +24,7 @@ from typing import Callable, Iterator, NamedTuple, Optional, Tuple
 import numpy as np
 
 from . import backend
+from .errors import ArgumentError, DTypeError
 from .backend import as_array
 from .grad_mode import (_Mode, detect_anomaly, enable_grad, is_grad_enabled, no_grad,  # noqa: F401 (public here)
                         set_grad_enabled)
@@ -298,11 +299,14 @@ def _several_outputs(ctx, out, record):
 
 
 def _named(error, op, arrays):
-    """The same error with the op's name and its input shapes added (errors users see name both)."""
+    """The same error with the op's name and its input shapes added (errors users see name both). NumPy's plain
+    ValueError and TypeError become the engine's ArgumentError and DTypeError, so they are PyTorch's RuntimeError
+    too (``errors.py``)."""
     shapes = ", ".join(str(tuple(a.shape)) for a in arrays if isinstance(a, backend.ARRAY_TYPES))
     message = str(error) if str(error).lower().startswith(op.lower()) else f"{op}: {error}"
+    kind = {ValueError: ArgumentError, TypeError: DTypeError}.get(type(error), type(error))
     try:
-        return type(error)(f"{message} (input shapes: {shapes})")
+        return kind(f"{message} (input shapes: {shapes})")
     except Exception:  # an exception type whose constructor wants more than a message
         return error
 

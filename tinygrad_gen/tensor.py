@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Union
 
 import numpy as np
 
-from .errors import ArgumentError
+from .errors import ArgumentError, DTypeError
 from . import backend, devices
 from .backend import check_device, to_device, xp_for
 
@@ -670,6 +670,8 @@ def linspace(start: Union[int, float, "Tensor"], end: Union[int, float, "Tensor"
         dtype, device, requires_grad: as for ``tg.zeros``."""
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ArgumentError(f"linspace: steps must be a non-negative integer, got {steps!r}")
+    if _dtype(dtype) == np.bool_:
+        raise DTypeError("linspace: a boolean dtype is not supported (as in PyTorch)")
     start, end = (float(v) if isinstance(v, Tensor) else v for v in (start, end))
     values = np.linspace(start, end, int(steps))
     return _factory(lambda s, d: values.astype(d), (), dtype, device, requires_grad)

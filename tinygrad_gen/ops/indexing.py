@@ -25,7 +25,7 @@ from ..binding import bind
 from ..dispatch import pick
 from ..tensor import Tensor, TensorLike
 from .case import OpCase, distinct, index_pattern, pattern, torch_pattern
-from .checks import array_of, as_tensor, broadcast_shape, constant, one_axis
+from .checks import array_of, as_tensor, broadcast_shape, constant, one_axis, same_dtype
 from .movement import Transpose
 
 
@@ -563,13 +563,16 @@ def _scatter_args(x: Tensor, axis, index, src, op: str):
                          f"has size {x.shape[axis]}")
     if isinstance(src, (int, float, bool, np.generic)):
         return axis, idx, src
+    given_tensor = isinstance(src, Tensor)
     src = as_tensor(src, like=x)
+    if given_tensor:
+        same_dtype(op, self=x, src=src)  # PyTorch: "Expected self.dtype to be equal to src.dtype"
     if src.ndim != idx.ndim or any(m > n for m, n in zip(idx.shape, src.shape)):
         raise ArgumentError(f"{op}: src of shape {src.shape} must cover the index of shape {idx.shape}")
     if src.shape != idx.shape:
         src = src[tuple(slice(0, m) for m in idx.shape)]
     if src.dtype != x.dtype:
-        src = src.astype(x.dtype)
+        src = src.astype(x.dtype)  # plain data: x's dtype
     return axis, idx, src
 
 
