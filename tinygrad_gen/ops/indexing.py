@@ -447,6 +447,9 @@ def getitem(x: Tensor, idx: object) -> Tensor:
         idx: the index; integer arrays may repeat an element (its gradient adds up).
     Mirrors ``torch.Tensor.__getitem__``. Where PyTorch's order needs it, two picks: the ints, slices and None (a
     view), then the index tensors; the gradient flows back through both."""
+    kind = type(idx)
+    if kind is slice or kind is int or (kind is tuple and all(type(i) is slice or type(i) is int for i in idx)):
+        return GetItem.apply(x, *idx) if kind is tuple else GetItem.apply(x, idx)  # ints and slices: NumPy's reading
     basic, advanced = torch_index(idx, x.ndim)
     if advanced is None:
         return GetItem.apply(x, *basic)
