@@ -10,12 +10,13 @@ setup(
     version="0.1.0",
     description="A from-scratch reverse-mode autodiff engine on NumPy/CuPy, with the generative models of a "
                 "deep-learning course (GAN, DCGAN, CycleGAN, AE, VAE, BERT, GPT) built on it",
+    license="MIT",
     python_requires=">=3.9",
     packages=ENGINE + list(MAPPED),
     package_dir=MAPPED,
     # NumPy is the only import-time need; the rest is imported lazily by the parts that use it
     # (scikit-learn ships the digits data, matplotlib draws the figures, tqdm shows progress).
-    install_requires=["numpy>=1.24", "scikit-learn", "matplotlib", "tqdm"],
+    install_requires=["numpy>=1.24", "scikit-learn", "matplotlib", "tqdm", "threadpoolctl"],
     extras_require={
         "gpu": ["cupy-cuda12x", "numba-cuda"],
         # data-parallel training: mpi4py, and an MPI (the mpich wheel brings the library and mpiexec; no apt needed)

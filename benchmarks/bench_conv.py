@@ -10,12 +10,12 @@ machine's SGEMM GFLOP/s, measured first with NumPy's BLAS at the same thread cou
 lowered to matrix products. Timing: ``bench_overhead.compare``, interleaved rounds, medians; by default this
 process's CPU time at one thread (steadier on a shared machine) and wall time with more (``--clock``).
 """
-import argparse
-
 import numpy as np
 
 import tinygrad_gen as tg
 import tinygrad_gen.nn.functional as F
+from tinygrad_gen.cli.parsing import Parser
+from tinygrad_gen.threads import add_threads_option
 
 from .bench_overhead import CLOCKS, compare, import_torch, set_threads, write_json
 
@@ -112,9 +112,9 @@ CASES = {"conv2d": conv_cases, "conv_transpose2d": conv_cases, "max_pool2d": poo
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="tgg bench conv", description=__doc__.split("\n\n")[0])
+    parser = Parser(prog="tgg bench conv", description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=7, help="interleaved rounds per case (median reported)")
-    parser.add_argument("--threads", type=int, default=1, help="threads for both libraries")
+    add_threads_option(parser, default=1)  # 1, not the policy: on a shared machine more threads measure the load
     parser.add_argument("--only", default=",".join(OPS), help="comma-separated subset of " + ",".join(OPS))
     parser.add_argument("--clock", choices=("auto",) + tuple(sorted(CLOCKS)), default="auto",
                         help="cpu: this process's CPU time; wall: elapsed; auto: cpu at 1 thread, else wall")
@@ -127,7 +127,7 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown op(s) {unknown}; choose from {','.join(OPS)}")
     torch = import_torch("conv")
-    limits = set_threads(torch, args.threads)  # noqa: F841 - keeps NumPy's BLAS limited while we run
+    args.threads = set_threads(torch, args.threads)
     peak = sgemm_gflops(clock)
     print(f"NumPy SGEMM (1024^3, {args.threads} thread(s), {clock_name} clock): {peak:.1f} GFLOP/s")
     print(f"{'case':<48} {'pass':<9} {'ours (ms)':>10} {'torch (ms)':>10} {'ratio':>6} {'GFLOP/s':>15} {'%SGEMM':>7}")

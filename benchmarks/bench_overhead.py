@@ -9,7 +9,6 @@ the median time per call and the ratio ours / PyTorch (below 1.0: we are faster)
 by default (``--clock wall`` for elapsed time), so other programs on a shared machine distort them less. Both
 libraries use the same number of threads (NumPy's BLAS through threadpoolctl, PyTorch through set_num_threads).
 """
-import argparse
 import json
 import platform
 import statistics
@@ -18,6 +17,8 @@ import time
 import numpy as np
 
 import tinygrad_gen as tg
+from tinygrad_gen.cli.parsing import Parser
+from tinygrad_gen.threads import add_threads_option, use_threads
 
 CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
 
@@ -164,12 +165,11 @@ def import_torch(bench):
 
 
 def set_threads(torch, n):
+    """Give NumPy's BLAS (``tinygrad_gen.threads``, as ``tgg train`` does) and PyTorch the same ``n`` threads
+    (None: the default policy); returns the number used."""
+    n = use_threads(n)
     torch.set_num_threads(n)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return None
-    return threadpool_limits(limits=n)
+    return n
 
 
 def write_json(path, command, rows, torch, **settings):
@@ -183,17 +183,16 @@ def write_json(path, command, rows, torch, **settings):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="tgg bench overhead", description=__doc__.split("\n\n")[0])
+    parser = Parser(prog="tgg bench overhead", description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=21, help="interleaved rounds per case (median reported)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads for both libraries (default 1: on a shared machine, more measure the load)")
+    add_threads_option(parser, default=1)  # 1, not the policy: on a shared machine more threads measure the load
     parser.add_argument("--only", choices=["ops", "mlp"], help="run only the per-op or only the MLP cases")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
                         help="cpu: this process's CPU time (steady on a shared machine); wall: elapsed time")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args(argv)
     torch = import_torch("overhead")
-    limits = set_threads(torch, args.threads)  # noqa: F841 - keeps NumPy's BLAS limited while we run
+    args.threads = set_threads(torch, args.threads)
 
     cases = []
     if args.only != "mlp":

@@ -1,9 +1,10 @@
 """Time one training step of each model, ours against a PyTorch peer with exactly the same architecture.
 
-    tgg bench step [--model vae|gpt|dcgan|cyclegan|gan2d|bert|all] [--reps 15] [--device cpu] [--threads N]
+    tgg bench step [--model MODEL|all] [--reps 15] [--device cpu] [--threads N]
                    [--clock auto|cpu|wall] [--json FILE]
 
-Each model has a module ``benchmarks/step_<model>.py`` with two module-level functions:
+The models are the ``tgg train`` targets (``models.TARGETS``, the one registry) that have a module
+``benchmarks/step_<model>.py``, with two module-level functions:
 
     ours(device)  -> a zero-argument callable that runs one full training step of our model (forward, backward,
                      optimizer update, returning the loss as a float)
@@ -13,18 +14,28 @@ Both are built once and warmed up; then ``reps`` rounds each time ``calls`` step
 of PyTorch's (interleaved, so both see the same load on a shared machine). The table shows the median milliseconds
 per step and the ratio ours / PyTorch (below 1.0: we are faster). Both libraries get the same number of threads.
 Times are wall clock, or this process's CPU time (``--clock cpu``; the default at one thread, where it is the same
-work and much steadier on a shared machine). The peers of the models other than vae and gpt are twins built by
-``twins``: our modules' layers with our initial weights copied in, so both start from the same point.
+work and much steadier on a shared machine). Ours runs the model's own training-step function on its config's
+defaults, what ``tgg train`` runs; the peers are written out, built from the same config. Those of the models other
+than vae and gpt are twins built by ``twins``: our modules' layers with our initial weights copied in, so both start
+from the same point.
 """
-import argparse
 import importlib
-import os
+import importlib.util
 import statistics
 import time
 
+from tinygrad_gen import models
+from tinygrad_gen.cli.parsing import Parser
+from tinygrad_gen.threads import add_threads_option
+
 from .bench_overhead import import_torch, set_threads, write_json
 
-MODELS = ("vae", "gpt", "dcgan", "cyclegan", "gan2d", "bert")
+PACKAGE = __package__ or "tinygrad_gen.benchmarks"
+
+
+def step_models():
+    """The targets of ``models.TARGETS`` that have a step benchmark (a ``step_<name>`` module here), in its order."""
+    return tuple(name for name in models.TARGETS if importlib.util.find_spec(f"{PACKAGE}.step_{name}") is not None)
 
 
 def _seconds_per_call(fn, calls, clock=time.perf_counter):
@@ -49,24 +60,24 @@ def compare(ours, theirs, reps, target=0.05, clock=time.perf_counter):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="tgg bench step", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", choices=MODELS + ("all",), default="all")
+    parser = Parser(prog="tgg bench step", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", choices=step_models() + ("all",), default="all")
     parser.add_argument("--reps", type=int, default=15, help="interleaved rounds (median reported)")
     parser.add_argument("--device", default="cpu", help="device of our model (the PyTorch peer runs on the CPU)")
-    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for both libraries")
+    add_threads_option(parser)  # both libraries; by default the free cores, as tgg train takes
     parser.add_argument("--clock", choices=("auto", "cpu", "wall"), default="auto",
                         help="cpu: this process's CPU time; wall: elapsed; auto: cpu at 1 thread, else wall")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args(argv)
+    torch = import_torch("step")
+    args.threads = set_threads(torch, args.threads)
     clock_name = args.clock if args.clock != "auto" else "cpu" if args.threads == 1 else "wall"
     clock = time.process_time if clock_name == "cpu" else time.perf_counter
-    torch = import_torch("step")
-    limits = set_threads(torch, args.threads)  # noqa: F841 - keeps NumPy's BLAS limited while we run
 
     rows = []
     print(f"{'model':<8} {'ours (ms)':>10} {'torch (ms)':>11} {'ratio':>6}")
-    for name in (MODELS if args.model == "all" else (args.model,)):
-        module = importlib.import_module(f"{__package__ or 'tinygrad_gen.benchmarks'}.step_{name}")
+    for name in (step_models() if args.model == "all" else (args.model,)):
+        module = importlib.import_module(f"{PACKAGE}.step_{name}")
         a, b, calls = compare(module.ours(args.device), module.torch_peer(), args.reps, clock=clock)
         rows.append({"model": name, "ours_ms": a * 1e3, "torch_ms": b * 1e3, "ratio": a / b,
                      "steps_per_round": calls, "reps": args.reps, "device": args.device})

@@ -1,22 +1,27 @@
-"""One pre-training step of the default BERT (4 layers, 128 wide, 4 heads, 64 tokens, dropout 0.1, batch 32 sentence
-pairs of the built-in corpus): masked-LM loss at the predicted positions plus the next-sentence loss, backward,
-gradient clipping at 1.0, AdamW (0.9, 0.95), weight decay 0.1 on matrices only, as ``tgg train bert`` does. The
-PyTorch peer is a twin of the same pre-LayerNorm encoder with the same initial weights (``twins.copy_params``, in
-our parameter order) and the same batch.
+"""One pre-training step of the BERT ``tgg train bert`` trains (``BERTTrainConfig()``: 2 layers, 64 wide, 2 heads,
+64 tokens, dropout 0.1, batch 32 sentence pairs of the built-in corpus): ours is ``bert.pretraining_loss`` (masked-LM
+loss at the predicted positions plus the next-sentence loss), backward, gradient clipping at 1.0, AdamW (0.9, 0.95),
+weight decay 0.1 on matrices only, as ``tgg train bert`` does. The PyTorch peer, written out, is a twin of the same
+pre-LayerNorm encoder with the same initial weights (``twins.copy_params``, in our parameter order) and the same batch.
 """
 import numpy as np
 
-LR = 1e-3
+
+def _config():
+    from tinygrad_gen.models.bert import BERTTrainConfig
+    return BERTTrainConfig()
 
 
 def _batch_and_vocab():
     from tinygrad_gen.models.bert_data import PretrainingData
 
     import tinygrad_gen as tg
-    train_text, _ = tg.data.text_corpus(None)
-    vocab = tg.data.WordVocab(train_text, min_count=2)
-    data = PretrainingData(tg.data.sentence_documents(train_text), vocab, 64)
-    return data.batch(32, np.random.default_rng(0)), len(vocab)
+    c = _config()
+    train_text, _ = tg.data.text_corpus(c.text)
+    vocab = tg.data.WordVocab(train_text, min_count=c.min_count)
+    data = PretrainingData(tg.data.sentence_documents(train_text), vocab, c.max_len, c.mask_rate, c.max_predictions,
+                           negatives=c.nsp_negatives)
+    return data.batch(c.batch_size, np.random.default_rng(0)), len(vocab)
 
 
 def _model(vocab):
@@ -24,25 +29,24 @@ def _model(vocab):
     from tinygrad_gen.models.gpt3_recipe import adamw
 
     import tinygrad_gen as tg
+    c = _config()
     tg.manual_seed(0)
-    model = BERT(BERTConfig(vocab))
-    return model, adamw(model, LR)
+    model = BERT(BERTConfig(vocab, c.max_len, c.layers, c.width, c.heads, c.dropout))
+    return model, adamw(model, c.lr, c.weight_decay)
 
 
 def ours(device="cpu"):
-    from tinygrad_gen import optim
+    """One step of ours, as a zero-argument callable returning the loss."""
+    from tinygrad_gen.models.bert import pretraining_loss
+    from tinygrad_gen.models.step_update import optimizer_update
     batch, vocab = _batch_and_vocab()
     model, optimizer = _model(vocab)
     model.to(device)
-    params = list(model.parameters())
+    update = optimizer_update({"model": optimizer}, clip=_config().grad_clip)
 
     def step():
-        mlm, nsp, _, _ = model.pretraining_loss(batch)
-        loss = mlm + nsp
-        optimizer.zero_grad()
-        loss.backward()
-        optim.clip_grad_norm_(params, 1.0)
-        optimizer.step()
+        loss, _ = pretraining_loss(model, batch)
+        update("model", loss)
         return loss.item()
     return step
 
@@ -100,6 +104,7 @@ def _torch_bert(torch, config):
 
 
 def torch_peer():
+    """One step of the PyTorch twin, as a zero-argument callable returning the loss."""
     import torch
 
     from .twins import adam_twin, copy_params
@@ -113,7 +118,7 @@ def torch_peer():
         loss = twin(batch)
         t_opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        torch.nn.utils.clip_grad_norm_(params, _config().grad_clip)
         t_opt.step()
         return loss.item()
     return step

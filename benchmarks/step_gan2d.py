@@ -1,62 +1,65 @@
-"""One training step of the default 2-D GAN on the ring of 8 Gaussians (z 2, G and D MLPs of 3 x 128, ReLU /
-LeakyReLU 0.2, Adam 1e-3 (0.5, 0.999), batch 256, R1 penalty gamma 0.1): a discriminator update whose cost holds
-gamma/2 ||grad_x D(x)||^2 on real points (a double backward), then a generator update with the non-saturating
-cost, as ``tgg train gan2d`` does. The PyTorch peer is a twin with the same layers and initial weights and the same
-fixed batch; its R1 gradient comes from ``torch.autograd.grad(create_graph=True)``.
+"""One training step of the default 2-D GAN (``GAN2DConfig()``: the ring of 8 Gaussians, z 2, G and D MLPs of 3 x
+128, ReLU / LeakyReLU 0.2, Adam 1e-3 (0.5, 0.999), batch 256, R1 penalty gamma 0.1): ours is ``gan2d.step_losses``,
+the step ``tgg train gan2d`` runs, on a fixed batch and fixed codes. The PyTorch peer, written out, is a twin with
+the same layers and initial weights and the same batch; its R1 gradient comes from
+``torch.autograd.grad(create_graph=True)``.
 """
 import numpy as np
 
-BATCH, Z_DIM, HIDDEN, LR, BETAS, GAMMA = 256, 2, 128, 1e-3, (0.5, 0.999), 0.1
+
+def _config():
+    from tinygrad_gen.models.gan2d import GAN2DConfig
+    return GAN2DConfig()
 
 
-def _data():
-    from tinygrad_gen.data import ring_mixture
+def _data(config):
+    from tinygrad_gen.models.gan2d import DATASETS
     rng = np.random.default_rng(0)
-    x = ring_mixture().sample(BATCH, rng).astype(np.float32)
-    return x, *(rng.standard_normal((BATCH, Z_DIM)).astype(np.float32) for _ in range(2))
+    x = DATASETS[config.dataset]().sample(config.batch, rng).astype(np.float32)
+    return x, *(rng.standard_normal((config.batch, config.z_dim)).astype(np.float32) for _ in range(2))
 
 
-def _models():
-    from tinygrad_gen.models.gan2d import Discriminator, Generator
+def _models(config):
+    from tinygrad_gen.models.gan2d import make_models, make_optimizers
 
     import tinygrad_gen as tg
-    from tinygrad_gen import optim
     tg.manual_seed(0)
-    G, D = Generator(Z_DIM, HIDDEN), Discriminator(HIDDEN)
-    return G, D, optim.Adam(G.parameters(), lr=LR, betas=BETAS), optim.Adam(D.parameters(), lr=LR, betas=BETAS)
+    G, D = make_models(config)
+    opts = make_optimizers(G, D, config)
+    return G, D, opts["G"], opts["D"]
 
 
 def ours(device="cpu"):
-    from tinygrad_gen.models.gan_losses import discriminator_loss, generator_loss_ns, r1_penalty
+    """One step of ours, as a zero-argument callable returning J_D + J_G."""
+    from tinygrad_gen.models.gan2d import step_losses
+    from tinygrad_gen.models.step_update import optimizer_update
 
     import tinygrad_gen as tg
-    G, D, opt_g, opt_d = _models()
-    x, z1, z2 = (tg.tensor(a) for a in _data())
+    config = _config()
+    G, D, opt_g, opt_d = _models(config)
+    G.to(device)
+    D.to(device)
+    x, z1, z2 = (tg.tensor(a, device=device) for a in _data(config))
+    update = optimizer_update({"G": opt_g, "D": opt_d})
 
     def step():
-        with tg.no_grad():
-            fake = G(z1)
-        d_loss = discriminator_loss(D(x), D(fake)) + 0.5 * GAMMA * r1_penalty(D, x)
-        opt_d.zero_grad()
-        d_loss.backward()
-        opt_d.step()
-        g_loss = generator_loss_ns(D(G(z2)))
-        opt_g.zero_grad()
-        g_loss.backward()
-        opt_g.step()
-        return d_loss.item() + g_loss.item()
+        losses = step_losses(G, D, x, z1, z2, config, update)
+        return losses["d_loss"].item() + losses["g_loss"].item()
     return step
 
 
 def torch_peer():
+    """One step of the PyTorch twin, as a zero-argument callable returning J_D + J_G."""
     import torch
     from torch.nn.functional import softplus
 
     from .twins import adam_twin, sequential
-    G, D, opt_g, opt_d = _models()
+    config = _config()
+    G, D, opt_g, opt_d = _models(config)
     g_net, d_net = sequential(torch, G.net), sequential(torch, D.net)
     t_opt_g, t_opt_d = adam_twin(torch, opt_g, (G.net, g_net)), adam_twin(torch, opt_d, (D.net, d_net))
-    x, z1, z2 = (torch.from_numpy(a) for a in _data())
+    x, z1, z2 = (torch.from_numpy(a) for a in _data(config))
+    gamma = config.r1
 
     def step():
         with torch.no_grad():
@@ -64,7 +67,7 @@ def torch_peer():
         real = x.detach().requires_grad_(True)  # R1 on its own forward pass, as r1_penalty does
         grad, = torch.autograd.grad(d_net(real).sum(), real, create_graph=True)
         r1 = (grad * grad).sum(1).mean()
-        d_loss = softplus(-d_net(x)).mean() + softplus(d_net(fake)).mean() + 0.5 * GAMMA * r1
+        d_loss = softplus(-d_net(x)).mean() + softplus(d_net(fake)).mean() + 0.5 * gamma * r1
         t_opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         t_opt_d.step()

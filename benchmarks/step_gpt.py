@@ -11,45 +11,53 @@ text with the whole recipe (warm-up, cosine decay, the same batches sampler) and
 """
 import numpy as np
 
-VOCAB, CONTEXT, WIDTH, LAYERS, HEADS, BATCH, LR = 103, 64, 128, 4, 4, 32, 1e-3
+VOCAB = 103  # the characters of the embedded text
+
+
+def _config():
+    from tinygrad_gen.models.gpt import GPTTrainConfig
+    return GPTTrainConfig()
 
 
 def _batch():
+    c = _config()
     rng = np.random.default_rng(0)
-    data = rng.integers(0, VOCAB, size=BATCH * (CONTEXT + 1)).reshape(BATCH, CONTEXT + 1)
+    data = rng.integers(0, VOCAB, size=c.batch_size * (c.context + 1)).reshape(c.batch_size, c.context + 1)
     return data[:, :-1], data[:, 1:]
 
 
 def ours(device="cpu"):
-    from tinygrad_gen.models.gpt import GPT, GPTConfig
+    """One step of ours (``gpt.next_character_loss``, AdamW, clipping), as a zero-argument callable."""
+    from tinygrad_gen.models.gpt import build_model, next_character_loss
     from tinygrad_gen.models.gpt3_recipe import adamw
+    from tinygrad_gen.models.step_update import optimizer_update
 
     import tinygrad_gen as tg
-    from tinygrad_gen import optim
 
+    config = _config()
     tg.manual_seed(0)
-    model = GPT(GPTConfig(VOCAB, CONTEXT, LAYERS, WIDTH, HEADS, 0.0)).to(device)
-    optimizer = adamw(model, LR)
-    x, y = (tg.tensor(a, device=device) for a in _batch())
-    params = list(model.parameters())
+    model = build_model(config, VOCAB).to(device)
+    update = optimizer_update({"model": adamw(model, config.lr, config.weight_decay)}, clip=config.grad_clip)
+    batch = tuple(tg.tensor(a, device=device) for a in _batch())
 
     def step():
-        _, loss = model(x, y)
-        optimizer.zero_grad()
-        loss.backward()
-        optim.clip_grad_norm_(params, 1.0)
-        optimizer.step()
+        loss, _ = next_character_loss(model, batch)
+        update("model", loss)
         return loss.item()
     return step
 
 
-def _torch_gpt(vocab=VOCAB, lr=LR):
-    """The PyTorch twin of ``GPT`` and its AdamW; returns (model, optimizer, loss_fn(x, y))."""
+def _torch_gpt(vocab=VOCAB, lr=None):
+    """The PyTorch twin of ``GPT`` of the default config and its AdamW; returns (model, optimizer)."""
     import math
 
     import torch
     import torch.nn as tnn
     import torch.nn.functional as tF
+
+    config = _config()
+    WIDTH, LAYERS, HEADS, CONTEXT = config.width, config.layers, config.heads, config.context
+    lr = lr or config.lr
 
     class Block(tnn.Module):
         def __init__(self):
@@ -89,15 +97,18 @@ def _torch_gpt(vocab=VOCAB, lr=LR):
     torch.manual_seed(0)
     model = GPT()
     params = list(model.parameters())
-    optimizer = torch.optim.AdamW([{"params": [p for p in params if p.dim() >= 2], "weight_decay": 0.1},
+    optimizer = torch.optim.AdamW([{"params": [p for p in params if p.dim() >= 2],
+                                    "weight_decay": config.weight_decay},
                                    {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}],
                                   lr=lr, betas=(0.9, 0.95))
     return model, optimizer
 
 
 def torch_peer():
+    """One step of the PyTorch twin, as a zero-argument callable."""
     import torch
     model, optimizer = _torch_gpt()
+    clip = _config().grad_clip
     params = list(model.parameters())
     x, y = (torch.from_numpy(a) for a in _batch())
 
@@ -105,35 +116,40 @@ def torch_peer():
         loss = model(x, y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        torch.nn.utils.clip_grad_norm_(params, clip)
         optimizer.step()
         return loss.item()
     return step
 
 
-def torch_train(steps=2000, warmup=100, eval_every=250, seed=0):
-    """Train the PyTorch peer with the whole recipe on the embedded text; print and return the held-out loss."""
+def torch_train(steps=None, warmup=None, eval_every=None, seed=0):
+    """Train the PyTorch peer with the whole recipe on the embedded text (``tgg train gpt``'s defaults where an
+    argument is None); print and return the held-out loss."""
     import torch
     from tinygrad_gen.models.gpt import encode_corpus, val_starts
 
     from tinygrad_gen.data import TextWindows
 
+    c = _config()
+    steps, warmup, eval_every = steps or c.steps, warmup or c.warmup, eval_every or c.eval_every
     vocab, train_ids, val_ids = encode_corpus()
     model, optimizer = _torch_gpt(len(vocab))
+    floor = c.min_lr_ratio
     sched = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: (t + 1) / warmup if t < warmup else
-                                              0.1 + 0.45 * (1 + np.cos(np.pi * (t - warmup) / (steps - warmup))))
-    rng, starts = np.random.default_rng(seed), val_starts(len(val_ids), 50, BATCH, CONTEXT)
-    train_windows, val_windows = TextWindows(train_ids, CONTEXT), TextWindows(val_ids, CONTEXT)
+                                              floor + (1 - floor) / 2 * (1 + np.cos(np.pi * (t - warmup)
+                                                                                    / (steps - warmup))))
+    rng, starts = np.random.default_rng(seed), val_starts(len(val_ids), c.eval_batches, c.batch_size, c.context)
+    train_windows, val_windows = TextWindows(train_ids, c.context), TextWindows(val_ids, c.context)
 
     def evaluate():
         with torch.no_grad():
             return float(np.mean([model(*(torch.from_numpy(a) for a in val_windows[s])).item()
                                   for s in starts]))
     for step in range(1, steps + 1):
-        loss = model(*(torch.from_numpy(a) for a in train_windows[rng.integers(len(train_windows), size=BATCH)]))
+        loss = model(*(torch.from_numpy(a) for a in train_windows[rng.integers(len(train_windows), size=c.batch_size)]))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), c.grad_clip)
         optimizer.step()
         sched.step()
         if step % eval_every == 0 or step == steps:
@@ -144,7 +160,7 @@ def torch_train(steps=2000, warmup=100, eval_every=250, seed=0):
 if __name__ == "__main__":
     import argparse
     parser = argparse.ArgumentParser(description="train the PyTorch GPT peer with the full recipe")
-    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--steps", type=int, default=None, help="default: tgg train gpt's")
     parser.add_argument("--threads", type=int, default=None)
     cli = parser.parse_args()
     if cli.threads:

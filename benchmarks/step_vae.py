@@ -1,6 +1,7 @@
-"""One training step of the default VAE (encoder 64-256-256 -> mu, logvar of size 8; decoder 8-256-256-64 with
-Bernoulli logits; ReLU; Adam 1e-3; batch 100 digits), ours and a PyTorch peer with exactly the same architecture,
-loss (BCE-with-logits summed over pixels + closed-form KL, averaged over the batch) and optimiser.
+"""One training step of the default VAE (``VAEConfig()``: encoder 64-256-256 -> mu, logvar of size 8; decoder
+8-256-256-64 with Bernoulli logits; ReLU; Adam 1e-3; batch 100 digits): ours is ``vae.step_losses``, the step
+``tgg train vae`` runs; the PyTorch peer, written out, has exactly the same architecture, loss (BCE-with-logits
+summed over pixels + closed-form KL, averaged over the batch) and optimiser.
 
 ``tgg bench step --model vae`` imports this module; ``ours(device)`` and ``torch_peer()`` each return a
 zero-argument callable that runs one full step (sample eps, forward, backward, Adam update) on a fixed batch.
@@ -9,46 +10,49 @@ zero-argument callable that runs one full step (sample eps, forward, backward, A
 ``tgg train vae`` trains ours (same split, batch order, optimiser and epochs) and prints its training time and its
 test ELBO and IWAE (K = 500) in nats per image: the reference for the quality and speed goals of the VAE.
 """
-LATENT, HIDDEN, BATCH, LR = 8, 256, 100, 1e-3
+
+
+def _config():
+    from tinygrad_gen.models.vae import VAEConfig
+    return VAEConfig()
 
 
 def _batch():
     from tinygrad_gen.data import digits
-    return digits()[0][:BATCH]
+    return digits()[0][:_config().batch_size]
 
 
 def ours(device="cpu"):
-    from tinygrad_gen.models.vae import VAE
+    """One step of ours (``vae.step_losses``, the step ``tgg train vae`` runs), as a zero-argument callable."""
+    from tinygrad_gen.models.step_update import optimizer_update
+    from tinygrad_gen.models.vae import make_model, make_optimizers, step_losses
 
     import tinygrad_gen as tg
-    from tinygrad_gen import optim
 
     tg.manual_seed(0)
-    model = VAE(LATENT, HIDDEN).to(device)
-    optimizer = optim.Adam(model.parameters(), lr=LR)
+    config = _config()
+    model = make_model(config, device)
+    update = optimizer_update(make_optimizers(model, config))
     x = tg.tensor(_batch(), device=device)
-
-    def step():
-        loss = model(x)[0]
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-    return step
+    return lambda: step_losses(model, x, update)["loss"].item()
 
 
-def _torch_vae(latent=LATENT):
+def _torch_vae(latent=None):
+    """The PyTorch twin of ``VAE`` with the default config's sizes (``latent`` may differ)."""
     import torch
     import torch.nn as tnn
     import torch.nn.functional as tF
 
+    config = _config()
+    latent, hidden = latent or config.latent, config.hidden
+
     class VAE(tnn.Module):
         def __init__(self):
             super().__init__()
-            self.encoder = tnn.Sequential(tnn.Linear(64, HIDDEN), tnn.ReLU(), tnn.Linear(HIDDEN, HIDDEN), tnn.ReLU())
-            self.to_mu, self.to_logvar = tnn.Linear(HIDDEN, latent), tnn.Linear(HIDDEN, latent)
-            self.decoder = tnn.Sequential(tnn.Linear(latent, HIDDEN), tnn.ReLU(), tnn.Linear(HIDDEN, HIDDEN),
-                                          tnn.ReLU(), tnn.Linear(HIDDEN, 64))
+            self.encoder = tnn.Sequential(tnn.Linear(64, hidden), tnn.ReLU(), tnn.Linear(hidden, hidden), tnn.ReLU())
+            self.to_mu, self.to_logvar = tnn.Linear(hidden, latent), tnn.Linear(hidden, latent)
+            self.decoder = tnn.Sequential(tnn.Linear(latent, hidden), tnn.ReLU(), tnn.Linear(hidden, hidden),
+                                          tnn.ReLU(), tnn.Linear(hidden, 64))
 
         def forward(self, x):
             h = self.encoder(x)
@@ -66,7 +70,7 @@ def torch_peer():
 
     torch.manual_seed(0)
     model = _torch_vae()
-    optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+    optimizer = torch.optim.Adam(model.parameters(), lr=_config().lr)
     x = torch.from_numpy(_batch())
 
     def step():
@@ -78,8 +82,9 @@ def torch_peer():
     return step
 
 
-def train_torch(epochs=300, latent=LATENT, seed=0, k=500):
-    """Train the PyTorch peer as ``tgg train vae`` trains ours; return (seconds, test ELBO, test IWAE)."""
+def train_torch(epochs=None, latent=None, seed=0, k=None):
+    """Train the PyTorch peer as ``tgg train vae`` trains ours (its config's defaults where an argument is None);
+    return (seconds, test ELBO, test IWAE)."""
     import time
 
     import numpy as np
@@ -87,16 +92,18 @@ def train_torch(epochs=300, latent=LATENT, seed=0, k=500):
 
     from tinygrad_gen.data import digits
 
+    config = _config()
+    epochs, latent, k = epochs or config.epochs, latent or config.latent, k or config.iwae_k
     torch.manual_seed(seed)
     x_train, _, x_test, _ = digits()
     model = _torch_vae(latent)
-    optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     seconds = 0.0
     for epoch in range(epochs):
         start = time.perf_counter()
         order = np.random.default_rng([seed, epoch]).permutation(len(x_train))
-        for i in range(0, len(x_train), BATCH):
-            loss = model(torch.from_numpy(x_train[order[i:i + BATCH]]))
+        for i in range(0, len(x_train), config.batch_size):
+            loss = model(torch.from_numpy(x_train[order[i:i + config.batch_size]]))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -121,8 +128,8 @@ if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(description="train the PyTorch VAE peer like tgg train vae")
-    parser.add_argument("--epochs", type=int, default=300)
-    parser.add_argument("--latent", type=int, default=LATENT)
+    parser.add_argument("--epochs", type=int, default=None, help="default: tgg train vae's")
+    parser.add_argument("--latent", type=int, default=None, help="default: tgg train vae's")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
@@ -130,5 +137,6 @@ if __name__ == "__main__":
         import torch
         torch.set_num_threads(args.threads)
     seconds, elbo, iwae = train_torch(args.epochs, args.latent, args.seed)
-    print(f"torch VAE, latent {args.latent}, {args.epochs} epochs: train_seconds {seconds:.1f}, "
+    print(f"torch VAE, latent {args.latent or _config().latent}, {args.epochs or _config().epochs} epochs: "
+          f"train_seconds {seconds:.1f}, "
           f"test_elbo {elbo:.3f}, test_iwae {iwae:.3f}")

@@ -1,13 +1,19 @@
 """The models built on tinygrad_gen, each a ``tgg train`` / ``tgg sample`` target.
 
-``TARGETS`` maps a target's name to its module in this package: the one list of targets, so that the engine and
-the library never name a model. A target module defines
+``TARGETS`` maps a target's name to its module in this package: the one registry of targets, so that the engine
+and the library never name a model. ``tgg train`` and ``tgg sample`` offer every target, ``tgg graph`` those with a
+``graph_step``, ``tgg bench step`` those with a ``benchmarks/step_<name>.py``. A target module defines
   * ``TRAINED_BY``: ``"epochs"`` or ``"steps"`` (or both, ``("epochs", "steps")``): the length option tgg train
     offers it (the other is refused);
-  * ``add_arguments(parser)``: its own options (numbers typed with ``tinygrad_gen.options``, so bad values are
-    refused when parsed), and its default length, ``parser.set_defaults(epochs=...)``;
+  * a config dataclass, the one place for its defaults (``DCGANConfig``; ``models/config_options.py``), and
+    ``add_arguments(parser)`` generating its options from it (numbers typed with ``tinygrad_gen.options``, so bad
+    values are refused when parsed; its default length is the config's ``epochs`` or ``steps``);
+  * one function for its training step's losses (``step_losses``, or ``next_character_loss`` / ``pretraining_loss``
+    for the language models), which ``train``, its step benchmark and ``graph_step`` all call;
   * ``train(args, run)``: its loop, writing through a ``tinygrad_gen.run.Run``;
-  * ``sample(args)`` to be sampled from, rebuilding the run through ``tinygrad_gen.run.load_run``;
+  * ``graph_step()`` to be drawn by ``tgg graph``: ({loss name: loss}, the Module or {name: Module} it trains);
+  * ``sample(args)`` to be sampled from, rebuilding the run through ``tinygrad_gen.run.load_run`` and writing into
+    ``args.out`` (``args.n`` samples; ``add_sample_arguments(parser)`` may add options or change ``--n``'s default);
 and a docstring whose first paragraph (the ``--help`` description) is whole sentences. Adding a target is one line
 here.
 """

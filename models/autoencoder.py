@@ -84,16 +84,19 @@ def train(args, run):
     loader = DataLoader(x_train, batch_size=args.batch_size, device=run.device)
     parts = {"modules": {"ae": model}, "optimizers": {"adam": opt}, "loaders": {"train": loader}}
     state = run.restore(**parts) or {"epoch": 0, "train_seconds": 0.0}
+    dp = run.data_parallel  # data-parallel (tgg train --ranks N): rank 0's weights, a shard of every batch
+    dp.broadcast(model)
     test = tg.tensor(x_test, device=run.device)
     n = len(x_train)
     bar = run.progress(args.epochs, desc="ae", initial=state["epoch"])
     for epoch in range(state["epoch"], args.epochs):
         start = time.perf_counter()
         total = 0.0
-        for x in loader:
+        for x in map(dp.shard, loader):
             loss = F.mse_loss(model(x), x)
             opt.zero_grad()
             loss.backward()
+            dp.average_gradients(model.parameters())
             opt.step()
             total += loss.item() * x.shape[0]
         state["train_seconds"] += time.perf_counter() - start
@@ -120,3 +123,9 @@ def train(args, run):
         run.savefig(latent_map_figure(codes, y_test, "test digits in the autoencoder's 2-D code"), "latent_map.png")
     run.finish({"test_mse": mse_per_pixel(recon, x_test), "pca_test_mse": mse_per_pixel(pca_recon, x_test),
                 "latent": args.latent, "epochs": state["epoch"], "train_seconds": state["train_seconds"]})
+
+
+def graph_step(batch=16):
+    """The default model's loss on ``batch`` digits, for ``tgg graph``: ({"loss": MSE}, the autoencoder)."""
+    model, x = Autoencoder(), tg.tensor(digits()[0][:batch])
+    return {"loss": F.mse_loss(model(x), x)}, model

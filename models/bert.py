@@ -33,19 +33,53 @@ from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 
 from . import label_efficiency as le
 from .bert_data import IGNORE, PretrainingData, pack_pair
+from .config_options import add_config_arguments, option
 from .gpt3_recipe import make_optimizer, train_steps, update
 from .transformer import Transformer, padding_mask
 
 
 @dataclass
+class BERTTrainConfig:
+    """Every default of ``tgg train bert`` (its options are generated from these fields, and ``BERTConfig``'s sizes
+    default to them)."""
+    text: str = option(None, type=str, help="a UTF-8 text file to train on (default: pydoc_data)")
+    layers: int = option(2, type=positive_int)
+    width: int = option(64, type=positive_int)
+    heads: int = option(2, type=positive_int)
+    max_len: int = option(64, type=positive_int)
+    dropout: float = option(0.1, type=float)
+    min_count: int = option(2, type=nonnegative_int, help="words seen fewer times become [UNK]")
+    batch_size: int = option(32, type=positive_int)
+    lr: float = option(2e-3, type=positive_float)
+    warmup: int = option(100, type=nonnegative_int)
+    mask_rate: float = option(0.15, type=float)
+    max_predictions: int = option(10, type=positive_int, help="cap on masked-LM predictions per sequence")
+    nsp_negatives: str = option("anywhere", choices=PretrainingData.NEGATIVES,
+                                help="where NotNext segments come from in pre-training (both are evaluated)")
+    eval_every: int = option(250, type=positive_int)
+    eval_batches: int = option(20, type=positive_int)
+    checkpoint_every: int = option(250, type=positive_int)
+    finetune_steps: int = option(100, type=positive_int, help="steps of each fine-tuning run")
+    finetune_lr: float = option(3e-4, type=positive_float)
+    finetune_batch: int = option(16, type=positive_int)
+    label_sizes: str = option("16,32,64,128,256", help="labelled sentences per curve point (+ all)")
+    label_seeds: int = option(3, type=positive_int, help="subsets and initialisations per curve point")
+    quick: bool = option(False, help="a tiny model and run, for smoke tests")
+    steps: int = 5000
+    weight_decay: float = 0.1   # the GPT-3 recipe's (not an option)
+    grad_clip: float = 1.0
+
+
+@dataclass
 class BERTConfig:
-    """The encoder's sizes: vocabulary, sequence length, layers, width, heads, dropout."""
+    """The encoder's sizes: vocabulary, sequence length, layers, width, heads, dropout (defaults: ``tgg train
+    bert``'s)."""
     vocab_size: int
-    max_len: int = 64
-    layers: int = 4
-    width: int = 128
-    heads: int = 4
-    dropout: float = 0.1
+    max_len: int = BERTTrainConfig.max_len
+    layers: int = BERTTrainConfig.layers
+    width: int = BERTTrainConfig.width
+    heads: int = BERTTrainConfig.heads
+    dropout: float = BERTTrainConfig.dropout
 
 
 class BERT(nn.Module):
@@ -195,7 +229,8 @@ def finetune(classifier, train_set, test_set, steps, lr, batch_size, warmup=20):
 # ----- tgg train bert -----
 
 def pretraining_loss(model, batch):
-    """Pre-training minimises the sum of the two losses: masked LM + next-sentence prediction."""
+    """Pre-training minimises the sum of the two losses: masked LM + next-sentence prediction. Returns (the sum,
+    {name: float} to log); ``tgg train``, ``tgg bench step`` and ``tgg graph`` all run this."""
     mlm_loss, nsp_loss, _, _ = model.pretraining_loss(batch)
     return mlm_loss + nsp_loss, {"mlm_loss": mlm_loss.item(), "nsp_loss": nsp_loss.item()}
 
@@ -206,32 +241,20 @@ QUICK = {"layers": 1, "width": 32, "heads": 2, "max_len": 32, "steps": 20, "warm
 
 
 def add_arguments(parser):
-    """The model's options of ``tgg train`` (and their defaults)."""
-    g = parser.add_argument_group("bert")
-    g.add_argument("--text", default=None, help="a UTF-8 text file to train on (default: pydoc_data)")
-    g.add_argument("--layers", type=positive_int, default=2)
-    g.add_argument("--width", type=positive_int, default=64)
-    g.add_argument("--heads", type=positive_int, default=2)
-    g.add_argument("--max-len", type=positive_int, default=64)
-    g.add_argument("--dropout", type=float, default=0.1)
-    g.add_argument("--min-count", type=nonnegative_int, default=2, help="words seen fewer times become [UNK]")
-    g.add_argument("--batch-size", type=positive_int, default=32)
-    g.add_argument("--lr", type=positive_float, default=2e-3)
-    g.add_argument("--warmup", type=nonnegative_int, default=100)
-    g.add_argument("--mask-rate", type=float, default=0.15)
-    g.add_argument("--max-predictions", type=positive_int, default=10, help="cap on masked-LM predictions per sequence")
-    g.add_argument("--nsp-negatives", choices=PretrainingData.NEGATIVES, default="anywhere",
-                   help="where NotNext segments come from in pre-training (both are evaluated)")
-    g.add_argument("--eval-every", type=positive_int, default=250)
-    g.add_argument("--eval-batches", type=positive_int, default=20)
-    g.add_argument("--checkpoint-every", type=positive_int, default=250)
-    g.add_argument("--finetune-steps", type=positive_int, default=100, help="steps of each fine-tuning run")
-    g.add_argument("--finetune-lr", type=positive_float, default=3e-4)
-    g.add_argument("--finetune-batch", type=positive_int, default=16)
-    g.add_argument("--label-sizes", default="16,32,64,128,256", help="labelled sentences per curve point (+ all)")
-    g.add_argument("--label-seeds", type=positive_int, default=3, help="subsets and initialisations per curve point")
-    g.add_argument("--quick", action="store_true", help="a tiny model and run, for smoke tests")
-    parser.set_defaults(steps=5000)
+    """The model's options of ``tgg train`` (and their defaults), from ``BERTTrainConfig``."""
+    add_config_arguments(parser, BERTTrainConfig, title="bert")
+
+
+def graph_step(batch=2, max_len=24):
+    """Masked-LM plus next-sentence loss of the default-sized model on two sentence pairs of a tiny two-document
+    text, for ``tgg graph``: ({"loss": loss}, the BERT)."""
+    docs = [["The cat sat on the mat.", "It was warm there.", "The dog slept by the door."],
+            ["Birds fly south in the autumn.", "They come back in the spring.", "The nights are long."]]
+    vocab = tg.data.WordVocab(" ".join(" ".join(doc) for doc in docs))
+    data = PretrainingData(docs, vocab, max_len=max_len).batch(batch, np.random.default_rng(0))
+    model = BERT(BERTConfig(len(vocab), max_len=max_len))
+    loss, _ = pretraining_loss(model, data)
+    return {"loss": loss}, model
 
 
 def train(args, run):

@@ -27,6 +27,8 @@ of G(a) against map(a) and of F(map(a)) against a, the cycle L1 |F(G(a)) - a|, a
 accuracy on map^-1(G(a)) (``content_acc_ab``) and on F(map(a)) (``content_acc_ba``).
 Figure ``translations.png``: rows A, G(A), the true map(A) (never shown to the model), F(G(A)).
 """
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
@@ -36,8 +38,12 @@ from tinygrad_gen.data import DataLoader, digits
 from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 
 from . import digit_classifier
+from .config_options import add_config_arguments, config_of, option
+from .digit_figures import square_cols
+from .gan_data_parallel import WholeBatchPool, batch_means, check_batch_splits
 from .gan_losses import lsgan_discriminator_loss, lsgan_generator_loss
 from .image_pool import ImagePool
+from .step_update import optimizer_update
 from .style_maps import MAPS, style_map
 
 # per domain: the generator and identity weight used when --generator / --identity-weight are not given
@@ -124,19 +130,70 @@ class PatchDiscriminator(nn.Module):
 TRAINED_BY = "epochs"  # tgg train: the run's length is counted in epochs (--steps is refused)
 
 
+@dataclass
+class CycleGANConfig:
+    """Every default of ``tgg train cyclegan`` (its options are generated from these fields)."""
+    batch: int = option(32, type=positive_int)
+    lr: float = option(2e-4, type=positive_float)
+    cycle_weight: float = option(10.0, type=float)
+    domain: str = option("invert_blur", choices=tuple(sorted(MAPS)),
+                         help="the map from domain A to B (default invert_blur, a change of style)")
+    identity_weight: float = option(None, type=float,
+                                    help="times the cycle weight (default: 0 for invert_blur, 0.5 for transpose)")
+    pool: int = option(50, type=nonnegative_int)
+    generator: str = option(None, choices=tuple(sorted(GENERATORS)),
+                            help="default: local for invert_blur, conv for transpose")
+    epochs: int = 30
+    betas: tuple = (0.5, 0.999)
+
+
 def add_arguments(parser):
-    """The model's options of ``tgg train`` (and their defaults)."""
-    parser.add_argument("--batch", type=positive_int, default=32)
-    parser.add_argument("--lr", type=positive_float, default=2e-4)
-    parser.add_argument("--cycle-weight", type=float, default=10.0)
-    parser.add_argument("--domain", choices=sorted(MAPS), default="invert_blur",
-                        help="the map from domain A to B (default invert_blur, a change of style)")
-    parser.add_argument("--identity-weight", type=float, default=None,
-                        help="times the cycle weight (default: 0 for invert_blur, 0.5 for transpose)")
-    parser.add_argument("--pool", type=nonnegative_int, default=50)
-    parser.add_argument("--generator", choices=sorted(GENERATORS), default=None,
-                        help="default: local for invert_blur, conv for transpose")
-    parser.set_defaults(epochs=30)
+    """The model's options of ``tgg train`` (and their defaults), from ``CycleGANConfig``."""
+    add_config_arguments(parser, CycleGANConfig)
+
+
+def make_models(config, device="cpu"):
+    """{"G", "F", "D_A", "D_B"} of ``config`` (the domain's generator unless --generator names one)."""
+    generator = settings(config)[1]
+    return {"G": GENERATORS[generator]().to(device), "F": GENERATORS[generator]().to(device),
+            "D_A": PatchDiscriminator().to(device), "D_B": PatchDiscriminator().to(device)}
+
+
+def make_optimizers(nets, config):
+    """{"G": Adam over G and F, "D": Adam over D_A and D_B}."""
+    adam = dict(lr=config.lr, betas=tuple(config.betas))
+    return {"G": optim.Adam(list(nets["G"].parameters()) + list(nets["F"].parameters()), **adam),
+            "D": optim.Adam(list(nets["D_A"].parameters()) + list(nets["D_B"].parameters()), **adam)}
+
+
+def step_losses(nets, a, b, config, pools, update):
+    """One CycleGAN step on unpaired batches ``a`` and ``b``: the generators' cost (fool both discriminators, come
+    back around the cycle, leave the target domain alone) goes to ``update("G", loss)``, then the discriminators'
+    (real vs ``pools[k].query`` of the generated images) to ``update("D", loss)``. Returns the terms;
+    ``tgg train``, ``tgg bench step`` and ``tgg graph`` all run this."""
+    G, F_, D_A, D_B = nets["G"], nets["F"], nets["D_A"], nets["D_B"]
+    lam = config.cycle_weight
+    lam_id = settings(config)[2] * lam
+    fake_b, fake_a = G(a), F_(b)
+    gan = lsgan_generator_loss(D_B(fake_b)) + lsgan_generator_loss(D_A(fake_a))
+    cycle = l1(F_(fake_b), a) + l1(G(fake_a), b)
+    identity = l1(G(b), b) + l1(F_(a), a)
+    g_loss = gan + lam * cycle + lam_id * identity
+    update("G", g_loss)
+    d_loss = (lsgan_discriminator_loss(D_A(a), D_A(pools["A"].query(fake_a)))
+              + lsgan_discriminator_loss(D_B(b), D_B(pools["B"].query(fake_b))))
+    update("D", d_loss)
+    return {"g_loss": g_loss, "g_gan": gan, "cycle": cycle, "identity": identity, "d_loss": d_loss}
+
+
+def graph_step(batch=8):
+    """The default step on ``batch`` digits of each domain, for ``tgg graph``: ({"g_loss", "d_loss"}, the four
+    networks)."""
+    config = CycleGANConfig(batch=batch)
+    nets, x = make_models(config), digits()[0]
+    a, b = tg.tensor(to_images(x[:batch])), tg.tensor(to_images(style_map(config.domain)(x[batch:2 * batch])))
+    losses = step_losses(nets, a, b, config, {"A": ImagePool(0), "B": ImagePool(0)}, lambda name, loss: None)
+    return {"g_loss": losses["g_loss"], "d_loss": losses["d_loss"]}, nets
 
 
 def settings(args):
@@ -200,23 +257,40 @@ def evaluate(G, F_, classifier, x_test, y_test, mapping):
     }
 
 
-def figure(a, g_a, f_g_a, mapping):
-    """Rows A, G(A), the true map(A) that G was never shown (for comparison), F(G(A))."""
+def figure(a, g_a, f_g_a, mapping, cols=None):
+    """Rows A, G(A), the true map(A) that G was never shown (for comparison), F(G(A)); ``cols`` digits per row,
+    the four rows repeated below for the next ``cols`` (default: all in one band)."""
     import matplotlib.pyplot as plt
     n = len(a)
-    fig, axes = plt.subplots(4, n, figsize=(0.8 * n, 3.6))
+    cols = min(n, cols or n)
+    bands = -(-n // cols)
+    fig, axes = plt.subplots(4 * bands, cols, figsize=(0.8 * cols, 3.6 * bands), squeeze=False)
     rows = ((a, "A"), (g_a, "G(A)"), (mapping(a), "true map(A), never shown"), (f_g_a, "F(G(A))"))
-    for row, (imgs, name) in enumerate(rows):
-        for c in range(n):
-            axes[row, c].imshow(imgs[c].reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
-            axes[row, c].axis("off")
-        axes[row, 0].set_title(name, fontsize=8, loc="left")
+    for i in range(bands * cols):
+        band, c = divmod(i, cols)
+        for row, (imgs, name) in enumerate(rows):
+            ax = axes[4 * band + row, c]
+            ax.axis("off")
+            if i < n:
+                ax.imshow(imgs[i].reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
+            if c == 0:
+                ax.set_title(name, fontsize=8, loc="left")
     fig.tight_layout()
     return fig
 
 
+def train_step(nets, a, b, config, pools, update, data_parallel):
+    """One step on whole batches ``a`` and ``b``: each rank runs ``step_losses`` on its rows of both (every cost is a
+    mean over images and pixels), its pools answering for the whole batch (``WholeBatchPool``, so the discriminators
+    see the history one process keeps); ``update`` averages the ranks' gradients before each step."""
+    whole = {k: WholeBatchPool(pool, data_parallel) for k, pool in pools.items()}
+    return step_losses(nets, data_parallel.shard(a), data_parallel.shard(b), config, whole, update)
+
+
 def train(args, run):
     """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
+    dp = run.data_parallel  # data-parallel (tgg train --ranks N): rank 0's weights, a shard of every batch
+    check_batch_splits("cyclegan", args.batch, dp)
     x_train, y_train, x_test, y_test = data = digits()
     classifier = digit_classifier.load_or_train(run.out, data)
     mapping, generator, identity_weight = settings(args)
@@ -225,43 +299,29 @@ def train(args, run):
     loader_a = DataLoader(domain_a, batch_size=args.batch, drop_last=True, device=run.device)
     loader_b = DataLoader(domain_b, batch_size=args.batch, drop_last=True, device=run.device)  # shuffled apart
 
-    G, F_ = GENERATORS[generator]().to(run.device), GENERATORS[generator]().to(run.device)
-    D_A, D_B = PatchDiscriminator().to(run.device), PatchDiscriminator().to(run.device)
-    adam = dict(lr=args.lr, betas=(0.5, 0.999))
-    opt_g = optim.Adam(list(G.parameters()) + list(F_.parameters()), **adam)
-    opt_d = optim.Adam(list(D_A.parameters()) + list(D_B.parameters()), **adam)
+    config = config_of(args, CycleGANConfig)
+    nets = make_models(config, run.device)
+    G = nets["G"]
+    optimizers = make_optimizers(nets, config)
+    update = optimizer_update(optimizers, before_step=dp.average_gradients)
     pool_a, pool_b = ImagePool(args.pool), ImagePool(args.pool)
-    parts = {"modules": {"G": G, "F": F_, "D_A": D_A, "D_B": D_B}, "optimizers": {"G": opt_g, "D": opt_d},
-             "loaders": {"A": loader_a, "B": loader_b}}
+    parts = {"modules": nets, "optimizers": optimizers, "loaders": {"A": loader_a, "B": loader_b}}
     state = run.restore(**parts) or {}
     epoch = state.get("epoch", 0)
     if state:
         pool_a.load_state(np.asarray(state["pool_a"], np.float32))
         pool_b.load_state(np.asarray(state["pool_b"], np.float32))
-    lam, lam_id = args.cycle_weight, identity_weight * args.cycle_weight
+    dp.broadcast(*nets.values())
+    lam, lam_id = args.cycle_weight, identity_weight * args.cycle_weight  # for metrics.json
     bar = run.progress((args.epochs - epoch) * len(loader_a), desc="cyclegan")
     while epoch < args.epochs:
         sums = np.zeros(4)
         for a, b in zip(loader_a, loader_b):
-            # generators: fool both discriminators, come back around the cycle, leave the target domain alone
-            fake_b, fake_a = G(a), F_(b)
-            gan = lsgan_generator_loss(D_B(fake_b)) + lsgan_generator_loss(D_A(fake_a))
-            cycle = l1(F_(fake_b), a) + l1(G(fake_a), b)
-            identity = l1(G(b), b) + l1(F_(a), a)
-            g_loss = gan + lam * cycle + lam_id * identity
-            opt_g.zero_grad()
-            g_loss.backward()
-            opt_g.step()
-            # discriminators: real vs a history of generated images
-            d_loss = (lsgan_discriminator_loss(D_A(a), D_A(pool_a.query(fake_a)))
-                      + lsgan_discriminator_loss(D_B(b), D_B(pool_b.query(fake_b))))
-            opt_d.zero_grad()
-            d_loss.backward()
-            opt_d.step()
-            sums += [gan.item(), cycle.item(), identity.item(), d_loss.item()]
+            losses = train_step(nets, a, b, config, {"A": pool_a, "B": pool_b}, update, dp)
+            sums += [losses[k].item() for k in ("g_gan", "cycle", "identity", "d_loss")]
             bar.update(1)
         epoch += 1
-        sums /= len(loader_a)
+        sums = np.array(batch_means(sums, args.batch, dp)) / len(loader_a)  # what one process logs
         paired = float(np.abs(translate(G, x_test) - mapping(x_test)).mean())
         run.log(step=epoch, **dict(zip(("g_gan", "cycle", "identity", "d_loss"), sums.tolist())), paired_l1=paired)
         bar.set_postfix(cycle=round(sums[1], 3), paired_l1=round(paired, 3))
@@ -269,7 +329,7 @@ def train(args, run):
                                             "pool_b": pool_b.state().tolist()})
     run.plot_curves("curves.png", keys=["g_gan", "cycle", "identity", "d_loss", "paired_l1"])
 
-    g_a, f_g_a, f_b, metrics = evaluate(G, F_, classifier, x_test, y_test, mapping)
+    g_a, f_g_a, f_b, metrics = evaluate(G, nets["F"], classifier, x_test, y_test, mapping)
     np.save(run.out / "test_G_A.npy", g_a)
     np.save(run.out / "test_F_G_A.npy", f_g_a)
     np.save(run.out / "test_F_B.npy", f_b)
@@ -282,10 +342,16 @@ def train(args, run):
 def sample(args):
     """tgg sample cyclegan --ckpt DIR [--n N]: translate N test digits; rows A, G(A), map(A), F(G(A))
     (``translations.png``)."""
+    x_test = digits()[2]
+    if args.n > len(x_test):
+        raise ValueError(f"--n: tgg sample cyclegan translates test digits, of which there are {len(x_test)}; "
+                         f"got {args.n}")
     G, F_, mapping = load_generators(args.ckpt, args.model, args.device)
-    a = digits()[2][:args.n]
+    a = x_test[:args.n]
     g_a = translate(G, a)
-    figure(a, g_a, translate(F_, g_a), mapping).savefig(f"{args.out}/translations.png", dpi=110, bbox_inches="tight")
+    cols = square_cols(4 * len(a))  # four rows per digit: bands of this many make a square
+    figure(a, g_a, translate(F_, g_a), mapping, cols).savefig(f"{args.out}/translations.png", dpi=110,
+                                                              bbox_inches="tight")
 
 
 def load_generators(folder, model="cyclegan", device="cpu"):

@@ -11,6 +11,11 @@ def _pyplot():
     return plt
 
 
+def square_cols(n):
+    """Columns of the squarest grid that holds ``n`` images: ceil(sqrt(n)), so 16 is 4 x 4 and 10 is 4 x 3."""
+    return max(1, int(np.ceil(np.sqrt(n))))
+
+
 def tile(images, cols):
     """Rows of 8x8 images (n, 64) of ink in [0, 1] -> one (rows*9-1, cols*9-1) array, 1-pixel faint seams."""
     images = np.asarray(images, dtype=np.float32).reshape(-1, 8, 8)

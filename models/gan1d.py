@@ -16,6 +16,7 @@ from tinygrad_gen import random as tg_random
 from tinygrad_gen.data import DataLoader, mixture_1d
 from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 
+from .gan_data_parallel import batch_means
 from .gan_losses import GENERATOR_LOSSES, discriminator_loss
 
 BATCH = 128
@@ -86,24 +87,31 @@ def training_batches(x_train, device):
     return DataLoader(x_train, batch_size=BATCH, drop_last=True, device=device)
 
 
-def d_step(G, D, opt_d, x):
-    """Update the discriminator: one step down J_D on a real batch ``x`` and a generated one (G held fixed)."""
+def d_step(G, D, opt_d, x, dp):
+    """Update the discriminator: one step down J_D on a real batch ``x`` and a generated one (G held fixed). In the
+    data-parallel job ``dp`` each rank takes its rows of both (the codes are drawn for the whole batch on every
+    rank) and the ranks' gradients are averaged before the step. Returns this rank's J_D."""
+    z = dp.shard(tg.randn(BATCH, 1, device=G.device, dtype=x.dtype))
     with tg.no_grad():
-        fake = G(tg.randn(BATCH, 1, device=G.device))
-    loss = discriminator_loss(D(x), D(fake))
+        fake = G(z)
+    loss = discriminator_loss(D(dp.shard(x)), D(fake))
     opt_d.zero_grad()
     loss.backward()
+    dp.average_gradients(D.parameters())
     opt_d.step()
     return loss.item()
 
 
-def g_step(G, D, opt_g, g_loss):
-    """Update the generator: one step down J_G through the (fixed) discriminator; returns the cost, |dJ_G/dtheta_G|
-    and the mean D(G(z)) of the batch."""
-    logits = D(G(tg.randn(BATCH, 1, device=G.device)))
+def g_step(G, D, opt_g, g_loss, dp, dtype=None):
+    """Update the generator: one step down J_G through the (fixed) discriminator, on this rank's rows of codes drawn
+    for the whole batch, the ranks' gradients averaged; returns this rank's cost and mean D(G(z)) and the norm of
+    the whole batch's |dJ_G/dtheta_G|."""
+    z = dp.shard(tg.randn(BATCH, 1, device=G.device, dtype=dtype))
+    logits = D(G(z))
     loss = GENERATOR_LOSSES[g_loss](logits)
     opt_g.zero_grad()
     loss.backward()
+    dp.average_gradients(G.parameters())
     norm = grad_norm(G)
     opt_g.step()
     D.zero_grad()  # J_G's backward also reached D's parameters; D's own step starts clean
@@ -136,24 +144,27 @@ def strip_figure(snapshots, data):
     return fig
 
 
-def saturation_experiment(args, x_train, device):
+def saturation_experiment(args, x_train, device, dp):
     """D wins first; then from that same state train G with each cost and record |dJ_G/dtheta_G| per step. Both
-    costs replay the same random draws (the engine generator's state is put back), so they start identical."""
+    costs replay the same random draws (the engine generator's state is put back), so they start identical. Data
+    parallel as the main loop (``dp``); the recorded losses and D(G(z)) are the whole batch's."""
     start, out = tg_random.get_state(), {}
     for g_loss in ("minimax", "ns"):
         tg_random.set_state(start)
         G, D, _, opt_d = build(args.lr, device)
+        dp.broadcast(G, D)
         batches = training_batches(x_train, device).batches()
         # plain gradient descent for G, as on the slides: Adam divides each step by the gradient's recent size,
         # which would hide a vanishing gradient (its steps stay full-size however small the gradient gets)
         opt_g = optim.SGD(G.parameters(), lr=args.saturation_lr)
         for _ in range(args.saturation_warmup):
-            d_step(G, D, opt_d, next(batches))
+            d_step(G, D, opt_d, next(batches), dp)
         rows = {"g_loss": [], "g_grad_norm": [], "d_fake": [], "d_loss": []}
         for _ in range(args.saturation_steps):
-            gl, norm, d_fake = g_step(G, D, opt_g, g_loss)
-            rows["d_loss"].append(d_step(G, D, opt_d, next(batches)))
-            for k, v in zip(("g_loss", "g_grad_norm", "d_fake"), (gl, norm, d_fake)):
+            gl, norm, d_fake = g_step(G, D, opt_g, g_loss, dp)
+            dl = d_step(G, D, opt_d, next(batches), dp)
+            gl, d_fake, dl = batch_means([gl, d_fake, dl], BATCH, dp)
+            for k, v in zip(("g_loss", "g_grad_norm", "d_fake", "d_loss"), (gl, norm, d_fake, dl)):
                 rows[k].append(v)
         out[g_loss] = rows
     return out
@@ -181,19 +192,22 @@ def train(args, run):
     loader = training_batches(x_train, run.device)
     parts = {"modules": {"G": G, "D": D}, "optimizers": {"G": opt_g, "D": opt_d}, "loaders": {"train": loader}}
     state = run.restore(**parts) or {}
+    dp = run.data_parallel  # data-parallel (tgg train --ranks N): rank 0's weights, a shard of every batch
+    dp.broadcast(G, D)
     step, snaps = state.get("step", 0), state.get("snapshots", [])
     batches = loader.batches()
     if step == 0:
         for _ in range(args.d_warmup):
-            d_step(G, D, opt_d, next(batches))
+            d_step(G, D, opt_d, next(batches), dp)
     marks = sorted({int(round(f * args.steps)) for f in (0, 0.05, 0.2, 0.5, 1.0)})
     bar = run.progress(args.steps - step, desc="gan1d")
     d_loss = norm = None
     while step < args.steps:
         if step in marks and all(s["step"] != step for s in snaps):
             snaps.append(snapshot(G, D, step))
-        d_loss = d_step(G, D, opt_d, next(batches))
-        g_loss, norm, d_fake = g_step(G, D, opt_g, args.g_loss)
+        d_loss = d_step(G, D, opt_d, next(batches), dp)
+        g_loss, norm, d_fake = g_step(G, D, opt_g, args.g_loss, dp)
+        d_loss, g_loss, d_fake = batch_means([d_loss, g_loss, d_fake], BATCH, dp)  # what one process logs
         step += 1
         if step % args.log_every == 0:
             run.log(step=step, d_loss=d_loss, g_loss=g_loss, g_grad_norm=norm, d_fake=d_fake)
@@ -205,7 +219,7 @@ def train(args, run):
     run.savefig(strip_figure(snaps, data), "gan1d.png")
     run.plot_curves("curves.png", keys=["d_loss", "g_loss", "g_grad_norm"])
 
-    sat = saturation_experiment(args, x_train, run.device)
+    sat = saturation_experiment(args, x_train, run.device, dp)
     run.savefig(saturation_figure(sat), "saturation.png")
     early = min(10, args.saturation_steps)
     with tg.no_grad():
@@ -244,3 +258,11 @@ def sample(args):
     with tg.no_grad():
         z = np.random.default_rng(args.seed).standard_normal((args.n, 1)).astype(np.float32)
         np.save(f"{args.out}/samples_n{args.n}.npy", G(tg.tensor(z, device=args.device)).numpy()[:, 0])
+
+
+def graph_step(batch=16):
+    """Both players' losses on a small batch, for ``tgg graph``: ({"d_loss", "g_loss"}, {"G": G, "D": D})."""
+    G, D = Generator(), Discriminator()
+    fake = G(tg.randn(batch, 1))
+    return {"d_loss": discriminator_loss(D(tg.randn(batch, 1) + 2.0), D(fake.detach())),
+            "g_loss": GENERATOR_LOSSES["ns"](D(fake))}, {"G": G, "D": D}

@@ -14,6 +14,8 @@ Well-known remedies, each switchable:
   * learning-rate decay: both learning rates fall linearly to 0 over the run, so the game settles;
   * top-k training (Sinha et al. 2020): G learns only from its samples that D rates most real.
 """
+from dataclasses import dataclass
+
 import numpy as np
 
 import tinygrad_gen as tg
@@ -21,8 +23,11 @@ from tinygrad_gen import nn, optim
 from tinygrad_gen.data import DataLoader, grid_mixture, ring_mixture
 from tinygrad_gen.options import positive_float, positive_int
 
+from .config_options import add_config_arguments, config_of, option
+from .gan_data_parallel import batch_means, check_batch_splits
 from .gan_losses import GENERATOR_LOSSES, discriminator_loss, r1_penalty
 from .gan_metrics import mode_coverage
+from .step_update import optimizer_update
 
 DATASETS = {"ring": ring_mixture, "grid": grid_mixture}
 # default --steps, measured over 5 seeds: ring 8/8 modes at 93 % high-quality after 6000 (88 % after 4000);
@@ -67,28 +72,44 @@ class Discriminator(nn.Module):
 TRAINED_BY = "steps"  # tgg train: the run's length is counted in steps (--epochs is refused)
 
 
+@dataclass
+class GAN2DConfig:
+    """Every default of ``tgg train gan2d`` (its options are generated from these fields)."""
+    dataset: str = option("ring", choices=tuple(sorted(DATASETS)),
+                          help=f"the mixture; --steps defaults to {', '.join(f'{k} {v}' for k, v in STEPS.items())}")
+    seeds: int = option(5, type=positive_int, help="independent runs, seeds seed .. seed + N - 1")
+    g_loss: str = option("ns", choices=tuple(sorted(GENERATOR_LOSSES)))
+    pack: int = option(1, type=positive_int, help="PacGAN packing degree (1 = off)")
+    r1: float = option(0.1, help="R1 penalty weight gamma (0 = off)")
+    batch: int = option(256, type=positive_int)
+    hidden: int = option(128, type=positive_int)
+    z_dim: int = option(2, type=positive_int)
+    lr: float = option(1e-3, type=positive_float)
+    lr_decay: int = option(1, type=int, choices=(0, 1), help="1: lr falls linearly to 0")
+    topk: float = option(1.0, help="top-k training: final fraction of G's batch kept")
+    betas: tuple = (0.5, 0.999)  # Adam's, for both players (not an option)
+
+
 def add_arguments(parser):
-    """The model's options of ``tgg train`` (and their defaults)."""
-    parser.add_argument("--dataset", choices=sorted(DATASETS), default="ring",
-                        help=f"the mixture; --steps defaults to {', '.join(f'{k} {v}' for k, v in STEPS.items())}")
-    parser.add_argument("--seeds", type=positive_int, default=5, help="independent runs, seeds seed .. seed + N - 1")
-    parser.add_argument("--g-loss", choices=sorted(GENERATOR_LOSSES), default="ns")
-    parser.add_argument("--pack", type=positive_int, default=1, help="PacGAN packing degree (1 = off)")
-    parser.add_argument("--r1", type=float, default=0.1, help="R1 penalty weight gamma (0 = off)")
-    parser.add_argument("--batch", type=positive_int, default=256)
-    parser.add_argument("--hidden", type=positive_int, default=128)
-    parser.add_argument("--z-dim", type=positive_int, default=2)
-    parser.add_argument("--lr", type=positive_float, default=1e-3)
-    parser.add_argument("--lr-decay", type=int, default=1, choices=(0, 1), help="1: lr falls linearly to 0")
-    parser.add_argument("--topk", type=float, default=1.0, help="top-k training: final fraction of G's batch kept")
+    """The model's options of ``tgg train`` (and their defaults), from ``GAN2DConfig``."""
+    add_config_arguments(parser, GAN2DConfig)
+
+
+def make_models(config, device="cpu"):
+    """G and D of ``config``."""
+    return Generator(config.z_dim, config.hidden).to(device), Discriminator(config.hidden, config.pack).to(device)
+
+
+def make_optimizers(G, D, config):
+    """{"G": Adam, "D": Adam} with the config's rate and betas."""
+    adam = dict(lr=config.lr, betas=tuple(config.betas))
+    return {"G": optim.Adam(G.parameters(), **adam), "D": optim.Adam(D.parameters(), **adam)}
 
 
 def build(args, x_train, device):
     """One independent run's parts: G and D, their Adam optimizers, the loader of shuffled training batches."""
-    G, D = Generator(args.z_dim, args.hidden).to(device), Discriminator(args.hidden, args.pack).to(device)
-    adam = dict(lr=args.lr, betas=(0.5, 0.999))
-    return {"modules": {"G": G, "D": D},
-            "optimizers": {"G": optim.Adam(G.parameters(), **adam), "D": optim.Adam(D.parameters(), **adam)},
+    G, D = make_models(config_of(args, GAN2DConfig), device)
+    return {"modules": {"G": G, "D": D}, "optimizers": make_optimizers(G, D, config_of(args, GAN2DConfig)),
             "loaders": {"train": DataLoader(x_train, batch_size=args.batch, drop_last=True, device=device)}}
 
 
@@ -100,9 +121,9 @@ def set_lr(step, args, *optimizers):
             group["lr"] = lr
 
 
-def codes(n, z_dim, device):
-    """``n`` codes z ~ N(0, I) of size ``z_dim``."""
-    return tg.randn(n, z_dim, device=device)
+def codes(n, z_dim, device, dtype=None):
+    """``n`` codes z ~ N(0, I) of size ``z_dim`` (float32 unless ``dtype`` says otherwise)."""
+    return tg.randn(n, z_dim, device=device, dtype=dtype)
 
 
 def top_k(logits, args, step):
@@ -115,25 +136,60 @@ def top_k(logits, args, step):
     return logits[best]
 
 
-def train_step(G, D, opt_g, opt_d, x, args, step=0):
-    """One alternating step on the real batch ``x``: D down J_D (+ gamma/2 R1), then G down J_G."""
+def step_losses(G, D, x, z_d, z_g, config, update, step=0):
+    """One alternating step on the real batch ``x`` with codes ``z_d`` (D's fakes) and ``z_g`` (G's): J_D
+    (+ gamma/2 R1, a double backward through D) goes to ``update("D", loss)``, which steps D, then J_G through the
+    updated D to ``update("G", loss)``. Returns {"d_loss": J_D, "g_loss": J_G}. ``tgg train``, ``tgg bench step``
+    and ``tgg graph`` all run this."""
     with tg.no_grad():
-        fake = G(codes(args.batch, args.z_dim, x.device))
+        fake = G(z_d)
     d_loss = discriminator_loss(D(x), D(fake))
-    if args.r1 > 0:
-        d_loss = d_loss + 0.5 * args.r1 * r1_penalty(D, x)
-    opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
+    if config.r1 > 0:
+        d_loss = d_loss + 0.5 * config.r1 * r1_penalty(D, x)
+    update("D", d_loss)
+    logits = D(G(z_g))
+    if config.topk < 1:
+        logits = top_k(logits, config, step)
+    g_loss = GENERATOR_LOSSES[config.g_loss](logits)
+    update("G", g_loss)
+    return {"d_loss": d_loss, "g_loss": g_loss}
 
-    logits = D(G(codes(args.batch, args.z_dim, x.device)))
+
+def train_step(G, D, opt_g, opt_d, x, args, step=0, data_parallel=None):
+    """One training step on the whole real batch ``x`` (codes drawn here, for the whole batch); returns this rank's
+    (J_D, J_G) as floats. In a ``data_parallel`` job every rank draws the same codes and runs ``step_losses`` on its
+    rows of ``x`` and of the codes, and the ranks' gradients are averaged before each optimizer step: the mean
+    losses, the packs (whole within a shard: see ``check_data_parallel``) and R1 (a mean of per-example input
+    gradients) then give each player the gradient of the whole batch."""
+    z_d, z_g = (codes(args.batch, args.z_dim, x.device, x.dtype) for _ in range(2))
+    update = optimizer_update({"G": opt_g, "D": opt_d})
+    if data_parallel is not None:
+        x, z_d, z_g = map(data_parallel.shard, (x, z_d, z_g))
+        update = optimizer_update({"G": opt_g, "D": opt_d}, before_step=data_parallel.average_gradients)
+    losses = step_losses(G, D, x, z_d, z_g, args, update, step)
+    return losses["d_loss"].item(), losses["g_loss"].item()
+
+
+def check_data_parallel(args, data_parallel):
+    """Refuse (ValueError) options that the job's ranks cannot share exactly: a shard must hold whole packs, and
+    top-k training ranks G's samples over the whole batch (its loss is no mean over independent examples; a shard's
+    own top k would be another loss), so --topk < 1 trains on one rank only."""
+    if data_parallel.world_size == 1:
+        return
     if args.topk < 1:
-        logits = top_k(logits, args, step)
-    g_loss = GENERATOR_LOSSES[args.g_loss](logits)
-    opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
-    return d_loss.item(), g_loss.item()
+        raise ValueError(f"gan2d: --topk {args.topk} keeps the best of the whole batch, which "
+                         f"{data_parallel.world_size} ranks do not see; train it with --ranks 1")
+    check_batch_splits("gan2d", args.batch, data_parallel, multiple=args.pack,
+                       why=f" in whole packs of {args.pack}" if args.pack > 1 else "")
+
+
+def graph_step(batch=32):
+    """The default step on a small batch, for ``tgg graph``: ({loss name: loss}, {"G": G, "D": D})."""
+    config = GAN2DConfig(batch=batch)
+    G, D = make_models(config)
+    x = tg.tensor(DATASETS[config.dataset]().sample(batch, np.random.default_rng(0)))
+    z_d, z_g = (codes(batch, config.z_dim, "cpu") for _ in range(2))
+    return step_losses(G, D, x, z_d, z_g, config, lambda name, loss: None), {"G": G, "D": D}
 
 
 def evaluate(G, data, z_dim, seed):
@@ -165,6 +221,8 @@ def train(args, run):
     """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
     if args.batch % args.pack:
         raise ValueError(f"gan2d: --batch {args.batch} must be a multiple of --pack {args.pack}")
+    dp = run.data_parallel  # data-parallel (tgg train --ranks N): rank 0's weights, a shard of every batch
+    check_data_parallel(args, dp)
     data = DATASETS[args.dataset]()
     args.steps = args.steps or STEPS[args.dataset]
     x_train = data.sample(N_TRAIN, np.random.default_rng(0))
@@ -179,13 +237,15 @@ def train(args, run):
             parts = build(args, x_train, run.device)
             step = 0
         (G, D), (opt_g, opt_d) = parts["modules"].values(), parts["optimizers"].values()
+        dp.broadcast(G, D)
         batches = parts["loaders"]["train"].batches()
         while step < args.steps:
             set_lr(step, args, opt_g, opt_d)
-            d_loss, g_loss = train_step(G, D, opt_g, opt_d, next(batches), args, step)
+            d_loss, g_loss = train_step(G, D, opt_g, opt_d, next(batches), args, step, dp)
             step += 1
             bar.update(1)
             if step % 100 == 0:
+                d_loss, g_loss = batch_means([d_loss, g_loss], args.batch, dp)
                 run.log(step=k * args.steps + step, seed=seed, d_loss=d_loss, g_loss=g_loss)
             if step % 1000 == 0 and step < args.steps:
                 run.save_checkpoint(**parts, extra={"seed_index": k, "step": step, "results": results})

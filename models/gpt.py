@@ -18,19 +18,43 @@ import tinygrad_gen.nn.functional as F
 from tinygrad_gen import nn
 from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 
+from .config_options import add_config_arguments, option
 from .gpt3_recipe import make_optimizer, train_steps
 from .transformer import Transformer
 
 
 @dataclass
+class GPTTrainConfig:
+    """Every default of ``tgg train gpt`` (its options are generated from these fields, and ``GPTConfig``'s sizes
+    default to them)."""
+    text: str = option(None, type=str, help="a UTF-8 text file to train on (default: pydoc_data)")
+    layers: int = option(4, type=positive_int)
+    width: int = option(128, type=positive_int)
+    heads: int = option(4, type=positive_int)
+    context: int = option(64, type=positive_int)
+    dropout: float = option(0.0, type=float)
+    batch_size: int = option(32, type=positive_int)
+    lr: float = option(1e-3, type=positive_float, help="peak learning rate")
+    warmup: int = option(100, type=nonnegative_int)
+    min_lr_ratio: float = option(0.1, type=float)
+    weight_decay: float = option(0.1, type=float)
+    grad_clip: float = option(1.0, type=float)
+    eval_every: int = option(250, type=positive_int)
+    eval_batches: int = option(50, type=positive_int)
+    checkpoint_every: int = option(250, type=positive_int)
+    sample_length: int = option(200, type=nonnegative_int, help="characters of sample.txt written at the end")
+    steps: int = 2000
+
+
+@dataclass
 class GPTConfig:
-    """The model's sizes: vocabulary, context, layers, width, heads, dropout."""
+    """The model's sizes: vocabulary, context, layers, width, heads, dropout (defaults: ``tgg train gpt``'s)."""
     vocab_size: int = 128
-    context: int = 64
-    layers: int = 4
-    width: int = 128
-    heads: int = 4
-    dropout: float = 0.0
+    context: int = GPTTrainConfig.context
+    layers: int = GPTTrainConfig.layers
+    width: int = GPTTrainConfig.width
+    heads: int = GPTTrainConfig.heads
+    dropout: float = GPTTrainConfig.dropout
 
 
 class GPT(nn.Module):
@@ -111,26 +135,8 @@ TRAINED_BY = "steps"  # tgg train: the run's length is counted in steps (--epoch
 
 
 def add_arguments(parser):
-    """The model's options of ``tgg train`` (and their defaults)."""
-    g = parser.add_argument_group("gpt")
-    g.add_argument("--text", default=None, help="a UTF-8 text file to train on (default: pydoc_data)")
-    g.add_argument("--layers", type=positive_int, default=4)
-    g.add_argument("--width", type=positive_int, default=128)
-    g.add_argument("--heads", type=positive_int, default=4)
-    g.add_argument("--context", type=positive_int, default=64)
-    g.add_argument("--dropout", type=float, default=0.0)
-    g.add_argument("--batch-size", type=positive_int, default=32)
-    g.add_argument("--lr", type=positive_float, default=1e-3, help="peak learning rate")
-    g.add_argument("--warmup", type=nonnegative_int, default=100)
-    g.add_argument("--min-lr-ratio", type=float, default=0.1)
-    g.add_argument("--weight-decay", type=float, default=0.1)
-    g.add_argument("--grad-clip", type=float, default=1.0)
-    g.add_argument("--eval-every", type=positive_int, default=250)
-    g.add_argument("--eval-batches", type=positive_int, default=50)
-    g.add_argument("--checkpoint-every", type=positive_int, default=250)
-    g.add_argument("--sample-length", type=nonnegative_int, default=200,
-                   help="characters of sample.txt written at the end")
-    parser.set_defaults(steps=2000)
+    """The model's options of ``tgg train`` (and their defaults), from ``GPTTrainConfig``."""
+    add_config_arguments(parser, GPTTrainConfig, title="gpt")
 
 
 def build_model(args, vocab_size):
@@ -139,10 +145,19 @@ def build_model(args, vocab_size):
 
 
 def next_character_loss(model, batch):
-    """The language model's loss on a batch of windows: the mean cross-entropy of every next character."""
+    """The language model's loss on a batch of windows (x, y): the mean cross-entropy of every next character,
+    and {"train_loss": its value}. ``tgg train``, ``tgg bench step`` and ``tgg graph`` all run this."""
     x, y = batch
     _, loss = model(x, y)
     return loss, {"train_loss": loss.item()}
+
+
+def graph_step(batch=2, vocab_size=128):
+    """The default model's step on random tokens, for ``tgg graph``: ({"loss": loss}, the GPT)."""
+    model = GPT(GPTConfig(vocab_size))
+    ids = np.random.default_rng(0).integers(0, vocab_size, (batch, 17))
+    loss, _ = next_character_loss(model, (tg.tensor(ids[:, :-1]), tg.tensor(ids[:, 1:])))
+    return {"loss": loss}, model
 
 
 def train(args, run):
@@ -168,16 +183,27 @@ def train(args, run):
     return model
 
 
+def add_sample_arguments(parser):
+    """``tgg sample gpt`` draws one continuation unless ``--n`` asks for more."""
+    parser.set_defaults(n=1)
+
+
 def sample(args):
-    """``tgg sample gpt``: continue ``--prompt`` by ``--length`` characters from a trained run (its config.json and
-    checkpoint), with ``--temperature`` and ``--top-k``; prints the text and writes it to ``OUT/sample.txt``."""
+    """``tgg sample gpt``: ``--n`` continuations of ``--prompt``, ``--length`` characters each, from a trained run
+    (its config.json and checkpoint), with ``--temperature`` and ``--top-k``; prints them and writes them to
+    ``OUT/sample.txt`` (several: one after another, each under a ``--- sample k of N ---`` line)."""
     from tinygrad_gen.run import load_config, load_run
     vocab, _, _ = encode_corpus(load_config(args.ckpt).text)
+    prompt = args.prompt if args.prompt else "\n"
+    unknown = sorted(set(prompt) - set(vocab.itos))
+    if unknown:
+        raise ValueError(f"--prompt: the characters {''.join(unknown)!r} are not in the model's vocabulary")
     _, parts = load_run(args.ckpt, lambda config: {"model": build_model(config, len(vocab))}, args.model, args.device)
     model = parts["model"].eval()
-    prompt = args.prompt if args.prompt else "\n"
-    ids = model.generate(vocab.encode(prompt), args.length, args.temperature, args.top_k)[0]
-    text = vocab.decode(ids)
+    ids = model.generate(np.tile(vocab.encode(prompt), (args.n, 1)), args.length, args.temperature, args.top_k)
+    texts = [vocab.decode(row) for row in ids]
+    text = texts[0] if args.n == 1 else "".join(f"--- sample {k + 1} of {args.n} ---\n{t}\n"
+                                                for k, t in enumerate(texts))
     print(text)
     pathlib.Path(args.out, "sample.txt").write_text(text, encoding="utf-8")
     return text

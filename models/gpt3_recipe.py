@@ -39,11 +39,13 @@ def make_optimizer(model, lr, steps, warmup, weight_decay=0.1, min_lr_ratio=0.1)
     return optimizer, warmup_cosine(optimizer, warmup, steps, min_lr_ratio)
 
 
-def update(model, optimizer, scheduler, loss, clip=1.0):
-    """One step of the recipe: gradients of ``loss``, their global norm clipped at ``clip``, an AdamW step, the
-    next learning rate."""
+def update(model, optimizer, scheduler, loss, clip=1.0, data_parallel=None):
+    """One step of the recipe: gradients of ``loss`` (averaged over the ranks of ``data_parallel``, if given),
+    their global norm clipped at ``clip``, an AdamW step, the next learning rate."""
     optimizer.zero_grad()
     loss.backward()
+    if data_parallel is not None:
+        data_parallel.average_gradients(model.parameters())  # before clipping: it sees one process's gradient
     optim.clip_grad_norm_(model.parameters(), clip)
     optimizer.step()
     scheduler.step()
@@ -60,14 +62,16 @@ def train_steps(run, model, optimizer, scheduler, loader, loss_fn, steps, evalua
     parts = {"modules": {"model": model}, "optimizers": {"optimizer": optimizer},
              "schedulers": {"lr": scheduler}, "loaders": {"train": loader}}
     state = run.restore(**parts) or {"step": 0, "elapsed": 0.0}
+    dp = run.data_parallel  # data-parallel (tgg train --ranks N): rank 0's weights, a shard of every batch
+    dp.broadcast(model)
     step, elapsed, scores = state["step"], state["elapsed"], None
     bar = run.progress(steps, initial=step)
     batches = loader.batches()
     while step < steps:
         lr = optimizer.param_groups[0]["lr"]
         t0 = time.perf_counter()
-        loss, row = loss_fn(model, next(batches))
-        update(model, optimizer, scheduler, loss, clip)
+        loss, row = loss_fn(model, dp.shard(next(batches)))
+        update(model, optimizer, scheduler, loss, clip, dp)
         elapsed += time.perf_counter() - t0
         step += 1
         bar.update(1)

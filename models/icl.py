@@ -28,7 +28,7 @@ import numpy as np
 
 import tinygrad_gen as tg
 from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
-from tinygrad_gen.run import Run, read_checkpoint
+from tinygrad_gen.checkpoint import read_checkpoint
 
 from . import word_tasks as wt
 from .gpt import GPT, GPTConfig, encode_corpus, evaluate, next_character_loss, val_starts
@@ -41,14 +41,15 @@ SIZES = "1x32x2,2x64x4,3x96x4"      # layers x width x heads
 QUICK_SIZES = "1x16x2,1x24x2,2x32x4"
 
 
-def parse_sizes(text):
-    """``"1x32x2,2x64x4"`` -> ``{"1x32": (1, 32, 2), "2x64": (2, 64, 4)}`` (named layers x width)."""
+def parse_sizes(text, target="icl"):
+    """``"1x32x2,2x64x4"`` -> ``{"1x32": (1, 32, 2), "2x64": (2, 64, 4)}`` (named layers x width); a bad item is an
+    error naming ``target``'s option."""
     sizes = {}
     for item in text.split(","):
         try:
             layers, width, heads = (int(v) for v in item.strip().split("x"))
         except ValueError:
-            raise ValueError(f"icl: a size is LAYERSxWIDTHxHEADS, like 2x64x4; got {item!r}") from None
+            raise ValueError(f"{target}: --sizes: a size is LAYERSxWIDTHxHEADS, like 2x64x4; got {item!r}") from None
         sizes[f"{layers}x{width}"] = (layers, width, heads)
     return sizes
 
@@ -191,7 +192,7 @@ def train(args, run):
     accuracy, params, val_loss, curves, seconds = {}, {}, {}, {}, {}
     tokens_per_step = args.batch_size * args.context
     for name, (layers, width, heads) in sizes.items():
-        sub = Run(_size_args(args, run.out / name), model=f"icl {name}")
+        sub = run.child(name, vars(_size_args(args, run.out / name)))
         cached = _finished_evaluation(sub, args.steps, prompts_sha)
         tg.manual_seed(args.seed)
         model = GPT(GPTConfig(len(vocab), args.context, layers, width, heads)).to(run.device)

@@ -56,13 +56,16 @@ def train(args, run):
 
     state = run.restore(**parts) or {"step": 0, "loss_sum": 0.0, "batches": 0}
     step, loss_sum, batches = state["step"], state["loss_sum"], state["batches"]
+    dp = run.data_parallel  # data-parallel (tgg train --ranks N): rank 0's weights, a shard of every batch
+    dp.broadcast(model)
     bar = run.progress(total, desc="logreg", initial=step)
     stream = loader.batches()
     while step < total:
-        xb, yb = next(stream)
+        xb, yb = dp.shard(next(stream))
         loss = cross_entropy(model(tg.tensor(xb, device=run.device)), yb)
         opt.zero_grad()
         loss.backward()
+        dp.average_gradients(model.parameters())
         opt.step()
         step, loss_sum, batches = step + 1, loss_sum + loss.item(), batches + 1
         bar.update(1)

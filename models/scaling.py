@@ -26,7 +26,6 @@ import numpy as np
 
 import tinygrad_gen as tg
 from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
-from tinygrad_gen.run import Run
 
 from .gpt import GPT, GPTConfig, encode_corpus, evaluate, next_character_loss, val_starts
 from .gpt3_recipe import make_optimizer, train_steps
@@ -116,14 +115,14 @@ def train(args, run):
     """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
     _settle(args)
     t_start = time.perf_counter()
-    sizes = parse_sizes(args.sizes)
+    sizes = parse_sizes(args.sizes, "scaling")
     vocab, train_ids, val_ids = encode_corpus(args.text)
     starts = val_starts(len(val_ids), args.eval_batches, args.batch_size, args.context)
     eval_every = max(1, args.steps // args.evals)
     tokens_per_step = args.batch_size * args.context
     results, curves, seconds = [], {}, {}
     for name, (layers, width, heads) in sizes.items():
-        sub = Run(_size_args(args, run.out / name), model=f"scaling {name}")
+        sub = run.child(name, vars(_size_args(args, run.out / name)))
         tg.manual_seed(args.seed)
         model = GPT(GPTConfig(len(vocab), args.context, layers, width, heads)).to(run.device)
         n_params = non_embedding_params(model)

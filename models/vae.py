@@ -19,6 +19,7 @@ log p(x) as K grows. Figures: samples from the prior, reconstructions, a latent 
 with ``--latent 2`` the latent map of the test set and the decoded latent plane.
 """
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,9 @@ from tinygrad_gen import nn, optim
 from tinygrad_gen.data import DataLoader, digits
 from tinygrad_gen.options import positive_float, positive_int
 
-from .digit_figures import grid_figure, latent_map_figure
+from .config_options import add_config_arguments, config_of, option
+from .digit_figures import grid_figure, latent_map_figure, square_cols
+from .step_update import optimizer_update
 
 
 class VAE(nn.Module):
@@ -112,27 +115,60 @@ def evaluate(model, x, k=500):
 TRAINED_BY = "epochs"  # tgg train: the run's length is counted in epochs (--steps is refused)
 
 
+@dataclass
+class VAEConfig:
+    """Every default of ``tgg train vae`` (its options are generated from these fields)."""
+    latent: int = option(8, type=positive_int, help="size Z of the latent code (2 draws latent maps)")
+    hidden: int = option(256, type=positive_int, help="width of the encoder and decoder hidden layers")
+    lr: float = option(1e-3, type=positive_float, help="Adam learning rate")
+    batch_size: int = option(100, type=positive_int)
+    iwae_k: int = option(500, type=positive_int, help="importance samples K for the test log p(x)")
+    checkpoint_every: int = option(50, type=positive_int, help="epochs between checkpoints")
+    epochs: int = 300
+
+
 def add_arguments(parser):
-    """The model's options of ``tgg train`` (and their defaults)."""
-    parser.add_argument("--latent", type=positive_int, default=8,
-                        help="size Z of the latent code (2 draws latent maps)")
-    parser.add_argument("--hidden", type=positive_int, default=256,
-                        help="width of the encoder and decoder hidden layers")
-    parser.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate")
-    parser.add_argument("--batch-size", type=positive_int, default=100)
-    parser.add_argument("--iwae-k", type=positive_int, default=500, help="importance samples K for the test log p(x)")
-    parser.add_argument("--checkpoint-every", type=positive_int, default=50, help="epochs between checkpoints")
-    parser.set_defaults(epochs=300)
+    """The model's options of ``tgg train`` (and their defaults), from ``VAEConfig``."""
+    add_config_arguments(parser, VAEConfig)
+
+
+def make_model(config, device="cpu"):
+    """The VAE of ``config``."""
+    return VAE(config.latent, config.hidden).to(device)
+
+
+def make_optimizers(model, config):
+    """{"adam": Adam} over the VAE's parameters."""
+    return {"adam": optim.Adam(model.parameters(), lr=config.lr)}
+
+
+def step_losses(model, x, update):
+    """One step on the batch ``x``: -ELBO (one z per image, by the reparameterization trick) goes to
+    ``update("adam", loss)``. Returns {"loss": -ELBO, "reconstruction": .., "kl": ..}; ``tgg train``,
+    ``tgg bench step`` and ``tgg graph`` all run this."""
+    loss, reconstruction, kl = model(x)
+    update("adam", loss)
+    return {"loss": loss, "reconstruction": reconstruction, "kl": kl}
+
+
+def graph_step(batch=16):
+    """The default step on ``batch`` digits, for ``tgg graph``: ({"loss": -ELBO}, the VAE)."""
+    model = make_model(VAEConfig())
+    losses = step_losses(model, tg.tensor(digits()[0][:batch]), lambda name, loss: None)
+    return {"loss": losses["loss"]}, model
 
 
 def train(args, run):
     """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
     x_train, _, x_test, y_test = digits()
-    model = VAE(args.latent, args.hidden).to(run.device)
-    opt = optim.Adam(model.parameters(), lr=args.lr)
+    model = make_model(config_of(args, VAEConfig), run.device)
+    optimizers = make_optimizers(model, config_of(args, VAEConfig))
     loader = DataLoader(x_train, batch_size=args.batch_size, device=run.device)
-    parts = {"modules": {"vae": model}, "optimizers": {"adam": opt}, "loaders": {"train": loader}}
+    parts = {"modules": {"vae": model}, "optimizers": optimizers, "loaders": {"train": loader}}
     state = run.restore(**parts) or {"epoch": 0, "train_seconds": 0.0}
+    dp = run.data_parallel  # data-parallel (tgg train --ranks N): rank 0's weights, a shard of every batch
+    dp.broadcast(model)
+    update = optimizer_update(optimizers, before_step=dp.average_gradients)
     test = tg.tensor(x_test, device=run.device)
     n = len(x_train)
     bar = run.progress(args.epochs, desc="vae", initial=state["epoch"])
@@ -140,15 +176,12 @@ def train(args, run):
         model.train()
         start = time.perf_counter()
         total = reconstruction = kl = 0.0
-        for x in loader:
-            loss, rec, kl_term = model(x)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+        for x in map(dp.shard, loader):
+            losses = step_losses(model, x, update)
             rows = x.shape[0]
-            total += loss.item() * rows
-            reconstruction += rec.item() * rows
-            kl += kl_term.item() * rows
+            total += losses["loss"].item() * rows
+            reconstruction += losses["reconstruction"].item() * rows
+            kl += losses["kl"].item() * rows
         state["train_seconds"] += time.perf_counter() - start
         model.eval()
         with tg.no_grad():
@@ -171,11 +204,13 @@ def train(args, run):
 def sample(args):
     """``tgg sample vae --ckpt DIR [--n N]``: decode N codes from the prior into ``samples_prior.png``."""
     from tinygrad_gen.run import load_run
-    _, parts = load_run(args.ckpt, lambda config: {"vae": VAE(config.latent, config.hidden)}, args.model, args.device)
+    _, parts = load_run(args.ckpt, lambda config: {"vae": make_model(config_of(config, VAEConfig))}, args.model,
+                        args.device)
     model = parts["vae"].eval()
     z = np.random.default_rng(args.seed).standard_normal((args.n, model.latent)).astype(np.float32)
     path = Path(args.out) / "samples_prior.png"
-    fig = grid_figure(bernoulli_means(model, z), cols=min(args.n, 10), title="samples from the prior, z ~ N(0, I)")
+    fig = grid_figure(bernoulli_means(model, z), cols=square_cols(args.n),
+                      title="samples from the prior, z ~ N(0, I)")
     fig.savefig(path, dpi=110, bbox_inches="tight")
     fig.clf()
 

@@ -384,10 +384,6 @@ def unbroadcast(grad, shape):
     return grad.reshape(shape) if grad.shape != shape else grad
 
 
-# Called once after every backward pass: data-parallel training averages the gradients here (distributed.attach).
-after_backward = []
-
-
 def backward(tensor: Tensor, grad: Optional[Tensor] = None, retain_graph: Optional[bool] = None,
              create_graph: bool = False) -> None:
     """Backpropagate from ``tensor``: accumulate d tensor / d leaf into every leaf's ``.grad`` (bound as
@@ -400,8 +396,6 @@ def backward(tensor: Tensor, grad: Optional[Tensor] = None, retain_graph: Option
     if not tensor.requires_grad:
         raise RuntimeError(f"backward: tensor of shape {tensor.shape} does not require grad and has no graph")
     _backprop([(tensor, _seed(tensor, grad, create_graph, "backward"))], retain_graph, create_graph, None)
-    for hook in after_backward:
-        hook()
 
 
 BINDINGS = [bind(backward, method=True)]  # x.backward(...): attached with the op families' methods

@@ -14,15 +14,27 @@ Processes talk through MPI (``mpi4py``; the ``mpich`` wheel brings ``mpiexec``):
 (``cupy.cuda.nccl``), whose unique id is shared over MPI. A process not started by ``mpiexec`` (or a job of one
 rank) never imports ``mpi4py``: everything below is then a no-op.
 
-What the training harness does with this module (``tinygrad_gen.run.Run``; the models never see it):
-``broadcast_parameters`` at the start (rank 0's initial weights everywhere), ``all_reduce_gradients`` after every
-backward pass, a ``shard`` of each batch per rank, and files written by rank 0 only.
+A training loop makes it data-parallel with a ``DataParallel`` object (``tgg train`` hands one to every model as
+``run.data_parallel``; with one process each call below does nothing), called where each thing happens::
+
+    with DataParallel() as dp:                  # per-example noise is drawn for the whole batch inside the block
+        dp.broadcast(model)                     # rank 0's initial weights everywhere
+        for batch in loader:
+            x = dp.shard(batch)                 # this rank's rows of the global batch
+            loss = model(x)
+            opt.zero_grad(); loss.backward()
+            dp.average_gradients(model.parameters())   # before clipping and the step, as in one process
+            opt.step()
+
+Nothing outlives the object: no hook is left on the engine, no loader is changed. Rank 0 writes the files.
 """
+import collections.abc
 import hashlib
 import json
 import os
 import sys
 import time
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -31,7 +43,6 @@ from . import random as _random
 
 _comm = None       # the MPI communicator of a job of several ranks, once init() ran
 _nccl = None       # (device id, NCCL communicator) once a CuPy gradient was reduced
-_weight = 1.0     # this rank's share of the rows of the current batch, times the number of ranks (see shard)
 stats = {"all_reduce_seconds": 0.0, "all_reduce_calls": 0}   # read by `tgg bench dist`
 _LAUNCH_SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS", "PMIX_SIZE")
 
@@ -61,7 +72,6 @@ def init():
     _comm = MPI.COMM_WORLD
     if _comm.Get_size() > 1:
         _install_abort_on_error()
-    _random.set_batch_shard(rank(), world_size())
     return rank(), world_size()
 
 
@@ -135,8 +145,9 @@ def _state_tensors(module):
 
 
 # ----- each step: average the gradients ---------------------------------------------------------------------------
-def all_reduce_gradients(params):
-    """Replace each parameter's ``.grad`` by its mean over the ranks.
+def all_reduce_gradients(params, weight=1.0):
+    """Replace each parameter's ``.grad`` by its mean over the ranks (each rank's gradient times ``weight`` first:
+    its share of a batch that did not split evenly, see ``DataParallel.shard``).
 
     The gradients are packed into one flat buffer per dtype (one message instead of one per tensor: the latency of
     a message is paid once), summed across ranks (MPI ``Allreduce`` on NumPy arrays, NCCL ``allReduce`` on CuPy
@@ -152,8 +163,8 @@ def all_reduce_gradients(params):
     for (_dtype, device), group in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
         xp = backend.xp_for(device)
         flat = xp.concatenate([p.grad._data.reshape(-1) for p in group])
-        if _weight != 1.0:
-            flat *= _weight
+        if weight != 1.0:
+            flat *= weight
         summed = _sum_over_ranks(flat, device)
         summed /= world_size()
         offset = 0
@@ -196,39 +207,114 @@ def _nccl_sum(flat):
 
 # ----- data: a shard of every batch; random streams ---------------------------------------------------------------
 def shard(batch_size, of_rank=None, ranks=None):
-    """The rows of a global batch of ``batch_size`` examples that one rank trains on: contiguous parts, as equal as
-    they can be (sizes differ by at most one).
+    """The rows of a global batch of ``batch_size`` examples that one rank trains on (this one, unless ``of_rank``
+    and ``ranks`` say another): contiguous parts, as equal as they can be (sizes differ by at most one).
 
-    With equal parts the mean of the N shard gradients is the gradient of the whole batch's mean loss. When the
-    batch does not split evenly (a short last batch), the next ``all_reduce_gradients`` weights each rank's gradient
-    by its share of the rows, n_r N / B, which keeps the average exact: sum_r (n_r / B) g_r."""
-    global _weight
+    With equal parts the mean of the N shard gradients is the gradient of the whole batch's mean loss; when the
+    batch does not split evenly (a short last batch), weighting rank r's gradient by n_r N / B before the average
+    keeps it exact: sum_r (n_r / B) g_r (``DataParallel`` does)."""
     r = rank() if of_rank is None else of_rank
     n = world_size() if ranks is None else ranks
     if batch_size < n:
         raise ValueError(f"distributed: a batch of {batch_size} examples cannot give each of {n} ranks a row")
     small, extra = divmod(batch_size, n)
     start = r * small + min(r, extra)
-    rows = slice(start, start + small + (r < extra))
-    if of_rank is None:
-        _weight = (rows.stop - rows.start) * n / batch_size
-    return rows
+    return slice(start, start + small + (r < extra))
 
 
-def attach(modules=(), loaders=()):
-    """Make a training loop data-parallel without its code knowing: broadcast rank 0's parameters, shard every
-    batch of ``loaders``, and average the gradients of the ``modules``' parameters after every backward pass (so
-    that gradient clipping and the optimizer see the averaged gradient, as in one process)."""
-    if world_size() == 1:
-        return
-    from . import autograd
-    params = []
-    for module in modules:
-        broadcast_parameters(module)
-        params += [p for p in module.parameters() if all(p is not q for q in params)]
-    for loader in loaders:
-        loader.sharded = True
-    autograd.after_backward.append(lambda: all_reduce_gradients(params))
+def cut_rows(batch, rows, size):
+    """``rows`` of every part of a batch of ``size`` examples: arrays and Tensors whose first axis has ``size``
+    rows are cut, in tuples, lists, named tuples and dicts (a list of ``size`` strings too); the rest is kept."""
+    from .tensor import Tensor
+    if isinstance(batch, (Tensor, *backend.ARRAY_TYPES)):
+        return batch[rows] if batch.ndim and batch.shape[0] == size else batch
+    if isinstance(batch, collections.abc.Mapping):
+        return {k: cut_rows(v, rows, size) for k, v in batch.items()}
+    if isinstance(batch, tuple) and hasattr(batch, "_fields"):
+        return type(batch)(*(cut_rows(v, rows, size) for v in batch))
+    if isinstance(batch, (list, tuple)):
+        if len(batch) == size and batch and isinstance(batch[0], (str, bytes)):
+            return type(batch)(np.asarray(batch, dtype=object)[rows].tolist())
+        return type(batch)(cut_rows(v, rows, size) for v in batch)
+    return batch
+
+
+def batch_size_of(batch):
+    """The number of examples in a batch: the first axis of its first array or Tensor (in tuples, lists, dicts)."""
+    if hasattr(batch, "shape") and len(batch.shape):
+        return int(batch.shape[0])
+    parts = batch.values() if isinstance(batch, collections.abc.Mapping) else \
+        batch if isinstance(batch, (list, tuple)) else ()
+    for part in parts:
+        size = batch_size_of(part)
+        if size is not None:
+            return size
+    return None
+
+
+class DataParallel:
+    """This process's part in a data-parallel job, for a training loop to call where each step happens:
+    ``broadcast`` the weights once, ``shard`` every batch, ``average_gradients`` after every backward pass.
+
+    Made in a process started by ``mpiexec`` (``tgg train --ranks N`` starts it), it joins the MPI job; alone, it
+    is a job of one rank and every call returns at once (``mpi4py`` is never imported). Use it as a context
+    manager: inside the block, noise that belongs to the examples of a batch (``random.per_example``: the VAE's
+    reparameterization, dropout) is drawn for the global batch and this rank's rows kept, so N ranks see what one
+    process sees; the block's end undoes that, and nothing else of it outlives the object."""
+
+    def __init__(self) -> None:
+        init()
+        self.rank, self.world_size = rank(), world_size()
+        self.is_main = self.rank == 0  # rank 0 writes the checkpoints, the metrics and the figures
+        self._weight = 1.0  # this rank's share of the rows of the last sharded batch, times world_size
+
+    def __enter__(self) -> "DataParallel":
+        self._scope = _random.batch_shard(self.rank, self.world_size)
+        self._scope.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._scope.__exit__(*exc)
+
+    def __repr__(self) -> str:
+        return f"DataParallel(rank {self.rank} of {self.world_size})"
+
+    def check_same_config(self, config: dict) -> None:
+        """Refuse (ValueError) to start when the ranks were given different options."""
+        check_same_config(config)
+
+    def broadcast(self, *modules: Any) -> None:
+        """Copy rank 0's parameters and buffers into every rank's ``modules``, in place: all ranks start equal."""
+        for module in modules:
+            broadcast_parameters(module)
+
+    def rows(self, batch_size: int) -> slice:
+        """This rank's rows of a global batch of ``batch_size`` examples; remembers its share for the next
+        ``average_gradients`` (n_r N / B: 1 when the batch splits evenly)."""
+        rows = shard(batch_size)
+        self._weight = (rows.stop - rows.start) * self.world_size / batch_size
+        return rows
+
+    def shard(self, batch: Any) -> Any:
+        """This rank's rows of a global ``batch`` (an array or Tensor, or tuples, lists and dicts of them): the
+        whole batch was made on every rank (with any randomness its dataset drew), then each keeps its part."""
+        if self.world_size == 1:
+            return batch
+        size = batch_size_of(batch)
+        if size is None:
+            raise TypeError(f"DataParallel.shard: found no array or Tensor with a batch axis in a "
+                            f"{type(batch).__name__}")
+        return cut_rows(batch, self.rows(size), size)
+
+    def average_gradients(self, params: Iterable) -> None:
+        """Replace each parameter's ``.grad`` by its mean over the ranks (weighted by the ranks' shares of the last
+        sharded batch); call it after ``backward`` and before clipping and the optimizer step."""
+        if self.world_size > 1:
+            all_reduce_gradients(list(params), self._weight)
+
+    def barrier(self) -> None:
+        """Wait until every rank reaches this point."""
+        barrier()
 
 
 def rank_seed_sequence(seed):

@@ -9,6 +9,12 @@ A save never leaves a half-written checkpoint behind: it writes a temporary file
 fsyncs it, then renames it over the old one (a rename within one file system is atomic). A crash at any moment
 leaves either the old checkpoint or the new one. Files we write carry a CRC-32 of the data in their metadata, so
 flipped bits are caught on load too.
+
+Nested state, as ``torch.save`` users expect (``tg.save(opt.state_dict(), path)``): dicts (string or integer keys),
+lists and tuples of Tensors, arrays, numbers, strings and None. Each Tensor or array is stored as one safetensors
+tensor named by its path (``state.0.exp_avg``); the tree itself, with every other leaf, is a JSON entry of the
+metadata (``tinygrad_gen.structure``), so ``tg.load`` rebuilds the same dicts and lists and still nothing is
+pickled. A flat {name: Tensor or array} is written as plain safetensors, as before, and loads as {name: Tensor}.
 """
 import json
 import math
@@ -28,6 +34,7 @@ _DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4",
            "U8": "<u1", "U64": "<u8", "U32": "<u4", "U16": "<u2", "BOOL": "|b1"}
 _CODES = {np.dtype(v).newbyteorder("="): k for k, v in _DTYPES.items()}
 _CRC_KEY = "tinygrad_gen.crc32"
+_TREE_KEY = "tinygrad_gen.structure"  # the JSON tree of a nested save (see the module docstring)
 _MAX_HEADER = 100_000_000  # as the safetensors package: a bigger "header" means a corrupt or foreign file
 
 
@@ -75,18 +82,81 @@ def _remove_stale_temps(folder, prefix):
                 pass  # another process removed or replaced it first
 
 
+_LEAF_TYPES = (Tensor, bool, int, float, np.generic) + backend.ARRAY_TYPES
+_JSON_LEAVES = (bool, int, float, str, type(None))
+
+
+def _is_flat(obj):
+    """A plain {str: Tensor, array or number}: written as bare safetensors, loaded as {name: Tensor}."""
+    return hasattr(obj, "items") and all(isinstance(k, str) and isinstance(v, _LEAF_TYPES)
+                                         for k, v in obj.items())
+
+
+def _flatten(obj, path, arrays, inside):
+    """The JSON tree of ``obj``; each Tensor or array goes into ``arrays`` under its dotted path."""
+    where = ".".join(path) or "the saved object"
+    if isinstance(obj, (Tensor,) + backend.ARRAY_TYPES + (np.generic,)):
+        name = ".".join(path) or "tensor"
+        if name in arrays or name == "__metadata__":
+            raise TypeError(f"save: two values are stored under the name {name!r}; rename a key")
+        arrays[name] = _as_cpu_array(name, obj)
+        return {"tensor" if isinstance(obj, Tensor) else "scalar" if isinstance(obj, np.generic) else "array": name}
+    if isinstance(obj, _JSON_LEAVES):
+        return {"value": obj}
+    if not isinstance(obj, (dict, list, tuple)):
+        raise TypeError(f"save: {where!r} is a {type(obj).__name__}; a saved value must be a Tensor, an array, a "
+                        "number, a string, None, or a dict, list or tuple of those")
+    if id(obj) in inside:
+        raise ValueError(f"save: {where!r} contains itself")
+    inside = inside | {id(obj)}
+    if isinstance(obj, dict):
+        for k in obj:
+            if isinstance(k, bool) or not isinstance(k, (str, int)):
+                raise TypeError(f"save: key {k!r} of {where!r} is a {type(k).__name__}; keys must be strings or ints")
+        return {"dict": [[k, _flatten(v, path + [str(k)], arrays, inside)] for k, v in obj.items()]}
+    kind = "list" if isinstance(obj, list) else "tuple"
+    return {kind: [_flatten(v, path + [str(i)], arrays, inside) for i, v in enumerate(obj)]}
+
+
+def _unflatten(node, tensors, path):
+    """Rebuild what ``_flatten`` described, from the loaded {name: Tensor}."""
+    if not (isinstance(node, dict) and len(node) == 1):
+        raise CheckpointError(f"load: {path} is corrupt: a malformed entry in its {_TREE_KEY} metadata")
+    (kind, value), = node.items()
+    if kind in ("tensor", "array", "scalar"):
+        if value not in tensors:
+            raise CheckpointError(f"load: {path} is corrupt: its structure names tensor {value!r}, which it lacks")
+        t = tensors[value]
+        return t if kind == "tensor" else t._data if kind == "array" else t._data[()]
+    if kind == "value":
+        return value
+    if kind == "dict" and isinstance(value, list) and all(isinstance(kv, list) and len(kv) == 2 for kv in value):
+        return {k: _unflatten(v, tensors, path) for k, v in value}
+    if kind in ("list", "tuple") and isinstance(value, list):
+        items = [_unflatten(v, tensors, path) for v in value]
+        return items if kind == "list" else tuple(items)
+    raise CheckpointError(f"load: {path} is corrupt: a malformed entry in its {_TREE_KEY} metadata")
+
+
 def save(state_dict, path, metadata=None):
-    """Write {name: Tensor or array} to ``path`` as safetensors, atomically. ``metadata``: an optional {str: str}."""
-    if not hasattr(state_dict, "items"):
-        raise TypeError(f"save: expected a dict of name -> Tensor, got {type(state_dict).__name__}")
-    arrays = []
-    for name, value in state_dict.items():
-        if not isinstance(name, str) or name == "__metadata__":
-            raise TypeError(f"save: tensor names must be strings other than '__metadata__', got {name!r}")
-        arrays.append((name, _as_cpu_array(name, value)))
+    """Write ``state_dict`` to ``path`` as safetensors, atomically: {name: Tensor or array}, or a nested dict/list
+    (an optimizer's ``state_dict()``, say) of Tensors, arrays, numbers, strings and None. ``metadata``: an optional
+    {str: str}. Everything is checked before the file is touched."""
     metadata = dict(metadata or {})
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
         raise TypeError("save: metadata must map strings to strings")
+    if _TREE_KEY in metadata or _CRC_KEY in metadata:
+        raise ValueError(f"save: metadata keys {_TREE_KEY!r} and {_CRC_KEY!r} are reserved")
+    if _is_flat(state_dict):
+        arrays = []
+        for name, value in state_dict.items():
+            if name == "__metadata__":
+                raise TypeError("save: tensor names must be strings other than '__metadata__'")
+            arrays.append((name, _as_cpu_array(name, value)))
+    else:
+        named = {}
+        metadata[_TREE_KEY] = json.dumps(_flatten(state_dict, [], named, frozenset()), separators=(",", ":"))
+        arrays = list(named.items())
     header, offset, crc = {}, 0, 0
     for name, a in arrays:
         header[name] = {"dtype": _CODES[a.dtype.newbyteorder("=")], "shape": list(a.shape),
@@ -177,7 +247,8 @@ def _check_entry(path, name, info, data_size):
 
 
 def load(path, device="cpu"):
-    """Read a safetensors file into an ordered {name: Tensor} on ``device`` (file order). Raises
+    """Read a safetensors file into an ordered {name: Tensor} on ``device`` (file order), or, for a nested save, the
+    same dicts and lists (Tensors come back as Tensors, arrays as arrays, numbers as numbers). Raises
     ``CheckpointError`` naming the problem for a file that is not safetensors, truncated or corrupt."""
     device = check_device(device)
     raw, header, metadata, start = _read(path)
@@ -205,10 +276,16 @@ def load(path, device="cpu"):
             arr = np.frombuffer(raw, dtype, math.prod(shape), start + begin).reshape(shape)
             arr = arr.astype(dtype.newbyteorder("="), copy=True)  # writable, native byte order, not tied to raw
         out[name] = Tensor(to_device(arr, device))
-    return out
+    if _TREE_KEY not in metadata:
+        return out
+    try:
+        tree = json.loads(metadata[_TREE_KEY])
+    except (TypeError, json.JSONDecodeError):
+        raise CheckpointError(f"load: {path} is corrupt: its {_TREE_KEY} metadata is not valid JSON") from None
+    return _unflatten(tree, out, os.fspath(path))
 
 
 def load_metadata(path):
     """The {str: str} metadata stored with ``save(..., metadata=...)`` (without the checksum)."""
     _, _, metadata, _ = _read(path)
-    return {k: v for k, v in metadata.items() if k != _CRC_KEY}
+    return {k: v for k, v in metadata.items() if k not in (_CRC_KEY, _TREE_KEY)}

@@ -3,7 +3,8 @@
 Random numbers are drawn on the CPU and moved, so CPU and CUDA runs with one seed see the same numbers."""
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+import contextlib
+from typing import Any, Iterator, Optional, Union
 
 import numpy as np
 
@@ -163,14 +164,21 @@ def generator_or_default(generator: Union[Generator, np.random.Generator, None] 
                     f"{type(generator).__name__}")
 
 
-# In a data-parallel job of N ranks, each rank holds 1/N of every training batch (rows r B/N to (r + 1) B/N).
+# In a data-parallel job of N ranks, each rank holds 1/N of every training batch (rows r B/N to (r + 1) B/N): set
+# only for the length of a ``with batch_shard(rank, ranks):`` block (a ``DataParallel`` job opens one).
 _shard = (0, 1)
 
 
-def set_batch_shard(rank, ranks):
-    """Tell the engine which part of each training batch this process holds (``tinygrad_gen.distributed`` does)."""
+@contextlib.contextmanager
+def batch_shard(rank: int, ranks: int) -> Iterator[None]:
+    """Within the block, this process holds part ``rank`` of ``ranks`` of every training batch: ``per_example``
+    draws the whole batch's numbers and keeps this part's rows. The previous setting comes back on exit."""
     global _shard
-    _shard = (int(rank), int(ranks))
+    previous, _shard = _shard, (int(rank), int(ranks))
+    try:
+        yield
+    finally:
+        _shard = previous
 
 
 def per_example(draw, shape):

@@ -33,12 +33,12 @@ def test_a_gan_step_keeps_each_players_gradient_from_its_own_loss():
     from tinygrad_gen import viz
     tg.manual_seed(0)
     with viz.record_modules():
-        losses, players = graph_cli.gan1d_step()
+        losses, players = graph_cli.step_of("gan1d")()
     graph_cli.backward_each(losses, players)
     D = players["D"]
     d_grads = [p.grad.numpy().copy() for p in D.parameters()]
     tg.manual_seed(0)
-    losses2, players2 = graph_cli.gan1d_step()
+    losses2, players2 = graph_cli.step_of("gan1d")()
     losses2["d_loss"].backward()
     for mine, reference in zip(d_grads, players2["D"].parameters()):
         assert (mine == reference.grad.numpy()).all()
@@ -71,13 +71,13 @@ def test_tgg_explain_an_unknown_op_names_the_known_ones(capsys):
     assert "unknown op 'no_such_op'" in err and "tanh" in err
 
 
-@pytest.mark.parametrize("model", sorted(graph_cli.STEPS))
+@pytest.mark.parametrize("model", graph_cli.drawable())
 def test_tgg_graph_draws_every_built_in_model_with_its_losses_named(model, tmp_path):
     out = tmp_path / f"{model}.dot"
     assert graph_cli.main([model, "--out", str(out)]) == 0
     firsts = {label[0] for label, _ in parse_dot(out.read_text())[0].values()}
     assert {"loss"} <= firsts or {"d_loss", "g_loss"} <= firsts
-    assert any(" (" in name and name.endswith(")") for name in firsts)  # at least one Module box
+    assert any(" (" in name and (name.endswith(")") or "), call " in name) for name in firsts)  # a Module box
 
 
 def test_tgg_explain_cuts_inputs_to_two_per_axis_where_the_op_allows_and_keeps_fixed_shapes_where_not(capsys):
@@ -96,3 +96,25 @@ def test_tgg_graph_without_graphviz_writes_a_dot_file_and_says_how_to_install_do
     assert "\n" not in err and "apt-get install graphviz" in err
     assert tgg(["graph", "ae", "--out", str(tmp_path / "ae.png")]) == 1  # a picture asked for: one clear line
     assert "apt-get install graphviz" in capsys.readouterr().err
+
+
+def test_every_model_with_a_bench_twin_or_a_graph_before_is_drawable():
+    assert {"vae", "ae", "gpt", "bert", "dcgan", "gan1d", "gan2d", "cyclegan"} <= set(graph_cli.drawable())
+
+
+@pytest.mark.parametrize("model", ["gan2d", "dcgan", "vae", "cyclegan"])
+def test_tgg_graph_draws_the_step_function_that_tgg_train_runs(model, monkeypatch, tmp_path):
+    import importlib
+    module = importlib.import_module(f"tinygrad_gen.models.{model}")
+    calls, real = [], module.step_losses
+    monkeypatch.setattr(module, "step_losses", lambda *a, **k: calls.append(a) or real(*a, **k))
+    assert graph_cli.main([model, "--out", str(tmp_path / "g.dot")]) == 0
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("model", ["icl", "nope"])
+def test_tgg_graph_of_a_model_without_a_step_is_one_line_naming_the_drawable_ones(model, capsys, tmp_path):
+    assert graph_cli.main([model, "--out", str(tmp_path / "g.dot")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and f"model {model!r}" in err and "gan2d" in err
+    assert list(tmp_path.iterdir()) == []

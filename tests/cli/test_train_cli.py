@@ -108,8 +108,8 @@ def test_model_options_are_parsed(tmp_path):
 def test_tgg_sample_logreg_writes_predictions(tmp_path, capsys):
     from tinygrad_gen.cli import sample
     tgg_train("logreg", "--steps", "5", "--out", str(tmp_path / "o"))
-    assert sample.main(["logreg", "--ckpt", str(tmp_path / "o"), "--n", "8"]) == 0
-    assert (tmp_path / "o" / "predictions.png").is_file()
+    assert sample.main(["logreg", "--ckpt", str(tmp_path / "o"), "--n", "8", "--out", str(tmp_path / "s")]) == 0
+    assert (tmp_path / "s" / "predictions.png").is_file()
     assert "test accuracy" in capsys.readouterr().out
 
 
@@ -235,6 +235,14 @@ def test_an_error_inside_a_model_is_one_line_without_traceback(capsys, tmp_path,
                      "--out", str(tmp_path / "o")]) == 1
     err = one_error_line(capsys)
     assert err.startswith("tgg train: ") and "missing.txt" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()   # a refused run leaves nothing behind, not even its config.json
+
+
+def test_resume_says_whether_it_found_a_checkpoint(capsys, tmp_path):
+    tgg_train("logreg", "--steps", "2", "--out", str(tmp_path / "o"), "--resume")
+    assert f"no checkpoint in {tmp_path / 'o'}, starting from scratch" in capsys.readouterr().err
+    tgg_train("logreg", "--steps", "3", "--out", str(tmp_path / "o"), "--resume")
+    assert f"resuming from {tmp_path / 'o' / 'checkpoint.safetensors'}" in capsys.readouterr().err
 
 
 def test_ctrl_c_says_where_the_last_checkpoint_is_and_exits_130(capsys, tmp_path, monkeypatch):

@@ -422,16 +422,3 @@ def test_random_split_subset_and_concat():
     both = ConcatDataset([TensorDataset(tg.arange(2)), TensorDataset(tg.arange(3))])
     assert len(both) == 5 and both[3][0].item() == 1 and both[-1][0].item() == 2
 
-
-def test_loader_over_a_dataset_serves_this_ranks_rows_when_sharded(monkeypatch):
-    from tinygrad_gen import distributed
-    ds = TensorDataset(tg.arange(12).reshape(6, 2), tg.arange(6))
-    whole = next(iter(DataLoader(ds, batch_size=6)))
-    loader = DataLoader(ds, batch_size=6)
-    loader.sharded = True
-    monkeypatch.setattr(distributed, "rank", lambda: 1)
-    monkeypatch.setattr(distributed, "world_size", lambda: 2)
-    part = next(iter(loader))
-    rows = distributed.shard(6, 1, 2)
-    np.testing.assert_array_equal(part[0].numpy(), whole[0].numpy()[rows])
-    np.testing.assert_array_equal(part[1].numpy(), whole[1].numpy()[rows])

@@ -56,6 +56,7 @@ def test_per_example_noise_of_two_shards_is_the_noise_of_the_whole_batch(tmp_pat
     whole = tg.nn.functional.reparameterize(tg.zeros(8, 3, requires_grad=True), tg.zeros(8, 3)).numpy()
     np.testing.assert_array_equal(np.concatenate([rank0["z"], rank1["z"]]), whole)
     np.testing.assert_array_equal(rank0["z_eval"], rank1["z_eval"])  # unsharded evaluation: the same on each rank
+    np.testing.assert_array_equal(rank0["z_after"], rank1["z_after"])  # after the job's block: not sliced any more
 
 
 def test_a_sharded_loader_serves_each_rank_its_rows_of_the_batches_one_process_sees(tmp_path):
@@ -116,6 +117,32 @@ def test_shards_are_contiguous_parts_of_the_batch_as_equal_as_they_can_be():
         dist.shard(2, of_rank=0, ranks=3)
 
 
+def test_one_process_is_a_job_of_one_whose_calls_change_nothing():
+    model = tg.nn.Linear(3, 2)
+    before = model.weight.numpy().copy()
+    batch = (np.arange(12.0).reshape(6, 2), tg.arange(6))
+    with dist.DataParallel() as dp:
+        assert (dp.rank, dp.world_size, dp.is_main) == (0, 1, True)
+        dp.broadcast(model)
+        assert dp.shard(batch) is batch
+        model(tg.randn(6, 3)).sum().backward()
+        grad = model.weight.grad.numpy().copy()
+        dp.average_gradients(model.parameters())
+    np.testing.assert_array_equal(model.weight.numpy(), before)
+    np.testing.assert_array_equal(model.weight.grad.numpy(), grad)
+
+
+def test_a_batch_is_cut_into_this_ranks_rows_in_arrays_tensors_dicts_and_string_lists():
+    batch = {"x": tg.arange(12).reshape(6, 2), "y": np.arange(6), "words": list("abcdef"), "scale": 2.0,
+             "pair": (np.zeros((6, 1)), np.ones(3))}
+    rows = dist.shard(6, of_rank=1, ranks=2)
+    part = dist.cut_rows(batch, rows, dist.batch_size_of(batch))
+    np.testing.assert_array_equal(part["x"].numpy(), np.arange(12).reshape(6, 2)[3:])
+    np.testing.assert_array_equal(part["y"], np.arange(3, 6))
+    assert part["words"] == ["d", "e", "f"] and part["scale"] == 2.0
+    assert part["pair"][0].shape == (3, 1) and part["pair"][1].shape == (3,)   # a part without the batch axis stays
+
+
 def test_rank_seed_sequences_are_spawned_from_the_seed():
     assert dist.rank_seed_sequence(5).spawn_key == np.random.SeedSequence(5).spawn(1)[0].spawn_key
 
@@ -153,6 +180,47 @@ def test_two_ranks_train_the_parameters_one_process_trains_float64(tmp_path, mod
     b = np.concatenate([two[k].ravel() for k in one.files])
     assert a.dtype == np.float64
     assert relative_difference(a, b) < 1e-10
+
+
+@pytest.mark.parametrize("model", ["gan1d", "gan2d", "dcgan", "cyclegan"])
+def test_two_ranks_train_a_gan_as_one_process_does_float64(tmp_path, model):
+    """6 steps of each GAN's own training step: 2 ranks x half a batch = 1 process x the whole batch, to 1e-10
+    (BatchNorm's whole-batch statistics, PacGAN's packs, R1 and the image pools included). The biases that feed a
+    BatchNorm get a zero gradient, so Adam moves them by rounding noise: they are compared to 1e-6 only."""
+    out = {}
+    for ranks in (1, 2):
+        out[ranks] = tmp_path / f"{model}{ranks}"
+        result = mpirun(sys.executable, str(WORKER), "gan64", str(out[ranks]), model, ranks=ranks, timeout=180)
+        assert result.returncode == 0, result.stderr
+    one, two = (np.load(f"{out[r]}.rank0.npz") for r in (1, 2))
+    noisy = set(one["before_batch_norm"].tolist())
+    keys = sorted(k for k in one.files if k != "before_batch_norm")
+    assert set(keys) == set(two.files) - {"before_batch_norm"} and keys
+    exact = [k for k in keys if k not in noisy]
+    a = np.concatenate([one[k].ravel() for k in exact])
+    b = np.concatenate([two[k].ravel() for k in exact])
+    assert a.dtype == np.float64
+    assert relative_difference(a, b) < 1e-10
+    for k in noisy:
+        np.testing.assert_allclose(one[k], two[k], atol=1e-6)
+
+
+def test_two_model_sizes_trained_in_one_process_on_two_ranks_each_match_one_rank(tmp_path):
+    """As icl and scaling do: two sizes one after the other through Run and train_steps; nothing of the first
+    size's data-parallel wiring may reach the second (float64, to 1e-10)."""
+    out = {}
+    for ranks in (1, 2):
+        out[ranks] = tmp_path / f"sizes{ranks}"
+        result = mpirun(sys.executable, str(WORKER), "two_sizes", str(out[ranks]), ranks=ranks, timeout=120)
+        assert result.returncode == 0, result.stderr
+    one, two = (np.load(f"{out[r]}.rank0.npz") for r in (1, 2))
+    assert {k.split("/")[0] for k in one.files} == {"small", "large"} and set(one.files) == set(two.files)
+    for size in ("small", "large"):
+        keys = sorted(k for k in one.files if k.startswith(size + "/"))
+        a = np.concatenate([one[k].ravel() for k in keys])
+        b = np.concatenate([two[k].ravel() for k in keys])
+        assert a.dtype == np.float64
+        assert relative_difference(a, b) < 1e-10, size
 
 
 TINY_GPT = ["--layers", "1", "--width", "32", "--heads", "2", "--context", "16", "--batch-size", "8",

@@ -269,12 +269,84 @@ def test_inconsistent_header_entries_are_named(tmp_path, edit, match):
         tg.load(header_edited(tmp_path, edit))
 
 
-def test_save_rejects_values_that_are_not_tensors_naming_the_key(tmp_path):
-    with pytest.raises(TypeError, match="'opt'"):
-        tg.save({"opt": {"lr": 0.1}}, tmp_path / "x.safetensors")
+def test_save_rejects_values_it_cannot_store_naming_where_they_are_and_writes_nothing(tmp_path):
+    with pytest.raises(TypeError, match="'opt.fn' is a function"):
+        tg.save({"opt": {"fn": lambda: 0}}, tmp_path / "x.safetensors")
+    with pytest.raises(TypeError, match="key 1.5 of 'opt'"):
+        tg.save({"opt": {1.5: 0}}, tmp_path / "x.safetensors")
+    loop = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="contains itself"):
+        tg.save({"loop": loop}, tmp_path / "x.safetensors")
+    with pytest.raises(TypeError, match="the name 'a.b'"):
+        tg.save({"a.b": np.ones(1), "a": {"b": np.ones(1)}}, tmp_path / "x.safetensors")
     with pytest.raises(TypeError, match="metadata"):
         tg.save({"a": np.ones(1)}, tmp_path / "x.safetensors", metadata={"epoch": 3})
     assert list(tmp_path.iterdir()) == []
+
+
+def adam_after_steps(seed, steps=3):
+    """A two-layer model and its Adam after a few steps on random data."""
+    tg.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    opt = tg.optim.Adam([{"params": model[0].parameters()}, {"params": model[2].parameters(), "lr": 0.05}],
+                        lr=0.01, betas=(0.8, 0.99))
+    for _ in range(steps):
+        adam_step(model, opt)
+    return model, opt
+
+
+def adam_step(model, opt):
+    loss = (model(tg.randn(5, 3)) ** 2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
+def test_optimizer_state_saved_and_loaded_into_a_fresh_optimizer_makes_the_next_step_identical(tmp_path):
+    model, opt = adam_after_steps(0)
+    tg.save(opt.state_dict(), tmp_path / "opt.safetensors")
+    tg.save(model.state_dict(), tmp_path / "model.safetensors")
+    twin, fresh = adam_after_steps(1, steps=0)          # other weights, empty state, other options
+    twin.load_state_dict(tg.load(tmp_path / "model.safetensors"))
+    fresh.load_state_dict(tg.load(tmp_path / "opt.safetensors"))
+    tg.manual_seed(7)
+    adam_step(model, opt)
+    tg.manual_seed(7)
+    adam_step(twin, fresh)
+    for (name, a), b in zip(model.state_dict().items(), twin.state_dict().values()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+    assert fresh.param_groups[1]["lr"] == 0.05 and fresh.param_groups[0]["betas"] == (0.8, 0.99)
+
+
+def test_nested_state_round_trips_with_its_types(tmp_path):
+    state = {"state": {0: {"step": 3, "exp_avg": np.arange(4, dtype=np.float32)}},
+             "groups": [{"betas": (0.9, 0.99), "name": "decay", "clip": None, "on": True}],
+             "weights": {"w": tg.ones(2, 3)}, "count": np.int64(5), "lr": 1e-3}
+    tg.save(state, tmp_path / "s.safetensors")
+    back = tg.load(tmp_path / "s.safetensors")
+    assert back["groups"] == state["groups"] and back["lr"] == 1e-3 and back["state"][0]["step"] == 3
+    assert type(back["state"][0]["exp_avg"]) is np.ndarray and isinstance(back["weights"]["w"], tg.Tensor)
+    np.testing.assert_array_equal(back["state"][0]["exp_avg"], state["state"][0]["exp_avg"])
+    assert back["count"] == 5 and back["count"].dtype == np.int64
+    assert list(back) == list(state) and list(back["state"]) == [0]
+
+
+def test_a_nested_save_is_still_safetensors_with_tensors_named_by_their_path(tmp_path):
+    _, opt = adam_after_steps(0)
+    tg.save(opt.state_dict(), tmp_path / "opt.safetensors")
+    with safe_open(str(tmp_path / "opt.safetensors"), "np") as f:
+        assert "state.0.exp_avg" in f.keys()
+        np.testing.assert_array_equal(f.get_tensor("state.0.exp_avg"), opt.state_dict()["state"][0]["exp_avg"])
+    assert load_metadata(tmp_path / "opt.safetensors") == {}
+
+
+def test_a_nested_save_with_a_damaged_structure_is_reported_as_corrupt(tmp_path):
+    tg.save({"a": {"b": np.ones(2)}}, tmp_path / "n.safetensors")
+    raw = (tmp_path / "n.safetensors").read_bytes()
+    (tmp_path / "n.safetensors").write_bytes(raw.replace(b'\\"a.b\\"', b'\\"a.c\\"'))
+    with pytest.raises(CheckpointError, match="lacks"):
+        tg.load(tmp_path / "n.safetensors")
 
 
 def test_a_save_removes_the_stale_temp_files_of_killed_saves_to_the_same_target(tmp_path):

@@ -8,6 +8,7 @@ import pytest
 import tinygrad_gen as tg
 from tinygrad_gen.data import digits
 from tinygrad_gen.models import dcgan, digit_classifier
+from tinygrad_gen.cli.sample import main as sample_main
 from tinygrad_gen.models.gan_metrics import class_fractions, frechet_feature_distance
 
 from run_helpers import logged, sampled, train_run
@@ -63,3 +64,21 @@ def test_run_writes_a_sample_grid_per_epoch(run_dir):
 
 def test_tgg_sample_says_which_files_it_wrote(run_dir, tmp_path, capsys):
     assert sampled(capsys, "dcgan", run_dir, tmp_path, *["--n", "8"]) == ["samples.png", "samples_n8.npy"]
+
+
+def test_tgg_sample_lays_16_digits_out_as_a_square_grid(run_dir, tmp_path, capsys):
+    from matplotlib.image import imread
+    assert sampled(capsys, "dcgan", run_dir, tmp_path, "--n", "16") == ["samples.png", "samples_n16.npy"]
+    height, width = imread(tmp_path / "samples.png").shape[:2]
+    assert 0.75 < width / height < 1.33   # 4 x 4, not the 2-column strip of 8 rows
+
+
+def test_tgg_sample_by_default_writes_a_new_folder_and_leaves_the_run_folder_alone(run_dir, tmp_path, monkeypatch,
+                                                                                   capsys):
+    before = {p: p.stat().st_mtime_ns for p in run_dir.rglob("*")}
+    monkeypatch.chdir(tmp_path)
+    assert sample_main(["dcgan", "--ckpt", str(run_dir), "--n", "4"]) == 0
+    assert sample_main(["dcgan", "--ckpt", str(run_dir), "--n", "4"]) == 0
+    assert sorted(p.name for p in (tmp_path / "samples").iterdir()) == ["dcgan", "dcgan-2"]
+    assert (tmp_path / "samples" / "dcgan-2" / "samples.png").is_file()
+    assert {p: p.stat().st_mtime_ns for p in run_dir.rglob("*")} == before

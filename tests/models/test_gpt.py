@@ -137,13 +137,40 @@ def test_resumed_gpt_run_ends_where_an_uninterrupted_one_ends(tmp_path, monkeypa
                                "--eval-batches", "1", "--checkpoint-every", "3", "--dropout", "0.1", *TINY)
 
 
-def test_sample_gpt_continues_the_prompt(tmp_path, capsys):
-    out = tmp_path / "gpt"
-    tgg_train.main(["gpt", "--steps", "3", "--warmup", "1", "--eval-batches", "1", "--out", str(out), *TINY])
-    assert tgg_sample.main(["gpt", "--ckpt", str(out), "--prompt", "The ", "--temperature", "0.8", "--top-k", "5",
-                            "--length", "12"]) == 0
-    text = (out / "sample.txt").read_text()
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gpt") / "run"
+    assert tgg_train.main(["gpt", "--steps", "3", "--warmup", "1", "--eval-batches", "1", "--out", str(out),
+                           *TINY]) == 0
+    return out
+
+
+def test_sample_gpt_continues_the_prompt_into_its_own_folder(tiny_run, tmp_path, capsys):
+    trained = (tiny_run / "sample.txt").read_text()
+    assert tgg_sample.main(["gpt", "--ckpt", str(tiny_run), "--out", str(tmp_path / "s"), "--prompt", "The ",
+                            "--temperature", "0.8", "--top-k", "5", "--length", "12"]) == 0
+    text = (tmp_path / "s" / "sample.txt").read_text()
     assert text.startswith("The ") and len(text) == 4 + 12
+    assert (tiny_run / "sample.txt").read_text() == trained   # the training run's own sample is left alone
+
+
+def test_sample_gpt_draws_n_continuations(tiny_run, tmp_path, capsys):
+    assert tgg_sample.main(["gpt", "--ckpt", str(tiny_run), "--out", str(tmp_path), "--prompt", "The ",
+                            "--length", "6", "--n", "3"]) == 0
+    parts = (tmp_path / "sample.txt").read_text().split("--- sample ")[1:]
+    assert [p.split(" ---")[0] for p in parts] == ["1 of 3", "2 of 3", "3 of 3"]
+    assert all(p.split("---\n", 1)[1].rstrip("\n").startswith("The ") for p in parts)
+    assert all(len(p.split("---\n", 1)[1].rstrip("\n")) == 4 + 6 for p in parts)
+
+
+def test_a_refused_sample_is_one_line_and_leaves_no_folder(tiny_run, tmp_path, capsys, monkeypatch):
+    from tinygrad_gen import cli
+    monkeypatch.delenv("TGG_DEBUG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["sample", "gpt", "--ckpt", str(tiny_run), "--prompt", "\x00", "--length", "2"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--prompt" in err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_tiny_gpt_learns_a_deterministic_sequence_with_the_recipe():

@@ -2,7 +2,8 @@
 kernel) measured in the same run, and write JSON with ``--json FILE``.
 
 This table is the one place that names the benchmarks (modules of the top-level ``benchmarks/`` folder, installed
-as ``tinygrad_gen.benchmarks``); adding one is one line.
+as ``tinygrad_gen.benchmarks``); adding one is one line. The CPU benchmarks take ``--threads N`` (both libraries'
+threads, set through ``tinygrad_gen.threads`` as ``tgg train --threads`` is).
 """
 import importlib
 import sys
@@ -24,6 +25,7 @@ def usage():
     """The text of ``tgg bench --help``: the benchmarks."""
     lines = ["usage: tgg bench NAME [options]   (tgg bench NAME --help lists its options)", "", "benchmarks:"]
     lines += [f"  {name:19s} {help_}" for name, (_, _, help_) in BENCHMARKS.items()]
+    lines += ["", "overhead, step and conv take --threads N: BLAS and PyTorch threads (step: free cores by default)"]
     return "\n".join(lines)
 
 

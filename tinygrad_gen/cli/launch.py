@@ -1,8 +1,9 @@
 """``tgg train MODEL --ranks N``: start N copies of ``tgg train MODEL`` under ``mpiexec`` (data-parallel training,
 see ``tinygrad_gen.distributed``) and report which rank failed if one did.
 
-``mpiexec -n N tgg train MODEL`` does the same by hand; ``--ranks`` only finds ``mpiexec``, gives each rank its
-share of the CPU's threads, and turns MPI's "bad termination" report into one line that names the rank.
+``mpiexec -n N tgg train MODEL`` does the same by hand; ``--ranks`` only finds ``mpiexec`` and turns MPI's "bad
+termination" report into one line that names the rank. Either way each rank takes its share of the cores itself
+(``tinygrad_gen.threads.use_threads``, read from the variables ``mpiexec`` sets), so both ways run alike.
 """
 import os
 import re
@@ -49,10 +50,8 @@ def record_pid():
 def launch(ranks, argv):
     """Run ``tgg train`` + ``argv`` on ``ranks`` processes; the job's exit status (non-zero if any rank failed)."""
     mpiexec = find_mpiexec()
-    threads = str(max(1, (os.cpu_count() or 1) // ranks))
     with tempfile.TemporaryDirectory(prefix="tgg-ranks-") as pids:
-        env = {"OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
-               **os.environ, PID_DIR: pids}
+        env = {**os.environ, PID_DIR: pids}  # no thread variables: each rank takes its share (tgg train --threads)
         cmd = [mpiexec, "-n", str(ranks), sys.executable, "-m", "tinygrad_gen.cli", "train", *without_ranks(argv)]
         job = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
         seen = []  # MPI reports a dead process on stdout: both streams are passed on and read

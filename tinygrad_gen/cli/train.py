@@ -2,21 +2,28 @@
 
 Each model is a module of ``tinygrad_gen.models`` (listed in ``models.TARGETS``) with ``add_arguments(parser)``
 (its own options; it may ``parser.set_defaults(epochs=...)``) and ``train(args, run)`` (its loop, writing through
-a :class:`tinygrad_gen.run.Run`). ``TRAINED_BY`` in the module says what its length is counted in: ``"epochs"``,
-``"steps"`` or both (``("epochs", "steps")``); only those options are offered, and the other one is refused.
+a :class:`tinygrad_gen.run.Run`, whose ``data_parallel`` the loop calls). ``TRAINED_BY`` in the module says what
+its length is counted in: ``"epochs"``, ``"steps"`` or both (``("epochs", "steps")``); only those options are
+offered, and the other one is refused. The resume policy and the ranks' folders are in ``run_folders``.
 """
 import argparse
+import json
 import sys
+from pathlib import Path
 
 import numpy as np
 
-from tinygrad_gen import distributed, models
+from tinygrad_gen import backend, distributed, models
 from tinygrad_gen import random as tg_random
+from tinygrad_gen.checkpoint import CHECKPOINT
+from tinygrad_gen.jsonable import to_plain
 from tinygrad_gen.options import nonnegative_int, positive_int
 from tinygrad_gen.run import Run, use_agg
+from tinygrad_gen.threads import add_threads_option, use_threads
 
 from . import launch
 from .parsing import Parser, description, show_defaults
+from .run_folders import check_resumable, rank_folder
 
 LENGTHS = {"epochs": "passes over the training data", "steps": "optimizer steps"}
 
@@ -55,6 +62,7 @@ def build_parser(name, module):
     common.add_argument("--resume", action="store_true", help="continue from the checkpoint in the output folder")
     common.add_argument("--ranks", type=positive_int, default=1,
                         help="data-parallel training on N processes under mpiexec (extra [dist]; default 1)")
+    add_threads_option(common)
     module.add_arguments(parser)
     show_defaults(parser)
     for action in parser._actions:  # a length honoured alongside the other one may default to None: say so
@@ -92,28 +100,59 @@ def main(argv=None):
     args = parse(name, module, argv[1:])
     if args.ranks > 1 and distributed.launched_size() == 1:  # not yet under mpiexec: start the job
         return launch.launch(args.ranks, argv)
-    distributed.init()  # joins the MPI job under mpiexec; alone, imports nothing
+    use_threads(args.threads)  # under MPI, this rank's share of the cores
+    dp = distributed.DataParallel()  # joins the MPI job under mpiexec; alone, a job of one that imports nothing
     launch.record_pid()
-    del args.ranks  # not part of the run's configuration: resuming with another number of ranks is fine
+    del args.ranks, args.threads  # not part of the run's configuration: resuming with other values is fine
     if args.out is None:
         args.out = f"runs/{name}"
 
     tg_random.manual_seed(args.seed)
     np.random.seed(args.seed)
     try:
-        run = Run(args, model=name, unit="epoch" if trained_by(module) == ("epochs",) else "step")
+        run = open_run(args, name, module, dp)
     except (ImportError, ValueError) as e:  # an unknown device, CUDA without CuPy, a refused --resume
         print(f"tgg train: {e}", file=sys.stderr)
         return 2
+    if dp.is_main and args.resume:
+        print(f"tgg train: resuming from {run.checkpoint_path}" if run.resuming else
+              f"tgg train: no checkpoint in {run.folder}, starting from scratch", file=sys.stderr)
     try:
-        module.train(args, run)
+        with dp:
+            module.train(args, run)
     except KeyboardInterrupt:
         where = (f"the last checkpoint is {run.checkpoint_path} (continue with the same command and --resume)"
-                 if run.checkpoint_path.is_file() else f"no checkpoint was written to {run.out} yet")
+                 if run.checkpoint_path.is_file() else f"no checkpoint was written to {run.folder} yet")
         print(f"\ntgg train: interrupted; {where}", file=sys.stderr)
         return 130
+    if dp.is_main and run.metrics is not None:
+        print_headline(run)
     return 0
 
+
+def open_run(args, name, module, dp):
+    """The ``Run`` of this invocation; ValueError (or ImportError for CUDA without CuPy) before anything is written
+    when the device is unknown, a ``--resume`` is refused or the ranks were given different options."""
+    device = backend.check_device(args.device)
+    if device == "cuda":
+        backend.cupy()  # fail now, with the install hint, rather than mid-run
+    config = json.loads(json.dumps({"model": name, **to_plain(vars(args))}, default=str))
+    if args.resume:
+        check_resumable(args.out, config)
+    dp.check_same_config(config)
+    return Run(rank_folder(args.out, dp), config, resume=args.resume, device=device,
+               unit="epoch" if trained_by(module) == ("epochs",) else "step", data_parallel=dp,
+               checkpoint=Path(args.out) / CHECKPOINT)
+
+
+def print_headline(run):
+    """Print the numbers and words at the top level of the run's metrics (lists and tables, such as a confusion
+    matrix or per-step series, stay in metrics.json), and where the run's files are."""
+    headline = {k: v for k, v in run.metrics.items() if v is None or isinstance(v, (str, bool, int, float))}
+    print(json.dumps(headline, indent=2))
+    rest = [k for k in run.metrics if k not in headline]
+    more = f"; {', '.join(rest)} too are in {run.folder / 'metrics.json'}" if rest else ""
+    print(f"tgg train: wrote {run.folder}{more}", file=sys.stderr)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,12 +13,11 @@ Tensors on ``device``; the shuffling generator is seeded by ``seed`` (from the e
 
 So a single NumPy array is the array form and a single Tensor the PyTorch form. Either form's state (the shuffling
 seed or generator state at the start of the current pass, the batches of that pass already served) goes into
-checkpoints, so a resumed run sees exactly the batches an uninterrupted run would, even mid-epoch; either form
-serves this rank's rows of each batch in a data-parallel job (``distributed.attach`` sets ``sharded``).
+checkpoints, so a resumed run sees exactly the batches an uninterrupted run would, even mid-epoch. Every rank of a
+data-parallel job iterates the same global batches; the training loop keeps its rows (``DataParallel.shard``).
 """
 from __future__ import annotations
 
-import collections.abc
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 import numpy as np
@@ -64,7 +63,6 @@ class DataLoader:
             self._init_arrays(*args, **kwargs)
         self.epoch = 0           # completed passes
         self._position = 0       # batches served in the current pass
-        self.sharded = False     # in a data-parallel job, serve this rank's rows of each batch (distributed.attach)
 
     # ----- the PyTorch form -----
     def _init_dataset(self, dataset: Any, batch_size: Optional[int] = 1, shuffle: Optional[bool] = None,
@@ -221,8 +219,7 @@ class DataLoader:
             fetch = self._batch
         for b in range(self._position, len(batches)):
             self._position = b + 1
-            out = fetch(batches[b])
-            yield _shard(out, len(batches[b])) if self.sharded and self._torch_form else out
+            yield fetch(batches[b])
         self.epoch += 1
         self._position = 0
         if self._torch_form:
@@ -240,10 +237,6 @@ class DataLoader:
         for a in self.arrays:
             part = a[idx]
             batch += part if isinstance(part, tuple) else (part,)  # a dataset may give several arrays
-        if self.sharded:  # the whole batch is made (with any randomness a dataset draws for it), then this rank's rows
-            from ..distributed import shard
-            rows = shard(len(idx))
-            batch = tuple({k: v[rows] for k, v in b.items()} if isinstance(b, dict) else b[rows] for b in batch)
         if self.device is not None:
             from ..tensor import tensor
             batch = tuple(tensor(b, device=self.device) for b in batch)
@@ -287,27 +280,6 @@ class DataLoader:
             self._epoch_state = state["rng"]
             self.rng.bit_generator.state = self._epoch_state
         self._position, self.epoch = int(state["position"]), int(state["epoch"])
-
-
-def _shard(batch: Any, size: int) -> Any:
-    """This rank's rows of a collated batch (Tensors and arrays with ``size`` rows are cut; the rest kept)."""
-    from ..distributed import shard
-    rows = shard(size)
-    return _cut(batch, rows, size)
-
-
-def _cut(b: Any, rows: Any, size: int) -> Any:
-    if isinstance(b, (Tensor, np.ndarray)):
-        return b[rows] if b.ndim and b.shape[0] == size else b
-    if isinstance(b, collections.abc.Mapping):
-        return {k: _cut(v, rows, size) for k, v in b.items()}
-    if isinstance(b, tuple) and hasattr(b, "_fields"):
-        return type(b)(*(_cut(v, rows, size) for v in b))
-    if isinstance(b, (list, tuple)):
-        if len(b) == size and b and isinstance(b[0], (str, bytes)):
-            return type(b)(np.asarray(b, dtype=object)[rows].tolist())
-        return type(b)(_cut(v, rows, size) for v in b)
-    return b
 
 
 def _is_batch_dataset(obj):

@@ -1,0 +1,53 @@
+"""A target's config dataclass is the one place for its defaults; its ``tgg train`` options are generated from it.
+
+    @dataclass
+    class DCGANConfig:
+        z_dim: int = option(32, type=positive_int, help="size of the code z")
+        epochs: int = 40                       # the run's length: becomes the default of the common --epochs
+
+    def add_arguments(parser):
+        add_config_arguments(parser, DCGANConfig)
+
+Each field made with ``option`` becomes ``--name`` (underscores as dashes) with the field's default, ``type``,
+``choices`` and ``help``; a bool one that defaults to False becomes a switch. A plain field is a fixed part of the
+recipe, not an option. ``epochs`` and ``steps`` are the common length options of ``tgg train``: a field of that name
+only sets their default. ``config_of(args, DCGANConfig)`` turns parsed
+options (or a run's ``config.json``, or any namespace) back into the config, so benchmarks and ``tgg graph`` build
+exactly what ``tgg train`` trains.
+"""
+import dataclasses
+from typing import Any, Callable, Optional
+
+LENGTHS = ("epochs", "steps")
+
+
+def option(default: Any, help: Optional[str] = None, type: Optional[Callable] = None,
+           choices: Optional[tuple] = None) -> Any:
+    """A config field with the argparse details of its option (its default stays the dataclass default)."""
+    return dataclasses.field(default=default, metadata={"help": help, "type": type, "choices": choices})
+
+
+def add_config_arguments(parser, config_cls, title: Optional[str] = None) -> None:
+    """Add one option per field of ``config_cls`` to ``parser`` (in a group ``title``, if given)."""
+    target = parser.add_argument_group(title) if title else parser
+    for f in dataclasses.fields(config_cls):
+        if f.name in LENGTHS:
+            parser.set_defaults(**{f.name: f.default})
+            continue
+        meta, flag = f.metadata, "--" + f.name.replace("_", "-")
+        if "type" not in meta:  # a fixed part of the recipe
+            continue
+        if f.default is False and meta.get("type") is None:
+            target.add_argument(flag, action="store_true", help=meta.get("help"))
+            continue
+        kwargs = {k: meta[k] for k in ("type", "choices", "help") if meta.get(k) is not None}
+        if "type" not in kwargs and f.default is not None and not isinstance(f.default, (str, bool)):
+            kwargs["type"] = type(f.default)
+        target.add_argument(flag, default=f.default, **kwargs)
+
+
+def config_of(args, config_cls):
+    """The ``config_cls`` of parsed options (any object or dict with the fields; a missing field keeps its
+    default, as in a run written before the field existed)."""
+    values = args if isinstance(args, dict) else vars(args)
+    return config_cls(**{f.name: values[f.name] for f in dataclasses.fields(config_cls) if f.name in values})
