@@ -11,6 +11,8 @@ and the library never name a model. ``tgg train`` and ``tgg sample`` offer every
   * one function for its training step's losses (``step_losses``, or ``next_character_loss`` / ``pretraining_loss``
     for the language models), which ``train``, its step benchmark and ``graph_step`` all call;
   * ``train(args, run)``: its loop, writing through a ``tinygrad_gen.run.Run``;
+  * optionally ``settle(args)``, filling the options whose defaults depend on others (``--quick``) before tgg
+    train writes the run's ``config.json``;
   * ``graph_step()`` to be drawn by ``tgg graph``: ({loss name: loss}, the Module or {name: Module} it trains);
   * ``sample(args)`` to be sampled from, rebuilding the run through ``tinygrad_gen.run.load_run`` and writing into
     ``args.out`` (``args.n`` samples; ``add_sample_arguments(parser)`` may add options or change ``--n``'s default);

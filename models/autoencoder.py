@@ -12,6 +12,7 @@ autoencoder, ``pca_test_mse`` for PCA (NumPy SVD). Figures: reconstructions of b
 ``--latent 2`` the map of the test set in the 2-D code space.
 """
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,7 +22,9 @@ from tinygrad_gen import nn, optim
 from tinygrad_gen.data import DataLoader, digits
 from tinygrad_gen.options import positive_float, positive_int
 
+from .config_options import add_config_arguments, config_of, option
 from .digit_figures import grid_figure, latent_map_figure
+from .step_update import optimizer_update
 
 
 class Autoencoder(nn.Module):
@@ -65,27 +68,46 @@ def mse_per_pixel(a, b):
 TRAINED_BY = "epochs"  # tgg train: the run's length is counted in epochs (--steps is refused)
 
 
+@dataclass
+class AutoencoderConfig:
+    """Every default of ``tgg train ae`` (its options are generated from these fields)."""
+    latent: int = option(2, type=positive_int, help="bottleneck size k (2 also draws the code map)")
+    hidden: int = option(256, type=positive_int, help="width of the encoder and decoder hidden layers")
+    lr: float = option(1e-3, type=positive_float, help="Adam learning rate")
+    batch_size: int = option(100, type=positive_int)
+    checkpoint_every: int = option(25, type=positive_int, help="epochs between checkpoints")
+    epochs: int = 100
+
+
 def add_arguments(parser):
-    """The model's options of ``tgg train`` (and their defaults)."""
-    parser.add_argument("--latent", type=positive_int, default=2, help="bottleneck size k (2 also draws the code map)")
-    parser.add_argument("--hidden", type=positive_int, default=256,
-                        help="width of the encoder and decoder hidden layers")
-    parser.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate")
-    parser.add_argument("--batch-size", type=positive_int, default=100)
-    parser.add_argument("--checkpoint-every", type=positive_int, default=25, help="epochs between checkpoints")
-    parser.set_defaults(epochs=100)
+    """The model's options of ``tgg train`` (and their defaults), from ``AutoencoderConfig``."""
+    add_config_arguments(parser, AutoencoderConfig)
+
+
+def make_model(config, device="cpu"):
+    """The autoencoder of ``config``."""
+    return Autoencoder(config.latent, config.hidden).to(device)
+
+
+def step_losses(model, x, update):
+    """One step on the batch ``x``: the squared error of its reconstruction goes to ``update("adam", loss)``.
+    Returns {"loss": MSE}; ``train`` and ``graph_step`` both run this."""
+    loss = F.mse_loss(model(x), x)
+    update("adam", loss)
+    return {"loss": loss}
 
 
 def train(args, run):
     """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
     x_train, _, x_test, y_test = digits()
-    model = Autoencoder(args.latent, args.hidden).to(run.device)
+    model = make_model(config_of(args, AutoencoderConfig), run.device)
     opt = optim.Adam(model.parameters(), lr=args.lr)
     loader = DataLoader(x_train, batch_size=args.batch_size, device=run.device)
     parts = {"modules": {"ae": model}, "optimizers": {"adam": opt}, "loaders": {"train": loader}}
     state = run.restore(**parts) or {"epoch": 0, "train_seconds": 0.0}
     dp = run.data_parallel  # data-parallel (tgg train --ranks N): rank 0's weights, a shard of every batch
     dp.broadcast(model)
+    update = optimizer_update({"adam": opt}, before_step=dp.average_gradients)
     test = tg.tensor(x_test, device=run.device)
     n = len(x_train)
     bar = run.progress(args.epochs, desc="ae", initial=state["epoch"])
@@ -93,11 +115,7 @@ def train(args, run):
         start = time.perf_counter()
         total = 0.0
         for x in map(dp.shard, loader):
-            loss = F.mse_loss(model(x), x)
-            opt.zero_grad()
-            loss.backward()
-            dp.average_gradients(model.parameters())
-            opt.step()
+            loss = step_losses(model, x, update)["loss"]
             total += loss.item() * x.shape[0]
         state["train_seconds"] += time.perf_counter() - start
         with tg.no_grad():
@@ -127,5 +145,5 @@ def train(args, run):
 
 def graph_step(batch=16):
     """The default model's loss on ``batch`` digits, for ``tgg graph``: ({"loss": MSE}, the autoencoder)."""
-    model, x = Autoencoder(), tg.tensor(digits()[0][:batch])
-    return {"loss": F.mse_loss(model(x), x)}, model
+    model = make_model(AutoencoderConfig())
+    return step_losses(model, tg.tensor(digits()[0][:batch]), lambda name, loss: None), model

@@ -33,16 +33,22 @@ from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 
 from . import label_efficiency as le
 from .bert_data import IGNORE, PretrainingData, pack_pair
+from .bert_nsp import nsp_predictions, word_overlap_baseline, write_predictions
 from .config_options import add_config_arguments, option
 from .gpt3_recipe import make_optimizer, train_steps, update
 from .transformer import Transformer, padding_mask
+
+
+CORPORA = ("stdlib", "pydoc")
 
 
 @dataclass
 class BERTTrainConfig:
     """Every default of ``tgg train bert`` (its options are generated from these fields, and ``BERTConfig``'s sizes
     default to them)."""
-    text: str = option(None, type=str, help="a UTF-8 text file to train on (default: pydoc_data)")
+    text: str = option(None, type=str, help="a UTF-8 text file to train on instead of --corpus")
+    corpus: str = option("stdlib", choices=CORPORA, help="the embedded corpus: the standard library's docstrings "
+                         "(held out: whole packages) or pydoc_data's help topics (held out: the last 10 %%)")
     layers: int = option(2, type=positive_int)
     width: int = option(64, type=positive_int)
     heads: int = option(2, type=positive_int)
@@ -241,8 +247,23 @@ QUICK = {"layers": 1, "width": 32, "heads": 2, "max_len": 32, "steps": 20, "warm
 
 
 def add_arguments(parser):
-    """The model's options of ``tgg train`` (and their defaults), from ``BERTTrainConfig``."""
+    """The model's options of ``tgg train`` (and their defaults), from ``BERTTrainConfig``; the config also records
+    the Python version, which fixes the standard-library corpus (a resume under another Python is refused)."""
     add_config_arguments(parser, BERTTrainConfig, title="bert")
+    parser.set_defaults(corpus_python=tg.data.stdlib_docstrings.python_version())
+
+
+def pretraining_corpus(text=None, corpus="stdlib"):
+    """(training documents, held-out documents, the training text the vocabulary is built from); documents are
+    lists of sentences. ``text``: a UTF-8 file, its last 10 %% held out; else ``corpus``: ``"stdlib"`` (the
+    standard library's docstrings, held out by whole packages) or ``"pydoc"`` (the help topics, last 10 %%)."""
+    if corpus not in CORPORA:
+        raise ValueError(f"pretraining_corpus: corpus must be one of {CORPORA}, got {corpus!r}")
+    if text is None and corpus == "stdlib":
+        train_docs, val_docs = tg.data.stdlib_corpus()
+        return train_docs, val_docs, "\n".join(s for doc in train_docs for s in doc)
+    train_text, val_text = tg.data.text_corpus(text)
+    return tg.data.sentence_documents(train_text), tg.data.sentence_documents(val_text), train_text
 
 
 def graph_step(batch=2, max_len=24):
@@ -262,12 +283,10 @@ def train(args, run):
     if args.quick:
         for k, v in QUICK.items():
             setattr(args, k, v)
-    train_text, val_text = tg.data.text_corpus(args.text)
+    train_docs, val_docs, train_text = pretraining_corpus(args.text, args.corpus)
     vocab = tg.data.WordVocab(train_text, min_count=args.min_count)
-    train_docs = tg.data.sentence_documents(train_text)
     data = PretrainingData(train_docs, vocab, args.max_len, args.mask_rate, args.max_predictions,
                            negatives=args.nsp_negatives)
-    val_docs = tg.data.sentence_documents(val_text)
     held_out = {neg: PretrainingData(val_docs, vocab, args.max_len, args.mask_rate, args.max_predictions,
                                      negatives=neg) for neg in PretrainingData.NEGATIVES}
     eval_batches = {}
@@ -285,6 +304,10 @@ def train(args, run):
                                                               evaluate_pretraining(m, trained_on))),
                                   eval_every=args.eval_every, checkpoint_every=args.checkpoint_every)
     nsp_by_negatives = {neg: evaluate_pretraining(model, b)[1] for neg, b in eval_batches.items()}
+    # every held-out pair with its label, the model's guess and the word-overlap score: NSP re-computable from it
+    predictions = {neg: nsp_predictions(model, b, vocab) for neg, b in eval_batches.items()}
+    write_predictions(run.out / "nsp_predictions.json", predictions)
+    overlap = {neg: word_overlap_baseline(p["overlap"], p["labels"]) for neg, p in predictions.items()}
     # the same measure on pairs of the training text: far above the held-out figures = topics learnt by heart
     train_rng = np.random.default_rng(1234)
     nsp_train = evaluate_pretraining(model, [data.batch(args.batch_size, train_rng)
@@ -300,7 +323,7 @@ def train(args, run):
     plot_attention(run, model, vocab, a, b)   # the first held-out pair of two real sentences
 
     # label efficiency: fine-tuned vs the same network from scratch vs a linear probe, on the same subsets
-    train_set, test_set = topic_task(tg.data.sentence_documents(train_text + val_text), vocab, args.max_len)
+    train_set, test_set = topic_task(train_docs + val_docs, vocab, args.max_len)
 
     def new_network(seed):
         tg.manual_seed(args.seed * 1000 + seed)
@@ -320,6 +343,10 @@ def train(args, run):
                 "nsp_acc": scores["nsp_acc"], "nsp_negatives": args.nsp_negatives,
                 "nsp_acc_anywhere": nsp_by_negatives["anywhere"],
                 "nsp_acc_same_document": nsp_by_negatives["same_document"], "nsp_acc_train": nsp_train,
+                "nsp_overlap_baseline_anywhere": overlap["anywhere"],
+                "nsp_overlap_baseline_same_document": overlap["same_document"],
+                "corpus": "text file" if args.text else args.corpus,
+                "corpus_documents": {"train": len(data.docs), "held_out": len(held_out["anywhere"].docs)},
                 "label_efficiency": curve,
                 "finetune_acc": stats["all"]["pretrained"][0], "scratch_acc": stats["all"]["scratch"][0],
                 "probe_acc": stats["all"]["probe"][0],

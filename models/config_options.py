@@ -11,7 +11,9 @@
 Each field made with ``option`` becomes ``--name`` (underscores as dashes) with the field's default, ``type``,
 ``choices`` and ``help``; a bool one that defaults to False becomes a switch. A plain field is a fixed part of the
 recipe, not an option. ``epochs`` and ``steps`` are the common length options of ``tgg train``: a field of that name
-only sets their default. ``config_of(args, DCGANConfig)`` turns parsed
+only sets their default. A field given ``quick=`` (a smaller value for ``--quick`` smoke runs) is parsed with
+default None, and ``settle_quick(args, ScalingConfig)`` fills what the user left unset: the field's default, or its
+quick value under ``--quick``. ``config_of(args, DCGANConfig)`` turns parsed
 options (or a run's ``config.json``, or any namespace) back into the config, so benchmarks and ``tgg graph`` build
 exactly what ``tgg train`` trains.
 """
@@ -21,18 +23,34 @@ from typing import Any, Callable, Optional
 LENGTHS = ("epochs", "steps")
 
 
+_UNSET = object()
+
+
 def option(default: Any, help: Optional[str] = None, type: Optional[Callable] = None,
-           choices: Optional[tuple] = None) -> Any:
-    """A config field with the argparse details of its option (its default stays the dataclass default)."""
-    return dataclasses.field(default=default, metadata={"help": help, "type": type, "choices": choices})
+           choices: Optional[tuple] = None, quick: Any = _UNSET) -> Any:
+    """A config field with the argparse details of its option (its default stays the dataclass default);
+    ``quick``: the value ``--quick`` uses instead, when the option is not given."""
+    meta = {"help": help, "type": type, "choices": choices}
+    if quick is not _UNSET:
+        meta["quick"] = quick
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def settle_quick(args, config_cls) -> None:
+    """Fill each field of ``config_cls`` made with ``quick=`` that ``args`` leaves None: its quick value if
+    ``args.quick``, else its default."""
+    for f in dataclasses.fields(config_cls):
+        if "quick" in f.metadata and getattr(args, f.name, None) is None:
+            setattr(args, f.name, f.metadata["quick"] if getattr(args, "quick", False) else f.default)
 
 
 def add_config_arguments(parser, config_cls, title: Optional[str] = None) -> None:
     """Add one option per field of ``config_cls`` to ``parser`` (in a group ``title``, if given)."""
     target = parser.add_argument_group(title) if title else parser
     for f in dataclasses.fields(config_cls):
+        unset = "quick" in f.metadata  # parsed as None, so settle_quick can tell a given value from a default
         if f.name in LENGTHS:
-            parser.set_defaults(**{f.name: f.default})
+            parser.set_defaults(**{f.name: None if unset else f.default})
             continue
         meta, flag = f.metadata, "--" + f.name.replace("_", "-")
         if "type" not in meta:  # a fixed part of the recipe
@@ -43,7 +61,9 @@ def add_config_arguments(parser, config_cls, title: Optional[str] = None) -> Non
         kwargs = {k: meta[k] for k in ("type", "choices", "help") if meta.get(k) is not None}
         if "type" not in kwargs and f.default is not None and not isinstance(f.default, (str, bool)):
             kwargs["type"] = type(f.default)
-        target.add_argument(flag, default=f.default, **kwargs)
+        if unset:
+            kwargs["help"] = f"{kwargs.get('help', '')} (default {f.default}; --quick {meta['quick']})".lstrip()
+        target.add_argument(flag, default=None if unset else f.default, **kwargs)
 
 
 def config_of(args, config_cls):

@@ -8,6 +8,8 @@ per-step losses and the generator's gradient norm (``metrics.csv``, ``curves.png
 the discriminator is first trained alone until it wins (D(G(z)) ~ 0), then the generator is trained from that same
 state once with the minimax cost and once with the non-saturating cost (``saturation.png``, ``metrics.json``).
 """
+from dataclasses import dataclass
+
 import numpy as np
 
 import tinygrad_gen as tg
@@ -16,6 +18,7 @@ from tinygrad_gen import random as tg_random
 from tinygrad_gen.data import DataLoader, mixture_1d
 from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 
+from .config_options import add_config_arguments, option
 from .gan_data_parallel import batch_means
 from .gan_losses import GENERATOR_LOSSES, discriminator_loss
 
@@ -53,20 +56,23 @@ class Discriminator(nn.Module):
 TRAINED_BY = "steps"  # tgg train: the run's length is counted in steps (--epochs is refused)
 
 
+@dataclass
+class GAN1DConfig:
+    """Every default of ``tgg train gan1d`` (its options are generated from these fields)."""
+    g_loss: str = option("ns", choices=tuple(sorted(GENERATOR_LOSSES)),
+                         help="generator cost: minimax E[log(1 - D(G(z)))] or non-saturating E[-log D(G(z))]")
+    d_warmup: int = option(0, type=nonnegative_int, help="train D alone this many steps first (D wins early)")
+    lr: float = option(1e-3, type=positive_float)
+    saturation_warmup: int = option(300, type=nonnegative_int, help="D-only steps before the minimax-vs-ns comparison")
+    saturation_steps: int = option(300, type=positive_int, help="G steps per loss in the comparison")
+    saturation_lr: float = option(0.05, type=positive_float, help="G's SGD learning rate in the comparison")
+    log_every: int = option(1, type=positive_int, help="steps between rows of metrics.csv")
+    steps: int = 1500
+
+
 def add_arguments(parser):
-    """The model's options of ``tgg train`` (and their defaults)."""
-    parser.add_argument("--g-loss", choices=sorted(GENERATOR_LOSSES), default="ns",
-                        help="generator cost: minimax E[log(1 - D(G(z)))] or non-saturating E[-log D(G(z))]")
-    parser.add_argument("--d-warmup", type=nonnegative_int, default=0,
-                        help="train D alone this many steps first (D wins early)")
-    parser.add_argument("--lr", type=positive_float, default=1e-3)
-    parser.add_argument("--saturation-warmup", type=nonnegative_int, default=300,
-                        help="D-only steps before the minimax-vs-ns comparison")
-    parser.add_argument("--saturation-steps", type=positive_int, default=300, help="G steps per loss in the comparison")
-    parser.add_argument("--saturation-lr", type=positive_float, default=0.05,
-                        help="G's SGD learning rate in the comparison")
-    parser.add_argument("--log-every", type=positive_int, default=1, help="steps between rows of metrics.csv")
-    parser.set_defaults(steps=1500)
+    """The model's options of ``tgg train`` (and their defaults), from ``GAN1DConfig``."""
+    add_config_arguments(parser, GAN1DConfig)
 
 
 def build(lr, device):
@@ -87,14 +93,25 @@ def training_batches(x_train, device):
     return DataLoader(x_train, batch_size=BATCH, drop_last=True, device=device)
 
 
+def d_loss_of(G, D, x, z):
+    """J_D on the real batch ``x`` and G's images of the codes ``z`` (G held fixed: no graph through it)."""
+    with tg.no_grad():
+        fake = G(z)
+    return discriminator_loss(D(x), D(fake))
+
+
+def g_loss_of(G, D, z, g_loss):
+    """J_G (``g_loss``: "minimax" or "ns") of the codes ``z`` through D, and D's logits of G(z)."""
+    logits = D(G(z))
+    return GENERATOR_LOSSES[g_loss](logits), logits
+
+
 def d_step(G, D, opt_d, x, dp):
     """Update the discriminator: one step down J_D on a real batch ``x`` and a generated one (G held fixed). In the
     data-parallel job ``dp`` each rank takes its rows of both (the codes are drawn for the whole batch on every
     rank) and the ranks' gradients are averaged before the step. Returns this rank's J_D."""
     z = dp.shard(tg.randn(BATCH, 1, device=G.device, dtype=x.dtype))
-    with tg.no_grad():
-        fake = G(z)
-    loss = discriminator_loss(D(dp.shard(x)), D(fake))
+    loss = d_loss_of(G, D, dp.shard(x), z)
     opt_d.zero_grad()
     loss.backward()
     dp.average_gradients(D.parameters())
@@ -107,8 +124,7 @@ def g_step(G, D, opt_g, g_loss, dp, dtype=None):
     for the whole batch, the ranks' gradients averaged; returns this rank's cost and mean D(G(z)) and the norm of
     the whole batch's |dJ_G/dtheta_G|."""
     z = dp.shard(tg.randn(BATCH, 1, device=G.device, dtype=dtype))
-    logits = D(G(z))
-    loss = GENERATOR_LOSSES[g_loss](logits)
+    loss, logits = g_loss_of(G, D, z, g_loss)
     opt_g.zero_grad()
     loss.backward()
     dp.average_gradients(G.parameters())
@@ -263,6 +279,6 @@ def sample(args):
 def graph_step(batch=16):
     """Both players' losses on a small batch, for ``tgg graph``: ({"d_loss", "g_loss"}, {"G": G, "D": D})."""
     G, D = Generator(), Discriminator()
-    fake = G(tg.randn(batch, 1))
-    return {"d_loss": discriminator_loss(D(tg.randn(batch, 1) + 2.0), D(fake.detach())),
-            "g_loss": GENERATOR_LOSSES["ns"](D(fake))}, {"G": G, "D": D}
+    x = tg.tensor(mixture_1d().sample(batch, np.random.default_rng(0)).astype(np.float32))
+    return {"d_loss": d_loss_of(G, D, x, tg.randn(batch, 1)),
+            "g_loss": g_loss_of(G, D, tg.randn(batch, 1), GAN1DConfig.g_loss)[0]}, {"G": G, "D": D}

@@ -23,6 +23,8 @@ import argparse
 import hashlib
 import json
 import time
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -31,6 +33,7 @@ from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 from tinygrad_gen.checkpoint import read_checkpoint
 
 from . import word_tasks as wt
+from .config_options import add_config_arguments, option, settle_quick
 from .gpt import GPT, GPTConfig, encode_corpus, evaluate, next_character_loss, val_starts
 from .gpt3_recipe import make_optimizer, train_steps
 from .greedy import greedy_matches
@@ -115,49 +118,49 @@ def plot_losses(run, curves):
 TRAINED_BY = "steps"  # tgg train: every size trains for --steps optimizer steps
 
 
+@dataclass
+class ICLConfig:
+    """Every default of ``tgg train icl`` (its options are generated from these fields; ``--quick`` takes the
+    smaller values given as ``quick=``)."""
+    quick: bool = option(False, help="tiny sizes, few steps and queries (a smoke test)")
+    sizes: str = option(SIZES, type=str, quick=QUICK_SIZES, help="comma-separated LAYERSxWIDTHxHEADS")
+    text: Optional[str] = option(None, type=str,
+                                 help="a UTF-8 text file for the prose and the words (default pydoc_data)")
+    context: int = option(192, type=positive_int)
+    batch_size: int = option(16, type=positive_int, quick=8)
+    lr: float = option(3e-3, type=positive_float, help="peak learning rate")
+    warmup: int = option(100, type=nonnegative_int)
+    min_lr_ratio: float = option(0.1, type=float)
+    weight_decay: float = option(0.1, type=float)
+    task_fraction: float = option(0.9, type=float, help="share of training sequences that are tasks")
+    instruction_rate: float = option(0.3, type=float, help="share of task documents with instruction")
+    letters_rate: float = option(0.5, type=float,
+                                 help="share of task lines on random letters instead of training words (so the task "
+                                      "is learned, not the words' answers by heart)")
+    cut_rate: float = option(0.2, type=float,
+                             help="share of task documents cut from a random character on (lines at every position)")
+    word_lengths: str = option("4,4", type=str, help="shortest,longest word (letters)")
+    min_count: int = option(3, type=positive_int, help="a word must occur this often in the text")
+    held_out: float = option(0.25, type=float, help="share of the words held out for evaluation")
+    queries: int = option(200, type=positive_int, quick=20, help="evaluation queries per cell")
+    eval_every: int = option(200, type=positive_int)
+    steps: int = option(3000, quick=40)
+
+
 def add_arguments(parser):
-    """The model's options of ``tgg train`` (and their defaults)."""
-    g = parser.add_argument_group("icl")
-    g.add_argument("--quick", action="store_true", help="tiny sizes, few steps and queries (a smoke test)")
-    g.add_argument("--sizes", default=None, help=f"comma-separated LAYERSxWIDTHxHEADS (default {SIZES})")
-    g.add_argument("--text", default=None, help="a UTF-8 text file for the prose and the words (default pydoc_data)")
-    g.add_argument("--context", type=positive_int, default=192)
-    g.add_argument("--batch-size", type=positive_int, default=16)
-    g.add_argument("--lr", type=positive_float, default=3e-3, help="peak learning rate")
-    g.add_argument("--warmup", type=nonnegative_int, default=100)
-    g.add_argument("--min-lr-ratio", type=float, default=0.1)
-    g.add_argument("--weight-decay", type=float, default=0.1)
-    g.add_argument("--task-fraction", type=float, default=0.9, help="share of training sequences that are tasks")
-    g.add_argument("--instruction-rate", type=float, default=0.3, help="share of task documents with instruction")
-    g.add_argument("--letters-rate", type=float, default=0.5,
-                   help="share of task lines on random letters instead of training words (so the task is learned, "
-                        "not the words' answers by heart)")
-    g.add_argument("--cut-rate", type=float, default=0.2,
-                   help="share of task documents cut from a random character on (lines at every position)")
-    g.add_argument("--word-lengths", default="4,4", help="shortest,longest word (letters)")
-    g.add_argument("--min-count", type=positive_int, default=3, help="a word must occur this often in the text")
-    g.add_argument("--held-out", type=float, default=0.25, help="share of the words held out for evaluation")
-    g.add_argument("--queries", type=positive_int, default=None,
-                   help="evaluation queries per cell (default 200; quick 20)")
-    g.add_argument("--eval-every", type=positive_int, default=200)
-    parser.set_defaults(steps=None)
+    """The model's options of ``tgg train`` (and their defaults), from ``ICLConfig``."""
+    add_config_arguments(parser, ICLConfig, title="icl")
 
 
-def _settle(args):
-    """Fill the defaults that depend on --quick."""
-    if args.steps is None:
-        args.steps = 40 if args.quick else 3000
-    if args.queries is None:
-        args.queries = 20 if args.quick else 200
-    if args.sizes is None:
-        args.sizes = QUICK_SIZES if args.quick else SIZES
-    if args.quick:
-        args.batch_size = min(args.batch_size, 8)
+def settle(args):
+    """Fill the options left unset with the config's defaults, or its ``--quick`` values (``tgg train`` calls this
+    before writing the run's config; ``train`` again, for callers that build ``args`` themselves)."""
+    settle_quick(args, ICLConfig)
 
 
 def train(args, run):
     """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
-    _settle(args)
+    settle(args)
     t_start = time.perf_counter()
     sizes = parse_sizes(args.sizes)
     vocab, train_ids, val_ids = encode_corpus(args.text)

@@ -5,6 +5,9 @@
 Trained by mini-batch SGD with momentum; one ``metrics.csv`` row and one checkpoint per epoch (and every
 ``--checkpoint-every`` steps), so ``--resume`` can be tried on it in seconds.
 """
+from dataclasses import dataclass
+from typing import Optional
+
 import numpy as np
 
 import tinygrad_gen as tg
@@ -12,18 +15,26 @@ from tinygrad_gen import data, nn, optim
 from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 from tinygrad_gen.run import load_config, load_run
 
+from .config_options import add_config_arguments, option
+from .step_update import optimizer_update
+
 TRAINED_BY = ("epochs", "steps")  # tgg train: the run's length is counted in epochs or steps
 
 
+@dataclass
+class LogregConfig:
+    """Every default of ``tgg train logreg`` (its options are generated from these fields)."""
+    lr: float = option(0.1, type=positive_float)
+    momentum: float = option(0.9, type=float)
+    batch_size: int = option(64, type=positive_int)
+    checkpoint_every: int = option(0, type=nonnegative_int, help="also checkpoint every N steps (0: per epoch)")
+    data: Optional[str] = option(None, type=str, help="a folder of MNIST IDX files (default: scikit-learn's digits)")
+    epochs: int = 10
+
+
 def add_arguments(parser):
-    """The model's options of ``tgg train`` (and their defaults)."""
-    parser.add_argument("--lr", type=positive_float, default=0.1)
-    parser.add_argument("--momentum", type=float, default=0.9)
-    parser.add_argument("--batch-size", type=positive_int, default=64)
-    parser.add_argument("--checkpoint-every", type=nonnegative_int, default=0,
-                        help="also checkpoint every N steps (0: per epoch)")
-    parser.add_argument("--data", default=None, help="a folder of MNIST IDX files (default: scikit-learn's digits)")
-    parser.set_defaults(epochs=10)
+    """The model's options of ``tgg train`` (and their defaults), from ``LogregConfig``."""
+    add_config_arguments(parser, LogregConfig)
 
 
 def load_data(path):
@@ -34,6 +45,21 @@ def load_data(path):
 def cross_entropy(logits, y):
     """-mean log softmax(logits)[i, y_i], written out: the loss of softmax regression."""
     return -logits.log_softmax(axis=1)[np.arange(len(y)), y].mean()
+
+
+def step_losses(model, x, y, update):
+    """One step on the batch (``x``, labels ``y``): the cross-entropy goes to ``update("sgd", loss)``. Returns
+    {"loss": loss}; ``train`` and ``graph_step`` both run this."""
+    loss = cross_entropy(model(x), y)
+    update("sgd", loss)
+    return {"loss": loss}
+
+
+def graph_step(batch=16):
+    """The default model's loss on ``batch`` digits, for ``tgg graph``: ({"loss": cross-entropy}, the model)."""
+    x, y = data.digits()[:2]
+    model = nn.Linear(x.shape[1], 10)
+    return step_losses(model, tg.tensor(x[:batch]), y[:batch], lambda name, loss: None), model
 
 
 def evaluate(model, x, y):
@@ -59,14 +85,11 @@ def train(args, run):
     dp = run.data_parallel  # data-parallel (tgg train --ranks N): rank 0's weights, a shard of every batch
     dp.broadcast(model)
     bar = run.progress(total, desc="logreg", initial=step)
+    update = optimizer_update({"sgd": opt}, before_step=dp.average_gradients)
     stream = loader.batches()
     while step < total:
         xb, yb = dp.shard(next(stream))
-        loss = cross_entropy(model(tg.tensor(xb, device=run.device)), yb)
-        opt.zero_grad()
-        loss.backward()
-        dp.average_gradients(model.parameters())
-        opt.step()
+        loss = step_losses(model, tg.tensor(xb, device=run.device), yb, update)["loss"]
         step, loss_sum, batches = step + 1, loss_sum + loss.item(), batches + 1
         bar.update(1)
         bar.set_postfix(loss=f"{loss.item():.4f}")

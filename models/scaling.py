@@ -21,12 +21,15 @@ compute frontier), and one folder per size with its checkpoint.
 """
 import argparse
 import time
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
 import tinygrad_gen as tg
 from tinygrad_gen.options import nonnegative_int, positive_float, positive_int
 
+from .config_options import add_config_arguments, option, settle_quick
 from .gpt import GPT, GPTConfig, encode_corpus, evaluate, next_character_loss, val_starts
 from .gpt3_recipe import make_optimizer, train_steps
 from .icl import parse_sizes
@@ -84,36 +87,39 @@ def plot_curves(run, curves, key, name, xlabel, frontier=False):
 TRAINED_BY = "steps"  # tgg train: every size trains for --steps optimizer steps
 
 
+@dataclass
+class ScalingConfig:
+    """Every default of ``tgg train scaling`` (its options are generated from these fields; ``--quick`` takes the
+    smaller values given as ``quick=``)."""
+    quick: bool = option(False, help="six tiny sizes and few steps (a smoke test)")
+    sizes: str = option(SIZES, type=str, quick=QUICK_SIZES, help="comma-separated LAYERSxWIDTHxHEADS")
+    text: Optional[str] = option(None, type=str, help="a UTF-8 text file to train on (default pydoc_data)")
+    context: int = option(64, type=positive_int, quick=32, help="characters per window")
+    batch_size: int = option(32, type=positive_int, quick=16, help="windows per step")
+    lr: float = option(2e-3, type=positive_float, help="peak learning rate, the same for every size")
+    warmup: int = option(50, type=nonnegative_int, quick=10, help="warm-up steps")
+    min_lr_ratio: float = option(0.1, type=float)
+    weight_decay: float = option(0.1, type=float)
+    evals: int = option(8, type=positive_int, help="held-out evaluations per size during training")
+    eval_batches: int = option(20, type=positive_int, quick=4, help="held-out batches per evaluation")
+    bootstrap: int = option(300, type=positive_int, help="bootstrap refits for alpha_ci")
+    steps: int = option(800, quick=60)
+
+
 def add_arguments(parser):
-    """The model's options of ``tgg train`` (and their defaults)."""
-    g = parser.add_argument_group("scaling")
-    g.add_argument("--quick", action="store_true", help="six tiny sizes and few steps (a smoke test)")
-    g.add_argument("--sizes", default=None, help=f"comma-separated LAYERSxWIDTHxHEADS (default {SIZES})")
-    g.add_argument("--text", default=None, help="a UTF-8 text file to train on (default pydoc_data)")
-    g.add_argument("--context", type=positive_int, default=None, help="characters per window (default 64; quick 32)")
-    g.add_argument("--batch-size", type=positive_int, default=None, help="windows per step (default 32; quick 16)")
-    g.add_argument("--lr", type=positive_float, default=2e-3, help="peak learning rate, the same for every size")
-    g.add_argument("--warmup", type=nonnegative_int, default=None, help="warm-up steps (default 50; quick 10)")
-    g.add_argument("--min-lr-ratio", type=float, default=0.1)
-    g.add_argument("--weight-decay", type=float, default=0.1)
-    g.add_argument("--evals", type=positive_int, default=8, help="held-out evaluations per size during training")
-    g.add_argument("--eval-batches", type=positive_int, default=None,
-                   help="held-out batches per evaluation (default 20)")
-    g.add_argument("--bootstrap", type=positive_int, default=300, help="bootstrap refits for alpha_ci")
-    parser.set_defaults(steps=None)
+    """The model's options of ``tgg train`` (and their defaults), from ``ScalingConfig``."""
+    add_config_arguments(parser, ScalingConfig, title="scaling")
 
 
-def _settle(args):
-    quick = args.quick
-    for key, full, small in (("steps", 800, 60), ("context", 64, 32), ("batch_size", 32, 16), ("warmup", 50, 10),
-                             ("eval_batches", 20, 4), ("sizes", SIZES, QUICK_SIZES)):
-        if getattr(args, key) is None:
-            setattr(args, key, small if quick else full)
+def settle(args):
+    """Fill the options left unset with the config's defaults, or its ``--quick`` values (``tgg train`` calls this
+    before writing the run's config; ``train`` again, for callers that build ``args`` themselves)."""
+    settle_quick(args, ScalingConfig)
 
 
 def train(args, run):
     """Train with ``args`` and write the metrics, checkpoint and figures into ``run``."""
-    _settle(args)
+    settle(args)
     t_start = time.perf_counter()
     sizes = parse_sizes(args.sizes, "scaling")
     vocab, train_ids, val_ids = encode_corpus(args.text)

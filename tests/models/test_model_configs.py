@@ -9,11 +9,15 @@ import pytest
 import tinygrad_gen as tg
 from tinygrad_gen.benchmarks import bench_step, step_bert, step_cyclegan, step_dcgan, step_gan2d, step_gpt, step_vae
 from tinygrad_gen.cli.train import build_parser, load_model
-from tinygrad_gen.models import bert, config_options, cyclegan, dcgan, gan2d, gpt, vae
+from tinygrad_gen.models import (TARGETS, autoencoder, bert, config_options, cyclegan, dcgan, gan1d, gan2d, gpt, icl,
+                                 logreg, scaling, vae)
 from tinygrad_gen.models.config_options import add_config_arguments, config_of, option
 
 CONFIGS = {"gan2d": gan2d.GAN2DConfig, "dcgan": dcgan.DCGANConfig, "vae": vae.VAEConfig,
-           "cyclegan": cyclegan.CycleGANConfig, "gpt": gpt.GPTTrainConfig, "bert": bert.BERTTrainConfig}
+           "cyclegan": cyclegan.CycleGANConfig, "gpt": gpt.GPTTrainConfig, "bert": bert.BERTTrainConfig,
+           "logreg": logreg.LogregConfig, "ae": autoencoder.AutoencoderConfig, "gan1d": gan1d.GAN1DConfig,
+           "icl": icl.ICLConfig, "scaling": scaling.ScalingConfig}
+QUICK = ("icl", "scaling")  # their --quick fields are parsed as None and settled when the run starts
 
 
 def defaults(name):
@@ -21,16 +25,32 @@ def defaults(name):
     return vars(build_parser(name, load_model(name)).parse_args([]))
 
 
+def test_every_target_has_a_config():
+    assert set(CONFIGS) == set(TARGETS)
+
+
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_tgg_train_defaults_are_the_configs(name):
     parsed, config = defaults(name), CONFIGS[name]()
+    if name in QUICK:
+        args = argparse.Namespace(**parsed)
+        config_options.settle_quick(args, CONFIGS[name])
+        parsed = vars(args)
     options = [f.name for f in dataclasses.fields(config) if "type" in f.metadata or f.name in ("epochs", "steps")]
     assert options and {k: parsed[k] for k in options} == {k: getattr(config, k) for k in options}
     assert config_of(parsed, CONFIGS[name]) == config
 
 
 def test_every_step_benchmark_is_a_target_with_a_config():
-    assert set(bench_step.step_models()) == set(CONFIGS)
+    assert set(bench_step.step_models()) <= set(CONFIGS)
+
+
+@pytest.mark.parametrize("name", QUICK)
+def test_quick_takes_the_small_values_of_the_fields_not_given(name):
+    args = argparse.Namespace(**vars(build_parser(name, load_model(name)).parse_args(["--quick", "--lr", "0.5"])))
+    config_options.settle_quick(args, CONFIGS[name])
+    quick = {f.name: f.metadata["quick"] for f in dataclasses.fields(CONFIGS[name]) if "quick" in f.metadata}
+    assert quick and {k: getattr(args, k) for k in quick} == quick and args.lr == 0.5
 
 
 def shapes(module_or_modules):

@@ -80,6 +80,8 @@ def parse(name, module, argv):
         if length not in trained_by(module) and getattr(args, length) is not None:
             parser.error(f"model {name!r} trains by {' and '.join(trained_by(module))}, so --{length} would be "
                          f"ignored; use --{trained_by(module)[0]}")
+    if hasattr(module, "settle"):  # defaults that depend on other options (--quick), fixed before config.json
+        module.settle(args)
     args.model = name
     return args
 
