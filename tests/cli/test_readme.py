@@ -38,6 +38,7 @@ SHORTER = {
     "tgg bench step": "--model vae --reps 1",
     "tgg bench conv": "--reps 1 --only max_pool2d",
     "tgg bench dist": "--steps 1",
+    "tgg exercise grade hw": "--tasks 1.1,1.2",
 }
 # a template of the README -> the command run for it (with the short options where it trains)
 INSTANCES = {
@@ -53,6 +54,7 @@ INSTANCES = {
     "tgg train --ranks": "tgg train gpt --ranks 2 --steps 2 --eval-batches 1",
     "tgg train --ranks 2": "tgg train gpt --ranks 2 --steps 2 --eval-batches 1",
     "mpiexec -n N": "mpiexec -n 2 tgg train gpt --steps 2 --eval-batches 1 --out runs/gpt_by_hand",
+    "tgg exercise grade hw --tasks 1.1,1.7,2.4 --seed 2026": "tgg exercise grade hw --tasks 1.1,2.4 --seed 2026",
 }
 SKIPPED = {
     "pip install .": "installs: tests/cli/test_install.py installs the package into a fresh venv and runs it",

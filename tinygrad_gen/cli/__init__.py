@@ -17,6 +17,7 @@ COMMANDS = {
     "graph": ("graph", "draw the graph of one training step: tgg graph MODEL [--out FILE]"),
     "ops": ("ops", "where each op lives: its family, methods, tg.* and F.* names, tests; --fast: the fast paths"),
     "explain": ("explain", "an op's derivation, and its analytical vs numerical Jacobian: tgg explain OP"),
+    "exercise": ("exercise", "the course kit: tgg exercise list | start DIR | grade DIR"),
 }
 
 

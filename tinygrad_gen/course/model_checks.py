@@ -1,0 +1,81 @@
+"""End-to-end checks: where a part ends in a model, the model is trained briefly on the student's code and must
+reach the engine's own result, and a kernel task's kernel must compute the matrix product at ragged sizes.
+
+Both sides run the same seeded recipe, so with a right answer they agree to rounding; the margins below are what a
+wrong answer cannot meet (a VAE whose gradient lacks the reparameterization's 1/2 ends a few tenths of a nat away).
+"""
+import importlib
+
+import numpy as np
+
+import tinygrad_gen as tg
+
+VAE_MARGIN = 0.05  # nats per image: the test ELBO of the brief run
+GPT_MARGIN = 0.01  # nats per character: the last training loss
+
+
+def _mod(name: str):
+    return importlib.import_module(name)
+
+
+def vae_elbo(seed: int) -> float:
+    """A small VAE (latent 4, hidden 32) trained 4 epochs on 400 digits; its ELBO on 200 test digits."""
+    from tinygrad_gen import data, optim
+    vae = _mod("tinygrad_gen.models.vae")
+    x_train, _, x_test, _ = data.digits()
+    tg.manual_seed(seed)
+    model = vae.VAE(4, 32)
+    opt = optim.Adam(model.parameters(), lr=3e-3)
+    loader = data.DataLoader(x_train[:400], batch_size=50, seed=seed)
+    for _ in range(4):
+        for x in loader:
+            loss = model(x)[0]
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    tg.manual_seed(seed + 1)
+    with tg.no_grad():
+        return -float(model(tg.tensor(x_test[:200]))[0].item())
+
+
+def gpt_loss(seed: int) -> float:
+    """A one-layer GPT (width 16, 2 heads, context 16) trained 15 Adam steps on the embedded text; the last loss."""
+    from tinygrad_gen import optim
+    gpt = _mod("tinygrad_gen.models.gpt")
+    vocab, train_ids, _ = gpt.encode_corpus()
+    tg.manual_seed(seed)
+    model = gpt.GPT(gpt.GPTConfig(len(vocab), 16, 1, 16, 2, 0.0))
+    opt = optim.Adam(model.parameters(), lr=3e-3)
+    rng = np.random.default_rng(seed)
+    loss = None
+    for _ in range(15):
+        starts = rng.integers(0, len(train_ids) - 17, size=8)
+        x = np.stack([train_ids[s:s + 16] for s in starts])
+        y = np.stack([train_ids[s + 1:s + 17] for s in starts])
+        _, loss = model(tg.tensor(x), tg.tensor(y))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return float(loss.item())
+
+
+MODELS = {"vae": (vae_elbo, VAE_MARGIN, "test ELBO (nats per image) of a VAE trained 4 epochs"),
+          "gpt": (gpt_loss, GPT_MARGIN, "training loss (nats per character) of a GPT after 15 steps")}
+
+
+def kernel_cases(seed: int) -> list:
+    """Ragged (M, K, N) sizes for a matmul kernel, drawn from ``seed``, plus one of exact tiles."""
+    rng = np.random.default_rng(seed)
+    return [(16, 16, 16)] + [tuple(int(v) for v in rng.integers(1, 40, size=3)) for _ in range(3)]
+
+
+def kernel_inputs(m: int, k: int, n: int, seed: int) -> tuple:
+    """Float32 A (m, k) and B (k, n) from ``seed``."""
+    rng = np.random.default_rng(seed + m * 7 + k * 11 + n * 13)
+    return rng.standard_normal((m, k)).astype(np.float32), rng.standard_normal((k, n)).astype(np.float32)
+
+
+def kernel_products(task_module: str, seed: int, module=None) -> list:
+    """The kernel's C = A @ B on each of ``kernel_cases``; ``module`` (default: the engine's) holds ``matmul``."""
+    module = module or _mod(task_module)
+    return [np.asarray(module.matmul(*kernel_inputs(m, k, n, seed))) for m, k, n in kernel_cases(seed)]
