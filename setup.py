@@ -22,6 +22,10 @@ setup(
         # data-parallel training: mpi4py, and an MPI (the mpich wheel brings the library and mpiexec; no apt needed)
         "dist": ["mpi4py", "mpich"],
         "dev": ["pytest", "hypothesis", "torch==2.13.0", "numba", "safetensors", "mpi4py", "mpich", "ruff"],
+        # the docs site (MkDocs + Material; math as MathML made at build time by latex2mathml), running the notebooks
+        # (nbformat, nbclient, ipykernel) and the browser test's DevTools client (websocket-client)
+        "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5", "latex2mathml>=3.77", "nbformat>=5.9", "nbclient>=0.10",
+                 "ipykernel>=6.29", "websocket-client>=1.7", "pytest"],
     },
     entry_points={"console_scripts": ["tgg=tinygrad_gen.cli:main"]},
 )

@@ -48,7 +48,7 @@ def __getattr__(name):
     import importlib
     if name in ("nn", "optim", "data", "io", "viz", "utils"):
         return importlib.import_module(f".{name}", __name__)
-    if name in ("draw", "trace_backward"):
+    if name in ("draw", "trace_backward", "step_through"):
         return getattr(importlib.import_module(".viz", __name__), name)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".io", __name__), name)

@@ -127,7 +127,8 @@ def _group_keys(nodes, collapse):
     return at(collapse)
 
 
-def draw(*tensors: Tensor, params: Any = None, show_grad: bool = True, collapse: Union[bool, int] = False) -> Graph:
+def draw(*tensors: Tensor, params: Any = None, show_grad: bool = True, collapse: Union[bool, int] = False,
+         html: Union[str, os.PathLike, None] = None) -> Graph:
     """Draw the graph that made ``tensors``: a :class:`Graph` (Graphviz DOT in ``.source``).
 
     One node per op (its Function's name, the constants it was given and the step at which backward visits it)
@@ -136,11 +137,19 @@ def draw(*tensors: Tensor, params: Any = None, show_grad: bool = True, collapse:
     intermediate's kept by ``retain_grad()``) shows the gradient's shape and norm; NaN or Inf in it colours the
     node red. ``collapse=True`` (or a call depth, 1 = the outermost
     Module call) draws the ops of one Module call as one box; it needs the forward run inside
-    ``tg.viz.record_modules()``. Reads the graph only, and keeps no reference to it. (PyTorch has no built-in
-    counterpart; torchviz's ``make_dot`` is the closest.)"""
+    ``tg.viz.record_modules()``. Reads the graph only, and keeps no reference to it. To step through the backward
+    pass node by node in a self-contained HTML page, give ``html="backward.html"`` (the one loss is then
+    backpropagated, as ``tg.viz.step_through(loss, "backward.html")`` does, after the graph is drawn). (PyTorch
+    has no built-in counterpart; torchviz's ``make_dot`` is the closest.)"""
     if not tensors or not all(isinstance(t, Tensor) for t in tensors):
         raise TypeError("draw: pass one or more Tensors, e.g. tg.draw(loss, params=model)")
-    return _Picture(tensors, params, show_grad, collapse).graph()
+    if html is not None and len(tensors) != 1:
+        raise ValueError(f"draw: html= steps through the backward of one loss, got {len(tensors)} tensors")
+    graph = _Picture(tensors, params, show_grad, collapse).graph()
+    if html is not None:
+        from .stepper import step_through
+        step_through(tensors[0], html, params)
+    return graph
 
 
 class _Picture:
