@@ -2,7 +2,8 @@
 from setuptools import find_packages, setup
 
 # kernels/, models/ and benchmarks/ are top-level folders of the repo, installed under the tinygrad_gen namespace
-MAPPED = {"tinygrad_gen.kernels": "kernels", "tinygrad_gen.models": "models", "tinygrad_gen.benchmarks": "benchmarks"}
+MAPPED = {"tinygrad_gen.kernels": "kernels", "tinygrad_gen.kernels.cpu": "kernels/cpu", "tinygrad_gen.models": "models",
+          "tinygrad_gen.benchmarks": "benchmarks"}
 ENGINE = ["tinygrad_gen"] + ["tinygrad_gen." + p for p in find_packages("tinygrad_gen")]
 
 setup(
@@ -21,6 +22,9 @@ setup(
         "gpu": ["cupy-cuda12x", "numba-cuda"],
         # data-parallel training: mpi4py, and an MPI (the mpich wheel brings the library and mpiexec; no apt needed)
         "dist": ["mpi4py", "mpich"],
+        # the CPU kernels (kernels/cpu/, Numba; SciPy brings the BLAS that np.dot calls inside them): chosen by
+        # dispatch.py where they measured faster; the first run compiles them (cached after)
+        "cpu": ["numba", "scipy"],
         "dev": ["pytest", "hypothesis", "torch==2.13.0", "numba", "safetensors", "mpi4py", "mpich", "ruff"],
         # the docs site (MkDocs + Material; math as MathML made at build time by latex2mathml), running the notebooks
         # (nbformat, nbclient, ipykernel) and the browser test's DevTools client (websocket-client)

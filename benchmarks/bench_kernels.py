@@ -7,6 +7,8 @@ Attention FLOPs: 4 B H N^2 d forward (halved when causal), x2.5 for backward (so
 
     tgg bench matmul [--sizes 1024 2048 4096] [--repeats 10] [--variant NAME] [--json FILE]
     tgg bench attention [--quick] [--variant NAME] [--json FILE]
+    tgg bench attention --device cpu ...   (bench_cpu_attention: the Numba CPU flash kernels vs PyTorch's SDPA)
+    tgg bench kernels --device cpu ...     (bench_cpu_roofline: the CPU kernels on a roofline of this machine)
     tgg bench matmul-variants | attention-variants [--variants NAME ...] [--json FILE]   (autotune: every compiled
         variant of the kernel -- matmul_numba.VARIANTS tile shapes at 4096^3, attention_numba.VARIANTS at d = 64
         and d = 128 -- timed against the peer in one run, each checked against float64; the fastest correct one is
@@ -372,13 +374,28 @@ def summary(paths):
     print("\n".join(lines))
 
 
+def _cpu_device(argv):
+    """The arguments without ``--device cpu`` (or ``--device=cpu``) if they hold it, else None."""
+    for i, a in enumerate(argv):
+        if a == "--device=cpu":
+            return argv[:i] + argv[i + 1:]
+        if a == "--device" and argv[i + 1:i + 2] == ["cpu"]:
+            return argv[:i] + argv[i + 2:]
+    return None
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["summary"]:
         return summary(argv[1:])
+    cpu_argv = _cpu_device(argv)
+    if cpu_argv is not None and argv[:1] in (["attention"], ["kernels"]):  # the Numba CPU kernels (kernels/cpu)
+        from . import bench_cpu_attention, bench_cpu_roofline
+        return (bench_cpu_attention if argv[0] == "attention" else bench_cpu_roofline).main(cpu_argv[1:])
     p = argparse.ArgumentParser(prog="tgg bench", description=__doc__.split("\n")[0])
-    p.add_argument("which", choices=["matmul", "attention", "matmul-variants", "attention-variants"])
-    p.add_argument("--device", default="cuda", choices=["cuda"], help="the kernels are CUDA kernels")
+    p.add_argument("which", choices=["matmul", "attention", "matmul-variants", "attention-variants", "kernels"])
+    p.add_argument("--device", default="cuda", choices=["cuda"],
+                   help="the CUDA kernels (attention and kernels also take --device cpu: the Numba CPU kernels)")
     p.add_argument("--repeats", type=int, default=10, help="timed runs per kernel (after 2 warm-up runs)")
     p.add_argument("--sizes", type=int, nargs="*", default=[1024, 2048, 4096], help="square matmul sizes")
     p.add_argument("--quick", action="store_true", help="attention: skip N = 16384")

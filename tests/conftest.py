@@ -9,6 +9,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 # Tests multiply small matrices, where a second OpenBLAS thread costs more than it gains (30x on a busy machine).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")  # the Numba CPU kernels' pool, as small for the same reason
 
 import numpy as np  # noqa: E402 (the thread limits above must be set before NumPy starts its BLAS)
 import pytest  # noqa: E402 (as above)

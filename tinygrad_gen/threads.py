@@ -46,9 +46,21 @@ def use_threads(n: Optional[int] = None) -> int:
             raise RuntimeError("use_threads: NumPy is loaded and threadpoolctl is missing, so its BLAS threads "
                                "cannot be limited; pip install threadpoolctl") from None
         os.environ.update({var: str(n) for var in USER_VARS})
+        _numba_threads(n)
         return n
     threadpool_limits(limits=n)  # process-wide for OpenBLAS; kept for the process (the object is not needed)
+    _numba_threads(n)
     return n
+
+
+def _numba_threads(n: int) -> None:
+    """The Numba CPU kernels' thread pool gets the same number: set now if Numba is loaded, else through its
+    variable (read when Numba starts), unless the user set that."""
+    if "numba" in sys.modules:
+        import numba
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    else:
+        os.environ.setdefault("NUMBA_NUM_THREADS", str(n))
 
 
 def default_threads(environ: Mapping[str, str] = os.environ) -> int:

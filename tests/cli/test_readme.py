@@ -39,6 +39,9 @@ SHORTER = {
     "tgg bench conv": "--reps 1 --only max_pool2d",
     "tgg bench dist": "--steps 1",
     "tgg exercise grade hw": "--tasks 1.1,1.2",
+    "tgg bench cpu-ops": "--reps 1",
+    "tgg bench attention --device cpu": "--sizes 128 --reps 1 --no-memory",
+    "tgg bench kernels --device cpu": "--reps 1 --png roofline.png",
 }
 # a template of the README -> the command run for it (with the short options where it trains)
 INSTANCES = {

@@ -292,7 +292,7 @@ _SIMULATED = textwrap.dedent("""
 def test_flash_attention_op_matches_the_reference_under_the_cuda_simulator():
     """FlashAttention on the Numba kernels, run by Numba's CUDA simulator (NumPy arrays stand in for device
     arrays), in a fresh process: numba decides at import whether it simulates."""
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", TGG_KERNELS="auto")  # the CUDA kernels, not the CPU ones
     proc = subprocess.run([sys.executable, "-c", _SIMULATED], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0 and "flash ok" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -14,8 +14,10 @@ BENCHMARKS = {
     "step": ("bench_step", False, "a training step of each model"),
     "conv": ("bench_conv", False, "conv, conv_transpose, pooling, batch norm per shape, with GFLOP/s vs SGEMM"),
     "dist": ("bench_dist", False, "data-parallel GPT on MPI: tokens/s at 1 and 2 ranks, all-reduce time"),
+    "cpu-ops": ("bench_cpu_ops", False, "the ops with Numba CPU kernels: plain, NumPy fast path, Numba, PyTorch"),
     "matmul": ("bench_kernels", True, "our CUDA matmul kernel vs cuBLAS"),
-    "attention": ("bench_kernels", True, "our CUDA attention kernel vs PyTorch SDPA"),
+    "attention": ("bench_kernels", True, "our attention kernel vs PyTorch SDPA (CUDA; --device cpu: Numba CPU)"),
+    "kernels": ("bench_kernels", True, "--device cpu: the Numba CPU kernels on this machine's roofline (PNG)"),
     "matmul-variants": ("bench_kernels", True, "time every compiled matmul kernel variant (autotune sweep)"),
     "attention-variants": ("bench_kernels", True, "time every compiled attention kernel variant (autotune sweep)"),
 }
@@ -25,7 +27,8 @@ def usage():
     """The text of ``tgg bench --help``: the benchmarks."""
     lines = ["usage: tgg bench NAME [options]   (tgg bench NAME --help lists its options)", "", "benchmarks:"]
     lines += [f"  {name:19s} {help_}" for name, (_, _, help_) in BENCHMARKS.items()]
-    lines += ["", "overhead, step and conv take --threads N: BLAS and PyTorch threads (step: free cores by default)"]
+    lines += ["", "overhead, step and conv take --threads N: BLAS and PyTorch threads (step: free cores by default)",
+              "cpu-ops, attention --device cpu and kernels --device cpu also give the Numba kernels N threads"]
     return "\n".join(lines)
 
 

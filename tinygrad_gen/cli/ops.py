@@ -45,6 +45,10 @@ def fast_path_lines() -> list:
         lines.append(f"{plain.__name__} -> {path.fast.__name__} ({path.fast.__module__}): "
                      f"runs {dispatch.mode_of(plain)}")
         lines.append(f"  {path.speeds_up}")
+    for plain, path in sorted(dispatch.NUMBA_PATHS.items(), key=lambda kv: kv[0].__name__):
+        lines.append(f"{plain.__name__} -> numba ({path.fast.__module__}){'' if path.preferred else ' [not in auto]'}"
+                     f": runs {dispatch.mode_of(plain)}")
+        lines.append(f"  {path.speeds_up}")
     return lines
 
 

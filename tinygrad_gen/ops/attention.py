@@ -121,7 +121,9 @@ def flash_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | np.ndarray |
     """softmax(q k^T * scale) v on the flash-attention kernels (``FlashAttention``).
 
     Args:
-        q, k, v: float32 CUDA Tensors (..., Lq, d), (..., Lk, d), (..., Lk, d) with batch axes that broadcast.
+        q, k, v: float32 CUDA Tensors (..., Lq, d), (..., Lk, d), (..., Lk, d) with batch axes that broadcast; or
+            float32/float64 CPU Tensors, when ``TGG_KERNELS`` chooses the Numba CPU kernels
+            (``kernels/cpu/attention.py``) for ``FlashAttention``.
         mask: boolean, True = may attend, one value per key: broadcastable to (..., Lq, Lk) with size 1 on the
             query axis (a (B, Lk) padding mask goes in as ``mask[:, None, None, :]``); or None.
         causal: query i sees keys j <= i only.
@@ -131,7 +133,7 @@ def flash_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | np.ndarray |
     batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
     key_mask = key_padding_mask(mask, batch, lq, lk)
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
-    return FlashAttention.apply(q, k, v, key_mask, bool(causal), scale)
+    return dispatch.pick(FlashAttention).apply(q, k, v, key_mask, bool(causal), scale)
 
 
 def _repeat_heads(x: Tensor, groups: int) -> Tensor:
@@ -205,7 +207,8 @@ def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | np.ndarray | None 
         raise ArgumentError(f"scaled_dot_product_attention: q {q.shape}, k {k.shape}, v {v.shape} do not fit "
                             "(expected q (..., Lq, d), k (..., Lk, d), v (..., Lk, dv) with batch axes that broadcast)")
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
-    if not dropout_p and dispatch.attention_backend(q._data, mask=mask) == "numba" and v.shape[-1] == q.shape[-1]:
+    if not dropout_p and v.shape[-1] == q.shape[-1] and (dispatch.attention_backend(q._data, mask=mask) == "numba"
+                                                         or dispatch.cpu_flash_attention(q._data, mask)):
         return flash_attention(q, k, v, mask, causal, scale)
     keep, bias = None, None
     if mask is not None:

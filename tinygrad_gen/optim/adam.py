@@ -1,7 +1,7 @@
 """Adam and AdamW, as PyTorch computes them (same order of operations, so the two agree to float32 rounding)."""
 import math
 
-from .. import backend
+from .. import backend, dispatch
 from .optimizer import Optimizer
 
 
@@ -35,6 +35,9 @@ class Adam(Optimizer):
             state["exp_avg_sq"] = xp.zeros_like(p._data)
         state["step"] += 1
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        fused = dispatch.fused_adam(p._data)  # the same update in one pass (kernels/cpu/adamw.py), where chosen
+        if fused is not None:
+            return fused(p._data, g, m, v, lr, (b1, b2), eps, wd, self.decoupled, t)
         if self.decoupled:
             p._data *= 1 - lr * wd  # AdamW: shrink the weights directly, outside the adaptive scaling
         elif wd:

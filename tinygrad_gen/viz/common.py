@@ -67,3 +67,28 @@ def stats(a):
 def shape_text(shape):
     """A shape as Python writes a tuple: (3, 4), (4,), ()."""
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _freed(ctx):
+    return RuntimeError(f"draw: the graph through {ctx.fn.__name__} was freed by backward(); draw before the "
+                        "backward, or call backward(retain_graph=True) to draw the graph with its gradients")
+
+
+def walk(roots):
+    """Tensors and nodes (graph Contexts) reachable from ``roots``, each once, in a fixed order (iterative, no
+    recursion limit): what ``draw`` and ``step_through`` both show."""
+    tensors, nodes, stack = {}, {}, list(reversed(roots))
+    while stack:
+        t = stack.pop()
+        if id(t) in tensors:
+            continue
+        tensors[id(t)] = t
+        ctx = t._ctx
+        if ctx is None or id(ctx) in nodes:
+            continue
+        if ctx.inputs is None:
+            raise _freed(ctx)
+        nodes[id(ctx)] = ctx
+        alive = [o for o in (ref() for ref in ctx.outputs or ()) if o is not None and id(o) not in tensors]
+        stack.extend(reversed([x for x in ctx.inputs if isinstance(x, Tensor)] + alive))
+    return list(tensors.values()), list(nodes.values())

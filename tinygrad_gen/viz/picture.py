@@ -11,34 +11,10 @@ from typing import Any, Optional, Union
 
 from .. import autograd
 from ..tensor import Tensor
-from .common import named_modules, named_tensors, shape_text, stats
+from .common import named_modules, named_tensors, shape_text, stats, walk
 from .record import scope_of
 
 INSTALL_DOT = "install Graphviz (apt-get install graphviz, brew install graphviz or conda install graphviz)"
-
-
-def _freed(ctx):
-    return RuntimeError(f"draw: the graph through {ctx.fn.__name__} was freed by backward(); draw before the "
-                        "backward, or call backward(retain_graph=True) to draw the graph with its gradients")
-
-
-def _walk(roots):
-    """Tensors and nodes reachable from ``roots``, each once, in a fixed order (iterative, no recursion limit)."""
-    tensors, nodes, stack = {}, {}, list(reversed(roots))
-    while stack:
-        t = stack.pop()
-        if id(t) in tensors:
-            continue
-        tensors[id(t)] = t
-        ctx = t._ctx
-        if ctx is None or id(ctx) in nodes:
-            continue
-        if ctx.inputs is None:
-            raise _freed(ctx)
-        nodes[id(ctx)] = ctx
-        alive = [o for o in (ref() for ref in ctx.outputs or ()) if o is not None and id(o) not in tensors]
-        stack.extend(reversed([x for x in ctx.inputs if isinstance(x, Tensor)] + alive))
-    return list(tensors.values()), list(nodes.values())
 
 
 def _constant(a):
@@ -159,7 +135,7 @@ class _Picture:
     def __init__(self, roots, params, show_grad, collapse):
         self.roots, self.show_grad = {id(t) for t in roots}, show_grad
         self.names, self.modules = named_tensors(params), named_modules(params)
-        self.tensors, self.nodes = _walk(roots)
+        self.tensors, self.nodes = walk(roots)
         self.steps = {}
         if len(roots) == 1 and roots[0]._ctx is not None:  # the order backward from this tensor visits the ops
             self.steps = {id(c): i + 1 for i, c in enumerate(autograd._topological_order([roots[0]._ctx]))}

@@ -16,8 +16,7 @@ import numpy as np
 
 from .. import autograd
 from ..tensor import Tensor
-from .common import host, named_tensors, shape_text, stats
-from .picture import _walk
+from .common import host, named_tensors, shape_text, stats, walk
 
 SHOWN = 12  # arrays with at most this many elements are shown in full; larger ones by shape, norm, min and max
 
@@ -95,7 +94,7 @@ def step_through(loss: Tensor, path: Optional[Union[str, os.PathLike]] = None, p
         raise ValueError("step_through: the loss was not made by an op (it is a leaf), so there is no backward pass "
                          "to step through")
     names = named_tensors(params)
-    tensors, nodes = _walk([loss])
+    tensors, nodes = walk([loss])
     depth = _layout(tensors, nodes, loss)
     ids = {id(t): f"t{i}" for i, t in enumerate(tensors)}
     ids.update({id(c): f"op{i}" for i, c in enumerate(nodes)})
