@@ -75,7 +75,38 @@ def kernel_inputs(m: int, k: int, n: int, seed: int) -> tuple:
     return rng.standard_normal((m, k)).astype(np.float32), rng.standard_normal((k, n)).astype(np.float32)
 
 
-def kernel_products(task_module: str, seed: int, module=None) -> list:
-    """The kernel's C = A @ B on each of ``kernel_cases``; ``module`` (default: the engine's) holds ``matmul``."""
-    module = module or _mod(task_module)
-    return [np.asarray(module.matmul(*kernel_inputs(m, k, n, seed))) for m, k, n in kernel_cases(seed)]
+def softmax_inputs(seed: int) -> list:
+    """Score rows for a softmax kernel: float32 and float64, one row of one, ragged widths, large values."""
+    rng = np.random.default_rng(seed)
+    shapes = [(1, 1), (3, 7)] + [tuple(int(v) for v in rng.integers(1, 50, size=2)) for _ in range(2)]
+    out = [(rng.standard_normal(s) * 4).astype(dt) for s in shapes for dt in (np.float32, np.float64)]
+    out.append(np.array([[1e4, 1e4 - 1.0, -1e4]], np.float32))  # exp(1e4) overflows: the max must be subtracted
+    return out
+
+
+def kernel_problems(task, seed: int) -> list:
+    """(description, inputs, expected float64 result) of each case a kernel task is graded on."""
+    if task.kernel in ("sgemm", "cpu_sgemm"):
+        out = []
+        for m, k, n in kernel_cases(seed):
+            a, b = kernel_inputs(m, k, n, seed)
+            out.append((f"C = A @ B with A {m}x{k}, B {k}x{n} (standard normal, seed {seed})", (a, b),
+                        a.astype(np.float64) @ b))
+        return out
+    out = []
+    for x in softmax_inputs(seed):
+        e = np.exp(x.astype(np.float64) - x.max(axis=1, keepdims=True))
+        out.append((f"softmax of {x.dtype} rows {x.shape} (x = {np.array2string(x, precision=3, threshold=8)})",
+                    (x,), e / e.sum(axis=1, keepdims=True)))
+    return out
+
+
+def kernel_result(task, inputs) -> np.ndarray:
+    """The (installed) kernel of ``task`` run on ``inputs``, through the engine module's entry point."""
+    module = _mod(task.module)
+    if task.kernel in ("sgemm", "cpu_sgemm"):
+        return np.asarray(module.matmul(*inputs))
+    x, = inputs
+    y = np.empty_like(x)
+    module.softmax_rows(x, y)
+    return y

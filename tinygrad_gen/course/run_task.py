@@ -97,8 +97,7 @@ def grade(task: Task, workspace: Path, seed: int) -> tuple:
     from tinygrad_gen import dispatch
     dispatch.set_kernels("reference")
     if task.kernel:
-        cases = model_checks.kernel_cases(seed)
-        want = [a.astype("float64") @ b for a, b in (model_checks.kernel_inputs(*c, seed) for c in cases)]
+        problems = model_checks.kernel_problems(task, seed)
     else:
         reference = checks.expected(task, seed)
         model_want = model_checks.MODELS[task.model][0](seed) if task.model else None
@@ -107,11 +106,11 @@ def grade(task: Task, workspace: Path, seed: int) -> tuple:
     install(task, student)
     try:
         if task.kernel:
-            got = model_checks.kernel_products(task.module, seed)
             failure = None
-            for (m, k, n), g, w in zip(cases, got, want):
-                failure = checks.compare("C = A @ B, float32", g, w, checks.TOL["float32"] | {"atol": 1e-4},
-                                         f"A {m}x{k}, B {k}x{n} (standard normal, seed {seed})")
+            for what, inputs, want in problems:
+                tol = checks.TOL[str(inputs[0].dtype)] | ({"atol": 1e-4} if inputs[0].dtype == "float32" else {})
+                failure = checks.compare(f"kernel output, {inputs[0].dtype}",
+                                         model_checks.kernel_result(task, inputs), want, tol, what)
                 if failure:
                     break
         else:

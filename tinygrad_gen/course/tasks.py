@@ -17,7 +17,8 @@ PARTS = {
     3: ("layers", "Layers: linear, convolution by im2col, pooling, normalization, dropout, embedding"),
     4: ("generative", "Generative models: the reparameterization trick, the KL, the ELBO, GAN losses, R1"),
     5: ("transformers", "Transformers: attention with a causal mask, multi-head attention, GELU"),
-    6: ("kernels", "Kernels: a tiled SGEMM in Numba CUDA (run in the simulator)"),
+    6: ("kernels", "Kernels: a tiled SGEMM in Numba CUDA (run in the simulator), a fused softmax and a tiled SGEMM "
+                   "on the CPU"),
 }
 
 
@@ -254,6 +255,18 @@ TASKS = [
          "kernels: how fast can a matmul go", kernel="sgemm",
          mistake=("acc += a_tile[ty, k] * b_tile[k, tx]", "acc += a_tile[ty, k] * b_tile[tx, k]"),
          answer_from=None, timeout=240),
+    Task("6.2", "a fused softmax on the CPU (Numba)", 3, "tinygrad_gen.kernels.cpu.softmax:softmax_rows", (),
+         "Write softmax_rows(x, y): y[r] = softmax(x[r]) for every row, each row read while it sits in cache, rows "
+         "spread over threads with prange.", "Three loops per row: the max, then e = exp(x - max) written to y while "
+         "summing, then one scale by 1 / sum. Rows of 1e4 must not overflow.", "kernels: fusing a softmax",
+         kernel="cpu_softmax", mistake=("inv = like(1.0, m) / s", "inv = like(1.0, m)"), answer_from=None,
+         timeout=300),
+    Task("6.3", "a tiled SGEMM on the CPU (Numba)", 4, "tinygrad_gen.kernels.cpu.matmul:sgemm", (),
+         "Write sgemm(a, b, c): c = a @ b with cache blocking (panels of B kept in cache while rows of A stream "
+         "past) and register blocking (four rows of C share every loaded b[k, j]).", "Zero c's block first; "
+         "rows left over when a block is not a multiple of 4 need their own loop.",
+         "kernels: how fast can a matmul go", kernel="cpu_sgemm",
+         mistake=("for r in range(i, i1):", "for r in range(i, i):"), answer_from=None, timeout=300),
 ]
 
 BY_ID = {t.id: t for t in TASKS}
