@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_numba_kernels_pass_under_the_cuda_simulator():
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", TGG_KERNELS="auto")  # the CUDA kernels, not the CPU ones
     sim = str(ROOT / "tests" / "kernels" / "sim")
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", sim],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
