@@ -14,6 +14,16 @@ def pytest_configure(config):
         config.addinivalue_line("markers", f"{name}: {text}")
 
 
+def pytest_ignore_collect(collection_path, config):
+    """Without ``-m docs|notebooks|browser`` the test files are not even imported: the default suite runs without the
+    [docs] extra, whose packages they import."""
+    if collection_path.parent == HERE and collection_path.name.startswith("test_"):
+        wanted = config.getoption("markexpr") or ""
+        if not any(m in wanted for m in MARKERS):
+            return True
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     wanted = config.getoption("markexpr") or ""
     keep, drop = [], []
