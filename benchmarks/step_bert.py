@@ -17,10 +17,10 @@ def _batch_and_vocab():
 
     import tinygrad_gen as tg
     c = _config()
-    train_text, _ = tg.data.text_corpus(c.text)
+    from tinygrad_gen.models.bert import pretraining_corpus
+    train_docs, _, train_text = pretraining_corpus(c.text, c.corpus)  # the corpus tgg train bert trains on
     vocab = tg.data.WordVocab(train_text, min_count=c.min_count)
-    data = PretrainingData(tg.data.sentence_documents(train_text), vocab, c.max_len, c.mask_rate, c.max_predictions,
-                           negatives=c.nsp_negatives)
+    data = PretrainingData(train_docs, vocab, c.max_len, c.mask_rate, c.max_predictions, negatives=c.nsp_negatives)
     return data.batch(c.batch_size, np.random.default_rng(0)), len(vocab)
 
 

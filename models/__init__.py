@@ -31,6 +31,7 @@ TARGETS = {
     "cyclegan": "cyclegan",
     "gpt": "gpt",
     "bert": "bert",
+    "bert_efficiency": "bert_efficiency",
     "icl": "icl",
     "scaling": "scaling",
 }

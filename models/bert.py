@@ -13,12 +13,19 @@ negatives come from decides what NSP can learn from: ``--nsp-negatives anywhere`
 corpus", the default) is mostly a change of topic, ``same_document`` leaves only order and coherence. Held-out NSP
 accuracy is measured both ways.
 
-Fine-tuning on a sentence-level task (which of two help topics a sentence comes from) puts a linear head on the
-[CLS] vector and trains everything. The label-efficiency curve (``models/label_efficiency.py``) compares it, for
+The corpus (``--corpus``) is the English docstrings of Python's own standard library, one document per module,
+held out by whole packages (``tinygrad_gen.data.stdlib_docstrings``: 444 training modules with Python 3.11), or
+the help topics of ``pydoc_data`` (70 training topics, the last 10 % held out); ``--text FILE`` trains on any text.
+Held-out NSP predictions, pair by pair, go to ``nsp_predictions.json`` beside a word-overlap baseline
+(``bert_nsp``); the same encoder pre-trained left-to-right instead is compared in ``bert_efficiency``.
+
+Fine-tuning on a sentence-level task (which of the two largest documents a sentence comes from) puts a linear head
+on the [CLS] vector and trains everything. The label-efficiency curve (``models/label_efficiency.py``) compares it, for
 16 ... all labelled sentences and several seeds, with the same network trained from scratch and with a linear probe
 on the frozen [CLS] vectors (the lecture's feature-based approach).
 
-    tgg train bert                                   # metrics.json, loss.png, attention.png, label_efficiency.png
+    tgg train bert                                   # metrics.json, nsp_predictions.json, loss.png, attention.png,
+                                                     # label_efficiency.png
     tgg train bert --layers 4 --heads 4 --width 128  # a row of the size ablation
     tgg train bert --quick                           # a smoke-sized run (seconds)
 """
@@ -186,13 +193,14 @@ def unigram_baseline(train_batches_labels, eval_batches):
 
 # ----- the fine-tuning task -----
 
-def topic_task(documents, vocab, max_len, test_every=4):
-    """Which of two topics does a sentence come from? The two documents with the most sentences give the two
-    classes; every ``test_every``-th sentence of each is held out for testing.
+def topic_task(documents, vocab, max_len, test_every=4, classes=2):
+    """Which of ``classes`` topics does a sentence come from? The documents with the most sentences give the
+    classes (class 0 the smallest of them); every ``test_every``-th sentence of each is held out for testing.
     Returns ((ids, segments, keep, labels) for training, the same for testing)."""
-    a, b = sorted(documents, key=len)[-2:]
+    if not 2 <= classes <= len(documents):
+        raise ValueError(f"topic_task: classes must be in [2, {len(documents)}] (the documents), got {classes}")
     rows = {"train": [], "test": []}
-    for label, doc in enumerate((a, b)):
+    for label, doc in enumerate(sorted(documents, key=len)[-classes:]):
         for i, sentence in enumerate(doc):
             ids, segments, keep = pack_pair(vocab.encode(sentence), [], vocab, max_len + 1)
             # single sentence: [CLS] A [SEP] (pack_pair's second [SEP] ends an empty B; drop it)
@@ -255,8 +263,8 @@ def add_arguments(parser):
 
 def pretraining_corpus(text=None, corpus="stdlib"):
     """(training documents, held-out documents, the training text the vocabulary is built from); documents are
-    lists of sentences. ``text``: a UTF-8 file, its last 10 %% held out; else ``corpus``: ``"stdlib"`` (the
-    standard library's docstrings, held out by whole packages) or ``"pydoc"`` (the help topics, last 10 %%)."""
+    lists of sentences. ``text``: a UTF-8 file, its last 10 % held out; else ``corpus``: ``"stdlib"`` (the
+    standard library's docstrings, held out by whole packages) or ``"pydoc"`` (the help topics, last 10 %)."""
     if corpus not in CORPORA:
         raise ValueError(f"pretraining_corpus: corpus must be one of {CORPORA}, got {corpus!r}")
     if text is None and corpus == "stdlib":

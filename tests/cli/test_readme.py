@@ -29,6 +29,7 @@ SHORTER = {
     "tgg train cyclegan --domain transpose": "--epochs 1",
     "tgg train gpt": "--steps 2 --eval-batches 1",
     "tgg train bert": "--quick --steps 2",
+    "tgg train bert_efficiency": "--quick --steps 4",
     "tgg train icl": "--quick --steps 2",
     "tgg train scaling": "--quick --steps 2",
     "tgg train gpt --ranks 2": "--steps 2 --eval-batches 1",

@@ -11,6 +11,7 @@ from tinygrad_gen.cli import train as tgg_train
 from tinygrad_gen.data import WordVocab
 from tinygrad_gen.models.bert import BERT, BERTConfig, SentenceClassifier, attention_weights
 from tinygrad_gen.models.bert_data import IGNORE, PretrainingData, corrupt, pack_pair, truncate_pair
+from tinygrad_gen.models.bert_nsp import accuracy_from_file
 
 from run_helpers import resumed_like_uninterrupted
 
@@ -221,6 +222,14 @@ def test_quick_train_bert_writes_the_label_efficiency_curve_and_both_nsp_accurac
     assert metrics["finetune_acc"] == pytest.approx(np.mean(curve["all"]["pretrained"]))
     for figure in ("loss.png", "attention.png", "label_efficiency.png"):
         assert (out / figure).is_file()
+    # the held-out NSP accuracies are re-computed from the saved predictions, beside the word-overlap baseline
+    recomputed = accuracy_from_file(out / "nsp_predictions.json")
+    for neg in ("anywhere", "same_document"):
+        assert recomputed[neg] == pytest.approx(metrics[f"nsp_acc_{neg}"])
+        assert 0.5 <= metrics[f"nsp_overlap_baseline_{neg}"] <= 1
+    config = json.loads((out / "config.json").read_text())
+    assert config["corpus"] == metrics["corpus"] == "stdlib" and config["corpus_python"].count(".") == 2
+    assert metrics["corpus_documents"]["train"] > 300 and metrics["corpus_documents"]["held_out"] > 10
 
 
 def test_resumed_bert_run_ends_bit_for_bit_like_an_uninterrupted_one(tmp_path, monkeypatch):
@@ -244,6 +253,17 @@ def test_topic_task_labels_sentences_by_the_two_largest_documents_and_holds_out_
     assert {w for w, y in zip(first_words, all_labels) if y == 1} == {"w3"}     # 8 sentences: class 1
     np.testing.assert_array_equal(ids[labels == 1][0], [v.cls_id, *v.encode("w3 w4 w5"), v.sep_id, v.pad_id])
     assert np.all(segments == 0) and np.all(keep.sum(1) >= 3)
+
+
+def test_topic_task_with_more_classes_takes_the_largest_documents_smallest_first():
+    from tinygrad_gen.models.bert import topic_task
+    v = _vocab()
+    docs = [["w1 w2"] * 3, ["w3 w4 w5"] * 8, ["w6"] * 5, ["w7 w8"] * 2]
+    (ids, _, _, labels), (t_ids, _, _, t_labels) = topic_task(docs, v, max_len=6, classes=3)
+    first = {v.itos[i[1]]: y for i, y in zip(np.concatenate([ids, t_ids]), np.concatenate([labels, t_labels]))}
+    assert first == {"w1": 0, "w6": 1, "w3": 2} and len(labels) + len(t_labels) == 3 + 5 + 8
+    with pytest.raises(ValueError, match="classes must be in"):
+        topic_task(docs, v, max_len=6, classes=5)
 
 
 def test_topic_task_truncates_long_sentences_and_ends_them_with_sep():

@@ -9,15 +9,15 @@ import pytest
 import tinygrad_gen as tg
 from tinygrad_gen.benchmarks import bench_step, step_bert, step_cyclegan, step_dcgan, step_gan2d, step_gpt, step_vae
 from tinygrad_gen.cli.train import build_parser, load_model
-from tinygrad_gen.models import (TARGETS, autoencoder, bert, config_options, cyclegan, dcgan, gan1d, gan2d, gpt, icl,
-                                 logreg, scaling, vae)
+from tinygrad_gen.models import (TARGETS, autoencoder, bert, bert_efficiency, config_options, cyclegan, dcgan, gan1d,
+                                 gan2d, gpt, icl, logreg, scaling, vae)
 from tinygrad_gen.models.config_options import add_config_arguments, config_of, option
 
 CONFIGS = {"gan2d": gan2d.GAN2DConfig, "dcgan": dcgan.DCGANConfig, "vae": vae.VAEConfig,
            "cyclegan": cyclegan.CycleGANConfig, "gpt": gpt.GPTTrainConfig, "bert": bert.BERTTrainConfig,
            "logreg": logreg.LogregConfig, "ae": autoencoder.AutoencoderConfig, "gan1d": gan1d.GAN1DConfig,
-           "icl": icl.ICLConfig, "scaling": scaling.ScalingConfig}
-QUICK = ("icl", "scaling")  # their --quick fields are parsed as None and settled when the run starts
+           "icl": icl.ICLConfig, "scaling": scaling.ScalingConfig, "bert_efficiency": bert_efficiency.EfficiencyConfig}
+QUICK = ("icl", "scaling", "bert_efficiency")  # their --quick fields are parsed as None and settled when the run starts
 
 
 def defaults(name):
