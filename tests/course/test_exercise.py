@@ -131,7 +131,7 @@ HOSTILE = {
 def test_a_hostile_submission_fails_its_task_and_the_grade_completes(tmp_path, how):
     ws = solved(tmp_path, ["1.1", "1.2"])
     plant(ws, "1.1", source.task_file(BY_ID["1.1"], solved=True) + "\n" + HOSTILE[how])
-    quick = dataclasses.replace(BY_ID["1.1"], timeout=20)
+    quick = dataclasses.replace(BY_ID["1.1"], timeout=8)
     bad = grade.grade_task(ws, quick, 0)
     assert not bad["passed"] and bad["points"] == 0, bad
     assert grade.grade_task(ws, BY_ID["1.2"], 0)["passed"]

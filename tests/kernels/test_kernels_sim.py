@@ -5,9 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # about two minutes of simulated threads: a step of its own in .ci/run (-m slow)
 def test_numba_kernels_pass_under_the_cuda_simulator():
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", TGG_KERNELS="auto")  # the CUDA kernels, not the CPU ones
     sim = str(ROOT / "tests" / "kernels" / "sim")
