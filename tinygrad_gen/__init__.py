@@ -7,6 +7,17 @@ import os as _os
 
 import numpy as _np
 
+# kernels/, models/ and benchmarks/ are top-level folders of the repo that setup.py installs inside this package (as
+# tinygrad_gen.kernels, .models, .benchmarks). When this package is imported from a source checkout (the repo root
+# on sys.path shadows an installed copy, or an editable install), they are found beside it: the checkout's root is
+# searched for submodules after this folder, as pkgutil.extend_path does for split packages. An installed copy has
+# the folders inside it and is left as it is. First, before the ops: registering the fast paths looks for kernels/.
+_CHECKOUT = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
+if (not _os.path.isdir(_os.path.join(__path__[0], "models"))
+        and _os.path.isfile(_os.path.join(_CHECKOUT, "setup.py"))
+        and _os.path.isfile(_os.path.join(_CHECKOUT, "models", "__init__.py"))):
+    __path__.append(_CHECKOUT)
+
 from . import autograd as _autograd
 from . import binding as _binding
 from . import ops as _ops
@@ -17,17 +28,6 @@ from .devices import accelerator, backends, cuda, device
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .tensor import (Tensor, arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones,
                      ones_like, rand, rand_like, randint, randn, randn_like, tensor, zeros, zeros_like)
-
-# kernels/, models/ and benchmarks/ are top-level folders of the repo that setup.py installs inside this package (as
-# tinygrad_gen.kernels, .models, .benchmarks). When this package is imported from a source checkout (the repo root
-# on sys.path shadows an installed copy, or an editable install), they are found beside it: the checkout's root is
-# searched for submodules after this folder, as pkgutil.extend_path does for split packages. An installed copy has
-# the folders inside it and is left as it is.
-_CHECKOUT = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
-if (not _os.path.isdir(_os.path.join(__path__[0], "models"))
-        and _os.path.isfile(_os.path.join(_CHECKOUT, "setup.py"))
-        and _os.path.isfile(_os.path.join(_CHECKOUT, "models", "__init__.py"))):
-    __path__.append(_CHECKOUT)
 
 # x.sum(), x.exp(), x[i], x + y, ...: every Tensor method of the op families' tables, and x.backward()
 _binding.attach((_autograd,) + _ops.FAMILIES)

@@ -102,8 +102,12 @@ def numba_available() -> bool:
     imported here: looked up once, without importing Numba."""
     if not _numba_found:
         import importlib.util
-        found = importlib.util.find_spec("numba") is not None
-        _numba_found.append(found and importlib.util.find_spec(__package__ + ".kernels.cpu") is not None)
+        try:
+            found = (importlib.util.find_spec("numba") is not None
+                     and importlib.util.find_spec(__package__ + ".kernels.cpu") is not None)
+        except ModuleNotFoundError:  # no tinygrad_gen.kernels at all (a copy without the kernels folder)
+            found = False
+        _numba_found.append(found)
     return _numba_found[0]
 
 
