@@ -1,6 +1,7 @@
 """``tgg bench attention --device cpu``: our CPU flash attention (Numba, ``kernels/cpu/attention.py``) against
-PyTorch's ``scaled_dot_product_attention`` on the CPU, forward+backward, float32, the same threads, interleaved;
-and the peak memory of ours against our reference composition (which stores the L x L scores).
+PyTorch's ``scaled_dot_product_attention`` on the CPU, forward+backward, float32, the same threads, interleaved,
+each library in a process of its own (``sides.py``); and the peak memory of ours against our reference
+composition (which stores the L x L scores).
 
     tgg bench attention --device cpu [--sizes 128 256 512 1024 2048] [--batch 2] [--heads 4] [--head-dim 64]
                                      [--reps 5] [--threads 1] [--json FILE]
@@ -21,8 +22,8 @@ from tinygrad_gen.nn import functional as F
 from tinygrad_gen.ops.attention import FlashAttention, key_padding_mask
 from tinygrad_gen.threads import add_threads_option
 
-from .bench_cpu_ops import seconds
 from .bench_overhead import import_torch, set_threads, write_json
+from .sides import PAUSE, Side, interleave
 
 
 def _inputs(b, h, n, d, padded):
@@ -69,6 +70,16 @@ def theirs(torch, q0, k0, v0, g0, mask, causal):
     return run
 
 
+def ours_case(b, h, n, d, padded, causal):
+    """``ours_flash`` on the inputs of one row (a factory a ``Side`` can build from picklable arguments)."""
+    return ours_flash(*_inputs(b, h, n, d, padded), causal)
+
+
+def torch_case(b, h, n, d, padded, causal):
+    """``theirs`` on the inputs of one row."""
+    return theirs(import_torch("attention"), *_inputs(b, h, n, d, padded), causal)
+
+
 def peak_bytes(fn):
     """Peak bytes traced by tracemalloc during one call of ``fn`` (NumPy reports its allocations to it), after one
     untraced call (which may load the compiled kernels)."""
@@ -94,24 +105,27 @@ def main(argv=None):
     args = parser.parse_args(argv)
     torch = import_torch("attention")
     args.threads = set_threads(torch, args.threads)
-    from tinygrad_gen.kernels import cpu
-    cpu.set_threads(args.threads)
     rows = []
     print(f"{'N':>5} {'mask':<7} {'ours ms':>9} {'torch ms':>9} {'ratio':>6} {'flash peak MB':>13} "
           f"{'bytes/N':>9} {'reference peak MB':>17}")
-    for n in args.sizes:
-        for causal, padded in ((True, False), (False, True)):
-            arrays = _inputs(args.batch, args.heads, n, args.head_dim, padded)
-            a, b = seconds([ours_flash(*arrays, causal), theirs(torch, *arrays, causal)], args.reps, calls=1)
-            row = {"n": n, "mask": "causal" if causal else "padded", "ours_ms": a * 1e3, "torch_ms": b * 1e3,
-                   "ratio": a / b, "batch": args.batch, "heads": args.heads, "head_dim": args.head_dim}
-            if not args.no_memory:
-                row["flash_peak"] = peak_bytes(ours_flash(*arrays, causal))
-                row["reference_peak"] = peak_bytes(ours_reference(*arrays, causal))
-            rows.append(row)
-            mem = (f"{row['flash_peak'] / 2**20:13.1f} {row['flash_peak'] / n:9.0f} "
-                   f"{row['reference_peak'] / 2**20:17.1f}") if not args.no_memory else ""
-            print(f"{n:5d} {row['mask']:<7} {a * 1e3:9.2f} {b * 1e3:9.2f} {a / b:6.2f} {mem}", flush=True)
+    module = f"{__package__ or 'tinygrad_gen.benchmarks'}.bench_cpu_attention"
+    with Side("ours", args.threads) as ours, Side("torch", args.threads) as peer:
+        for n in args.sizes:
+            for causal, padded in ((True, False), (False, True)):
+                shape = (args.batch, args.heads, n, args.head_dim, padded, causal)
+                ours.load(module, "ours_case", *shape)
+                peer.load(module, "torch_case", *shape)
+                a, b, _ = interleave(ours, peer, args.reps, pause=PAUSE if args.threads > 1 else 0.0, calls=1)
+                row = {"n": n, "mask": "causal" if causal else "padded", "ours_ms": a * 1e3, "torch_ms": b * 1e3,
+                       "ratio": a / b, "batch": args.batch, "heads": args.heads, "head_dim": args.head_dim}
+                if not args.no_memory:  # here, in this process: NumPy's allocations do not depend on threads
+                    arrays = _inputs(*shape[:5])
+                    row["flash_peak"] = peak_bytes(ours_flash(*arrays, causal))
+                    row["reference_peak"] = peak_bytes(ours_reference(*arrays, causal))
+                rows.append(row)
+                mem = (f"{row['flash_peak'] / 2**20:13.1f} {row['flash_peak'] / n:9.0f} "
+                       f"{row['reference_peak'] / 2**20:17.1f}") if not args.no_memory else ""
+                print(f"{n:5d} {row['mask']:<7} {a * 1e3:9.2f} {b * 1e3:9.2f} {a / b:6.2f} {mem}", flush=True)
     if args.json:
         write_json(args.json, "tgg bench attention --device cpu " + " ".join(argv or []), rows, torch,
                    threads=args.threads)

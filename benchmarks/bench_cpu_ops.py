@@ -105,9 +105,10 @@ def main(argv=None):
     add_threads_option(parser, default=1)
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args(argv)
+    from tinygrad_gen.kernels import cpu
+    cpu.pool.start()  # before PyTorch loads its OpenMP, so each keeps its own threads' waiting (kernels/cpu/pool.py)
     torch = import_torch("cpu-ops")
     args.threads = set_threads(torch, args.threads)
-    from tinygrad_gen.kernels import cpu
     cpu.set_threads(args.threads)
     rows = measure(args.reps, torch)
     print(f"{'op (fwd+bwd)':<24} {'plain':>8} {'fast':>8} {'numba':>8} {'torch':>8} {'numba/fast':>10} "

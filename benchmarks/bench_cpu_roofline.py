@@ -128,9 +128,10 @@ def main(argv=None):
     parser.add_argument("--gpu-json", nargs="*", default=[], help="recorded GPU runs to plot beside")
     parser.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
     args = parser.parse_args(argv)
+    from tinygrad_gen.kernels import cpu
+    cpu.pool.start()  # before PyTorch loads its OpenMP, so each keeps its own threads' waiting (kernels/cpu/pool.py)
     torch = import_torch("kernels")
     args.threads = set_threads(torch, args.threads)
-    from tinygrad_gen.kernels import cpu
     cpu.set_threads(args.threads)
     peak, bandwidth = peak_gflops(), triad_gbs()
     print(f"peak (SGEMM 2048^3, NumPy's BLAS): {peak:.1f} GFLOP/s;  bandwidth (triad): {bandwidth:.1f} GB/s;  "

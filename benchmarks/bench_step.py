@@ -13,22 +13,26 @@ The models are the ``tgg train`` targets (``models.TARGETS``, the one registry) 
 Both are built once and warmed up; then ``reps`` rounds each time ``calls`` steps of ours followed by ``calls`` steps
 of PyTorch's (interleaved, so both see the same load on a shared machine). The table shows the median milliseconds
 per step and the ratio ours / PyTorch (below 1.0: we are faster). Both libraries get the same number of threads.
-Times are wall clock, or this process's CPU time (``--clock cpu``; the default at one thread, where it is the same
-work and much steadier on a shared machine). Ours runs the model's own training-step function on its config's
+Times are wall clock, or the stepping process's CPU time (``--clock cpu``; the default at one thread, where it is
+the same work and much steadier on a shared machine).
+
+Each library steps in a process of its own, the two taking turns (``sides.py`` says why); ``--same-process`` steps
+both here, as the figures before 2026-12-07 were taken.
+
+Ours runs the model's own training-step function on its config's
 defaults, what ``tgg train`` runs; the peers are written out, built from the same config. Those of the models other
 than vae and gpt are twins built by ``twins``: our modules' layers with our initial weights copied in, so both start
 from the same point.
 """
 import importlib
 import importlib.util
-import statistics
-import time
 
 from tinygrad_gen import models
 from tinygrad_gen.cli.parsing import Parser
 from tinygrad_gen.threads import add_threads_option
 
 from .bench_overhead import import_torch, set_threads, write_json
+from .sides import PAUSE, Side, in_process, interleave
 
 PACKAGE = __package__ or "tinygrad_gen.benchmarks"
 
@@ -38,25 +42,11 @@ def step_models():
     return tuple(name for name in models.TARGETS if importlib.util.find_spec(f"{PACKAGE}.step_{name}") is not None)
 
 
-def _seconds_per_call(fn, calls, clock=time.perf_counter):
-    start = clock()
-    for _ in range(calls):
-        fn()
-    return (clock() - start) / calls
-
-
-def compare(ours, theirs, reps, target=0.05, clock=time.perf_counter):
-    """Median seconds per step of each, measured in interleaved rounds of about ``target`` seconds."""
-    for _ in range(3):  # warm-up: first-call allocations, lazy imports, optimizer state
-        ours()
-        theirs()
-    slower = max(_seconds_per_call(ours, 1, clock), _seconds_per_call(theirs, 1, clock))
-    calls = max(1, int(target / max(slower, 1e-6)))
-    a, b = [], []
-    for _ in range(reps):
-        a.append(_seconds_per_call(ours, calls, clock))
-        b.append(_seconds_per_call(theirs, calls, clock))
-    return statistics.median(a), statistics.median(b), calls
+def step_function(side: str, model: str, device: str = "cpu"):
+    """One training step of ``model`` as a zero-argument callable: ours (``side`` "ours", on ``device``) or the
+    PyTorch peer's ("torch")."""
+    module = importlib.import_module(f"{PACKAGE}.step_{model}")
+    return module.ours(device) if side == "ours" else module.torch_peer()
 
 
 def main(argv=None):
@@ -67,24 +57,37 @@ def main(argv=None):
     add_threads_option(parser)  # both libraries; by default the free cores, as tgg train takes
     parser.add_argument("--clock", choices=("auto", "cpu", "wall"), default="auto",
                         help="cpu: this process's CPU time; wall: elapsed; auto: cpu at 1 thread, else wall")
+    parser.add_argument("--same-process", action="store_true",
+                        help="step both libraries in this process (default: each in a process of its own)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args(argv)
     torch = import_torch("step")
     args.threads = set_threads(torch, args.threads)
     clock_name = args.clock if args.clock != "auto" else "cpu" if args.threads == 1 else "wall"
-    clock = time.process_time if clock_name == "cpu" else time.perf_counter
 
+    names = step_models() if args.model == "all" else (args.model,)
+    sides = [] if args.same_process else [Side(side, args.threads, clock_name) for side in ("ours", "torch")]
     rows = []
     print(f"{'model':<8} {'ours (ms)':>10} {'torch (ms)':>11} {'ratio':>6}")
-    for name in (step_models() if args.model == "all" else (args.model,)):
-        module = importlib.import_module(f"{PACKAGE}.step_{name}")
-        a, b, calls = compare(module.ours(args.device), module.torch_peer(), args.reps, clock=clock)
-        rows.append({"model": name, "ours_ms": a * 1e3, "torch_ms": b * 1e3, "ratio": a / b,
-                     "steps_per_round": calls, "reps": args.reps, "device": args.device})
-        print(f"{name:<8} {a * 1e3:10.2f} {b * 1e3:11.2f} {a / b:6.2f}", flush=True)
+    try:
+        for name in names:
+            if sides:
+                for side, which in zip(sides, ("ours", "torch")):
+                    side.load(f"{PACKAGE}.bench_step", "step_function", which, name, args.device)
+                ours, theirs = sides
+            else:
+                ours, theirs = (in_process(step_function(side, name, args.device), clock_name)
+                                for side in ("ours", "torch"))
+            a, b, calls = interleave(ours, theirs, args.reps, pause=PAUSE if args.threads > 1 else 0.0)
+            rows.append({"model": name, "ours_ms": a * 1e3, "torch_ms": b * 1e3, "ratio": a / b,
+                         "steps_per_round": calls, "reps": args.reps, "device": args.device})
+            print(f"{name:<8} {a * 1e3:10.2f} {b * 1e3:11.2f} {a / b:6.2f}", flush=True)
+    finally:
+        for side in sides:
+            side.close()
     if args.json:
         write_json(args.json, "tgg bench step " + " ".join(argv or []), rows, torch, threads=args.threads,
-                   clock=clock_name)
+                   clock=clock_name, processes=1 if args.same_process else 2)
     return 0
 
 

@@ -54,13 +54,19 @@ def use_threads(n: Optional[int] = None) -> int:
 
 
 def _numba_threads(n: int) -> None:
-    """The Numba CPU kernels' thread pool gets the same number: set now if Numba is loaded, else through its
-    variable (read when Numba starts), unless the user set that."""
-    if "numba" in sys.modules:
+    """The Numba CPU kernels' thread pool gets the same number: set now if Numba is loaded (through the kernels'
+    ``pool``, which starts Numba's threads sleeping between kernels and keeps the kernels' own BLAS at one thread),
+    else through its variable (read when Numba starts), unless the user set that."""
+    if "numba" not in sys.modules:
+        os.environ.setdefault("NUMBA_NUM_THREADS", str(n))
+        return
+    try:
+        from .kernels.cpu import pool
+    except ImportError:  # an install without the kernels: Numba's own pool is all there is
         import numba
         numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
-    else:
-        os.environ.setdefault("NUMBA_NUM_THREADS", str(n))
+        return
+    pool.set_threads(n)
 
 
 def default_threads(environ: Mapping[str, str] = os.environ) -> int:

@@ -10,14 +10,16 @@ engine. Each module compiles with ``njit(parallel=True, cache=True)``: rows (or 
     adamw.py          the AdamW update of one parameter, in place
     matmul.py         a teaching tiled SGEMM (cache and register blocking), measured against OpenBLAS
     fast_math.py      a vectorisable float32 exp and erfc (Numba's scalar libm calls do not vectorise)
+    pool.py           the threads: Numba's pool started with its threads sleeping, the kernels' BLAS at one thread
 
 Importing a module imports Numba; the engine imports them lazily, only when a Numba kernel is chosen."""
+from . import pool
 
 
 def set_threads(n: int) -> None:
-    """Let the kernels' ``prange`` loops use ``n`` threads (Numba's pool; BLAS threads are set apart)."""
-    import numba
-    numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
+    """Let the kernels' ``prange`` loops use ``n`` threads (Numba's pool; NumPy's BLAS threads are set apart)."""
+    pool.set_threads(n)
+
 
 PARALLEL_MIN = 1 << 15  # elements: below this a call runs on one thread (waking the pool costs more than it saves)
 
@@ -26,6 +28,7 @@ def run(kernel, size: int, *args):
     """``kernel(*args)`` on one thread when the work (``size`` elements) is small, else on Numba's pool: waking the
     other threads costs ~10 us on an idle machine and up to ~200 us on a busy one, more than a small op's work."""
     import numba
+    pool.start()
     n = numba.get_num_threads()
     if size >= PARALLEL_MIN or n == 1:
         return kernel(*args)

@@ -12,6 +12,10 @@ constants are handed in already rounded to the parameter's dtype, and no fastmat
 import numpy as np
 from numba import njit, prange
 
+from . import pool
+
+pool.start()  # before the kernel loads from the cache (loading a parallel kernel launches Numba's threads)
+
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def update(p, g, m, v, decay, l2, one_minus_b1, b2, one_minus_b2, bias2_sqrt, eps, step):

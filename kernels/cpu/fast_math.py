@@ -25,6 +25,10 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
+from . import pool
+
+pool.start()  # before any kernel loads from the cache (loading a parallel kernel launches Numba's threads)
+
 FASTMATH = {"reassoc", "contract", "arcp"}  # safe: reorder, fuse, reciprocal; never 'nnan' / 'ninf'
 # error_model="numpy": a float division by 0 gives inf as in NumPy, instead of Python's ZeroDivisionError, whose
 # test in every division keeps LLVM from vectorising the loop (8x slower, measured on erfc32's 1 / (1 + z/2)).
