@@ -99,6 +99,7 @@ class Side:
         try:
             return self.conn.recv()
         except EOFError:
+            self.process.join(timeout=10)  # the pipe closes a moment before the exit code is known
             raise RuntimeError(f"the benchmark's worker process stopped (exit code {self.process.exitcode}); "
                                "its error is printed above") from None
 
