@@ -44,7 +44,8 @@ def in_process(fn: Callable[[], object], clock: str = "wall") -> Callable[[int],
 def interleave(ours: Callable[[int], float], theirs: Callable[[int], float], reps: int, target: float = 0.05,
                pause: float = 0.0, calls: int = 0):
     """(median seconds per call of ours, of theirs, calls per round): ``reps`` interleaved rounds of ``calls`` calls
-    each (by default as many as take about ``target`` seconds), each round after ``pause`` seconds of rest. ``ours``
+    each (by default as many as take about ``target`` seconds), each round after ``pause`` seconds of rest and one
+    untimed call. ``ours``
     and ``theirs`` are timers: a ``Side``, or ``in_process(fn)``."""
     ours(3), theirs(3)  # warm-up: first-call allocations, lazy imports, compiled kernels, optimizer state
     if not calls:
@@ -52,7 +53,9 @@ def interleave(ours: Callable[[int], float], theirs: Callable[[int], float], rep
     a, b = [], []
     for _ in range(reps):
         for timer, times in ((ours, a), (theirs, b)):
-            time.sleep(pause)
+            if pause:
+                time.sleep(pause)
+                timer(1)  # untimed: wakes the threads the rest put to sleep and warms the caches again
             times.append(timer(calls))
     return statistics.median(a), statistics.median(b), calls
 
