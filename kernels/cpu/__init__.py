@@ -29,11 +29,12 @@ def run(kernel, size: int, *args):
     other threads costs ~10 us on an idle machine and up to ~200 us on a busy one, more than a small op's work."""
     import numba
     pool.start()
-    n = numba.get_num_threads()
-    if size >= PARALLEL_MIN or n == 1:
-        return kernel(*args)
-    numba.set_num_threads(1)
-    try:
-        return kernel(*args)
-    finally:
-        numba.set_num_threads(n)
+    with pool.LOCK:
+        n = numba.get_num_threads()
+        if size >= PARALLEL_MIN or n == 1:
+            return kernel(*args)
+        numba.set_num_threads(1)
+        try:
+            return kernel(*args)
+        finally:
+            numba.set_num_threads(n)

@@ -36,5 +36,6 @@ def adam_step(p, g, m, v, lr, betas, eps, weight_decay, decoupled, t):
     b1, b2 = betas
     dt = p.dtype.type
     flat = [a.reshape(-1) for a in (p, np.ascontiguousarray(g, p.dtype), m, v)]
-    update(*flat, dt(1 - lr * weight_decay) if decoupled else dt(1), dt(0 if decoupled else weight_decay),
-           dt(1 - b1), dt(b2), dt(1 - b2), dt(np.sqrt(1 - b2 ** t)), dt(eps), dt(lr / (1 - b1 ** t)))
+    with pool.LOCK:
+        update(*flat, dt(1 - lr * weight_decay) if decoupled else dt(1), dt(0 if decoupled else weight_decay),
+               dt(1 - b1), dt(b2), dt(1 - b2), dt(np.sqrt(1 - b2 ** t)), dt(eps), dt(lr / (1 - b1 ** t)))

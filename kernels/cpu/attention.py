@@ -20,6 +20,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from . import pool
 from .fast_math import JIT, fast_exp, like
 
 BQ = 64  # queries per block: a block's scores, output and statistics stay in cache while the keys stream past
@@ -184,7 +185,8 @@ def flash_forward(q, k, v, key_mask=None, causal=False, scale=None):
     out = np.empty(q.shape, q.dtype)
     lse = np.empty(q.shape[:2], q.dtype)
     if out.size:
-        forward(q, k, v, _mask(key_mask, k.shape[1]), bool(causal), scale, out, lse)
+        with pool.LOCK:
+            forward(q, k, v, _mask(key_mask, k.shape[1]), bool(causal), scale, out, lse)
     return out, lse
 
 
@@ -195,5 +197,6 @@ def flash_backward(q, k, v, out, lse, grad_out, key_mask=None, causal=False, sca
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
     dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
     if q.size and k.size:
-        backward(q, k, v, out, lse, grad_out, _mask(key_mask, k.shape[1]), bool(causal), scale, dq, dk, dv)
+        with pool.LOCK:
+            backward(q, k, v, out, lse, grad_out, _mask(key_mask, k.shape[1]), bool(causal), scale, dq, dk, dv)
     return dq, dk, dv

@@ -22,6 +22,7 @@ sizes tuned per CPU; that is the remaining factor, shown on the roofline. Rows o
 import numpy as np
 from numba import njit, prange
 
+from . import pool
 from .fast_math import JIT
 
 MB, KB, NB = 64, 256, 256  # rows of C per block (one thread's work), the depth and width of a B panel
@@ -66,7 +67,8 @@ def matmul(a, b):
     """a @ b for 2-D float arrays, by ``sgemm`` (a new C-contiguous result)."""
     a, b = np.ascontiguousarray(a), np.ascontiguousarray(b, a.dtype)
     c = np.empty((a.shape[0], b.shape[1]), a.dtype)
-    sgemm(a, b, c)
+    with pool.LOCK:
+        sgemm(a, b, c)
     return c
 
 

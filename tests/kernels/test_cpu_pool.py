@@ -68,3 +68,30 @@ def test_a_side_times_a_function_in_its_own_process_and_reports_a_worker_that_di
         assert calls == 3 and 0.002 <= ours < theirs and theirs >= 0.02
         with pytest.raises(RuntimeError, match="exit code 3"):
             a.load("os", "_exit", 3)  # the factory itself ends the worker
+
+
+CONCURRENT = """
+import threading, numpy as np
+from tinygrad_gen.kernels import cpu
+from tinygrad_gen.kernels.cpu import softmax
+x = np.random.default_rng(0).standard_normal((512, 256)).astype(np.float32)
+want = np.exp(x - x.max(1, keepdims=True)); want /= want.sum(1, keepdims=True)
+wrong = []
+def work():
+    for _ in range(100):
+        y = np.empty_like(x)
+        cpu.run(softmax.softmax_rows, x.size, x, y)  # large enough to run on the pool
+        wrong.append(not np.allclose(y, want, atol=1e-6))
+threads = [threading.Thread(target=work) for _ in range(3)]
+[t.start() for t in threads]; [t.join() for t in threads]
+import numba; print(numba.threading_layer(), sum(wrong), len(wrong))
+"""
+
+
+def test_three_python_threads_calling_kernels_on_the_workqueue_neither_crash_nor_mix_results():
+    # unlocked, the workqueue layer aborts the process on the first overlap ("Concurrent access has been detected")
+    clean = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", CONCURRENT], capture_output=True, text=True, timeout=120,
+                         env={**clean, "NUMBA_THREADING_LAYER": "workqueue", "NUMBA_NUM_THREADS": "2"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["workqueue", "0", "300"]
