@@ -19,9 +19,10 @@ library loaded later (PyTorch's own, in the benchmarks) keeps its own default. W
 already (PyTorch imported first), Numba's pool would run on it, with the threads it spins: the pool takes Numba's
 ``workqueue`` layer instead, whose threads sleep (the VAE step at 2 threads with PyTorch imported: 9.6-16 ms on
 OpenMP, 3.6 ms on the workqueue, 2.0 ms without PyTorch). The workqueue must not be entered from two Python
-threads at once (Numba stops the process), so every entry point of the kernels holds ``LOCK`` while it runs. Where SciPy's BLAS is a library of
-its own (the wheels: ``scipy.libs``), it gets one thread; where SciPy and NumPy share one BLAS (some conda
-installs) it is left alone, since limiting it would slow the model's products."""
+threads at once (Numba stops the process), so every entry point of the kernels holds ``LOCK`` while it runs.
+
+Where SciPy's BLAS is a library of its own (the wheels: ``scipy.libs``), it gets one thread; where SciPy and NumPy
+share one BLAS (some conda installs) it is left alone, since limiting it would slow the model's products."""
 import os
 import threading
 
