@@ -99,17 +99,25 @@ def measure(reps, torch=None):
     return rows
 
 
+def torch_beside_kernels(bench: str, threads):
+    """(PyTorch, the threads used) for a benchmark of the Numba kernels in this process: the kernels' pool starts
+    first, before PyTorch loads its OpenMP, so each keeps its own threads' waiting (``kernels/cpu/pool.py``); then
+    NumPy's BLAS, PyTorch and the kernels get the same ``threads`` (None: the default policy)."""
+    from tinygrad_gen.kernels import cpu
+    cpu.pool.start()
+    torch = import_torch(bench)
+    threads = set_threads(torch, threads)
+    cpu.set_threads(threads)
+    return torch, threads
+
+
 def main(argv=None):
     parser = Parser(prog="tgg bench cpu-ops", description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=15, help="interleaved rounds (median reported)")
     add_threads_option(parser, default=1)
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args(argv)
-    from tinygrad_gen.kernels import cpu
-    cpu.pool.start()  # before PyTorch loads its OpenMP, so each keeps its own threads' waiting (kernels/cpu/pool.py)
-    torch = import_torch("cpu-ops")
-    args.threads = set_threads(torch, args.threads)
-    cpu.set_threads(args.threads)
+    torch, args.threads = torch_beside_kernels("cpu-ops", args.threads)
     rows = measure(args.reps, torch)
     print(f"{'op (fwd+bwd)':<24} {'plain':>8} {'fast':>8} {'numba':>8} {'torch':>8} {'numba/fast':>10} "
           f"{'numba/torch':>11}")

@@ -23,8 +23,8 @@ from tinygrad_gen.cli.parsing import Parser
 from tinygrad_gen.threads import add_threads_option
 
 from .bench_cpu_attention import _inputs, ours_flash
-from .bench_cpu_ops import measure, seconds
-from .bench_overhead import import_torch, set_threads, write_json
+from .bench_cpu_ops import measure, seconds, torch_beside_kernels
+from .bench_overhead import write_json
 
 
 def peak_gflops(n=2048, reps=3):
@@ -128,11 +128,7 @@ def main(argv=None):
     parser.add_argument("--gpu-json", nargs="*", default=[], help="recorded GPU runs to plot beside")
     parser.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
     args = parser.parse_args(argv)
-    from tinygrad_gen.kernels import cpu
-    cpu.pool.start()  # before PyTorch loads its OpenMP, so each keeps its own threads' waiting (kernels/cpu/pool.py)
-    torch = import_torch("kernels")
-    args.threads = set_threads(torch, args.threads)
-    cpu.set_threads(args.threads)
+    torch, args.threads = torch_beside_kernels("kernels", args.threads)
     peak, bandwidth = peak_gflops(), triad_gbs()
     print(f"peak (SGEMM 2048^3, NumPy's BLAS): {peak:.1f} GFLOP/s;  bandwidth (triad): {bandwidth:.1f} GB/s;  "
           f"ridge at {peak / bandwidth:.1f} FLOP/byte;  {args.threads} thread(s)")

@@ -27,8 +27,7 @@ PARALLEL_MIN = 1 << 15  # elements: below this a call runs on one thread (waking
 def run(kernel, size: int, *args):
     """``kernel(*args)`` on one thread when the work (``size`` elements) is small, else on Numba's pool: waking the
     other threads costs ~10 us on an idle machine and up to ~200 us on a busy one, more than a small op's work."""
-    import numba
-    pool.start()
+    import numba  # the kernel's module started the pool when it was imported (fast_math.py)
     with pool.LOCK:
         n = numba.get_num_threads()
         if size >= PARALLEL_MIN or n == 1:
